@@ -1,0 +1,31 @@
+# The two commands of the README work on a machine with only Python 3.11+ and make:
+# each creates the virtual environment first when it is missing or pyproject.toml changed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+# Uploads the samples to the built-in sandbox. Some sample rows are bad on purpose, so the
+# tool's exit status 1 (rows not sent) is the expected ending here.
+demo: $(STAMP)
+	$(BIN)/batch-uploader upload samples/*.csv samples/*.xlsx --sandbox \
+		--sandbox-unknown-order 1300000000000-01 --sandbox-rate-limited 0.1 --sandbox-seed 7 \
+		--rate 20 --results output/demo-results.csv || test $$? -eq 1
+
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

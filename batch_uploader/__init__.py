@@ -1,0 +1,36 @@
+"""batch-uploader: carrier spreadsheets of tracking numbers into VTEX orders.
+
+The command line is ``batch-uploader``; everything it does is available from Python too:
+:func:`run` uploads files (or only checks them) and returns a :class:`Report`.
+"""
+
+from .errors import BatchUploaderError, InputError, UsageError
+from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
+from .pipeline import Settings, run
+from .report import ExitStatus, Report
+from .retry import RetryPolicy
+from .sandbox import Sandbox, SandboxConfig
+from .target import Credentials
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BatchUploaderError",
+    "Credentials",
+    "Delivery",
+    "ExitStatus",
+    "InputError",
+    "Outcome",
+    "Report",
+    "RetryPolicy",
+    "Row",
+    "RowError",
+    "Sandbox",
+    "SandboxConfig",
+    "Settings",
+    "Status",
+    "TrackingUpdate",
+    "UsageError",
+    "__version__",
+    "run",
+]

@@ -1,0 +1,163 @@
+"""Finding the header row of a table and mapping its headings to the request's fields."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .errors import InputError
+from .models import REQUIRED_FIELDS, CellKind, Row, Source
+from .reader import RawRow
+
+# Headings a file may give each field, compared after `normalise` (accents, case, spaces and
+# punctuation ignored), in English, Portuguese and Spanish.
+_ALIASES = {
+    "orderId": """
+        order, order id, order number, order no, order nr, id order,
+        pedido, id pedido, id do pedido, número pedido, número do pedido, nº pedido,
+        no pedido, pedido vtex, código do pedido, código pedido,
+        orden, id orden, número de orden, número orden, orden id, pedido/orden
+    """,
+    "invoiceNumber": """
+        invoice, invoice number, invoice no, invoice nr, invoice id,
+        nf, nf-e, nota, nota fiscal, número nf, número da nf, número nota fiscal,
+        número da nota fiscal, nf número, número nf-e, número da nf-e,
+        factura, número factura, número de factura, nro factura, factura número
+    """,
+    "trackingNumber": """
+        tracking, tracking number, tracking code, tracking no, tracking id, tracking nr, awb,
+        rastreio, código de rastreio, código rastreio, número de rastreio, rastreamento,
+        código de rastreamento, código rastreamento, objeto, código do objeto,
+        seguimiento, número de seguimiento, código de seguimiento, número seguimiento,
+        guía, número de guía
+    """,
+    "trackingUrl": """
+        tracking url, tracking link, url, link, url de rastreio, link de rastreio,
+        url rastreio, link rastreio, url de rastreamento, link de rastreamento,
+        url de seguimiento, link de seguimiento, enlace de seguimiento
+    """,
+    "courier": """
+        courier, carrier, shipping company, shipper, transportadora, transportista,
+        paquetería, empresa de envío, mensajería
+    """,
+    "dispatchedDate": """
+        dispatched date, dispatch date, dispatched, shipped date, ship date, shipping date,
+        data de envio, data envio, data de despacho, data despacho, data expedição,
+        data de expedição, data da postagem, data postagem,
+        fecha de envío, fecha envío, fecha de despacho, fecha despacho
+    """,
+}
+
+# How far down a file the header may stand (title lines and logos come first).
+HEADER_SCAN_ROWS = 30
+
+
+def normalise(heading: str) -> str:
+    """A heading reduced to lowercase letters and digits, without accents."""
+    decomposed = unicodedata.normalize("NFKD", heading)
+    return "".join(c for c in decomposed if c.isalnum()).casefold()
+
+
+ALIASES: Mapping[str, str] = {
+    normalise(alias): name
+    for name, aliases in _ALIASES.items()
+    for alias in (name, *aliases.split(","))
+}
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet letter of a zero-based column index (0 is A, 26 is AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Which column holds each field, found on the header row ``header_row``.
+
+    ``labels`` names each field's column the way the person sees it: its letter and heading.
+    """
+
+    header_row: int
+    indexes: Mapping[str, int]
+    labels: Mapping[str, str]
+
+    def row(self, raw: RawRow, source: Source) -> Row:
+        """The data row ``raw`` with its values picked out by field, surrounding spaces
+        (non-breaking ones too) trimmed."""
+        cells = raw.cells
+        values = {name: cells[i].strip() for name, i in self.indexes.items() if i < len(cells)}
+        kinds: dict[str, CellKind] = {}
+        if raw.kinds:
+            kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
+        return Row(source, raw.number, values, kinds, self.labels)
+
+
+def find_header(rows: Iterable[RawRow], source: Source, first_column: int = 0) -> ColumnMap:
+    """Finds the first row, among the top of the table, whose headings name the required
+    fields. Raises :class:`InputError` naming what was found when no row does."""
+    best: tuple[int, RawRow] | None = None
+    for scanned, raw in enumerate(rows):
+        if scanned >= HEADER_SCAN_ROWS:
+            break
+        if raw.is_blank():
+            continue
+        matches = _match(raw, source)
+        if all(name in matches for name in REQUIRED_FIELDS):
+            return ColumnMap(
+                header_row=raw.number,
+                indexes=matches,
+                labels={
+                    name: f"column {column_letter(first_column + i)} {raw.cells[i].strip()!r}"
+                    for name, i in matches.items()
+                },
+            )
+        if best is None or len(matches) > best[0]:
+            best = (len(matches), raw)
+    raise InputError(_missing_header_message(source, best[1] if best else None))
+
+
+def _match(raw: RawRow, source: Source) -> dict[str, int]:
+    matches: dict[str, int] = {}
+    for index, heading in enumerate(raw.cells):
+        name = ALIASES.get(normalise(heading))
+        if name is None:
+            continue
+        if name in matches:
+            first = raw.cells[matches[name]].strip()
+            raise InputError(
+                f"{source}: row {raw.number}: columns {first!r} and {heading.strip()!r} both "
+                f"look like {name}; rename the one that is not"
+            )
+        matches[name] = index
+    return matches
+
+
+def _missing_header_message(source: Source, candidate: RawRow | None) -> str:
+    if candidate is None:
+        return f"{source}: no header row found: the top of the table is empty"
+    found = _match(candidate, source)
+    missing = [name for name in REQUIRED_FIELDS if name not in found]
+    headings = ", ".join(repr(cell.strip()) for cell in candidate.cells if cell.strip())
+    accepted = "; ".join(
+        f"{name}: {', '.join(repr(a) for a in _examples(name))}" for name in missing
+    )
+    return (
+        f"{source}: cannot find the column(s) {', '.join(missing)}. "
+        f"Headings on row {candidate.number}: {headings}. "
+        f"Rename the columns to names batch-uploader knows ({accepted}, ...)."
+    )
+
+
+def _examples(name: str) -> tuple[str, ...]:
+    examples = {
+        "orderId": ("orderId", "Pedido", "Orden"),
+        "invoiceNumber": ("invoiceNumber", "Nota Fiscal", "Factura"),
+        "trackingNumber": ("trackingNumber", "Rastreio", "Número de seguimiento"),
+    }
+    return examples.get(name, (name,))

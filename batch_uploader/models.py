@@ -1,0 +1,125 @@
+"""The plain data that flows between the stages of an upload."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# The six fields of the request, in the order results and messages show them.
+FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
+REQUIRED_FIELDS = ("orderId", "invoiceNumber", "trackingNumber")
+
+
+class CellKind(StrEnum):
+    """What a spreadsheet stored in a cell, before it was turned into text."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where rows come from: a file, and the sheet for workbooks."""
+
+    file: str
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row of a file, with its values already mapped to the request's fields.
+
+    ``number`` is the row number the person sees in the spreadsheet. ``values`` holds the text
+    of each mapped field (absent when the file has no such column); ``kinds`` records the fields
+    whose cell was not stored as text, so damage done by a spreadsheet can be recognised.
+    ``columns`` names each field's column as the file does (``column C "Rastreio"``).
+    """
+
+    source: Source
+    number: int
+    values: Mapping[str, str]
+    kinds: Mapping[str, CellKind] = field(default_factory=dict)
+    columns: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def label(self, name: str) -> str:
+        """Field ``name`` as the person knows it: ``column C 'Rastreio' (trackingNumber)``."""
+        column = self.columns.get(name)
+        return f"{column} ({name})" if column else name
+
+    def where(self) -> str:
+        """The row for a person: its file (and sheet) and its number."""
+        return f"{self.source} row {self.number}"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingUpdate:
+    """A validated row: exactly what is sent to VTEX for it."""
+
+    order_id: str
+    invoice_number: str
+    tracking_number: str
+    tracking_url: str | None = None
+    courier: str | None = None
+    dispatched_date: str | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body of the PATCH request; optional values travel as null."""
+        return {
+            "trackingNumber": self.tracking_number,
+            "trackingUrl": self.tracking_url,
+            "courier": self.courier,
+            "dispatchedDate": self.dispatched_date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why a row cannot be sent: a stable kebab-case code, the field, and a note for a person."""
+
+    code: str
+    field: str
+    message: str
+
+
+class Status(StrEnum):
+    """The final state of an input row, as written in the results file."""
+
+    SENT = "sent"
+    INVALID = "invalid"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    VALID = "valid"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What happened when an update was sent (or why it was not)."""
+
+    status: Status
+    attempts: int = 0
+    http_status: int | None = None
+    receipt: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    fatal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One line of the results: an input row and what became of it."""
+
+    row: Row
+    status: Status
+    update: TrackingUpdate | None = None
+    delivery: Delivery | None = None
+    errors: tuple[RowError, ...] = ()

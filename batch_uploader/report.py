@@ -1,0 +1,90 @@
+"""What a run did, in numbers and in one paragraph, and the exit status it earns."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .models import Outcome, Status
+
+# How many problem rows the summary spells out; the results file has them all.
+EXAMPLES_SHOWN = 10
+
+
+class ExitStatus:
+    """The process exit statuses of the outside contract."""
+
+    OK = 0
+    ROWS_NOT_SENT = 1
+    USAGE = 2
+    ABORTED = 3
+    INTERRUPTED = 130
+
+
+@dataclass
+class Report:
+    """Counts of a run's outcomes by status, and the first few problems."""
+
+    dry_run: bool = False
+    counts: Counter[Status] = field(default_factory=Counter)
+    problems: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+    results_path: Path | None = None
+    stop_reason: str | None = None
+    interrupted: bool = False
+
+    def record(self, outcome: Outcome) -> None:
+        self.counts[outcome.status] += 1
+        if outcome.status in (Status.INVALID, Status.FAILED) and (
+            len(self.problems) < EXAMPLES_SHOWN
+        ):
+            self.problems.append(describe_problem(outcome))
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def exit_status(self) -> int:
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
+        if self.stop_reason:
+            return ExitStatus.ABORTED
+        if self.counts[Status.INVALID] or self.counts[Status.FAILED]:
+            return ExitStatus.ROWS_NOT_SENT
+        return ExitStatus.OK
+
+    def summary(self) -> str:
+        """One paragraph for the person who ran it (or reads the cron mail)."""
+        order = (
+            (Status.VALID, Status.INVALID)
+            if self.dry_run
+            else (Status.SENT, Status.SKIPPED, Status.INVALID, Status.FAILED)
+        )
+        counts = ", ".join(f"{self.counts[s]} {s.value}" for s in order)
+        verb = "Checked" if self.dry_run else "Processed"
+        text = f"{verb} {self.rows} rows in {self.elapsed:.1f} s: {counts}."
+        if self.dry_run:
+            text += " Dry run: nothing was sent."
+        if self.stop_reason:
+            text += f" Stopped early: {self.stop_reason}."
+        if self.interrupted:
+            text += " Interrupted: rows not decided yet are missing from the results."
+        if self.results_path:
+            text += f" Results: {self.results_path}"
+        return text
+
+
+def describe_problem(outcome: Outcome) -> str:
+    """One line naming a row that was not sent and why."""
+    row = outcome.row
+    if outcome.errors:
+        reasons = "; ".join(f"{row.label(e.field)}: {e.message}" for e in outcome.errors)
+    elif outcome.delivery:
+        delivery = outcome.delivery
+        status = f"HTTP {delivery.http_status}, " if delivery.http_status else ""
+        reasons = f"{status}{delivery.error_code}: {delivery.error_message}"
+    else:
+        reasons = outcome.status.value
+    return f"{row.where()}: {reasons}"

@@ -1,0 +1,222 @@
+"""A fake VTEX OMS on loopback, to try, demonstrate and test batch-uploader without an account.
+
+It is a real HTTP server, so the real client stack is exercised. It answers the partial-invoice
+request the way VTEX does (checking the path, headers and body), keeps what it was sent, and
+can be told to misbehave: unknown orders, latency, 429 with Retry-After, 503, slow answers and
+refused credentials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import unquote
+
+_INVOICE_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)$")
+_BODY_KEYS = frozenset({"trackingNumber", "trackingUrl", "courier", "dispatchedDate"})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SandboxConfig:
+    """How the sandbox behaves. Probabilities are per request, drawn from ``seed``."""
+
+    latency: float = 0.0
+    unknown_orders: frozenset[str] = frozenset()
+    rate_limited: float = 0.0
+    unavailable: float = 0.0
+    slow: float = 0.0
+    slow_seconds: float = 5.0
+    retry_after: int = 1
+    refuse_credentials: int | None = None
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("rate_limited", "unavailable", "slow"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} is a probability between 0 and 1")
+        if self.refuse_credentials not in (None, 401, 403):
+            raise ValueError("refuse_credentials is 401, 403 or None")
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A request the sandbox accepted: the order, the invoice and the body it was sent."""
+
+    order_id: str
+    invoice_number: str
+    body: dict[str, Any]
+    headers: dict[str, str] = field(repr=False)
+
+
+class Sandbox:
+    """The fake OMS, served from a background thread on ``host`` (loopback only).
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self, config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.config = config or SandboxConfig()
+        self.received: list[Received] = []
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._random = random.Random(self.config.seed)
+        self._server = _Server((host, port), _Handler, self)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        # A short poll interval lets stop() return promptly.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serves in this thread until interrupted."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> _Answer:
+        """The sandbox's answer to one request (the server calls it from its threads)."""
+        with self._lock:
+            self.requests += 1
+            draw = self._random.random()
+        config = self.config
+        if config.latency:
+            time.sleep(config.latency)
+        route = _INVOICE_ROUTE.match(path)
+        if route is None:
+            return _error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {method} {path}")
+        if method != "PATCH":
+            return _error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", f"{method} {path}")
+        lowered = {name.lower(): value for name, value in headers.items()}
+        if not lowered.get("x-vtex-api-appkey") or not lowered.get("x-vtex-api-apptoken"):
+            return _error(HTTPStatus.UNAUTHORIZED, "Unauthorized", "missing app key or token")
+        if config.refuse_credentials:
+            status = HTTPStatus(config.refuse_credentials)
+            return _error(status, status.phrase, "credentials refused by the sandbox")
+        if "application/json" not in lowered.get("content-type", ""):
+            return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "OMS001", "Content-Type must be JSON")
+        if "application/json" not in lowered.get("accept", ""):
+            return _error(HTTPStatus.NOT_ACCEPTABLE, "OMS001", "Accept must include JSON")
+        payload, problem = _read_body(body)
+        if problem:
+            return _error(HTTPStatus.BAD_REQUEST, "OMS002", problem)
+        # Faults are drawn from one number, so their probabilities do not overlap.
+        if draw < config.rate_limited:
+            return _Answer(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {"error": {"code": "TooManyRequests", "message": "Too many requests"}},
+                {"Retry-After": str(config.retry_after)},
+            )
+        draw -= config.rate_limited
+        if draw < config.unavailable:
+            return _error(HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", "circuit open")
+        draw -= config.unavailable
+        if draw < config.slow:
+            time.sleep(config.slow_seconds)
+        order_id, invoice_number = unquote(route.group(1)), unquote(route.group(2))
+        if order_id in config.unknown_orders:
+            return _error(HTTPStatus.NOT_FOUND, "OMS007", "Order Not Found")
+        with self._lock:
+            self.received.append(Received(order_id, invoice_number, payload, dict(headers)))
+        receipt = uuid.uuid4().hex
+        date = dt.datetime.now(dt.UTC).isoformat()
+        return _Answer(HTTPStatus.OK, {"date": date, "orderId": order_id, "receipt": receipt})
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: HTTPStatus
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _error(status: HTTPStatus, code: str, message: str) -> _Answer:
+    return _Answer(status, {"error": {"code": code, "message": message, "exception": None}})
+
+
+def _read_body(body: bytes) -> tuple[dict[str, Any], str | None]:
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}, "the body is not JSON"
+    if not isinstance(payload, dict):
+        return {}, "the body must be a JSON object"
+    if set(payload) != _BODY_KEYS:
+        return payload, f"the body must have exactly the keys {sorted(_BODY_KEYS)}"
+    if not isinstance(payload["trackingNumber"], str) or not payload["trackingNumber"]:
+        return payload, "trackingNumber must be a non-empty string"
+    for key in ("trackingUrl", "courier", "dispatchedDate"):
+        if payload[key] is not None and not isinstance(payload[key], str):
+            return payload, f"{key} must be a string or null"
+    return payload, None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: Sandbox) -> None:
+        super().__init__(address, handler)
+        self.sandbox = sandbox
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as VTEX's edge does
+    disable_nagle_algorithm = True  # headers and body leave at once, without a 40 ms stall
+    server: _Server
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        answer = self.server.sandbox.answer(self.command, self.path, dict(self.headers), body)
+        data = json.dumps(answer.payload).encode()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in answer.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests are not logged: they carry the app token."""

@@ -1,0 +1,220 @@
+"""Sending updates to VTEX: one async client, bounded concurrency, a shared pacer, retries.
+
+Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from .limiter import Pacer
+from .models import Delivery, Status, TrackingUpdate
+from .retry import RetryPolicy, parse_retry_after
+from .target import Credentials
+
+USER_AGENT = "batch-uploader"
+_FATAL = {
+    401: "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
+    "VTEX_APP_TOKEN",
+    403: "the app key may not update invoices (403 Forbidden); give its role the "
+    "'Notify invoice' resource (roles 'OMS - Full access' or 'IntegrationProfile - "
+    "Fulfillment Oms')",
+}
+
+
+def invoice_path(order_id: str, invoice_number: str) -> str:
+    """The path of the partial-invoice request, each segment percent-encoded."""
+    return (
+        f"/api/oms/pvt/orders/{quote(order_id, safe='')}/invoice/{quote(invoice_number, safe='')}"
+    )
+
+
+def build_client(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    concurrency: int,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The one HTTP client of a run, with a connection for each worker."""
+    headers = {
+        **credentials.headers(),
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=headers,
+        timeout=httpx.Timeout(timeout),
+        limits=limits,
+        transport=transport,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One attempt's result."""
+
+    http_status: int | None
+    payload: Any = None
+    retry_after: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        return self.http_status is None or RetryPolicy.retries_status(self.http_status)
+
+
+class Sender:
+    """Sends updates with at most ``concurrency`` requests in flight and at most ``pacer.rate``
+    requests per second over all of them, retrying as ``policy`` says.
+
+    After a fatal answer (401, 403) every later row is reported as not attempted:
+    ``stop_reason`` says why.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        pacer: Pacer,
+        concurrency: int,
+        policy: RetryPolicy,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._client = client
+        self._pacer = pacer
+        self._slots = asyncio.Semaphore(concurrency)
+        self._policy = policy
+        self._backoff = wait_random_exponential(
+            multiplier=policy.backoff_initial, max=policy.backoff_max
+        )
+        self._retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts),
+            wait=self._wait,
+            retry=retry_if_result(self._should_retry),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            sleep=sleep,
+        )
+        self.stop_reason: str | None = None
+
+    async def send(self, update: TrackingUpdate) -> Delivery:
+        """Sends ``update`` and tells what became of it."""
+        attempts = 0
+
+        async def attempt() -> _Answer | None:
+            nonlocal attempts
+            answer = None if self.stop_reason else await self._attempt(update)
+            attempts += answer is not None
+            return answer
+
+        # A copy per row: tenacity keeps a call's state on the object.
+        answer: _Answer | None = await self._retrying.copy()(attempt)
+        if answer is None:
+            return Delivery(
+                Status.FAILED,
+                attempts=attempts,
+                error_code="not-attempted",
+                error_message=f"not sent: the run stopped because {self.stop_reason}",
+            )
+        return self._deliver(answer, attempts)
+
+    async def _attempt(self, update: TrackingUpdate) -> _Answer | None:
+        async with self._slots:
+            await self._pacer.wait()
+            if self.stop_reason:
+                return None
+            try:
+                response = await self._client.patch(
+                    invoice_path(update.order_id, update.invoice_number), json=update.body()
+                )
+            except httpx.TimeoutException:
+                return _Answer(
+                    None, error_code="timeout", error_message="VTEX did not answer in time"
+                )
+            except httpx.TransportError as error:
+                return _Answer(
+                    None,
+                    error_code="connection-error",
+                    error_message=f"connection failed: {type(error).__name__}: {error}",
+                )
+        return self._read(response)
+
+    def _read(self, response: httpx.Response) -> _Answer:
+        status = response.status_code
+        try:
+            payload = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = None
+        retry_after = None
+        if status in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None:
+                retry_after = min(retry_after, self._policy.retry_after_max)
+                # Every worker waits, not only the one that was told to.
+                self._pacer.pause(retry_after)
+        if 200 <= status < 300:
+            return _Answer(status, payload)
+        if status in _FATAL:
+            self.stop_reason = self.stop_reason or _FATAL[status]
+            return _Answer(
+                status, payload, error_code=f"http-{status}", error_message=_FATAL[status]
+            )
+        code, message = _error_details(response, payload)
+        token = self._client.headers.get("X-VTEX-API-AppToken")
+        if token and token in message:
+            message = message.replace(token, "[token]")
+        return _Answer(status, payload, retry_after, code, message)
+
+    def _should_retry(self, answer: _Answer | None) -> bool:
+        return answer is not None and answer.retryable and not self.stop_reason
+
+    def _wait(self, state: RetryCallState) -> float:
+        answer = state.outcome.result() if state.outcome else None
+        if isinstance(answer, _Answer) and answer.retry_after is not None:
+            return answer.retry_after
+        return float(self._backoff(state))
+
+    def _deliver(self, answer: _Answer, attempts: int) -> Delivery:
+        status = answer.http_status
+        if status is not None and 200 <= status < 300:
+            receipt = answer.payload.get("receipt") if isinstance(answer.payload, dict) else None
+            return Delivery(Status.SENT, attempts=attempts, http_status=status, receipt=receipt)
+        message = answer.error_message
+        if answer.retryable and attempts > 1:
+            message = f"{message} (gave up after {attempts} attempts)"
+        return Delivery(
+            Status.FAILED,
+            attempts=attempts,
+            http_status=status,
+            error_code=answer.error_code,
+            error_message=message,
+            fatal=status in _FATAL,
+        )
+
+
+def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:
+    """The OMS error code and message of an answer, or the HTTP status when it has none."""
+    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        error = payload["error"]
+        code = str(error.get("code") or f"http-{response.status_code}")
+        message = str(error.get("message") or response.reason_phrase)
+        return code, message
+    text = response.text.strip()[:200] if payload is None else json.dumps(payload)[:200]
+    reason = response.reason_phrase or "error"
+    return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")

@@ -1,0 +1,59 @@
+"""Shared fixtures: small input files written the way carriers and Excel write them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from batch_uploader.models import Row, Source
+
+CsvFactory = Callable[..., Path]
+XlsxFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> CsvFactory:
+    """Writes ``text`` to a CSV file as bytes in ``encoding`` (with a BOM if asked)."""
+
+    def write(
+        text: str, name: str = "input.csv", *, encoding: str = "utf-8", bom: bool = False
+    ) -> Path:
+        path = tmp_path / name
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_xlsx(tmp_path: Path) -> XlsxFactory:
+    """Writes rows of cells (None for an empty cell) to the first sheet of a workbook."""
+
+    def write(
+        rows: Sequence[Sequence[object]],
+        name: str = "input.xlsx",
+        *,
+        sheet: str = "Sheet1",
+        extra_sheets: Sequence[str] = (),
+    ) -> Path:
+        workbook = openpyxl.Workbook()
+        worksheet = workbook.active
+        assert worksheet is not None
+        worksheet.title = sheet
+        for cells in rows:
+            worksheet.append(list(cells))
+        for title in extra_sheets:
+            workbook.create_sheet(title)
+        path = tmp_path / name
+        workbook.save(path)
+        return path
+
+    return write
+
+
+def make_row(**values: str) -> Row:
+    """Row 2 of ``input.csv``, holding ``values`` by field name."""
+    return Row(Source("input.csv"), 2, values)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pytest
+
+from batch_uploader.columns import column_letter, find_header, normalise
+from batch_uploader.errors import InputError
+from batch_uploader.models import CellKind, Source
+from batch_uploader.reader import RawRow
+
+SOURCE = Source("carrier.csv")
+
+
+def header(*cells: str, number: int = 1) -> RawRow:
+    return RawRow(number, list(cells))
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("orderId", "orderId"),
+        ("order_id", "orderId"),
+        ("Order ID", "orderId"),
+        ("ORDERID", "orderId"),
+        ("Pedido", "orderId"),
+        ("Número do pedido", "orderId"),
+        ("Nº Pedido", "orderId"),
+        ("Orden", "orderId"),
+        ("invoice_number", "invoiceNumber"),
+        ("Nota Fiscal", "invoiceNumber"),
+        ("NF-e", "invoiceNumber"),
+        ("Factura", "invoiceNumber"),
+        ("tracking number", "trackingNumber"),
+        ("Código de Rastreio", "trackingNumber"),
+        ("Rastreio", "trackingNumber"),
+        ("Número de seguimiento", "trackingNumber"),
+        ("Tracking URL", "trackingUrl"),
+        ("Link de rastreio", "trackingUrl"),
+        ("Transportadora", "courier"),
+        ("Paquetería", "courier"),
+        ("Data de envio", "dispatchedDate"),
+        ("dispatched-date", "dispatchedDate"),
+        ("Fecha de envío", "dispatchedDate"),
+    ],
+)
+def test_headings_are_recognised(heading: str, field: str) -> None:
+    others = {"orderId": "Pedido", "invoiceNumber": "NF", "trackingNumber": "Rastreio"}
+    others.pop(field, None)
+
+    columns = find_header([header(heading, *others.values())], SOURCE)
+
+    assert columns.indexes[field] == 0
+
+
+def test_header_below_title_lines_and_labels() -> None:
+    rows = [
+        header("Relatório de envios — 24/11/2026", number=1),
+        header("", "", number=2),
+        header("Obs", "Pedido", "Nota Fiscal", "Rastreio", number=3),
+    ]
+
+    columns = find_header(rows, SOURCE)
+
+    assert columns.header_row == 3
+    assert columns.indexes == {"orderId": 1, "invoiceNumber": 2, "trackingNumber": 3}
+    assert columns.labels["orderId"] == "column B 'Pedido'"
+
+
+def test_mapped_row_trims_spaces_and_keeps_kinds() -> None:
+    columns = find_header([header("Pedido", "NF", "Rastreio", "Notes")], SOURCE)
+    raw = RawRow(7, ["\xa01-01 ", "123", " AB1 ", "x"], {1: CellKind.NUMBER})
+
+    row = columns.row(raw, SOURCE)
+
+    assert row.number == 7
+    assert dict(row.values) == {"orderId": "1-01", "invoiceNumber": "123", "trackingNumber": "AB1"}
+    assert dict(row.kinds) == {"invoiceNumber": CellKind.NUMBER}
+    assert row.label("invoiceNumber") == "column B 'NF' (invoiceNumber)"
+
+
+def test_missing_required_columns_names_what_was_found() -> None:
+    rows = [header("Pedido", "Nota", "Observação")]
+
+    with pytest.raises(InputError) as caught:
+        find_header(rows, SOURCE)
+
+    assert str(caught.value) == (
+        "carrier.csv: cannot find the column(s) trackingNumber. "
+        "Headings on row 1: 'Pedido', 'Nota', 'Observação'. "
+        "Rename the columns to names batch-uploader knows "
+        "(trackingNumber: 'trackingNumber', 'Rastreio', 'Número de seguimiento', ...)."
+    )
+
+
+def test_two_columns_for_one_field_is_an_error() -> None:
+    with pytest.raises(InputError, match="columns 'Pedido' and 'Order ID' both look like orderId"):
+        find_header([header("Pedido", "Order ID", "NF", "Rastreio")], SOURCE)
+
+
+def test_empty_top_of_table() -> None:
+    with pytest.raises(InputError, match="the top of the table is empty"):
+        find_header([header("", ""), header("")], SOURCE)
+
+
+def test_normalise_ignores_accents_case_and_punctuation() -> None:
+    assert normalise(" Código de  Rastreio: ") == "codigoderastreio"
+
+
+@pytest.mark.parametrize(("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ")])
+def test_column_letter(index: int, letter: str) -> None:
+    assert column_letter(index) == letter

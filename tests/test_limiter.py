@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from batch_uploader.limiter import Pacer
+
+
+class FakeClock:
+    """A clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slots: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def slots(pacer: Pacer, clock: FakeClock, count: int) -> list[float]:
+    async def take() -> list[float]:
+        taken = []
+        for _ in range(count):
+            await pacer.wait()
+            taken.append(round(clock.now, 9))
+        return taken
+
+    return asyncio.run(take())
+
+
+def test_slots_are_evenly_spaced_from_the_first() -> None:
+    clock = FakeClock()
+    pacer = Pacer(4, clock=clock, sleep=clock.sleep)
+
+    assert slots(pacer, clock, 5) == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_rate_holds_over_a_long_run() -> None:
+    clock = FakeClock()
+    pacer = Pacer(10, clock=clock, sleep=clock.sleep)
+
+    taken = slots(pacer, clock, 1001)
+
+    assert taken[-1] == pytest.approx(100.0)
+
+
+def test_no_burst_after_a_quiet_spell() -> None:
+    clock = FakeClock()
+    pacer = Pacer(2, clock=clock, sleep=clock.sleep)
+    slots(pacer, clock, 1)
+    clock.now = 60.0
+
+    assert slots(pacer, clock, 3) == [60.0, 60.5, 61.0]
+
+
+def test_pause_holds_every_caller() -> None:
+    clock = FakeClock()
+    pacer = Pacer(10, clock=clock, sleep=clock.sleep)
+    slots(pacer, clock, 1)
+    pacer.pause(3.0)
+
+    assert slots(pacer, clock, 2) == [3.0, 3.1]
+
+
+@pytest.mark.parametrize("rate", [0, -1, float("inf"), float("nan")])
+def test_rate_must_be_positive(rate: float) -> None:
+    with pytest.raises(ValueError, match="rate must be a positive number"):
+        Pacer(rate)

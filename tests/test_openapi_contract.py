@@ -1,0 +1,151 @@
+"""Every request batch-uploader builds, and every answer of its sandbox, must agree with VTEX's
+official OpenAPI description (kept in ../shared/vtex-openapi/), so a drift fails here."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from batch_uploader.limiter import Pacer
+from batch_uploader.models import TrackingUpdate
+from batch_uploader.retry import RetryPolicy
+from batch_uploader.sandbox import Sandbox
+from batch_uploader.sender import Sender, build_client
+from batch_uploader.target import Credentials, resolve_base_url
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "vtex-openapi" / "orders-api.json"
+
+
+class OpenAPIRequest:
+    """An httpx request as openapi-core reads one."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        self._request = request
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.url.params.multi_items())),
+            header=Headers(dict(request.headers)),
+            cookie=ImmutableMultiDict(),
+        )
+
+    @property
+    def host_url(self) -> str:
+        return f"{self._request.url.scheme}://{self._request.url.netloc.decode()}"
+
+    @property
+    def path(self) -> str:
+        # Decoded, as a server hands it to its application.
+        return unquote(urlsplit(str(self._request.url)).path)
+
+    @property
+    def method(self) -> str:
+        return self._request.method.lower()
+
+    @property
+    def body(self) -> bytes:
+        return self._request.content
+
+    @property
+    def content_type(self) -> str:
+        return str(self._request.headers.get("Content-Type", ""))
+
+
+class OpenAPIResponse:
+    """An httpx response as openapi-core reads one."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.headers = Headers(dict(response.headers))
+        self.content_type = response.headers.get("Content-Type", "")
+        self.data = response.content
+
+
+@pytest.fixture(scope="module")
+def spec() -> OpenAPI:
+    assert SPEC.is_file(), f"VTEX's OpenAPI description is missing: {SPEC}"
+    return OpenAPI.from_file_path(str(SPEC))
+
+
+def requests_built_for(update: TrackingUpdate) -> list[httpx.Request]:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    async def go() -> None:
+        base = resolve_base_url(None, "mystore")
+        transport = httpx.MockTransport(answer)
+        async with build_client(
+            base, Credentials("key", "token"), concurrency=1, timeout=5, transport=transport
+        ) as client:
+            sender = Sender(client, pacer=Pacer(1000), concurrency=1, policy=RetryPolicy())
+            await sender.send(update)
+
+    asyncio.run(go())
+    return seen
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        TrackingUpdate(
+            "1172452900788-01",
+            "000030711",
+            "AA123456789BR",
+            "https://rastreamento.correios.com.br/?objeto=AA123456789BR",
+            "Correios",
+            "2026-11-24T16:05:00-03:00",
+        ),
+        TrackingUpdate("1172452900788-01", "000030711", "87658"),
+        TrackingUpdate("v123@loja-01", "NF:9%", "Ç-1", None, "Jadlog; Expresso", "2026-11-24"),
+    ],
+)
+def test_requests_match_the_official_description(spec: OpenAPI, update: TrackingUpdate) -> None:
+    (request,) = requests_built_for(update)
+
+    result = spec.unmarshal_request(OpenAPIRequest(request))
+
+    assert not result.errors, result.errors
+    assert result.parameters.path == {
+        "orderId": update.order_id,
+        "invoiceNumber": update.invoice_number,
+    }
+    body: Any = json.loads(request.content)
+    assert body == update.body()
+
+
+@pytest.mark.parametrize(
+    ("drop_header", "drop_key"), [("X-VTEX-API-AppToken", None), (None, "courier")]
+)
+def test_a_drifted_request_would_fail(
+    spec: OpenAPI, drop_header: str | None, drop_key: str | None
+) -> None:
+    (built,) = requests_built_for(TrackingUpdate("1-01", "9", "T"))
+    headers = {k: v for k, v in built.headers.items() if k.lower() != (drop_header or "").lower()}
+    body = {k: v for k, v in json.loads(built.content).items() if k != drop_key}
+    drifted = httpx.Request(built.method, built.url, headers=headers, json=body)
+
+    assert spec.unmarshal_request(OpenAPIRequest(drifted)).errors
+
+
+def test_sandbox_answers_match_the_official_description(spec: OpenAPI) -> None:
+    with Sandbox() as sandbox:
+        (request,) = requests_built_for(TrackingUpdate("1-01", "9", "T"))
+        response = httpx.request(
+            request.method,
+            sandbox.base_url + request.url.raw_path.decode(),
+            headers=request.headers,
+            content=request.content,
+        )
+
+    assert response.status_code == 200
+    spec.validate_response(OpenAPIRequest(request), OpenAPIResponse(response))

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from batch_uploader.errors import InputError, UsageError
+from batch_uploader.models import CellKind
+from batch_uploader.reader import RawRow, read_tables, render_cell
+
+from .conftest import CsvFactory, XlsxFactory
+
+
+def rows_of(path: Path) -> list[RawRow]:
+    (table,) = read_tables(path)
+    return list(table.rows())
+
+
+def test_csv_with_bom_and_semicolons_keeps_every_cell_as_text(write_csv: CsvFactory) -> None:
+    path = write_csv("Pedido;NF;Rastreio\n0012-01;000123;00BR\n", bom=True)
+
+    rows = rows_of(path)
+
+    assert [row.cells for row in rows] == [
+        ["Pedido", "NF", "Rastreio"],
+        ["0012-01", "000123", "00BR"],
+    ]
+    assert [row.number for row in rows] == [1, 2]
+    assert rows[1].kinds is None
+
+
+def test_csv_row_numbers_count_records_not_lines(write_csv: CsvFactory) -> None:
+    path = write_csv('orderId,courier\n1-01,"Jadlog\nExpresso"\n2-01,Loggi\n')
+
+    rows = rows_of(path)
+
+    assert [(row.number, row.cells) for row in rows] == [
+        (1, ["orderId", "courier"]),
+        (2, ["1-01", "Jadlog\nExpresso"]),
+        (3, ["2-01", "Loggi"]),
+    ]
+
+
+def test_csv_delimiter_found_below_title_lines(write_csv: CsvFactory) -> None:
+    path = write_csv("Relatório de envios — 24/11/2026\n\nPedido;NF;Rastreio\n1-01;9;AB\n")
+
+    assert rows_of(path)[-1].cells == ["1-01", "9", "AB"]
+
+
+def test_csv_not_utf8_is_refused_naming_file_and_line(write_csv: CsvFactory) -> None:
+    path = write_csv("Pedido;NF\n1-01;São Paulo\n", encoding="cp1252")
+
+    with pytest.raises(InputError, match=r"input\.csv: line 2 is not UTF-8 text"):
+        read_tables(path)
+
+
+def test_empty_csv_is_refused(write_csv: CsvFactory) -> None:
+    with pytest.raises(InputError, match="the file is empty"):
+        read_tables(write_csv(""))
+
+
+def test_unsupported_file_type_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.pdf"
+    path.write_bytes(b"%PDF")
+
+    with pytest.raises(UsageError, match=r"unsupported file type \.pdf"):
+        read_tables(path)
+
+
+def test_corrupt_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip file")
+
+    with pytest.raises(InputError, match=r"broken\.xlsx: cannot be opened as a workbook"):
+        read_tables(path)
+
+
+def test_xlsx_numbers_become_their_digits_and_keep_their_kind(write_xlsx: XlsxFactory) -> None:
+    path = write_xlsx(
+        [
+            ["orderId", "invoiceNumber", "trackingNumber", "dispatchedDate"],
+            [7999972, "000123", 1.5, dt.datetime(2026, 11, 24, 10, 30)],
+        ]
+    )
+
+    header, row = rows_of(path)
+
+    assert row.cells == ["7999972", "000123", "1.5", "2026-11-24T10:30:00"]
+    assert row.kinds == {0: CellKind.NUMBER, 2: CellKind.NUMBER, 3: CellKind.DATE}
+    assert header.kinds is None
+
+
+def test_xlsx_row_numbers_match_the_sheet(write_xlsx: XlsxFactory) -> None:
+    path = write_xlsx([["Shipments of the day"], [], ["orderId"], ["1-01"]])
+
+    assert [(row.number, row.cells[0]) for row in rows_of(path)] == [
+        (1, "Shipments of the day"),
+        (2, ""),
+        (3, "orderId"),
+        (4, "1-01"),
+    ]
+
+
+def test_xlsx_empty_sheets_are_left_out(write_xlsx: XlsxFactory) -> None:
+    path = write_xlsx([["orderId"]], sheet="Data", extra_sheets=["Notes"])
+
+    assert [table.source.sheet for table in read_tables(path)] == ["Data"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "kind"),
+    [
+        (7999972.0, "7999972", CellKind.NUMBER),
+        (123456789012345.0, "123456789012345", CellKind.NUMBER),
+        # Beyond 15 digits Excel has already rounded: shown as stored, never as fake digits.
+        (1.2345678901234568e17, "1.2345678901234568e+17", CellKind.NUMBER),
+        (12, "12", CellKind.NUMBER),
+        (True, "TRUE", CellKind.BOOLEAN),
+        (dt.date(2026, 11, 24), "2026-11-24", CellKind.DATE),
+    ],
+)
+def test_render_cell(value: object, text: str, kind: CellKind) -> None:
+    assert render_cell(value) == (text, kind)

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+
+from batch_uploader.models import RowError, TrackingUpdate
+from batch_uploader.validator import validate
+
+from .conftest import make_row
+
+GOOD = {"orderId": "1172452900788-01", "invoiceNumber": "000030711", "trackingNumber": "AA1BR"}
+
+
+def errors_of(**values: str) -> list[tuple[str, str]]:
+    result = validate(make_row(**{**GOOD, **values}))
+    assert isinstance(result, list), result
+    return [(error.code, error.field) for error in result]
+
+
+def test_complete_row_becomes_the_update_sent() -> None:
+    row = make_row(
+        **GOOD,
+        trackingUrl="https://carrier.example/t?c=AA1BR",
+        courier="Correios",
+        dispatchedDate="2026-11-24 16:05",
+    )
+
+    assert validate(row) == TrackingUpdate(
+        order_id="1172452900788-01",
+        invoice_number="000030711",
+        tracking_number="AA1BR",
+        tracking_url="https://carrier.example/t?c=AA1BR",
+        courier="Correios",
+        dispatched_date="2026-11-24T16:05:00",
+    )
+
+
+def test_empty_optional_cells_become_null() -> None:
+    update = validate(make_row(**GOOD, trackingUrl="", courier="", dispatchedDate=""))
+
+    assert isinstance(update, TrackingUpdate)
+    assert update.body() == {
+        "trackingNumber": "AA1BR",
+        "trackingUrl": None,
+        "courier": None,
+        "dispatchedDate": None,
+    }
+
+
+@pytest.mark.parametrize("field", ["orderId", "invoiceNumber", "trackingNumber"])
+def test_missing_required_value(field: str) -> None:
+    assert errors_of(**{field: ""}) == [("missing-value", field)]
+
+
+def test_every_problem_of_a_row_is_reported() -> None:
+    result = validate(make_row(trackingUrl="ftp://x"))
+
+    assert isinstance(result, list)
+    assert [e.code for e in result] == ["missing-value"] * 3 + ["invalid-url"]
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [("123/A", 'a slash "/"'), ("123 A", "a space"), ("12#3", 'a "#"'), ("12?3", 'a "?"')],
+)
+@pytest.mark.parametrize("field", ["orderId", "invoiceNumber"])
+def test_identifiers_that_cannot_travel_in_the_path(field: str, value: str, named: str) -> None:
+    result = validate(make_row(**{**GOOD, field: value}))
+
+    assert result == [
+        RowError(
+            "unroutable-identifier",
+            field,
+            f"{value!r} contains {named}, which cannot travel in the request's address; "
+            f"correct the {field}",
+        )
+    ]
+
+
+@pytest.mark.parametrize("field", ["orderId", "invoiceNumber", "trackingNumber", "courier"])
+def test_control_characters_are_refused(field: str) -> None:
+    codes = errors_of(**{field: "AB\x07C"})
+
+    assert ("control-character", field) in codes
+
+
+@pytest.mark.parametrize(
+    "url", ["www.carrier.com/t", "ftp://carrier.com/t", "https://", "https://a b.com", "/t?x=1"]
+)
+def test_tracking_url_must_be_absolute_http(url: str) -> None:
+    assert errors_of(trackingUrl=url) == [("invalid-url", "trackingUrl")]
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("2026-11-24", "2026-11-24"),
+        ("2026-11-24T16:05:00-03:00", "2026-11-24T16:05:00-03:00"),
+        ("2026-11-24T19:05:00Z", "2026-11-24T19:05:00+00:00"),
+        ("2022-02-08T13:16:13.4617653+00:00", "2022-02-08T13:16:13.461765+00:00"),
+    ],
+)
+def test_iso_dates_are_accepted(text: str, sent: str) -> None:
+    update = validate(make_row(**GOOD, dispatchedDate=text))
+
+    assert isinstance(update, TrackingUpdate)
+    assert update.dispatched_date == sent
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "24/11/2026", "2026-11-24 25:00"])
+def test_other_dates_are_refused(text: str) -> None:
+    assert errors_of(dispatchedDate=text) == [("invalid-date", "dispatchedDate")]

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from batch_uploader.errors import UsageError
+from batch_uploader.target import Credentials, resolve_base_url
+
+
+def test_account_address() -> None:
+    assert resolve_base_url(None, "MyStore") == "https://mystore.vtexcommercestable.com.br"
+    assert resolve_base_url(None, "mystore", "myenv") == "https://mystore.myenv.com.br"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://oms.example.com/", "http://127.0.0.1:8899", "http://localhost:1", "http://[::1]:2"],
+)
+def test_base_urls_accepted(url: str) -> None:
+    assert resolve_base_url(url, None) == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://oms.example.com", "plain http"),
+        ("http://10.0.0.5", "plain http"),
+        ("ftp://oms.example.com", "must be an http(s) address"),
+        ("https://oms.example.com/?x=1", "query or fragment"),
+    ],
+)
+def test_base_urls_refused(url: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        resolve_base_url(url, None)
+
+
+def test_account_must_be_a_plain_name() -> None:
+    with pytest.raises(UsageError, match="plain names"):
+        resolve_base_url(None, "evil.com/x?")
+
+
+def test_token_is_never_in_a_repr() -> None:
+    credentials = Credentials.from_env({"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "s3cr3t"})
+
+    assert "s3cr3t" not in repr(credentials)
+    assert credentials.headers() == {"X-VTEX-API-AppKey": "k", "X-VTEX-API-AppToken": "s3cr3t"}

@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import BatchUploaderError, UsageError
+from .journal import Journal
 from .models import Status
 from .pipeline import Settings, run
 from .report import ExitStatus, Report
@@ -24,6 +25,7 @@ from .writer import default_results_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 OUTPUT_DIR = Path("output")
+JOURNAL_NAME = "journal.sqlite3"
 
 
 def exits_on_error(command: F) -> F:
@@ -177,6 +179,19 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Results file (.csv). Default: output/<file>-results-<UTC time>.csv.",
 )
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The journal of sent rows. Default: output/journal.sqlite3 (in memory with --sandbox).",
+)
+@click.option("--force", is_flag=True, help="Send rows even if the journal says they were sent.")
+@click.option(
+    "--stop-after-failures",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Stop when this many rows fail one after another (0: never).",
+)
 @click.option("--sandbox", is_flag=True, help="Send to a fake OMS started on 127.0.0.1.")
 @sandbox_options("sandbox-")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only problems and summary.")
@@ -192,6 +207,9 @@ def upload(
     max_attempts: int,
     dry_run: bool,
     results: Path | None,
+    journal: Path | None,
+    force: bool,
+    stop_after_failures: int,
     sandbox: bool,
     quiet: bool,
     **options: Any,
@@ -205,31 +223,29 @@ def upload(
         concurrency=concurrency,
         timeout=timeout,
         retry=RetryPolicy(max_attempts=max_attempts),
+        stop_after_failures=stop_after_failures,
     )
-    show_progress = not quiet and sys.stderr.isatty()
+    upload_files = functools.partial(
+        run,
+        files,
+        results_path=results,
+        settings=settings,
+        force=force,
+        show_progress=not quiet and sys.stderr.isatty(),
+    )
     if dry_run:
-        report = run(files, results_path=results, dry_run=True, show_progress=show_progress)
+        report = upload_files(dry_run=True)
     elif sandbox:
+        # The sandbox forgets what it was sent when it stops, so by default its journal does too.
         with Sandbox(sandbox_config(options)) as fake:
-            credentials = _sandbox_credentials()
-            report = run(
-                files,
-                results_path=results,
-                base_url=fake.base_url,
-                credentials=credentials,
-                settings=settings,
-                show_progress=show_progress,
+            report = upload_files(
+                base_url=fake.base_url, credentials=_sandbox_credentials(), journal_path=journal
             )
     else:
-        target = resolve_base_url(base_url, account, environment)
-        credentials = Credentials.from_env(os.environ)
-        report = run(
-            files,
-            results_path=results,
-            base_url=target,
-            credentials=credentials,
-            settings=settings,
-            show_progress=show_progress,
+        report = upload_files(
+            base_url=resolve_base_url(base_url, account, environment),
+            credentials=Credentials.from_env(os.environ),
+            journal_path=journal or OUTPUT_DIR / JOURNAL_NAME,
         )
     _print_report(report)
     sys.exit(report.exit_status)
@@ -253,6 +269,48 @@ def _print_report(report: Report) -> None:
     if report.stop_reason:
         click.echo(f"batch-uploader: stopped: {report.stop_reason}", err=True)
     click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--order", "order_id", metavar="ORDER_ID", help="Every row sent for this order.")
+@click.option(
+    "--file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Every row of this file's content, under whatever name it was uploaded.",
+)
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=OUTPUT_DIR / JOURNAL_NAME,
+    show_default=True,
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@exits_on_error
+def history(order_id: str | None, file: Path | None, journal: Path, limit: int) -> None:
+    """Tell what was sent: the latest runs, or the rows of an order or a file."""
+    with Journal(journal, read_only=True) as ledger:
+        if order_id is None and file is None:
+            for past in ledger.runs(limit):
+                ended = past.finished_at or "never finished (interrupted or crashed)"
+                status = "" if past.exit_status is None else f", exit {past.exit_status}"
+                click.echo(f"run {past.id}: {past.started_at} to {ended}{status}, {past.target}")
+                click.echo(f"  files: {', '.join(past.files)}")
+            return
+        lines = ledger.history(order_id=order_id, file=file)
+    if not lines:
+        click.echo(f"The journal {journal} has no row for {order_id or file}.")
+        sys.exit(ExitStatus.ROWS_NOT_SENT)
+    for line in lines:
+        sheet = f" [{line.sheet}]" if line.sheet else ""
+        outcome = (
+            f"receipt {line.receipt}"
+            if line.receipt
+            else f"{line.error_code or ''} {line.error_message or ''}".strip()
+        )
+        click.echo(
+            f"{line.updated_at}  run {line.run_id}  {line.file}{sheet} row {line.row}  "
+            f"{line.order_id} / {line.invoice_number}  {line.state}  {outcome}"
+        )
 
 
 @cli.command("sandbox")

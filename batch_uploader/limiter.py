@@ -7,6 +7,12 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
+# After a 429 or 503 the rate is multiplied by this, down to FLOOR of the ceiling at least...
+DECREASE = 0.75
+FLOOR = 0.05
+# ...and each success gives back this share of the ceiling, so recovery takes a while.
+RECOVERY = 0.01
+
 
 class Pacer:
     """Hands out request slots evenly spaced at ``1 / rate`` seconds, shared by all workers.
@@ -14,6 +20,10 @@ class Pacer:
     Slots are computed from the schedule, not from when a worker woke up, so the rate holds
     over a long run without drift; time left unused is not saved up, so there is never a
     burst above the rate after a quiet spell (a GCRA with no burst allowance).
+
+    The rate adapts to the server: :meth:`throttled` lowers it (at most once per interval
+    of the slower rate, as the answers of requests already in flight say the same thing),
+    :meth:`succeeded` raises it again by small steps, never above the ``ceiling`` given.
     """
 
     def __init__(
@@ -25,20 +35,36 @@ class Pacer:
     ) -> None:
         if not rate > 0 or math.isinf(rate):
             raise ValueError(f"rate must be a positive number of requests per second, not {rate}")
+        self.ceiling = rate
         self.rate = rate
-        self._interval = 1.0 / rate
+        self.lowest_rate = rate
         self._clock = clock
         self._sleep = sleep
         self._next_slot = -math.inf
+        self._calm_from = -math.inf
 
     async def wait(self) -> None:
         """Waits for this caller's slot."""
         now = self._clock()
         slot = max(now, self._next_slot)
-        self._next_slot = slot + self._interval
+        self._next_slot = slot + 1.0 / self.rate
         if slot > now:
             await self._sleep(slot - now)
 
     def pause(self, seconds: float) -> None:
         """Gives out no slot for ``seconds`` from now (a server asked every caller to wait)."""
         self._next_slot = max(self._next_slot, self._clock() + seconds)
+
+    def throttled(self) -> None:
+        """The server said it gets too many requests: slow down."""
+        now = self._clock()
+        if now < self._calm_from:
+            return
+        self.rate = max(self.ceiling * FLOOR, self.rate * DECREASE)
+        self.lowest_rate = min(self.lowest_rate, self.rate)
+        self._calm_from = now + max(1.0, 2.0 / self.rate)
+
+    def succeeded(self) -> None:
+        """A request went through: win back some of the rate."""
+        if self.rate < self.ceiling:
+            self.rate = min(self.ceiling, self.rate + self.ceiling * RECOVERY)

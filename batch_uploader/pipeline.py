@@ -7,6 +7,8 @@ as soon as its row and every row before it are decided.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,8 +20,9 @@ from tqdm import tqdm
 
 from .columns import ColumnMap, find_header
 from .errors import InputError
+from .journal import Journal
 from .limiter import Pacer
-from .models import Outcome, Row, Status
+from .models import Delivery, Outcome, Row, Status, TrackingUpdate
 from .reader import Table, read_tables
 from .report import Report
 from .retry import RetryPolicy
@@ -31,18 +34,27 @@ from .writer import ResultsWriter
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
-    """How fast and how patiently to send."""
+    """How fast and how patiently to send.
+
+    ``stop_after_failures`` rows failing one after another stop the run (0: never), as they
+    mean something is wrong for every row. After an interruption, requests in flight get
+    ``grace`` seconds to end before the run gives up on them.
+    """
 
     rate: float = 10.0
     concurrency: int = 8
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    stop_after_failures: int = 20
+    grace: float = 10.0
 
     def __post_init__(self) -> None:
         if not self.rate > 0:
             raise ValueError("rate must be above 0 requests per second")
         if self.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if self.stop_after_failures < 0:
+            raise ValueError("stop_after_failures cannot be negative")
         if not self.timeout > 0:
             raise ValueError("timeout must be above 0 seconds")
 
@@ -95,25 +107,38 @@ def run(
     credentials: Credentials | None = None,
     settings: Settings | None = None,
     dry_run: bool = False,
+    journal_path: Path | None = None,
+    force: bool = False,
     show_progress: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
     """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``) and writes one
     results line per row to ``results_path``. The report tells what happened.
 
-    Raises :class:`~batch_uploader.errors.InputError` before sending anything when a file
-    cannot be read.
+    Each row's state is kept in the journal at ``journal_path`` (in memory when ``None``):
+    rows already sent to the same target with the same content are skipped, unless ``force``.
+
+    Raises :class:`~batch_uploader.errors.InputError` or
+    :class:`~batch_uploader.errors.UsageError` before sending anything when a file cannot be
+    read or the journal is in use.
     """
     settings = settings or Settings()
     inputs = open_inputs(paths)
+    upload_to: tuple[str, Credentials] | None = None
+    if not dry_run:
+        if base_url is None or credentials is None:
+            raise ValueError("an upload needs base_url and credentials")
+        upload_to = (base_url, credentials)
     report = Report(dry_run=dry_run, results_path=results_path)
     sources = {item.table.source for item in inputs}
     total = sum(max(0, (i.table.size_hint or 0) - i.columns.header_row) for i in inputs)
     started = time.perf_counter()
-    with (
-        ResultsWriter(results_path, with_source=len(sources) > 1) as writer,
-        tqdm(total=total or None, unit="row", disable=not show_progress, leave=False) as bar,
-    ):
+    with contextlib.ExitStack() as stack:
+        journal = None if upload_to is None else stack.enter_context(Journal(journal_path))
+        writer = stack.enter_context(ResultsWriter(results_path, with_source=len(sources) > 1))
+        bar = stack.enter_context(
+            tqdm(total=total or None, unit="row", disable=not show_progress, leave=False)
+        )
 
         def record(outcome: Outcome) -> None:
             writer.write(outcome)
@@ -121,24 +146,28 @@ def run(
             bar.update()
 
         try:
-            if dry_run:
-                _check(data_rows(inputs), record)
+            if journal is None or upload_to is None:
+                for row in data_rows(inputs):
+                    record(_validated(row))
             else:
-                if base_url is None or credentials is None:
-                    raise ValueError("an upload needs base_url and credentials")
-                report.stop_reason = asyncio.run(
-                    _upload(data_rows(inputs), record, base_url, credentials, settings, transport)
-                )
-        except KeyboardInterrupt:
+                target, secret = upload_to
+                run_id = journal.start_run(target, paths)
+                try:
+                    asyncio.run(
+                        _upload(
+                            data_rows(inputs),
+                            _Run(journal, run_id, target, force, settings, record, report),
+                            secret,
+                            transport,
+                        )
+                    )
+                finally:
+                    journal.finish_run(run_id, report.exit_status)
+        except (KeyboardInterrupt, asyncio.CancelledError):
             report.interrupted = True
         finally:
             report.elapsed = time.perf_counter() - started
     return report
-
-
-def _check(rows: Iterable[Row], record: Callable[[Outcome], None]) -> None:
-    for row in rows:
-        record(_validated(row))
 
 
 def _validated(row: Row) -> Outcome:
@@ -148,51 +177,154 @@ def _validated(row: Row) -> Outcome:
     return Outcome(row, Status.VALID, update=checked)
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What an upload writes to, and how it goes."""
+
+    journal: Journal
+    run_id: int
+    target: str
+    force: bool
+    settings: Settings
+    record: Callable[[Outcome], None]
+    report: Report
+
+
 async def _upload(
     rows: Iterable[Row],
-    record: Callable[[Outcome], None],
-    base_url: str,
+    run: _Run,
     credentials: Credentials,
-    settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
-) -> str | None:
+) -> None:
+    settings = run.settings
     async with build_client(
-        base_url,
+        run.target,
         credentials,
         concurrency=settings.concurrency,
         timeout=settings.timeout,
         transport=transport,
     ) as client:
+        pacer = Pacer(settings.rate)
         sender = Sender(
-            client,
-            pacer=Pacer(settings.rate),
-            concurrency=settings.concurrency,
-            policy=settings.retry,
+            client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
         )
+        upload = _Upload(sender, run)
+        try:
+            await upload.feed(rows)
+        finally:
+            report = run.report
+            report.requests, report.throttled = sender.requests, sender.throttled
+            report.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
+            if not report.interrupted:
+                report.stop_reason = sender.stop_reason
 
-        async def send(checked: Outcome) -> Outcome:
-            assert checked.update is not None
-            delivery = await sender.send(checked.update)
-            return Outcome(checked.row, delivery.status, checked.update, delivery)
 
-        # Rows are started ahead of the one being written, so a row waiting out a backoff does
-        # not stall the pool; the window bounds how many are held.
-        window = max(1000, 50 * settings.concurrency)
-        pending: deque[asyncio.Future[Outcome]] = deque()
+class _Upload:
+    """Feeds rows to the sender and decides each, in input order.
+
+    Rows are started ahead of the one being written, so a row waiting out a backoff does not
+    stall the pool; the window bounds how many are held. The first SIGINT or SIGTERM stops
+    sending and lets requests in flight end (for ``grace`` seconds at most); the second stops
+    at once.
+    """
+
+    def __init__(self, sender: Sender, run: _Run) -> None:
+        self.sender = sender
+        self.run = run
+        self.window = max(1000, 50 * run.settings.concurrency)
+        self.failures_in_a_row = 0
+        self.pending: deque[asyncio.Future[Outcome]] = deque()
+
+    async def feed(self, rows: Iterable[Row]) -> None:
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+        assert main is not None
+        handled = []
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # Signals can be handled only from the main thread; elsewhere they keep their way.
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(number, self._interrupt, main)
+                handled.append(number)
         try:
             for row in rows:
-                checked = _validated(row)
-                if checked.update is None:
-                    done = asyncio.get_running_loop().create_future()
-                    done.set_result(checked)
-                    pending.append(done)
-                else:
-                    pending.append(asyncio.ensure_future(send(checked)))
-                while len(pending) >= window or (pending and pending[0].done()):
-                    record(await pending.popleft())
-            while pending:
-                record(await pending.popleft())
+                self.pending.append(self._start(row))
+                while self.pending and (len(self.pending) >= self.window or self.pending[0].done()):
+                    await self._decide_first()
+                if self.run.report.interrupted:
+                    break
+            while self.pending and await self._decide_first():
+                pass
         finally:
-            for future in pending:
+            for number in handled:
+                loop.remove_signal_handler(number)
+            for future in self.pending:
                 future.cancel()
-        return sender.stop_reason
+
+    async def _decide_first(self) -> bool:
+        """Records the first pending row; False when it was given up after an interruption."""
+        first = self.pending[0]
+        try:
+            outcome = await first
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not first.cancelled() or (task is not None and task.cancelling()):
+                raise
+            return False
+        self.pending.popleft()
+        self.run.record(outcome)
+        return True
+
+    def _start(self, row: Row) -> asyncio.Future[Outcome]:
+        run = self.run
+        checked = _validated(row)
+        update = checked.update
+        if update is None:
+            return self._decided(checked)
+        before = None if run.force else run.journal.sent_before(run.target, update)
+        if before is not None:
+            delivery = Delivery(
+                Status.SKIPPED,
+                receipt=before.receipt,
+                error_code="already-sent",
+                error_message=f"already sent on {before.sent_at} ({before.file} row "
+                f"{before.row}, run {before.run_id}); --force sends it again",
+            )
+            return self._decided(Outcome(row, Status.SKIPPED, update, delivery))
+        run.journal.sending(run.run_id, run.target, row, update)
+        return asyncio.ensure_future(self._send(row, update))
+
+    def _decided(self, outcome: Outcome) -> asyncio.Future[Outcome]:
+        self.run.journal.record(self.run.run_id, self.run.target, outcome)
+        future = asyncio.get_running_loop().create_future()
+        future.set_result(outcome)
+        return future
+
+    async def _send(self, row: Row, update: TrackingUpdate) -> Outcome:
+        delivery = await self.sender.send(update)
+        outcome = Outcome(row, delivery.status, update, delivery)
+        # Journalled now, not when its results line is written: a receipt is kept at once.
+        self.run.journal.record(self.run.run_id, self.run.target, outcome)
+        if delivery.status is Status.SENT:
+            self.failures_in_a_row = 0
+        elif delivery.error_code != "not-attempted":
+            self.failures_in_a_row += 1
+            limit = self.run.settings.stop_after_failures
+            if limit and self.failures_in_a_row >= limit:
+                self.sender.stop(
+                    f"{limit} rows in a row failed (the last: {delivery.error_code}: "
+                    f"{delivery.error_message})"
+                )
+        return outcome
+
+    def _interrupt(self, main: asyncio.Task[None]) -> None:
+        report = self.run.report
+        if report.interrupted:
+            main.cancel()
+            return
+        report.interrupted = True
+        self.sender.stop("it was interrupted")
+        asyncio.get_running_loop().call_later(self.run.settings.grace, self._give_up)
+
+    def _give_up(self) -> None:
+        for future in self.pending:
+            future.cancel()

@@ -33,6 +33,9 @@ class Report:
     results_path: Path | None = None
     stop_reason: str | None = None
     interrupted: bool = False
+    requests: int = 0
+    throttled: int = 0
+    lowest_rate: float | None = None
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
@@ -44,6 +47,11 @@ class Report:
     @property
     def rows(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def achieved_rate(self) -> float:
+        """Requests per second over the whole run."""
+        return self.requests / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
     def exit_status(self) -> int:
@@ -67,10 +75,20 @@ class Report:
         text = f"{verb} {self.rows} rows in {self.elapsed:.1f} s: {counts}."
         if self.dry_run:
             text += " Dry run: nothing was sent."
+        if self.requests:
+            text += f" {self.requests} requests at {self.achieved_rate:.1f}/s"
+            if self.throttled:
+                text += f", {self.throttled} answered 429 (too many requests)"
+            if self.lowest_rate is not None:
+                text += f", rate lowered to {self.lowest_rate:.1f}/s at the least"
+            text += "."
         if self.stop_reason:
-            text += f" Stopped early: {self.stop_reason}."
+            text += f" Stopped early because {self.stop_reason}."
         if self.interrupted:
-            text += " Interrupted: rows not decided yet are missing from the results."
+            text += (
+                " Interrupted: rows not decided yet are missing from the results;"
+                " running the same command again sends only what was not sent."
+            )
         if self.results_path:
             text += f" Results: {self.results_path}"
         return text

@@ -14,10 +14,12 @@ class RetryPolicy:
     Timeouts, dropped connections, 429 and every 5xx are tried again, up to ``max_attempts``
     attempts in all, after an exponential backoff with full jitter (``backoff_initial`` doubled
     each time, at most ``backoff_max`` seconds). A ``Retry-After`` header replaces the backoff,
-    up to ``retry_after_max`` seconds. Other answers are final.
+    up to ``retry_after_max`` seconds. A row stops being retried once ``row_budget`` seconds
+    have passed since its first attempt. Other answers are final.
     """
 
     max_attempts: int = 5
+    row_budget: float = 600.0
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     retry_after_max: float = 300.0
@@ -25,7 +27,7 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if self.backoff_initial < 0 or self.backoff_max < 0 or self.retry_after_max < 0:
+        if min(self.backoff_initial, self.backoff_max, self.retry_after_max, self.row_budget) < 0:
             raise ValueError("waiting times cannot be negative")
 
     @staticmethod

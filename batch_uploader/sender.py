@@ -13,7 +13,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+)
 from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
@@ -82,8 +88,9 @@ class Sender:
     """Sends updates with at most ``concurrency`` requests in flight and at most ``pacer.rate``
     requests per second over all of them, retrying as ``policy`` says.
 
-    After a fatal answer (401, 403) every later row is reported as not attempted:
-    ``stop_reason`` says why.
+    After a fatal answer (401, 403), or once :meth:`stop` is called, every later row is
+    reported as not attempted: ``stop_reason`` says why. ``requests`` and ``throttled`` count
+    the requests made and the 429 answers among them.
     """
 
     def __init__(
@@ -105,13 +112,19 @@ class Sender:
             multiplier=policy.backoff_initial, max=policy.backoff_max
         )
         self._retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.max_attempts),
+            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.row_budget),
             wait=self._wait,
             retry=retry_if_result(self._should_retry),
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=sleep,
         )
         self.stop_reason: str | None = None
+        self.requests = 0
+        self.throttled = 0
+
+    def stop(self, reason: str) -> None:
+        """Sends nothing more; rows not yet attempted say the run stopped because ``reason``."""
+        self.stop_reason = self.stop_reason or reason
 
     async def send(self, update: TrackingUpdate) -> Delivery:
         """Sends ``update`` and tells what became of it."""
@@ -139,6 +152,7 @@ class Sender:
             await self._pacer.wait()
             if self.stop_reason:
                 return None
+            self.requests += 1
             try:
                 response = await self._client.patch(
                     invoice_path(update.order_id, update.invoice_number), json=update.body()
@@ -162,16 +176,20 @@ class Sender:
         except (json.JSONDecodeError, UnicodeDecodeError):
             payload = None
         retry_after = None
+        if status == 429:
+            self.throttled += 1
         if status in (429, 503):
+            self._pacer.throttled()
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None:
                 retry_after = min(retry_after, self._policy.retry_after_max)
                 # Every worker waits, not only the one that was told to.
                 self._pacer.pause(retry_after)
         if 200 <= status < 300:
+            self._pacer.succeeded()
             return _Answer(status, payload)
         if status in _FATAL:
-            self.stop_reason = self.stop_reason or _FATAL[status]
+            self.stop(_FATAL[status])
             return _Answer(
                 status, payload, error_code=f"http-{status}", error_message=_FATAL[status]
             )

@@ -1,0 +1,325 @@
+"""The journal: a SQLite ledger of every row of every upload.
+
+It makes a run safe to repeat. A row VTEX accepted is committed with its receipt as soon as the
+answer arrives, so after a crash, a kill or a second run of the same file, rows already sent
+(same target, order, invoice and payload) are skipped with their earlier receipt and only the
+rest is sent. A lock keeps two runs from using one journal at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+from .errors import UsageError
+from .models import Outcome, Row, Status, TrackingUpdate
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    files TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    exit_status INTEGER
+);
+CREATE TABLE IF NOT EXISTS rows (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    file TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    invoice_number TEXT NOT NULL,
+    payload_hash TEXT,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    receipt TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint, sheet, row)
+);
+CREATE INDEX IF NOT EXISTS rows_sent
+    ON rows (target, order_id, invoice_number, payload_hash) WHERE state = 'sent';
+CREATE INDEX IF NOT EXISTS rows_order ON rows (order_id);
+CREATE INDEX IF NOT EXISTS rows_fingerprint ON rows (fingerprint);
+"""
+# Rows other than sent ones are committed in batches at least this often (seconds).
+_COMMIT_INTERVAL = 0.25
+IN_FLIGHT = "in-flight"
+
+
+def fingerprint(path: Path) -> str:
+    """The SHA-256 of a file's bytes: the same content is the same file, whatever its name."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def payload_hash(update: TrackingUpdate) -> str:
+    """A hash of what is sent for a row, so a corrected row is told from a repeated one."""
+    canonical = json.dumps(update.body(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class SentBefore:
+    """An earlier delivery of the same update to the same target."""
+
+    receipt: str | None
+    sent_at: str
+    run_id: int
+    file: str
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One row of one run, as the journal holds it."""
+
+    run_id: int
+    file: str
+    sheet: str
+    row: int
+    order_id: str
+    invoice_number: str
+    state: str
+    attempts: int
+    http_status: int | None
+    receipt: str | None
+    error_code: str | None
+    error_message: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunLine:
+    """One run, as the journal holds it."""
+
+    id: int
+    target: str
+    files: list[str]
+    started_at: str
+    finished_at: str | None
+    exit_status: int | None
+
+
+class Journal:
+    """The ledger at ``path`` (``None`` for one kept in memory, for the sandbox and tests).
+
+    Open it as a context manager: that takes the lock, which another process holding it makes
+    fail with a :class:`UsageError` naming the holder. ``read_only`` takes no lock.
+    """
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._lock: IO[str] | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._last_commit = 0.0
+        self._fingerprints: dict[str, str] = {}
+
+    def __enter__(self) -> Self:
+        if self.path is None:
+            self._connection = sqlite3.connect(":memory:")
+        elif self.read_only:
+            # Reading takes no lock, so a run in progress can be looked into.
+            if not self.path.is_file():
+                raise UsageError(f"no journal at {self.path}: nothing was uploaded with it yet")
+            self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            return self
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _take_lock(self.path.with_name(self.path.name + ".lock"))
+            try:
+                self._connection = sqlite3.connect(self.path, timeout=10)
+                self._connection.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.DatabaseError as error:
+                self.__exit__(None, None, None)
+                raise UsageError(f"journal {self.path} cannot be opened: {error}") from None
+        # WAL with synchronous NORMAL: a commit survives a crash or kill of this process
+        # without waiting for the disk; only a power cut may lose the last fraction of a second,
+        # whose rows are then sent again (the request is idempotent in effect).
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._connection is not None:
+            self._connection.commit()
+            self._connection.close()
+            self._connection = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self._connection is not None, "use Journal as a context manager"
+        return self._connection
+
+    def _migrate(self) -> None:
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise UsageError(
+                f"journal {self.path} was written by a newer batch-uploader (schema {version}); "
+                "upgrade batch-uploader or use another --journal"
+            )
+        self.db.executescript(_SCHEMA)
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.db.commit()
+
+    def start_run(self, target: str, files: Sequence[Path]) -> int:
+        """Records the start of a run and returns its id."""
+        for path in files:
+            self._fingerprints[str(path)] = fingerprint(path)
+        cursor = self.db.execute(
+            "INSERT INTO runs (target, files, started_at) VALUES (?, ?, ?)",
+            (target, json.dumps([str(path) for path in files]), _now()),
+        )
+        self.db.commit()
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def finish_run(self, run_id: int, exit_status: int) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, exit_status = ? WHERE id = ?",
+            (_now(), exit_status, run_id),
+        )
+        self.db.commit()
+
+    def sent_before(self, target: str, update: TrackingUpdate) -> SentBefore | None:
+        """The earliest delivery of exactly this update to ``target``, if any."""
+        found = self.db.execute(
+            "SELECT receipt, updated_at, run_id, file, row FROM rows WHERE state = 'sent' "
+            "AND target = ? AND order_id = ? AND invoice_number = ? AND payload_hash = ? "
+            "ORDER BY updated_at LIMIT 1",
+            (target, update.order_id, update.invoice_number, payload_hash(update)),
+        ).fetchone()
+        return SentBefore(*found) if found else None
+
+    def sending(self, run_id: int, target: str, row: Row, update: TrackingUpdate) -> None:
+        """Records that ``row`` is about to be sent (committed with the next batch)."""
+        self._write(run_id, target, row, update.order_id, update.invoice_number,
+                    payload_hash(update), IN_FLIGHT)  # fmt: skip
+
+    def record(self, run_id: int, target: str, outcome: Outcome) -> None:
+        """Records a row's final state; a sent row is committed at once."""
+        row, update, delivery = outcome.row, outcome.update, outcome.delivery
+        self._write(
+            run_id,
+            target,
+            row,
+            update.order_id if update else row.get("orderId"),
+            update.invoice_number if update else row.get("invoiceNumber"),
+            payload_hash(update) if update else None,
+            outcome.status.value,
+            delivery.attempts if delivery else 0,
+            delivery.http_status if delivery else None,
+            delivery.receipt if delivery else None,
+            (delivery.error_code if delivery else ";".join(e.code for e in outcome.errors)) or None,
+            (delivery.error_message if delivery else "; ".join(e.message for e in outcome.errors))
+            or None,
+        )
+        now = time.monotonic()
+        if outcome.status is Status.SENT or now - self._last_commit >= _COMMIT_INTERVAL:
+            self.db.commit()
+            self._last_commit = now
+
+    def _write(
+        self,
+        run_id: int,
+        target: str,
+        row: Row,
+        order_id: str,
+        invoice_number: str,
+        payload: str | None,
+        state: str,
+        attempts: int = 0,
+        http_status: int | None = None,
+        receipt: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        file = row.source.file
+        self.db.execute(
+            "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, file, self._fingerprints.get(file, ""), row.source.sheet or "",
+             row.number, target, order_id, invoice_number, payload, state, attempts,
+             http_status, receipt, error_code, error_message, _now()),
+        )  # fmt: skip
+
+    def runs(self, limit: int = 20) -> list[RunLine]:
+        """The latest runs, newest first."""
+        found = self.db.execute(
+            "SELECT id, target, files, started_at, finished_at, exit_status FROM runs "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [RunLine(i, t, json.loads(f), s, e, x) for i, t, f, s, e, x in found]
+
+    def history(
+        self, *, order_id: str | None = None, file: Path | None = None
+    ) -> list[HistoryLine]:
+        """Every journal row of an order, or of a file's content (under any name)."""
+        if order_id is not None:
+            where, value = "order_id = ?", order_id
+        elif file is not None:
+            where, value = "fingerprint = ?", fingerprint(file)
+        else:
+            raise ValueError("history needs an order_id or a file")
+        found = self.db.execute(
+            "SELECT run_id, file, sheet, row, order_id, invoice_number, state, attempts, "
+            f"http_status, receipt, error_code, error_message, updated_at FROM rows WHERE {where} "
+            "ORDER BY run_id, file, sheet, row",
+            (value,),
+        )
+        return [HistoryLine(*line) for line in found]
+
+
+def _take_lock(path: Path) -> IO[str]:
+    """An exclusive lock on ``path``, released when the process ends however it ends."""
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise UsageError(
+            f"the journal {path.with_suffix('')} is in use by {holder}; wait for that run to "
+            "end, or give this one another --journal"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    command = " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])
+    handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()} ({command})\n")
+    handle.flush()
+    return handle

@@ -60,6 +60,27 @@ def sandbox_options(prefix: str) -> Callable[[F], F]:
             help="An order the sandbox answers 404 OMS007 for (repeatable).",
         ),
         click.option(
+            f"--{prefix}rate-limit",
+            "sandbox_rate_limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Requests per second the sandbox accepts; past it, 429 with Retry-After.",
+        ),
+        click.option(
+            f"--{prefix}burst",
+            "sandbox_burst",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Requests the rate limit lets through at once.",
+        ),
+        click.option(
+            f"--{prefix}resets",
+            "sandbox_resets",
+            type=click.FloatRange(0, 1),
+            default=0.0,
+            help="Share of requests whose connection is dropped without an answer.",
+        ),
+        click.option(
             f"--{prefix}rate-limited",
             "sandbox_rate_limited",
             type=click.FloatRange(0, 1),
@@ -114,6 +135,9 @@ def sandbox_config(options: dict[str, Any]) -> SandboxConfig:
     return SandboxConfig(
         latency=options["sandbox_latency"],
         unknown_orders=frozenset(options["sandbox_unknown_orders"]),
+        rate_limit=options["sandbox_rate_limit"],
+        burst=options["sandbox_burst"],
+        resets=options["sandbox_resets"],
         rate_limited=options["sandbox_rate_limited"],
         unavailable=options["sandbox_unavailable"],
         slow=options["sandbox_slow"],

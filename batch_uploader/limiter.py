@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 # After a 429 or 503 the rate is multiplied by this, down to FLOOR of the ceiling at least...
 DECREASE = 0.75
 FLOOR = 0.05
-# ...and each success gives back this share of the ceiling, so recovery takes a while.
-RECOVERY = 0.01
+# ...and while requests succeed it grows back by this share of the ceiling per second, so it
+# stays a while just under the server's limit instead of hitting it again at once.
+RECOVERY = 0.02
 
 
 class Pacer:
@@ -23,7 +24,7 @@ class Pacer:
 
     The rate adapts to the server: :meth:`throttled` lowers it (at most once per interval
     of the slower rate, as the answers of requests already in flight say the same thing),
-    :meth:`succeeded` raises it again by small steps, never above the ``ceiling`` given.
+    :meth:`succeeded` raises it again slowly, never above the ``ceiling`` given.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class Pacer:
         self._sleep = sleep
         self._next_slot = -math.inf
         self._calm_from = -math.inf
+        self._grown_at = -math.inf
 
     async def wait(self) -> None:
         """Waits for this caller's slot."""
@@ -62,9 +64,12 @@ class Pacer:
             return
         self.rate = max(self.ceiling * FLOOR, self.rate * DECREASE)
         self.lowest_rate = min(self.lowest_rate, self.rate)
-        self._calm_from = now + max(1.0, 2.0 / self.rate)
+        self._calm_from = self._grown_at = now + max(1.0, 2.0 / self.rate)
 
     def succeeded(self) -> None:
-        """A request went through: win back some of the rate."""
-        if self.rate < self.ceiling:
-            self.rate = min(self.ceiling, self.rate + self.ceiling * RECOVERY)
+        """A request went through: win back some of the rate, as time passes."""
+        now = self._clock()
+        if self.rate < self.ceiling and now > self._grown_at:
+            growth = self.ceiling * RECOVERY * (now - self._grown_at)
+            self.rate = min(self.ceiling, self.rate + growth)
+            self._grown_at = now

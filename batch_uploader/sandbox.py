@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import random
 import re
+import socket
 import threading
 import time
 import uuid
@@ -23,17 +25,28 @@ from typing import Any, Self
 from urllib.parse import unquote
 
 _INVOICE_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)$")
+# The sandbox's own route: what it accepted, for tools and tests that check a run from outside.
+RECEIVED_PATH = "/_sandbox/received"
 _BODY_KEYS = frozenset({"trackingNumber", "trackingUrl", "courier", "dispatchedDate"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SandboxConfig:
-    """How the sandbox behaves. Probabilities are per request, drawn from ``seed``."""
+    """How the sandbox behaves.
+
+    ``rate_limit`` requests per second (with bursts of ``burst``) are accepted, as a token
+    bucket; past it the answer is 429 with Retry-After, as from VTEX. ``rate_limited``,
+    ``unavailable`` (503), ``resets`` (connection closed without an answer) and ``slow`` are
+    probabilities per request, drawn from ``seed``.
+    """
 
     latency: float = 0.0
     unknown_orders: frozenset[str] = frozenset()
+    rate_limit: float | None = None
+    burst: int = 1
     rate_limited: float = 0.0
     unavailable: float = 0.0
+    resets: float = 0.0
     slow: float = 0.0
     slow_seconds: float = 5.0
     retry_after: int = 1
@@ -41,9 +54,13 @@ class SandboxConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("rate_limited", "unavailable", "slow"):
+        for name in ("rate_limited", "unavailable", "resets", "slow"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} is a probability between 0 and 1")
+        if self.rate_limit is not None and not self.rate_limit > 0:
+            raise ValueError("rate_limit is a number of requests per second above 0")
+        if self.burst < 1:
+            raise ValueError("burst is at least 1")
         if self.refuse_credentials not in (None, 401, 403):
             raise ValueError("refuse_credentials is 401, 403 or None")
 
@@ -72,6 +89,8 @@ class Sandbox:
         self.requests = 0
         self._lock = threading.Lock()
         self._random = random.Random(self.config.seed)
+        self._tokens = float(self.config.burst)
+        self._filled_at = time.monotonic()
         self._server = _Server((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
 
@@ -113,14 +132,23 @@ class Sandbox:
     ) -> None:
         self.stop()
 
-    def answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> _Answer:
-        """The sandbox's answer to one request (the server calls it from its threads)."""
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> _Answer | None:
+        """The sandbox's answer to one request (the server calls it from its threads);
+        ``None`` to drop the connection without one."""
         with self._lock:
             self.requests += 1
             draw = self._random.random()
+            wait = self._take_token()
         config = self.config
         if config.latency:
             time.sleep(config.latency)
+        if method == "GET" and path == RECEIVED_PATH:
+            with self._lock:
+                log = [{"orderId": r.order_id, "invoiceNumber": r.invoice_number, **r.body}
+                       for r in self.received]  # fmt: skip
+            return _Answer(HTTPStatus.OK, log)
         route = _INVOICE_ROUTE.match(path)
         if route is None:
             return _error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {method} {path}")
@@ -139,14 +167,15 @@ class Sandbox:
         payload, problem = _read_body(body)
         if problem:
             return _error(HTTPStatus.BAD_REQUEST, "OMS002", problem)
+        if wait is not None:
+            return _too_many(math.ceil(wait))
         # Faults are drawn from one number, so their probabilities do not overlap.
         if draw < config.rate_limited:
-            return _Answer(
-                HTTPStatus.TOO_MANY_REQUESTS,
-                {"error": {"code": "TooManyRequests", "message": "Too many requests"}},
-                {"Retry-After": str(config.retry_after)},
-            )
+            return _too_many(config.retry_after)
         draw -= config.rate_limited
+        if draw < config.resets:
+            return None
+        draw -= config.resets
         if draw < config.unavailable:
             return _error(HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", "circuit open")
         draw -= config.unavailable
@@ -161,12 +190,33 @@ class Sandbox:
         date = dt.datetime.now(dt.UTC).isoformat()
         return _Answer(HTTPStatus.OK, {"date": date, "orderId": order_id, "receipt": receipt})
 
+    def _take_token(self) -> float | None:
+        """Takes a token from the bucket; when there is none, the seconds until one."""
+        rate = self.config.rate_limit
+        if rate is None:
+            return None
+        now = time.monotonic()
+        self._tokens = min(self.config.burst, self._tokens + (now - self._filled_at) * rate)
+        self._filled_at = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return None
+        return (1 - self._tokens) / rate
+
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
     status: HTTPStatus
-    payload: dict[str, Any]
+    payload: dict[str, Any] | list[dict[str, Any]]
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def _too_many(retry_after: int) -> _Answer:
+    return _Answer(
+        HTTPStatus.TOO_MANY_REQUESTS,
+        {"error": {"code": "TooManyRequests", "message": "Too many requests"}},
+        {"Retry-After": str(max(1, retry_after))},
+    )
 
 
 def _error(status: HTTPStatus, code: str, message: str) -> _Answer:
@@ -207,6 +257,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         answer = self.server.sandbox.answer(self.command, self.path, dict(self.headers), body)
+        if answer is None:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         data = json.dumps(answer.payload).encode()
         self.send_response(answer.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -283,6 +283,8 @@ def _sandbox_credentials() -> Credentials:
 
 
 def _print_report(report: Report) -> None:
+    for note in report.notes:
+        click.echo(f"Note: {note}")
     not_sent = report.counts[Status.INVALID] + report.counts[Status.FAILED]
     if report.problems:
         shown = len(report.problems)

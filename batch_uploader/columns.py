@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .errors import InputError
-from .models import REQUIRED_FIELDS, CellKind, Row, Source
+from .models import REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from .reader import RawRow
 
 # Headings a file may give each field, compared after `normalise` (accents, case, spaces and
@@ -86,21 +86,39 @@ class ColumnMap:
     header_row: int
     indexes: Mapping[str, int]
     labels: Mapping[str, str]
+    width: int | None = None
 
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
-        (non-breaking ones too) trimmed."""
+        (non-breaking ones too) trimmed. When the header has a ``width``, a row with fewer
+        cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
         cells = raw.cells
         values = {name: cells[i].strip() for name, i in self.indexes.items() if i < len(cells)}
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
             kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
-        return Row(source, raw.number, values, kinds, self.labels)
+        problems: tuple[RowError, ...] = ()
+        if self.width is not None and (
+            len(cells) < self.width or any(cell.strip() for cell in cells[self.width :])
+        ):
+            problems = (
+                RowError(
+                    "wrong-cell-count",
+                    "",
+                    f"the row has {len(cells)} cells where the header has {self.width}: a "
+                    "separator is missing or extra, so its values may stand under the wrong "
+                    "headings; correct the row",
+                ),
+            )
+        return Row(source, raw.number, values, kinds, self.labels, problems)
 
 
-def find_header(rows: Iterable[RawRow], source: Source, first_column: int = 0) -> ColumnMap:
+def find_header(
+    rows: Iterable[RawRow], source: Source, first_column: int = 0, *, check_width: bool = False
+) -> ColumnMap:
     """Finds the first row, among the top of the table, whose headings name the required
-    fields. Raises :class:`InputError` naming what was found when no row does."""
+    fields. Raises :class:`InputError` naming what was found when no row does. With
+    ``check_width``, data rows must be as wide as the header."""
     best: tuple[int, RawRow] | None = None
     for scanned, raw in enumerate(rows):
         if scanned >= HEADER_SCAN_ROWS:
@@ -116,10 +134,15 @@ def find_header(rows: Iterable[RawRow], source: Source, first_column: int = 0) -
                     name: f"column {column_letter(first_column + i)} {raw.cells[i].strip()!r}"
                     for name, i in matches.items()
                 },
+                width=_last_heading(raw) + 1 if check_width else None,
             )
         if best is None or len(matches) > best[0]:
             best = (len(matches), raw)
     raise InputError(_missing_header_message(source, best[1] if best else None))
+
+
+def _last_heading(raw: RawRow) -> int:
+    return max(index for index, cell in enumerate(raw.cells) if cell.strip())
 
 
 def _match(raw: RawRow, source: Source) -> dict[str, int]:

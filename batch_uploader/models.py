@@ -33,6 +33,16 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class RowError:
+    """Why a row cannot be sent: a stable kebab-case code, the field (empty when the whole row
+    is concerned), and a note for a person."""
+
+    code: str
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One data row of a file, with its values already mapped to the request's fields.
 
@@ -40,6 +50,7 @@ class Row:
     of each mapped field (absent when the file has no such column); ``kinds`` records the fields
     whose cell was not stored as text, so damage done by a spreadsheet can be recognised.
     ``columns`` names each field's column as the file does (``column C "Rastreio"``).
+    ``read_errors`` are problems of the row as a whole, found while reading it.
     """
 
     source: Source
@@ -47,9 +58,14 @@ class Row:
     values: Mapping[str, str]
     kinds: Mapping[str, CellKind] = field(default_factory=dict)
     columns: Mapping[str, str] = field(default_factory=dict)
+    read_errors: tuple[RowError, ...] = ()
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")
+
+    def explain(self, error: RowError) -> str:
+        """``error`` for a person, naming the column it is about."""
+        return f"{self.label(error.field)}: {error.message}" if error.field else error.message
 
     def label(self, name: str) -> str:
         """Field ``name`` as the person knows it: ``column C 'Rastreio' (trackingNumber)``."""
@@ -80,15 +96,6 @@ class TrackingUpdate:
             "courier": self.courier,
             "dispatchedDate": self.dispatched_date,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why a row cannot be sent: a stable kebab-case code, the field, and a note for a person."""
-
-    code: str
-    field: str
-    message: str
 
 
 class Status(StrEnum):

@@ -19,7 +19,7 @@ import httpx
 from tqdm import tqdm
 
 from .columns import ColumnMap, find_header
-from .errors import InputError
+from .errors import InputError, UsageError
 from .journal import Journal
 from .limiter import Pacer
 from .models import Delivery, Outcome, Row, Status, TrackingUpdate
@@ -67,27 +67,32 @@ class Input:
     columns: ColumnMap
 
 
-def open_inputs(paths: Sequence[Path]) -> list[Input]:
+def open_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
     """Opens every file and finds its header, so that an unreadable file stops the run before
-    anything is sent. A workbook's first sheet with a header is used."""
-    inputs = []
+    anything is sent. Every sheet of a workbook with a header is read; the others are named
+    in the notes returned, and a workbook with none is an error."""
+    inputs: list[Input] = []
+    notes: list[str] = []
     for path in paths:
         tables = read_tables(path)
         if not tables:
             raise InputError(f"{path}: the workbook has no sheet with data")
-        first_error: InputError | None = None
+        found: list[Input] = []
+        missed: list[InputError] = []
         for table in tables:
             try:
-                columns = find_header(table.rows(), table.source, table.first_column)
+                columns = find_header(
+                    table.rows(), table.source, table.first_column, check_width=table.delimited
+                )
             except InputError as error:
-                first_error = first_error or error
+                missed.append(error)
                 continue
-            inputs.append(Input(table, columns))
-            break
-        else:
-            assert first_error is not None
-            raise first_error
-    return inputs
+            found.append(Input(table, columns))
+        if not found:
+            raise missed[0]
+        inputs.extend(found)
+        notes.extend(f"sheet left out: {error}" for error in missed)
+    return inputs, notes
 
 
 def data_rows(inputs: Iterable[Input]) -> Iterator[Row]:
@@ -123,13 +128,15 @@ def run(
     read or the journal is in use.
     """
     settings = settings or Settings()
-    inputs = open_inputs(paths)
+    if any(results_path.resolve() == path.resolve() for path in paths):
+        raise UsageError(f"--results {results_path} is one of the input files; choose another")
+    inputs, notes = open_inputs(paths)
     upload_to: tuple[str, Credentials] | None = None
     if not dry_run:
         if base_url is None or credentials is None:
             raise ValueError("an upload needs base_url and credentials")
         upload_to = (base_url, credentials)
-    report = Report(dry_run=dry_run, results_path=results_path)
+    report = Report(dry_run=dry_run, results_path=results_path, notes=notes)
     sources = {item.table.source for item in inputs}
     total = sum(max(0, (i.table.size_hint or 0) - i.columns.header_row) for i in inputs)
     started = time.perf_counter()
@@ -234,6 +241,9 @@ class _Upload:
         self.window = max(1000, 50 * run.settings.concurrency)
         self.failures_in_a_row = 0
         self.pending: deque[asyncio.Future[Outcome]] = deque()
+        # The latest row started for each invoice: a later row for the same invoice waits for
+        # it, so that VTEX ends up with what the file says last, not with what came back last.
+        self.latest: dict[tuple[str, str], asyncio.Future[Outcome]] = {}
 
     async def feed(self, rows: Iterable[Row]) -> None:
         loop = asyncio.get_running_loop()
@@ -291,7 +301,15 @@ class _Upload:
             )
             return self._decided(Outcome(row, Status.SKIPPED, update, delivery))
         run.journal.sending(run.run_id, run.target, row, update)
-        return asyncio.ensure_future(self._send(row, update))
+        key = (update.order_id, update.invoice_number)
+        started = asyncio.ensure_future(self._send(row, update, self.latest.get(key)))
+        self.latest[key] = started
+        started.add_done_callback(lambda done: self._forget(key, done))
+        return started
+
+    def _forget(self, key: tuple[str, str], done: asyncio.Future[Outcome]) -> None:
+        if self.latest.get(key) is done:
+            del self.latest[key]
 
     def _decided(self, outcome: Outcome) -> asyncio.Future[Outcome]:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
@@ -299,7 +317,11 @@ class _Upload:
         future.set_result(outcome)
         return future
 
-    async def _send(self, row: Row, update: TrackingUpdate) -> Outcome:
+    async def _send(
+        self, row: Row, update: TrackingUpdate, earlier: asyncio.Future[Outcome] | None
+    ) -> Outcome:
+        if earlier is not None:
+            await asyncio.wait({earlier})
         delivery = await self.sender.send(update)
         outcome = Outcome(row, delivery.status, update, delivery)
         # Journalled now, not when its results line is written: a receipt is kept at once.

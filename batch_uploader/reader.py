@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 DELIMITERS = ",;\t|"
 _SNIFF_BYTES = 64 * 1024
+_SNIFF_LINES = 50
 _CHUNK_BYTES = 1024 * 1024
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
@@ -49,12 +51,15 @@ class Table:
     ``rows()`` starts a fresh pass over the rows, so the header can be looked for first and
     the data streamed afterwards without holding the file in memory. ``first_column`` is the
     index of the grid's first column in the sheet (workbooks may start further right).
+    ``delimited`` tables (CSV) can have rows of another width than their header, which means
+    a separator is missing or extra, so the row's cells stand under the wrong headings.
     """
 
     source: Source
     rows: Callable[[], Iterator[RawRow]]
     size_hint: int | None = None
     first_column: int = 0
+    delimited: bool = False
 
 
 def read_tables(path: Path) -> list[Table]:
@@ -71,58 +76,74 @@ def read_tables(path: Path) -> list[Table]:
 
 
 def _csv_table(path: Path) -> Table:
-    lines = _check_utf8(path)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(path)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path)
 
     def rows() -> Iterator[RawRow]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter=delimiter)
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
             try:
                 # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
                 for number, cells in enumerate(reader, start=1):
                     yield RawRow(number, cells)
             except csv.Error as error:
-                raise InputError(f"{path}: line {reader.line_num}: {error}") from None
+                raise InputError(
+                    f"{path}: line {reader.line_num}: {error}; check the quotes on that line"
+                ) from None
 
-    return Table(Source(str(path)), rows, size_hint=lines)
+    # Read it all once now, so that a file that cannot be read stops the run before anything
+    # is sent; the count of rows feeds the progress bar.
+    _check_utf8(path)
+    count = sum(1 for _ in rows())
+    if count == 0:
+        raise InputError(f"{path}: the file is empty")
+    return Table(Source(str(path)), rows, size_hint=count, delimited=True)
 
 
-def _check_utf8(path: Path) -> int:
-    """Decodes the whole file once, so a file that is not UTF-8 is refused before anything is
-    sent; returns its number of lines, an estimate of its rows for the progress bar."""
+def _check_utf8(path: Path) -> None:
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines = offset = 0
-    last = b""
     with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK_BYTES):
+        while True:
+            chunk = handle.read(_CHUNK_BYTES)
             try:
-                decoder.decode(chunk)
+                decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
+                if not chunk:
+                    raise InputError(
+                        f"{path}: the file ends in the middle of a character, so it is not UTF-8 "
+                        "text; save it again as 'CSV UTF-8' and retry"
+                    ) from None
                 line = lines + chunk.count(b"\n", 0, error.start) + 1
                 raise InputError(
-                    f"{path}: line {line} is not UTF-8 text (byte 0x{chunk[error.start]:02x} "
-                    f"at offset {offset + error.start}); save the file as 'CSV UTF-8' and retry"
+                    f"{path}: line {line} is not UTF-8 text (byte 0x{chunk[error.start]:02x} at "
+                    f"offset {offset + error.start}); save the file as 'CSV UTF-8' and retry"
                 ) from None
+            if not chunk:
+                return
             lines += chunk.count(b"\n")
             offset += len(chunk)
-            last = chunk
-    if offset == 0:
-        raise InputError(f"{path}: the file is empty")
-    return lines + (0 if last.endswith(b"\n") else 1)
 
 
-def _sniff_delimiter(path: Path) -> str:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+def _guess_delimiter(path: Path) -> str:
+    """The delimiter that splits the most lines of the file's start into the same number of
+    cells (two at least). Title lines above the header, or a comma inside a courier's name in
+    a semicolon file, do not mislead it; a comma when nothing splits."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         sample = handle.read(_SNIFF_BYTES)
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        # The sniffer gives up on files with title lines above the header; the delimiter that
-        # splits the most lines is then the best guess, and a comma when none does.
-        lines = sample.splitlines()[:50]
-        counts = {d: sum(1 for line in lines if d in line) for d in DELIMITERS}
-        best = max(counts, key=lambda d: counts[d])
-        return best if counts[best] else ","
+    lines = sample.splitlines(keepends=True)
+    if len(sample) == _SNIFF_BYTES and len(lines) > 1:
+        lines.pop()  # cut in the middle
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        widths = Counter(
+            len(cells)
+            for cells in csv.reader(lines[:_SNIFF_LINES], delimiter=delimiter)
+            if len(cells) > 1
+        )
+        score = max(widths.values(), default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _workbook_tables(path: Path) -> list[Table]:

@@ -29,6 +29,7 @@ class Report:
     dry_run: bool = False
     counts: Counter[Status] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     results_path: Path | None = None
     stop_reason: str | None = None
@@ -98,7 +99,7 @@ def describe_problem(outcome: Outcome) -> str:
     """One line naming a row that was not sent and why."""
     row = outcome.row
     if outcome.errors:
-        reasons = "; ".join(f"{row.label(e.field)}: {e.message}" for e in outcome.errors)
+        reasons = "; ".join(row.explain(error) for error in outcome.errors)
     elif outcome.delivery:
         delivery = outcome.delivery
         status = f"HTTP {delivery.http_status}, " if delivery.http_status else ""

@@ -14,6 +14,7 @@ import math
 import random
 import re
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -242,6 +243,11 @@ def _read_body(body: bytes) -> tuple[dict[str, Any], str | None]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up is normal (a timeout, a stopped run); anything else is not."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], sandbox: Sandbox) -> None:
         super().__init__(address, handler)

@@ -28,6 +28,8 @@ from .retry import RetryPolicy, parse_retry_after
 from .target import Credentials
 
 USER_AGENT = "batch-uploader"
+# Error messages longer than this are cut: they end up in a spreadsheet cell.
+MESSAGE_LIMIT = 300
 _FATAL = {
     401: "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
     "VTEX_APP_TOKEN",
@@ -162,11 +164,11 @@ class Sender:
                     None, error_code="timeout", error_message="VTEX did not answer in time"
                 )
             except httpx.TransportError as error:
-                return _Answer(
-                    None,
-                    error_code="connection-error",
-                    error_message=f"connection failed: {type(error).__name__}: {error}",
-                )
+                return self._failed("connection-error", "connection failed", error)
+            except httpx.HTTPError as error:
+                # The answer could not be read (a broken body): the update may have landed,
+                # and sending it again is harmless, so it is retried like a lost connection.
+                return self._failed("http-error", "the answer could not be read", error)
         return self._read(response)
 
     def _read(self, response: httpx.Response) -> _Answer:
@@ -194,10 +196,21 @@ class Sender:
                 status, payload, error_code=f"http-{status}", error_message=_FATAL[status]
             )
         code, message = _error_details(response, payload)
+        return _Answer(status, payload, retry_after, code, self._clean(message))
+
+    def _failed(self, code: str, what: str, error: Exception) -> _Answer:
+        return _Answer(
+            None,
+            error_code=code,
+            error_message=self._clean(f"{what}: {type(error).__name__}: {error}"),
+        )
+
+    def _clean(self, message: str) -> str:
+        """``message`` without the token (whatever echoed it), cut to a readable length."""
         token = self._client.headers.get("X-VTEX-API-AppToken")
-        if token and token in message:
+        if token:
             message = message.replace(token, "[token]")
-        return _Answer(status, payload, retry_after, code, message)
+        return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
 
     def _should_retry(self, answer: _Answer | None) -> bool:
         return answer is not None and answer.retryable and not self.stop_reason
@@ -233,6 +246,6 @@ def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:
         code = str(error.get("code") or f"http-{response.status_code}")
         message = str(error.get("message") or response.reason_phrase)
         return code, message
-    text = response.text.strip()[:200] if payload is None else json.dumps(payload)[:200]
+    text = response.text.strip() if payload is None else json.dumps(payload)
     reason = response.reason_phrase or "error"
     return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")

@@ -12,6 +12,7 @@ from .errors import UsageError
 
 DEFAULT_ENVIRONMENT = "vtexcommercestable"
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
+_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,13 @@ class Credentials:
                 f"missing credentials: set {' and '.join(missing)} to an app key and token whose "
                 "role has the 'Notify invoice' resource (or use --sandbox or --dry-run)"
             )
+        for name, value in (("VTEX_APP_KEY", key), ("VTEX_APP_TOKEN", token)):
+            # Checked here, as an HTTP library would otherwise quote the value in its error.
+            if not _PRINTABLE.match(value):
+                raise UsageError(
+                    f"{name} holds a space, a line break or a character outside ASCII, which no "
+                    "VTEX key or token has; copy it again from the admin"
+                )
         return cls(key, token)
 
     def headers(self) -> dict[str, str]:

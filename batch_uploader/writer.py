@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TextIO
 
+from .errors import UsageError
 from .models import Outcome
 
 RESULT_COLUMNS = (
@@ -59,9 +60,7 @@ def result_line(outcome: Outcome) -> dict[str, str]:
     else:
         line["attempts"] = "0"
         line["errorCode"] = ";".join(error.code for error in outcome.errors)
-        line["errorMessage"] = "; ".join(
-            f"{row.label(error.field)}: {error.message}" for error in outcome.errors
-        )
+        line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
     return line
 
 
@@ -76,9 +75,12 @@ class ResultsWriter:
         self._writer: csv.DictWriter[str] | None = None
 
     def __enter__(self) -> Self:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # utf-8-sig: Excel opens the file with its accents intact.
-        handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # utf-8-sig: Excel opens the file with its accents intact.
+            handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        except OSError as error:
+            raise UsageError(f"cannot write the results to {self.path}: {error.strerror}") from None
         self._handle = handle
         self._writer = csv.DictWriter(handle, self.columns, extrasaction="ignore")
         self._writer.writeheader()

@@ -108,3 +108,22 @@ def test_normalise_ignores_accents_case_and_punctuation() -> None:
 @pytest.mark.parametrize(("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ")])
 def test_column_letter(index: int, letter: str) -> None:
     assert column_letter(index) == letter
+
+
+@pytest.mark.parametrize(
+    ("cells", "flagged"),
+    [
+        (["1-01", "9", "T1", "Loggi"], False),
+        (["1-01", "9", "T1", "Loggi", ""], False),
+        (["1-01", "T1", "Loggi"], True),
+        (["1-01", "9", "T1", "Loggi", "extra"], True),
+    ],
+)
+def test_rows_of_another_width_than_the_header(cells: list[str], flagged: bool) -> None:
+    columns = find_header(
+        [header("Pedido", "NF", "Rastreio", "Transportadora", "")], SOURCE, check_width=True
+    )
+
+    row = columns.row(RawRow(2, cells), SOURCE)
+
+    assert [error.code for error in row.read_errors] == (["wrong-cell-count"] if flagged else [])

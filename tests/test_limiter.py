@@ -70,3 +70,44 @@ def test_pause_holds_every_caller() -> None:
 def test_rate_must_be_positive(rate: float) -> None:
     with pytest.raises(ValueError, match="rate must be a positive number"):
         Pacer(rate)
+
+
+def test_throttling_lowers_the_rate_once_per_calm_period() -> None:
+    clock = FakeClock()
+    pacer = Pacer(100, clock=clock, sleep=clock.sleep)
+
+    pacer.throttled()
+    pacer.throttled()  # an answer to a request already in flight: same news
+
+    assert pacer.rate == pytest.approx(75.0)
+    clock.now = 1.5
+    pacer.throttled()
+    assert pacer.rate == pytest.approx(56.25)
+    assert pacer.lowest_rate == pytest.approx(56.25)
+
+
+def test_rate_recovers_slowly_and_never_above_the_ceiling() -> None:
+    clock = FakeClock()
+    pacer = Pacer(100, clock=clock, sleep=clock.sleep)
+    pacer.throttled()  # 75/s, calm until t=1
+    clock.now = 0.5
+    pacer.succeeded()
+    assert pacer.rate == pytest.approx(75.0)
+
+    clock.now = 6.0
+    pacer.succeeded()  # five calm seconds at 2 % of the ceiling a second
+    assert pacer.rate == pytest.approx(85.0)
+
+    clock.now = 60.0
+    pacer.succeeded()
+    assert pacer.rate == 100.0
+
+
+def test_rate_never_falls_below_the_floor() -> None:
+    clock = FakeClock()
+    pacer = Pacer(10, clock=clock, sleep=clock.sleep)
+    for second in range(100):
+        clock.now = second * 60.0
+        pacer.throttled()
+
+    assert pacer.rate == pytest.approx(0.5)

@@ -7,12 +7,17 @@ import random
 from pathlib import Path
 
 import httpx
+import openpyxl
+import pytest
 
+from batch_uploader.errors import UsageError
+from batch_uploader.models import Status
 from batch_uploader.pipeline import Settings, run
 from batch_uploader.report import ExitStatus
+from batch_uploader.retry import RetryPolicy
 from batch_uploader.target import Credentials
 
-from .conftest import CsvFactory
+from .conftest import CsvFactory, XlsxFactory
 
 BASE = "https://mystore.vtexcommercestable.com.br"
 
@@ -56,3 +61,88 @@ def test_results_keep_input_order_while_requests_overlap(
     assert lines[6]["status"] == "failed"
     assert 1 < peak <= 4
     assert (report.rows, report.exit_status) == (60, ExitStatus.ROWS_NOT_SENT)
+
+
+def test_a_later_row_for_the_same_invoice_lands_last(write_csv: CsvFactory, tmp_path: Path) -> None:
+    source = write_csv(
+        "orderId,invoiceNumber,trackingNumber\n1-01,9,OLD\n2-01,5,OTHER\n1-01,9,NEW\n"
+    )
+    held: dict[str, str] = {}
+    first_answer = True
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal first_answer
+        if first_answer:  # the first row meets a 503 and is retried after a backoff
+            first_answer = False
+            return httpx.Response(503)
+        held[request.url.path] = json.loads(request.content)["trackingNumber"]
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    report = run(
+        [source],
+        results_path=tmp_path / "results.csv",
+        base_url=BASE,
+        credentials=Credentials("key", "token"),
+        settings=Settings(rate=1000, retry=RetryPolicy(backoff_initial=0.05)),
+        transport=httpx.MockTransport(answer),
+    )
+
+    assert report.exit_status == ExitStatus.OK
+    assert held["/api/oms/pvt/orders/1-01/invoice/9"] == "NEW"
+
+
+def test_every_sheet_with_a_header_is_read(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
+    path = tmp_path / "two.xlsx"
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Loggi"
+    first.append(["orderId", "invoiceNumber", "trackingNumber"])
+    first.append(["1-01", "1", "L1"])
+    workbook.create_sheet("Notes").append(["Remember to call the carrier"])
+    jadlog = workbook.create_sheet("Jadlog")
+    jadlog.append(["Pedido", "NF", "Rastreio"])
+    jadlog.append(["2-01", "2", "J2"])
+    workbook.save(path)
+
+    report = run([path], results_path=tmp_path / "r.csv", dry_run=True)
+
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = [(x["sheet"], x["row"], x["orderId"]) for x in csv.DictReader(handle)]
+    assert lines == [("Loggi", "2", "1-01"), ("Jadlog", "2", "2-01")]
+    assert len(report.notes) == 1
+    assert report.notes[0].startswith(f"sheet left out: {path} [Notes]: cannot find the column(s)")
+
+
+def test_results_may_not_overwrite_an_input(write_csv: CsvFactory) -> None:
+    source = write_csv("orderId,invoiceNumber,trackingNumber\n1-01,1,T1\n")
+
+    with pytest.raises(UsageError, match="is one of the input files"):
+        run([source], results_path=source, dry_run=True)
+
+    assert source.read_text() == "orderId,invoiceNumber,trackingNumber\n1-01,1,T1\n"
+
+
+def test_failures_in_a_row_stop_the_run(write_csv: CsvFactory, tmp_path: Path) -> None:
+    rows = "".join(f"{n}-01,{n},T{n}\n" for n in range(1, 31))
+    source = write_csv("orderId,invoiceNumber,trackingNumber\n" + rows)
+    calls = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(404, json={"error": {"code": "OMS007", "message": "Order Not Found"}})
+
+    report = run(
+        [source],
+        results_path=tmp_path / "r.csv",
+        base_url=BASE,
+        credentials=Credentials("key", "token"),
+        settings=Settings(rate=1000, concurrency=1, stop_after_failures=5),
+        transport=httpx.MockTransport(answer),
+    )
+
+    assert calls == 5
+    assert report.exit_status == ExitStatus.ABORTED
+    assert report.stop_reason == "5 rows in a row failed (the last: OMS007: Order Not Found)"
+    assert report.counts[Status.FAILED] == 30

@@ -122,3 +122,36 @@ def test_xlsx_empty_sheets_are_left_out(write_xlsx: XlsxFactory) -> None:
 )
 def test_render_cell(value: object, text: str, kind: CellKind) -> None:
     assert render_cell(value) == (text, kind)
+
+
+def test_unclosed_quote_is_refused_before_anything_is_sent(write_csv: CsvFactory) -> None:
+    path = write_csv('orderId,invoiceNumber,trackingNumber,Obs\n1-01,1,T1,"fragile\n2-01,2,T2,\n')
+
+    with pytest.raises(InputError, match=r"input\.csv: line 3: unexpected end of data"):
+        read_tables(path)
+
+
+def test_file_ending_inside_a_character_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"orderId,invoiceNumber\n1-01,\xc3")
+
+    with pytest.raises(InputError, match="ends in the middle of a character"):
+        read_tables(path)
+
+
+def test_semicolon_file_with_title_and_commas_in_names(write_csv: CsvFactory) -> None:
+    path = write_csv(
+        "Relatório de envios, 24/11/2026\n"
+        "Pedido;NF;Rastreio;Transportadora\n"
+        "1-01;9;AB1;Jadlog, Expresso\n"
+        "2-01;10;AB2;Correios\n"
+    )
+
+    assert rows_of(path)[2].cells == ["1-01", "9", "AB1", "Jadlog, Expresso"]
+
+
+def test_csv_size_hint_counts_records(write_csv: CsvFactory) -> None:
+    (table,) = read_tables(write_csv('orderId,Obs\n1-01,"two\nlines"\n2-01,x\n'))
+
+    assert table.size_hint == 3
+    assert table.delimited

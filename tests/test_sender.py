@@ -38,14 +38,33 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def send(*updates: TrackingUpdate, sleeps: Sleeps | None = None, **policy: float) -> list[Delivery]:
+class SpyPacer(Pacer):
+    """A pacer that never waits and remembers the pauses asked of it."""
+
+    def __init__(self) -> None:
+        super().__init__(1000)
+        self.pauses: list[float] = []
+
+    async def wait(self) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+
+
+def send(
+    *updates: TrackingUpdate,
+    sleeps: Sleeps | None = None,
+    pacer: Pacer | None = None,
+    **policy: float,
+) -> list[Delivery]:
     sleeps = sleeps or Sleeps()
 
     async def go() -> list[Delivery]:
         async with build_client(BASE, CREDENTIALS, concurrency=2, timeout=5) as client:
             sender = Sender(
                 client,
-                pacer=Pacer(1000, sleep=sleeps),
+                pacer=pacer or SpyPacer(),
                 concurrency=2,
                 policy=RetryPolicy(**policy),  # type: ignore[arg-type]
                 sleep=sleeps,
@@ -102,7 +121,24 @@ def test_429_waits_the_retry_after_then_retries(api: respx.MockRouter) -> None:
     assert route.call_count == 2
     assert delivery.status is Status.SENT
     assert delivery.attempts == 2
-    assert 7.0 in sleeps.waits
+    assert sleeps.waits == [7.0]
+
+
+def test_retry_after_holds_every_worker_and_slows_the_pace(api: respx.MockRouter) -> None:
+    api.patch(PATH).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "7"}),
+            httpx.Response(503, headers={"Retry-After": "900"}),
+            httpx.Response(200, json=RECEIPT),
+        ]
+    )
+    pacer = SpyPacer()
+
+    (delivery,) = send(UPDATE, pacer=pacer, retry_after_max=120)
+
+    assert delivery.attempts == 3
+    assert pacer.pauses == [7.0, 120.0]
+    assert pacer.rate < pacer.ceiling
 
 
 def test_503_and_timeouts_are_retried_with_backoff(api: respx.MockRouter) -> None:
@@ -120,9 +156,10 @@ def test_503_and_timeouts_are_retried_with_backoff(api: respx.MockRouter) -> Non
 
     assert route.call_count == 4
     assert (delivery.status, delivery.attempts, delivery.receipt) == (Status.SENT, 4, "527b1ae2")
-    backoffs = [wait for wait in sleeps.waits if wait >= 0.01]
-    assert len(backoffs) <= 3
-    assert all(0 <= wait <= 30.0 for wait in sleeps.waits)
+    # Full jitter: each wait is drawn between 0 and 1, 2, 4 seconds.
+    assert len(sleeps.waits) == 3
+    assert all(0 <= wait <= limit for wait, limit in zip(sleeps.waits, (1, 2, 4), strict=True))
+    assert sum(sleeps.waits) > 0
 
 
 def test_retries_end_after_max_attempts_with_the_last_error(api: respx.MockRouter) -> None:
@@ -212,3 +249,40 @@ def test_401_and_403_stop_every_later_row(api: respx.MockRouter, status: int, na
     assert second.error_code == "not-attempted"
     assert second.attempts == 0
     assert second.error_message == f"not sent: the run stopped because {first.error_message}"
+
+
+def test_an_unreadable_answer_is_retried_not_raised(api: respx.MockRouter) -> None:
+    route = api.patch(PATH).mock(
+        side_effect=[httpx.DecodingError("broken gzip"), httpx.Response(200, json=RECEIPT)]
+    )
+
+    (delivery,) = send(UPDATE)
+
+    assert route.call_count == 2
+    assert (delivery.status, delivery.attempts) == (Status.SENT, 2)
+
+
+def test_the_token_is_removed_before_a_long_message_is_cut(api: respx.MockRouter) -> None:
+    api.patch(PATH).respond(400, text="x" * 290 + " token=SECRET-TOKEN-123")
+
+    (delivery,) = send(UPDATE)
+
+    assert delivery.error_message is not None
+    assert "SECRET" not in delivery.error_message
+    assert len(delivery.error_message) <= 300
+
+
+def test_a_401_in_flight_stops_the_rows_behind_it(api: respx.MockRouter) -> None:
+    api.patch(url__regex=r"/orders/\d+-01/").respond(401)
+    updates = [TrackingUpdate(f"{n}-01", str(n), f"T{n}") for n in range(10)]
+
+    async def go() -> list[Delivery]:
+        async with build_client(BASE, CREDENTIALS, concurrency=2, timeout=5) as client:
+            sender = Sender(client, pacer=SpyPacer(), concurrency=2, policy=RetryPolicy())
+            return await asyncio.gather(*(sender.send(update) for update in updates))
+
+    deliveries = asyncio.run(go())
+
+    assert 1 <= api.calls.call_count <= 2
+    assert sum(d.error_code == "not-attempted" for d in deliveries) >= 8
+    assert all(d.status is Status.FAILED for d in deliveries)

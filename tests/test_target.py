@@ -43,3 +43,14 @@ def test_token_is_never_in_a_repr() -> None:
 
     assert "s3cr3t" not in repr(credentials)
     assert credentials.headers() == {"X-VTEX-API-AppKey": "k", "X-VTEX-API-AppToken": "s3cr3t"}
+
+
+@pytest.mark.parametrize("token", ["abc def", "abc\ndef", "SECRET-é"])
+def test_tokens_no_http_header_can_carry_are_refused_without_echoing_them(token: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        Credentials.from_env({"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": token})
+
+    assert "VTEX_APP_TOKEN holds a space, a line break or a character outside ASCII" in str(
+        caught.value
+    )
+    assert token not in str(caught.value)

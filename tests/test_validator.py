@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from batch_uploader.models import RowError, TrackingUpdate
+from batch_uploader.models import CellKind, Row, RowError, Source, TrackingUpdate
 from batch_uploader.validator import validate
 
 from .conftest import make_row
@@ -109,3 +109,53 @@ def test_iso_dates_are_accepted(text: str, sent: str) -> None:
 @pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "24/11/2026", "2026-11-24 25:00"])
 def test_other_dates_are_refused(text: str) -> None:
     assert errors_of(dispatchedDate=text) == [("invalid-date", "dispatchedDate")]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "code"),
+    [
+        ("1.2345678901234568e+17", CellKind.NUMBER, "number-precision-lost"),
+        ("1234567890123456.0", CellKind.NUMBER, "number-precision-lost"),
+        ("1234567890123456789", CellKind.NUMBER, "number-precision-lost"),
+        ("1.23457E+17", None, "number-precision-lost"),
+        ("1,23457E+17", None, "number-precision-lost"),
+        ("1.5", CellKind.NUMBER, "wrong-cell-type"),
+        ("2026-11-24", CellKind.DATE, "wrong-cell-type"),
+        ("TRUE", CellKind.BOOLEAN, "wrong-cell-type"),
+    ],
+)
+@pytest.mark.parametrize("field", ["orderId", "invoiceNumber", "trackingNumber"])
+def test_identifiers_damaged_by_a_spreadsheet(
+    field: str, value: str, kind: CellKind | None, code: str
+) -> None:
+    kinds = {field: kind} if kind else {}
+    row = Row(Source("in.xlsx", "Sheet1"), 4, {**GOOD, field: value}, kinds)
+
+    result = validate(row)
+
+    assert isinstance(result, list)
+    assert [(e.code, e.field) for e in result] == [(code, field)]
+
+
+def test_whole_numbers_from_number_cells_are_fine() -> None:
+    row = Row(
+        Source("in.xlsx"), 4, {**GOOD, "invoiceNumber": "88001"}, {"invoiceNumber": CellKind.NUMBER}
+    )
+
+    assert isinstance(validate(row), TrackingUpdate)
+
+
+@pytest.mark.parametrize("value", [".", ".."])
+def test_dot_identifiers_would_change_the_route(value: str) -> None:
+    assert errors_of(invoiceNumber=value) == [("unroutable-identifier", "invoiceNumber")]
+
+
+def test_row_errors_from_reading_come_first() -> None:
+    problem = RowError("wrong-cell-count", "", "the row has 2 cells")
+    row = Row(Source("in.csv"), 3, {**GOOD, "orderId": ""}, read_errors=(problem,))
+
+    result = validate(row)
+
+    assert isinstance(result, list)
+    assert [e.code for e in result] == ["wrong-cell-count", "missing-value"]
+    assert row.explain(result[0]) == "the row has 2 cells"

@@ -3,6 +3,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from batch_uploader.errors import UsageError
 from batch_uploader.models import Delivery, Outcome, Row, RowError, Source, Status, TrackingUpdate
 from batch_uploader.writer import ResultsWriter, default_results_path, result_line
 
@@ -84,3 +87,14 @@ def test_default_results_path() -> None:
     assert default_results_path([Path("a.csv"), Path("b.xlsx")], Path("output"), now) == Path(
         "output/batch-results-20261124T220509Z.csv"
     )
+
+
+def test_unwritable_results_path_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+
+    with (
+        pytest.raises(UsageError, match=r"cannot write the results to .*file/r\.csv"),
+        ResultsWriter(blocker / "r.csv", with_source=False),
+    ):
+        pass

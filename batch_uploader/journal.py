@@ -159,11 +159,15 @@ class Journal:
             except sqlite3.DatabaseError as error:
                 self.__exit__(None, None, None)
                 raise UsageError(f"journal {self.path} cannot be opened: {error}") from None
-        # WAL with synchronous NORMAL: a commit survives a crash or kill of this process
-        # without waiting for the disk; only a power cut may lose the last fraction of a second,
-        # whose rows are then sent again (the request is idempotent in effect).
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+        try:
+            # WAL with synchronous NORMAL: a commit survives a crash or kill of this process
+            # without waiting for the disk; only a power cut may lose the last fraction of a
+            # second, whose rows are then sent again (the request is idempotent in effect).
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(

@@ -1,0 +1,124 @@
+"""Stopping an upload from outside, as a scheduler or a reboot does, with the real process:
+SIGTERM ends it cleanly (exit 130, results for every decided row); after SIGKILL the same
+command sends only what the sandbox had not accepted."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from batch_uploader.sandbox import RECEIVED_PATH
+
+ROWS = 150
+CONCURRENCY = 4
+ENV = {**os.environ, "VTEX_APP_KEY": "key", "VTEX_APP_TOKEN": "token-kept-secret"}
+
+
+@pytest.fixture
+def sandbox_url() -> Iterator[str]:
+    """A sandbox in its own process, so it outlives the uploader it watches."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "sandbox", "--port", "0", "--latency", "0.02"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        yield line.split()[3]
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def accepted(base_url: str) -> list[str]:
+    with urllib.request.urlopen(base_url + RECEIVED_PATH, timeout=5) as answer:
+        return [entry["orderId"] for entry in json.load(answer)]
+
+
+def wait_until_accepted(base_url: str, count: int) -> None:
+    deadline = time.monotonic() + 20
+    while len(accepted(base_url)) < count:
+        assert time.monotonic() < deadline, "the upload did not get going"
+        time.sleep(0.05)
+
+
+def start_upload(base_url: str, tmp_path: Path, results: str) -> subprocess.Popen[str]:
+    source = tmp_path / "many.csv"
+    if not source.exists():
+        lines = "".join(f"{n}-01,{n},T{n}\n" for n in range(1, ROWS + 1))
+        source.write_text("orderId,invoiceNumber,trackingNumber\n" + lines)
+    return subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "upload", str(source),
+         "--base-url", base_url, "--journal", str(tmp_path / "journal.sqlite3"),
+         "--results", str(tmp_path / results), "--rate", "60",
+         "--concurrency", str(CONCURRENCY)],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def results_of(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_sigterm_ends_with_130_and_results_for_every_decided_row(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    upload = start_upload(sandbox_url, tmp_path, "results.csv")
+    wait_until_accepted(sandbox_url, 20)
+
+    upload.send_signal(signal.SIGTERM)
+    out, err = upload.communicate(timeout=30)
+
+    assert upload.returncode == 130, err
+    lines = results_of(tmp_path / "results.csv")
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, len(lines) + 2)]
+    sent = [line for line in lines if line["status"] == "sent"]
+    assert len(sent) < ROWS
+    assert all(line["receipt"] for line in sent)
+    assert {line["errorCode"] for line in lines if line["status"] != "sent"} <= {"not-attempted"}
+    # Nothing VTEX accepted is missing from the results: requests in flight were let finish.
+    assert sorted(line["orderId"] for line in sent) == sorted(accepted(sandbox_url))
+    assert "Interrupted" in out
+    assert "token-kept-secret" not in out + err
+    assert "Traceback" not in err
+
+
+def test_after_kill_9_the_same_command_sends_only_the_rest(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    upload = start_upload(sandbox_url, tmp_path, "killed.csv")
+    wait_until_accepted(sandbox_url, 30)
+    upload.kill()
+    upload.communicate(timeout=10)
+    time.sleep(0.2)  # answers to requests that were in flight
+    before_kill = set(accepted(sandbox_url))
+
+    rerun = start_upload(sandbox_url, tmp_path, "rerun.csv")
+    out, err = rerun.communicate(timeout=60)
+
+    assert rerun.returncode == 0, out + err
+    log = Counter(accepted(sandbox_url))
+    assert set(log) == {f"{n}-01" for n in range(1, ROWS + 1)}
+    sent_twice = {order for order, times in log.items() if times > 1}
+    # Only requests in flight at the kill may have gone twice (their answers were lost).
+    assert sent_twice <= before_kill
+    assert len(sent_twice) <= CONCURRENCY
+    lines = results_of(tmp_path / "rerun.csv")
+    assert len(lines) == ROWS
+    statuses = Counter(line["status"] for line in lines)
+    assert statuses["sent"] + statuses["skipped"] == ROWS
+    assert statuses["skipped"] >= len(before_kill) - CONCURRENCY
+    assert all(line["receipt"] for line in lines)

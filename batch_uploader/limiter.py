@@ -8,11 +8,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 # After a 429 or 503 the rate is multiplied by this, down to FLOOR of the ceiling at least...
-DECREASE = 0.75
+DECREASE = 0.5
 FLOOR = 0.05
 # ...and while requests succeed it grows back by this share of the ceiling per second, so it
 # stays a while just under the server's limit instead of hitting it again at once.
-RECOVERY = 0.02
+RECOVERY = 0.05
 
 
 class Pacer:

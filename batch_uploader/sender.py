@@ -151,6 +151,9 @@ class Sender:
 
     async def _attempt(self, update: TrackingUpdate) -> _Answer | None:
         async with self._slots:
+            # Checked on both sides of the wait for a slot: the run may stop meanwhile.
+            if self.stop_reason:
+                return None
             await self._pacer.wait()
             if self.stop_reason:
                 return None

@@ -4,6 +4,7 @@ command sends only what the sandbox had not accepted."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -25,14 +26,15 @@ CONCURRENCY = 4
 ENV = {**os.environ, "VTEX_APP_KEY": "key", "VTEX_APP_TOKEN": "token-kept-secret"}
 
 
-@pytest.fixture
-def sandbox_url() -> Iterator[str]:
+@contextlib.contextmanager
+def serve_sandbox(latency: float) -> Iterator[str]:
     """A sandbox in its own process, so it outlives the uploader it watches."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "batch_uploader", "sandbox", "--port", "0", "--latency", "0.02"],
+        [sys.executable, "-m", "batch_uploader", "sandbox", "--port", "0",
+         "--latency", str(latency)],
         stdout=subprocess.PIPE,
         text=True,
-    )
+    )  # fmt: skip
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
@@ -40,6 +42,12 @@ def sandbox_url() -> Iterator[str]:
     finally:
         server.terminate()
         server.communicate(timeout=10)
+
+
+@pytest.fixture
+def sandbox_url() -> Iterator[str]:
+    with serve_sandbox(latency=0.02) as url:
+        yield url
 
 
 def accepted(base_url: str) -> list[str]:
@@ -122,3 +130,19 @@ def test_after_kill_9_the_same_command_sends_only_the_rest(
     assert statuses["sent"] + statuses["skipped"] == ROWS
     assert statuses["skipped"] >= len(before_kill) - CONCURRENCY
     assert all(line["receipt"] for line in lines)
+
+
+def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
+    with serve_sandbox(latency=20) as slow_url:
+        upload = start_upload(slow_url, tmp_path, "results.csv")
+        time.sleep(1.5)  # requests are in flight, and will be for 20 s
+        upload.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        stopped_at = time.monotonic()
+        upload.send_signal(signal.SIGTERM)
+        out, err = upload.communicate(timeout=15)
+
+    assert upload.returncode == 130, err
+    assert time.monotonic() - stopped_at < 5
+    assert "Interrupted" in out
+    assert "Traceback" not in err

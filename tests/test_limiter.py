@@ -79,24 +79,24 @@ def test_throttling_lowers_the_rate_once_per_calm_period() -> None:
     pacer.throttled()
     pacer.throttled()  # an answer to a request already in flight: same news
 
-    assert pacer.rate == pytest.approx(75.0)
+    assert pacer.rate == pytest.approx(50.0)
     clock.now = 1.5
     pacer.throttled()
-    assert pacer.rate == pytest.approx(56.25)
-    assert pacer.lowest_rate == pytest.approx(56.25)
+    assert pacer.rate == pytest.approx(25.0)
+    assert pacer.lowest_rate == pytest.approx(25.0)
 
 
 def test_rate_recovers_slowly_and_never_above_the_ceiling() -> None:
     clock = FakeClock()
     pacer = Pacer(100, clock=clock, sleep=clock.sleep)
-    pacer.throttled()  # 75/s, calm until t=1
+    pacer.throttled()  # 50/s, calm until t=1
     clock.now = 0.5
     pacer.succeeded()
-    assert pacer.rate == pytest.approx(75.0)
+    assert pacer.rate == pytest.approx(50.0)
 
     clock.now = 6.0
-    pacer.succeeded()  # five calm seconds at 2 % of the ceiling a second
-    assert pacer.rate == pytest.approx(85.0)
+    pacer.succeeded()  # five calm seconds at 5 % of the ceiling a second
+    assert pacer.rate == pytest.approx(75.0)
 
     clock.now = 60.0
     pacer.succeeded()

@@ -62,6 +62,8 @@ CREATE INDEX IF NOT EXISTS rows_fingerprint ON rows (fingerprint);
 """
 # Rows other than sent ones are committed in batches at least this often (seconds).
 _COMMIT_INTERVAL = 0.25
+# States besides the final ones of the results (sent, invalid, failed, skipped).
+PENDING = "pending"
 IN_FLIGHT = "in-flight"
 
 
@@ -229,13 +231,24 @@ class Journal:
         ).fetchone()
         return SentBefore(*found) if found else None
 
-    def sending(self, run_id: int, target: str, row: Row, update: TrackingUpdate) -> None:
-        """Records that ``row`` is about to be sent (committed with the next batch)."""
+    def queued(self, run_id: int, target: str, row: Row, update: TrackingUpdate) -> None:
+        """Records that ``row`` waits to be sent (committed with the next batch)."""
         self._write(run_id, target, row, update.order_id, update.invoice_number,
-                    payload_hash(update), IN_FLIGHT)  # fmt: skip
+                    payload_hash(update), PENDING)  # fmt: skip
+
+    def in_flight(self, run_id: int, row: Row) -> None:
+        """Records, and commits, that a request for ``row`` is leaving: after a crash, such a
+        row may or may not have reached VTEX, and is sent again."""
+        self.db.execute(
+            "UPDATE rows SET state = ?, attempts = attempts + 1, updated_at = ? "
+            "WHERE run_id = ? AND fingerprint = ? AND sheet = ? AND row = ?",
+            (IN_FLIGHT, _now(), run_id, self._fingerprints.get(row.source.file, ""),
+             row.source.sheet or "", row.number),
+        )  # fmt: skip
+        self._commit()
 
     def record(self, run_id: int, target: str, outcome: Outcome) -> None:
-        """Records a row's final state; a sent row is committed at once."""
+        """Records a row's final state; a sent row is committed at once, others in batches."""
         row, update, delivery = outcome.row, outcome.update, outcome.delivery
         self._write(
             run_id,
@@ -252,10 +265,15 @@ class Journal:
             (delivery.error_message if delivery else "; ".join(e.message for e in outcome.errors))
             or None,
         )
-        now = time.monotonic()
-        if outcome.status is Status.SENT or now - self._last_commit >= _COMMIT_INTERVAL:
-            self.db.commit()
-            self._last_commit = now
+        if (
+            outcome.status is Status.SENT
+            or time.monotonic() - self._last_commit >= _COMMIT_INTERVAL
+        ):
+            self._commit()
+
+    def _commit(self) -> None:
+        self.db.commit()
+        self._last_commit = time.monotonic()
 
     def _write(
         self,

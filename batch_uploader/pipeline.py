@@ -300,7 +300,7 @@ class _Upload:
                 f"{before.row}, run {before.run_id}); --force sends it again",
             )
             return self._decided(Outcome(row, Status.SKIPPED, update, delivery))
-        run.journal.sending(run.run_id, run.target, row, update)
+        run.journal.queued(run.run_id, run.target, row, update)
         key = (update.order_id, update.invoice_number)
         started = asyncio.ensure_future(self._send(row, update, self.latest.get(key)))
         self.latest[key] = started
@@ -322,7 +322,8 @@ class _Upload:
     ) -> Outcome:
         if earlier is not None:
             await asyncio.wait({earlier})
-        delivery = await self.sender.send(update)
+        journal, run_id = self.run.journal, self.run.run_id
+        delivery = await self.sender.send(update, on_request=lambda: journal.in_flight(run_id, row))
         outcome = Outcome(row, delivery.status, update, delivery)
         # Journalled now, not when its results line is written: a receipt is kept at once.
         self.run.journal.record(self.run.run_id, self.run.target, outcome)

@@ -128,13 +128,16 @@ class Sender:
         """Sends nothing more; rows not yet attempted say the run stopped because ``reason``."""
         self.stop_reason = self.stop_reason or reason
 
-    async def send(self, update: TrackingUpdate) -> Delivery:
-        """Sends ``update`` and tells what became of it."""
+    async def send(
+        self, update: TrackingUpdate, *, on_request: Callable[[], None] | None = None
+    ) -> Delivery:
+        """Sends ``update`` and tells what became of it; ``on_request`` is called as each
+        request leaves."""
         attempts = 0
 
         async def attempt() -> _Answer | None:
             nonlocal attempts
-            answer = None if self.stop_reason else await self._attempt(update)
+            answer = None if self.stop_reason else await self._attempt(update, on_request)
             attempts += answer is not None
             return answer
 
@@ -149,7 +152,9 @@ class Sender:
             )
         return self._deliver(answer, attempts)
 
-    async def _attempt(self, update: TrackingUpdate) -> _Answer | None:
+    async def _attempt(
+        self, update: TrackingUpdate, on_request: Callable[[], None] | None
+    ) -> _Answer | None:
         async with self._slots:
             # Checked on both sides of the wait for a slot: the run may stop meanwhile.
             if self.stop_reason:
@@ -158,6 +163,8 @@ class Sender:
             if self.stop_reason:
                 return None
             self.requests += 1
+            if on_request is not None:
+                on_request()
             try:
                 response = await self._client.patch(
                     invoice_path(update.order_id, update.invoice_number), json=update.body()

@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -113,6 +114,13 @@ def test_after_kill_9_the_same_command_sends_only_the_rest(
     upload.communicate(timeout=10)
     time.sleep(0.2)  # answers to requests that were in flight
     before_kill = set(accepted(sandbox_url))
+    journal = sqlite3.connect(tmp_path / "journal.sqlite3")
+    states = dict(journal.execute("SELECT order_id, state FROM rows").fetchall())
+    journal.close()
+    # The journal knows what may have reached VTEX: the rows it accepted are recorded as sent
+    # or, for the few whose answer the kill cut off, as in flight.
+    assert {states[order] for order in before_kill} <= {"sent", "in-flight"}
+    assert sum(state == "in-flight" for state in states.values()) <= CONCURRENCY
 
     rerun = start_upload(sandbox_url, tmp_path, "rerun.csv")
     out, err = rerun.communicate(timeout=60)

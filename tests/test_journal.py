@@ -31,7 +31,7 @@ def test_a_sent_row_is_committed_at_once(tmp_path: Path, source_file: Path) -> N
     row = Row(Source(str(source_file)), 2, {})
     with Journal(path) as journal:
         run_id = journal.start_run(TARGET, [source_file])
-        journal.sending(run_id, TARGET, row, UPDATE)
+        journal.queued(run_id, TARGET, row, UPDATE)
         journal.record(run_id, TARGET, sent(row))
 
         # Another connection, as after a kill -9 of this process, sees the receipt already.
@@ -66,7 +66,7 @@ def test_failed_and_in_flight_rows_are_not_taken_as_sent(source_file: Path) -> N
     failed = Outcome(row, Status.FAILED, UPDATE, Delivery(Status.FAILED, 5, 503))
     with Journal(None) as journal:
         run_id = journal.start_run(TARGET, [source_file])
-        journal.sending(run_id, TARGET, row, UPDATE)
+        journal.queued(run_id, TARGET, row, UPDATE)
         assert journal.sent_before(TARGET, UPDATE) is None
         journal.record(run_id, TARGET, failed)
         assert journal.sent_before(TARGET, UPDATE) is None
@@ -126,3 +126,18 @@ def test_payload_hash_changes_with_any_field() -> None:
 
     assert payload_hash(UPDATE) == payload_hash(same)
     assert payload_hash(UPDATE) != payload_hash(changed)
+
+
+def test_a_row_waits_then_leaves(tmp_path: Path, source_file: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    row = Row(Source(str(source_file)), 2, {})
+    with Journal(path) as journal:
+        run_id = journal.start_run(TARGET, [source_file])
+        journal.queued(run_id, TARGET, row, UPDATE)
+        journal.db.commit()
+        states = [journal.db.execute("SELECT state, attempts FROM rows").fetchone()]
+        journal.in_flight(run_id, row)
+        journal.in_flight(run_id, row)
+        states.append(journal.db.execute("SELECT state, attempts FROM rows").fetchone())
+
+    assert states == [("pending", 0), ("in-flight", 2)]

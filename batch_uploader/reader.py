@@ -8,7 +8,6 @@ by a spreadsheet (a long number rounded by Excel) from what was typed.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 from collections import Counter
@@ -18,15 +17,16 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from . import charset
 from .errors import InputError, UsageError
 from .models import CellKind, Source
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 DELIMITERS = ",;\t|"
+_DELIMITER_NAMES = {",": '","', ";": '";"', "\t": "tab", "|": '"|"'}
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
-_CHUNK_BYTES = 1024 * 1024
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
 
@@ -53,6 +53,7 @@ class Table:
     index of the grid's first column in the sheet (workbooks may start further right).
     ``delimited`` tables (CSV) can have rows of another width than their header, which means
     a separator is missing or extra, so the row's cells stand under the wrong headings.
+    ``format`` says how the file was read, for a person (``CSV, cp1252, delimiter ";"``).
     """
 
     source: Source
@@ -60,10 +61,14 @@ class Table:
     size_hint: int | None = None
     first_column: int = 0
     delimited: bool = False
+    format: str = ""
 
 
-def read_tables(path: Path) -> list[Table]:
-    """The tables of a file: one for a CSV, one per sheet for a workbook."""
+def read_tables(
+    path: Path, *, encoding: str | None = None, sheet: str | None = None
+) -> list[Table]:
+    """The tables of a file: one for a CSV (in ``encoding``, detected when ``None``), one per
+    sheet for a workbook (only ``sheet`` when given)."""
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
         supported = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
@@ -71,15 +76,21 @@ def read_tables(path: Path) -> list[Table]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if suffix in EXCEL_SUFFIXES:
-        return _workbook_tables(path)
-    return [_csv_table(path)]
+        return _workbook_tables(path, sheet)
+    return [_csv_table(path, encoding)]
 
 
-def _csv_table(path: Path) -> Table:
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path)
+def _csv_table(path: Path, encoding: str | None) -> Table:
+    if encoding is None:
+        encoding = charset.detect(path)
+    else:
+        charset.check(path, encoding)
+    if encoding in ("utf-8", "utf_8"):
+        encoding = "utf-8-sig"  # the same, and a BOM is never taken for a character
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path, encoding)
 
     def rows() -> Iterator[RawRow]:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        with path.open(encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
             try:
                 # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
@@ -92,43 +103,24 @@ def _csv_table(path: Path) -> Table:
 
     # Read it all once now, so that a file that cannot be read stops the run before anything
     # is sent; the count of rows feeds the progress bar.
-    _check_utf8(path)
     count = sum(1 for _ in rows())
     if count == 0:
         raise InputError(f"{path}: the file is empty")
-    return Table(Source(str(path)), rows, size_hint=count, delimited=True)
+    shown = encoding.removesuffix("-sig")
+    return Table(
+        Source(str(path)),
+        rows,
+        size_hint=count,
+        delimited=True,
+        format=f"CSV, {shown}, delimiter {_DELIMITER_NAMES[delimiter]}",
+    )
 
 
-def _check_utf8(path: Path) -> None:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines = offset = 0
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK_BYTES)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as error:
-                if not chunk:
-                    raise InputError(
-                        f"{path}: the file ends in the middle of a character, so it is not UTF-8 "
-                        "text; save it again as 'CSV UTF-8' and retry"
-                    ) from None
-                line = lines + chunk.count(b"\n", 0, error.start) + 1
-                raise InputError(
-                    f"{path}: line {line} is not UTF-8 text (byte 0x{chunk[error.start]:02x} at "
-                    f"offset {offset + error.start}); save the file as 'CSV UTF-8' and retry"
-                ) from None
-            if not chunk:
-                return
-            lines += chunk.count(b"\n")
-            offset += len(chunk)
-
-
-def _guess_delimiter(path: Path) -> str:
+def _guess_delimiter(path: Path, encoding: str) -> str:
     """The delimiter that splits the most lines of the file's start into the same number of
     cells (two at least). Title lines above the header, or a comma inside a courier's name in
     a semicolon file, do not mislead it; a comma when nothing splits."""
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
         sample = handle.read(_SNIFF_BYTES)
     lines = sample.splitlines(keepends=True)
     if len(sample) == _SNIFF_BYTES and len(lines) > 1:
@@ -146,13 +138,20 @@ def _guess_delimiter(path: Path) -> str:
     return best
 
 
-def _workbook_tables(path: Path) -> list[Table]:
+def _workbook_tables(path: Path, only: str | None) -> list[Table]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as error:
         raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
+    names = workbook.sheet_names
+    if only is not None:
+        if only not in names:
+            listed = ", ".join(repr(name) for name in names)
+            raise InputError(f"{path}: no sheet named {only!r}; its sheets are {listed}")
+        names = [only]
+    kind = "XLSM" if path.suffix.lower() == ".xlsm" else "XLSX"
     tables = []
-    for name in workbook.sheet_names:
+    for name in names:
         try:
             sheet = workbook.get_sheet_by_name(name)
         except (CalamineError, ValueError) as error:
@@ -167,9 +166,8 @@ def _workbook_tables(path: Path) -> list[Table]:
                 yield _workbook_row(number, values)
 
         first_column = sheet.start[1] if sheet.start else 0
-        tables.append(
-            Table(Source(str(path), name), rows, (sheet.end or (0, 0))[0] + 1, first_column)
-        )
+        size = (sheet.end or (0, 0))[0] + 1
+        tables.append(Table(Source(str(path), name), rows, size, first_column, format=kind))
     return tables
 
 

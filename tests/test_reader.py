@@ -48,11 +48,45 @@ def test_csv_delimiter_found_below_title_lines(write_csv: CsvFactory) -> None:
     assert rows_of(path)[-1].cells == ["1-01", "9", "AB"]
 
 
-def test_csv_not_utf8_is_refused_naming_file_and_line(write_csv: CsvFactory) -> None:
+@pytest.mark.parametrize(
+    ("encoding", "bom", "named"),
+    [
+        ("utf-8", False, "utf-8"),
+        ("utf-8", True, "utf-8"),
+        ("cp1252", False, "cp1252"),
+        ("utf-16", False, "utf-16"),
+        ("utf-16-le", False, "utf_16_le"),
+    ],
+)
+def test_encodings_are_detected(
+    write_csv: CsvFactory, encoding: str, bom: bool, named: str
+) -> None:
+    text = "Relatório de envios — São Paulo\nPedido;Nota Fiscal;Transportadora\n"
+    text += "1-01;000123;Expresso São João\n" * 20
+    (table,) = read_tables(write_csv(text, encoding=encoding, bom=bom))
+
+    rows = list(table.rows())
+    assert rows[0].cells == ["Relatório de envios — São Paulo"]
+    assert rows[2].cells == ["1-01", "000123", "Expresso São João"]
+    assert table.format == f'CSV, {named}, delimiter ";"'
+
+
+def test_a_named_encoding_that_does_not_fit_is_refused_naming_the_line(
+    write_csv: CsvFactory,
+) -> None:
     path = write_csv("Pedido;NF\n1-01;São Paulo\n", encoding="cp1252")
 
-    with pytest.raises(InputError, match=r"input\.csv: line 2 is not UTF-8 text"):
-        read_tables(path)
+    with pytest.raises(InputError, match=r"input\.csv: line 2 is not utf-8 text \(byte 0xe3\)"):
+        read_tables(path, encoding="utf-8")
+
+
+def test_tab_delimited_unicode_text_from_excel(write_csv: CsvFactory) -> None:
+    path = write_csv("Pedido\tNF\tRastreio\r\n1-01\t9\tAA1BR\r\n", "export.txt", encoding="utf-16")
+
+    (table,) = read_tables(path)
+
+    assert [row.cells for row in table.rows()][1] == ["1-01", "9", "AA1BR"]
+    assert table.format == "CSV, utf-16, delimiter tab"
 
 
 def test_empty_csv_is_refused(write_csv: CsvFactory) -> None:
@@ -136,7 +170,15 @@ def test_file_ending_inside_a_character_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"orderId,invoiceNumber\n1-01,\xc3")
 
     with pytest.raises(InputError, match="ends in the middle of a character"):
-        read_tables(path)
+        read_tables(path, encoding="utf-8")
+
+
+def test_a_chosen_sheet_only(write_xlsx: XlsxFactory) -> None:
+    path = write_xlsx([["orderId"]], sheet="Data", extra_sheets=["Other"])
+
+    with pytest.raises(InputError, match="no sheet named 'Jadlog'; its sheets are 'Data', 'Other'"):
+        read_tables(path, sheet="Jadlog")
+    assert [t.source.sheet for t in read_tables(path, sheet="Data")] == ["Data"]
 
 
 def test_semicolon_file_with_title_and_commas_in_names(write_csv: CsvFactory) -> None:

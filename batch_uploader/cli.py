@@ -9,11 +9,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from . import __version__
+from . import __version__, charset
+from .columns import read_mapping
+from .dates import DateOrder
 from .errors import BatchUploaderError, UsageError
+from .inputs import Reading
 from .journal import Journal
 from .models import Status
 from .pipeline import Settings, run
@@ -198,6 +202,26 @@ def cli() -> None:
     help="Attempts per row, retries included.",
 )
 @click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
+@click.option("--encoding", help="Encoding of CSV files (default: detected).")
+@click.option("--sheet", help="Read only this sheet of each workbook.")
+@click.option(
+    "--map",
+    "mapped",
+    multiple=True,
+    metavar="'HEADING=FIELD'",
+    help="Name the field of a column heading (repeatable), e.g. 'Nº do objeto=trackingNumber'.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help='A TOML file with a [columns] table of "Heading" = "field".',
+)
+@click.option(
+    "--date-format",
+    type=click.Choice([order.value for order in DateOrder]),
+    help="Read 01/02/2026 day first (dmy) or month first (mdy). Default: as each column shows.",
+)
+@click.option("--timezone", help="IANA zone for times without an offset, e.g. America/Sao_Paulo.")
 @click.option(
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -230,6 +254,12 @@ def upload(
     timeout: float,
     max_attempts: int,
     dry_run: bool,
+    encoding: str | None,
+    sheet: str | None,
+    mapped: tuple[str, ...],
+    mapping: Path | None,
+    date_format: str | None,
+    timezone: str | None,
     results: Path | None,
     journal: Path | None,
     force: bool,
@@ -249,11 +279,19 @@ def upload(
         retry=RetryPolicy(max_attempts=max_attempts),
         stop_after_failures=stop_after_failures,
     )
+    reading = Reading(
+        encoding=charset.resolve(encoding) if encoding else None,
+        sheet=sheet,
+        headings=read_mapping(mapped, mapping),
+        date_order=DateOrder(date_format) if date_format else None,
+        timezone=_zone(timezone) if timezone else None,
+    )
     upload_files = functools.partial(
         run,
         files,
         results_path=results,
         settings=settings,
+        reading=reading,
         force=force,
         show_progress=not quiet and sys.stderr.isatty(),
     )
@@ -275,6 +313,15 @@ def upload(
     sys.exit(report.exit_status)
 
 
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--timezone {name!r} is not a time zone; use a name such as America/Sao_Paulo"
+        ) from None
+
+
 def _sandbox_credentials() -> Credentials:
     try:
         return Credentials.from_env(os.environ)
@@ -283,6 +330,12 @@ def _sandbox_credentials() -> Credentials:
 
 
 def _print_report(report: Report) -> None:
+    for line in report.understood:
+        click.echo(line)
+    if report.examples:
+        click.echo("First rows as they would be sent:")
+        for example in report.examples:
+            click.echo(f"  {example}")
     for note in report.notes:
         click.echo(f"Note: {note}")
     not_sent = report.counts[Status.INVALID] + report.counts[Status.FAILED]

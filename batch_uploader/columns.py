@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-from .errors import InputError
-from .models import REQUIRED_FIELDS, CellKind, Row, RowError, Source
+from .errors import InputError, UsageError
+from .models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from .reader import RawRow
 
 # Headings a file may give each field, compared after `normalise` (accents, case, spaces and
@@ -51,6 +53,10 @@ _ALIASES = {
 
 # How far down a file the header may stand (title lines and logos come first).
 HEADER_SCAN_ROWS = 30
+# Zero-width characters that ride along with copied text and are invisible in a cell.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+# A row whose first filled cell starts so is a totals line under the data, not an order.
+_TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
 
 
 def normalise(heading: str) -> str:
@@ -93,7 +99,11 @@ class ColumnMap:
         (non-breaking ones too) trimmed. When the header has a ``width``, a row with fewer
         cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
         cells = raw.cells
-        values = {name: cells[i].strip() for name, i in self.indexes.items() if i < len(cells)}
+        values = {
+            name: cells[i].translate(_INVISIBLE).strip()
+            for name, i in self.indexes.items()
+            if i < len(cells)
+        }
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
             kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
@@ -114,18 +124,25 @@ class ColumnMap:
 
 
 def find_header(
-    rows: Iterable[RawRow], source: Source, first_column: int = 0, *, check_width: bool = False
+    rows: Iterable[RawRow],
+    source: Source,
+    first_column: int = 0,
+    *,
+    check_width: bool = False,
+    headings: Mapping[str, str] | None = None,
 ) -> ColumnMap:
     """Finds the first row, among the top of the table, whose headings name the required
     fields. Raises :class:`InputError` naming what was found when no row does. With
-    ``check_width``, data rows must be as wide as the header."""
+    ``check_width``, data rows must be as wide as the header. ``headings`` (from
+    :func:`read_mapping`) name more headings, and win over the built-in ones."""
+    known = {**ALIASES, **(headings or {})}
     best: tuple[int, RawRow] | None = None
     for scanned, raw in enumerate(rows):
         if scanned >= HEADER_SCAN_ROWS:
             break
         if raw.is_blank():
             continue
-        matches = _match(raw, source)
+        matches = _match(raw, source, known)
         if all(name in matches for name in REQUIRED_FIELDS):
             return ColumnMap(
                 header_row=raw.number,
@@ -138,17 +155,51 @@ def find_header(
             )
         if best is None or len(matches) > best[0]:
             best = (len(matches), raw)
-    raise InputError(_missing_header_message(source, best[1] if best else None))
+    raise InputError(_missing_header_message(source, best[1] if best else None, known))
+
+
+def is_totals_row(raw: RawRow) -> bool:
+    """Whether ``raw`` is a totals line ("Total: 15", "Total geral;;;15") rather than data."""
+    first = next((cell for cell in raw.cells if cell.strip()), "")
+    return normalise(first).startswith(_TOTALS)
+
+
+def read_mapping(pairs: Iterable[str], file: Path | None = None) -> dict[str, str]:
+    """More headings for the fields: ``HEADING=field`` pairs (from ``--map``) and a TOML file's
+    ``[columns]`` table of ``"Heading" = "field"``; the pairs win. Keys are normalised."""
+    given: dict[str, str] = {}
+    if file is not None:
+        try:
+            table = tomllib.loads(file.read_text(encoding="utf-8")).get("columns", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise UsageError(f"--mapping {file}: cannot be read as TOML ({error})") from None
+        if not isinstance(table, dict):
+            raise UsageError(f"--mapping {file}: [columns] must be a table of heading = field")
+        given.update({str(k): str(v) for k, v in table.items()})
+    for pair in pairs:
+        heading, equals, name = pair.rpartition("=")
+        if not equals or not heading.strip():
+            raise UsageError(f"--map {pair!r}: write it as 'Heading in the file=orderId'")
+        given[heading] = name.strip()
+    mapping = {}
+    for heading, name in given.items():
+        if name not in FIELDS:
+            raise UsageError(
+                f"heading {heading!r} is mapped to {name!r}, which is not a field; "
+                f"the fields are {', '.join(FIELDS)}"
+            )
+        mapping[normalise(heading)] = name
+    return mapping
 
 
 def _last_heading(raw: RawRow) -> int:
     return max(index for index, cell in enumerate(raw.cells) if cell.strip())
 
 
-def _match(raw: RawRow, source: Source) -> dict[str, int]:
+def _match(raw: RawRow, source: Source, known: Mapping[str, str]) -> dict[str, int]:
     matches: dict[str, int] = {}
     for index, heading in enumerate(raw.cells):
-        name = ALIASES.get(normalise(heading))
+        name = known.get(normalise(heading))
         if name is None:
             continue
         if name in matches:
@@ -161,10 +212,12 @@ def _match(raw: RawRow, source: Source) -> dict[str, int]:
     return matches
 
 
-def _missing_header_message(source: Source, candidate: RawRow | None) -> str:
+def _missing_header_message(
+    source: Source, candidate: RawRow | None, known: Mapping[str, str]
+) -> str:
     if candidate is None:
         return f"{source}: no header row found: the top of the table is empty"
-    found = _match(candidate, source)
+    found = _match(candidate, source, known)
     missing = [name for name in REQUIRED_FIELDS if name not in found]
     headings = ", ".join(repr(cell.strip()) for cell in candidate.cells if cell.strip())
     accepted = "; ".join(
@@ -173,7 +226,8 @@ def _missing_header_message(source: Source, candidate: RawRow | None) -> str:
     return (
         f"{source}: cannot find the column(s) {', '.join(missing)}. "
         f"Headings on row {candidate.number}: {headings}. "
-        f"Rename the columns to names batch-uploader knows ({accepted}, ...)."
+        f"Rename the columns to names batch-uploader knows ({accepted}, ...), or name them "
+        "with --map 'Heading in the file=field'."
     )
 
 

@@ -130,3 +130,4 @@ class Outcome:
     update: TrackingUpdate | None = None
     delivery: Delivery | None = None
     errors: tuple[RowError, ...] = ()
+    warnings: tuple[RowError, ...] = ()

@@ -8,27 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 from tqdm import tqdm
 
-from .columns import ColumnMap, find_header
-from .errors import InputError, UsageError
+from .checker import Checker
+from .errors import UsageError
+from .inputs import Reading, data_rows, describe, open_inputs
 from .journal import Journal
 from .limiter import Pacer
 from .models import Delivery, Outcome, Row, Status, TrackingUpdate
-from .reader import Table, read_tables
 from .report import Report
 from .retry import RetryPolicy
 from .sender import Sender, build_client
+from .survey import survey
 from .target import Credentials
-from .validator import validate
 from .writer import ResultsWriter
 
 
@@ -59,51 +60,6 @@ class Settings:
             raise ValueError("timeout must be above 0 seconds")
 
 
-@dataclass(frozen=True, slots=True)
-class Input:
-    """A table to upload and where its columns are."""
-
-    table: Table
-    columns: ColumnMap
-
-
-def open_inputs(paths: Sequence[Path]) -> tuple[list[Input], list[str]]:
-    """Opens every file and finds its header, so that an unreadable file stops the run before
-    anything is sent. Every sheet of a workbook with a header is read; the others are named
-    in the notes returned, and a workbook with none is an error."""
-    inputs: list[Input] = []
-    notes: list[str] = []
-    for path in paths:
-        tables = read_tables(path)
-        if not tables:
-            raise InputError(f"{path}: the workbook has no sheet with data")
-        found: list[Input] = []
-        missed: list[InputError] = []
-        for table in tables:
-            try:
-                columns = find_header(
-                    table.rows(), table.source, table.first_column, check_width=table.delimited
-                )
-            except InputError as error:
-                missed.append(error)
-                continue
-            found.append(Input(table, columns))
-        if not found:
-            raise missed[0]
-        inputs.extend(found)
-        notes.extend(f"sheet left out: {error}" for error in missed)
-    return inputs, notes
-
-
-def data_rows(inputs: Iterable[Input]) -> Iterator[Row]:
-    """The data rows of every input, in order; blank rows are left out."""
-    for item in inputs:
-        source, columns = item.table.source, item.columns
-        for raw in item.table.rows():
-            if raw.number > columns.header_row and not raw.is_blank():
-                yield columns.row(raw, source)
-
-
 def run(
     paths: Sequence[Path],
     *,
@@ -112,13 +68,15 @@ def run(
     credentials: Credentials | None = None,
     settings: Settings | None = None,
     dry_run: bool = False,
+    reading: Reading | None = None,
     journal_path: Path | None = None,
     force: bool = False,
     show_progress: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
     """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``) and writes one
-    results line per row to ``results_path``. The report tells what happened.
+    results line per row to ``results_path``. The report tells what happened. ``reading``
+    says how to read the files.
 
     Each row's state is kept in the journal at ``journal_path`` (in memory when ``None``):
     rows already sent to the same target with the same content are skipped, unless ``force``.
@@ -128,23 +86,34 @@ def run(
     read or the journal is in use.
     """
     settings = settings or Settings()
+    reading = reading or Reading()
     if any(results_path.resolve() == path.resolve() for path in paths):
         raise UsageError(f"--results {results_path} is one of the input files; choose another")
-    inputs, notes = open_inputs(paths)
     upload_to: tuple[str, Credentials] | None = None
     if not dry_run:
         if base_url is None or credentials is None:
             raise ValueError("an upload needs base_url and credentials")
         upload_to = (base_url, credentials)
-    report = Report(dry_run=dry_run, results_path=results_path, notes=notes)
-    sources = {item.table.source for item in inputs}
-    total = sum(max(0, (i.table.size_hint or 0) - i.columns.header_row) for i in inputs)
     started = time.perf_counter()
+    inputs, notes = open_inputs(paths, reading)
+    totals: list[Row] = []
+    found = survey(data_rows(inputs, totals))
+    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
+    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
+    report = Report(dry_run=dry_run, results_path=results_path, notes=notes)
+    if dry_run:
+        for item in inputs:
+            source = item.table.source
+            order = found.date_orders.get(source, (None, False))
+            if reading.date_order is not None:
+                order = (reading.date_order, False)
+            report.understood.extend(describe(item, found.rows_by_source[source], order))
+    sources = {item.table.source for item in inputs}
     with contextlib.ExitStack() as stack:
         journal = None if upload_to is None else stack.enter_context(Journal(journal_path))
         writer = stack.enter_context(ResultsWriter(results_path, with_source=len(sources) > 1))
         bar = stack.enter_context(
-            tqdm(total=total or None, unit="row", disable=not show_progress, leave=False)
+            tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
         )
 
         def record(outcome: Outcome) -> None:
@@ -155,7 +124,7 @@ def run(
         try:
             if journal is None or upload_to is None:
                 for row in data_rows(inputs):
-                    record(_validated(row))
+                    record(checker.check(row))
             else:
                 target, secret = upload_to
                 run_id = journal.start_run(target, paths)
@@ -163,7 +132,7 @@ def run(
                     asyncio.run(
                         _upload(
                             data_rows(inputs),
-                            _Run(journal, run_id, target, force, settings, record, report),
+                            _Run(journal, run_id, target, force, settings, checker, record, report),
                             secret,
                             transport,
                         )
@@ -177,13 +146,6 @@ def run(
     return report
 
 
-def _validated(row: Row) -> Outcome:
-    checked = validate(row)
-    if isinstance(checked, list):
-        return Outcome(row, Status.INVALID, errors=tuple(checked))
-    return Outcome(row, Status.VALID, update=checked)
-
-
 @dataclass(frozen=True, slots=True)
 class _Run:
     """What an upload writes to, and how it goes."""
@@ -193,6 +155,7 @@ class _Run:
     target: str
     force: bool
     settings: Settings
+    checker: Checker
     record: Callable[[Outcome], None]
     report: Report
 
@@ -241,9 +204,6 @@ class _Upload:
         self.window = max(1000, 50 * run.settings.concurrency)
         self.failures_in_a_row = 0
         self.pending: deque[asyncio.Future[Outcome]] = deque()
-        # The latest row started for each invoice: a later row for the same invoice waits for
-        # it, so that VTEX ends up with what the file says last, not with what came back last.
-        self.latest: dict[tuple[str, str], asyncio.Future[Outcome]] = {}
 
     async def feed(self, rows: Iterable[Row]) -> None:
         loop = asyncio.get_running_loop()
@@ -286,9 +246,9 @@ class _Upload:
 
     def _start(self, row: Row) -> asyncio.Future[Outcome]:
         run = self.run
-        checked = _validated(row)
+        checked = run.checker.check(row)
         update = checked.update
-        if update is None:
+        if checked.status is not Status.VALID or update is None:
             return self._decided(checked)
         before = None if run.force else run.journal.sent_before(run.target, update)
         if before is not None:
@@ -299,17 +259,11 @@ class _Upload:
                 error_message=f"already sent on {before.sent_at} ({before.file} row "
                 f"{before.row}, run {before.run_id}); --force sends it again",
             )
-            return self._decided(Outcome(row, Status.SKIPPED, update, delivery))
+            return self._decided(replace(checked, status=Status.SKIPPED, delivery=delivery))
+        # The survey made sure no other row of the run sends this invoice, so rows can go
+        # in any order.
         run.journal.queued(run.run_id, run.target, row, update)
-        key = (update.order_id, update.invoice_number)
-        started = asyncio.ensure_future(self._send(row, update, self.latest.get(key)))
-        self.latest[key] = started
-        started.add_done_callback(lambda done: self._forget(key, done))
-        return started
-
-    def _forget(self, key: tuple[str, str], done: asyncio.Future[Outcome]) -> None:
-        if self.latest.get(key) is done:
-            del self.latest[key]
+        return asyncio.ensure_future(self._send(checked, update))
 
     def _decided(self, outcome: Outcome) -> asyncio.Future[Outcome]:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
@@ -317,14 +271,10 @@ class _Upload:
         future.set_result(outcome)
         return future
 
-    async def _send(
-        self, row: Row, update: TrackingUpdate, earlier: asyncio.Future[Outcome] | None
-    ) -> Outcome:
-        if earlier is not None:
-            await asyncio.wait({earlier})
-        journal, run_id = self.run.journal, self.run.run_id
+    async def _send(self, checked: Outcome, update: TrackingUpdate) -> Outcome:
+        journal, run_id, row = self.run.journal, self.run.run_id, checked.row
         delivery = await self.sender.send(update, on_request=lambda: journal.in_flight(run_id, row))
-        outcome = Outcome(row, delivery.status, update, delivery)
+        outcome = replace(checked, status=delivery.status, delivery=delivery)
         # Journalled now, not when its results line is written: a receipt is kept at once.
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
         if delivery.status is Status.SENT:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .models import Outcome, Status
+from .sender import invoice_path
 
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
@@ -30,6 +32,9 @@ class Report:
     counts: Counter[Status] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    understood: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    error_codes: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
     results_path: Path | None = None
     stop_reason: str | None = None
@@ -40,10 +45,24 @@ class Report:
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
-        if outcome.status in (Status.INVALID, Status.FAILED) and (
-            len(self.problems) < EXAMPLES_SHOWN
+        if outcome.status in (Status.INVALID, Status.FAILED):
+            if len(self.problems) < EXAMPLES_SHOWN:
+                self.problems.append(describe_problem(outcome))
+            codes = [error.code for error in outcome.errors]
+            if outcome.delivery and outcome.delivery.error_code:
+                codes.append(outcome.delivery.error_code)
+            self.error_codes.update(codes)
+        elif (
+            outcome.status is Status.VALID
+            and outcome.update
+            and (len(self.examples) < EXAMPLES_SHOWN // 2)
         ):
-            self.problems.append(describe_problem(outcome))
+            update = outcome.update
+            body = json.dumps(update.body(), ensure_ascii=False)
+            self.examples.append(
+                f"{outcome.row.where()}: PATCH "
+                f"{invoice_path(update.order_id, update.invoice_number)} {body}"
+            )
 
     @property
     def rows(self) -> int:
@@ -90,6 +109,9 @@ class Report:
                 " Interrupted: rows not decided yet are missing from the results;"
                 " running the same command again sends only what was not sent."
             )
+        if self.error_codes:
+            common = ", ".join(f"{code} ({n})" for code, n in self.error_codes.most_common(5))
+            text += f" Most frequent problems: {common}."
         if self.results_path:
             text += f" Results: {self.results_path}"
         return text

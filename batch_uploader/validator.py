@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from urllib.parse import urlsplit
 
-from .models import REQUIRED_FIELDS, CellKind, Row, RowError, TrackingUpdate
+from .dates import DateProblem, DateRules, read_date
+from .models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, TrackingUpdate
 from .reader import MAX_EXACT_DIGITS
 
 # Characters that cannot travel in a path segment of the OMS route: "/" breaks the route even
@@ -17,11 +17,22 @@ _CHARACTER_NAMES = {"/": 'a slash "/"', "#": 'a "#"', "?": 'a "?"'}
 # "1.23457E+17", "1,23457E+17": a long number Excel showed in scientific notation.
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 IDENTIFIERS = ("orderId", "invoiceNumber", "trackingNumber")
+_ERROR_VALUES = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
+)
+_SHOWN = 60
+_ANY_ORDER = DateRules()
 
 
-def validate(row: Row) -> TrackingUpdate | list[RowError]:
-    """The update for ``row``, or every problem that keeps it from being sent."""
+def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[RowError]:
+    """The update for ``row``, or every problem that keeps it from being sent. ``dates`` says
+    how the row's column of dispatch dates is read."""
     errors = list(row.read_errors)
+    spoiled = set()
+    for name in FIELDS:
+        if problem := _spreadsheet_leftover(name, row.get(name)):
+            errors.append(problem)
+            spoiled.add(name)
     for name in REQUIRED_FIELDS:
         if not row.get(name):
             errors.append(
@@ -32,7 +43,7 @@ def validate(row: Row) -> TrackingUpdate | list[RowError]:
                 )
             )
     for name in IDENTIFIERS:
-        if damage := _spreadsheet_damage(row, name):
+        if name not in spoiled and (damage := _spreadsheet_damage(row, name)):
             errors.append(damage)
     for name in (*IDENTIFIERS, "trackingUrl", "courier"):
         if _CONTROL.search(row.get(name)):
@@ -40,44 +51,39 @@ def validate(row: Row) -> TrackingUpdate | list[RowError]:
                 RowError(
                     "control-character",
                     name,
-                    f"{row.get(name)!r} contains a line break or an invisible control "
+                    f"{shown(row.get(name))} contains a line break or an invisible control "
                     "character; retype the cell",
                 )
             )
     for name in ("orderId", "invoiceNumber"):
         value = row.get(name)
         found = _UNROUTABLE.search(value)
-        if found or (value and not value.strip(".")):
+        if name not in spoiled and (found or (value and not value.strip("."))):
             character = _CHARACTER_NAMES.get(found.group(), "a space") if found else "only dots"
             errors.append(
                 RowError(
                     "unroutable-identifier",
                     name,
-                    f"{value!r} contains {character}, which cannot travel in the "
+                    f"{shown(value)} contains {character}, which cannot travel in the "
                     f"request's address; correct the {name}",
                 )
             )
     url = row.get("trackingUrl")
-    if url and not _is_web_url(url):
+    if url and "trackingUrl" not in spoiled and not _is_web_url(url):
         errors.append(
             RowError(
                 "invalid-url",
                 "trackingUrl",
-                f"{url!r} is not an absolute web address; write it in full, starting with "
+                f"{shown(url)} is not an absolute web address; write it in full, starting with "
                 "https:// (or leave the cell empty)",
             )
         )
-    dispatched = row.get("dispatchedDate")
-    date = parse_date(dispatched) if dispatched else None
-    if dispatched and date is None:
-        errors.append(
-            RowError(
-                "invalid-date",
-                "dispatchedDate",
-                f"{dispatched!r} is not a date; write it as 2026-11-24 or "
-                "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
-            )
-        )
+    dispatched, date = row.get("dispatchedDate"), None
+    if dispatched and "dispatchedDate" not in spoiled:
+        try:
+            date = read_date(dispatched, row.kinds.get("dispatchedDate"), dates)
+        except DateProblem as problem:
+            errors.append(RowError(problem.code, "dispatchedDate", str(problem)))
     if errors:
         return errors
     return TrackingUpdate(
@@ -88,6 +94,29 @@ def validate(row: Row) -> TrackingUpdate | list[RowError]:
         courier=row.get("courier") or None,
         dispatched_date=date,
     )
+
+
+def shown(value: str) -> str:
+    """A value quoted for a message, cut when long."""
+    return repr(value if len(value) <= _SHOWN else value[: _SHOWN - 1] + "…")
+
+
+def _spreadsheet_leftover(name: str, value: str) -> RowError | None:
+    """A formula or an error value that a spreadsheet left where data should be."""
+    if value.upper() in _ERROR_VALUES:
+        return RowError(
+            "spreadsheet-error",
+            name,
+            f"{shown(value)} is a spreadsheet error, not a value; fix the formula or type the "
+            "value in the source file",
+        )
+    if len(value) > 1 and value.startswith("="):
+        return RowError(
+            "formula-cell",
+            name,
+            f"{shown(value)} is a formula, not its result; copy the column and paste it as values",
+        )
+    return None
 
 
 def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
@@ -104,38 +133,25 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
         return RowError(
             "number-precision-lost",
             name,
-            f"{value!r} is a long number that the spreadsheet rounded (it keeps 15 digits), so "
-            f"the real {name} is lost; format the column as Text, type or paste the "
-            "numbers again, and save",
+            f"{shown(value)} is a long number that the spreadsheet rounded (it keeps 15 "
+            f"digits), so the real {name} is lost; format the column as Text, type or paste "
+            "the numbers again, and save",
         )
     if kind is CellKind.NUMBER and not digits.isdigit():
         return RowError(
             "wrong-cell-type",
             name,
-            f"{value!r} is a number with decimals, not an identifier; format the column as "
+            f"{shown(value)} is a number with decimals, not an identifier; format the column as "
             "Text and type the value again",
         )
     if kind in (CellKind.DATE, CellKind.BOOLEAN):
         return RowError(
             "wrong-cell-type",
             name,
-            f"{value!r} is stored as a {kind.value} cell, not as the {name}; format the column "
-            "as Text and type the value again",
+            f"{shown(value)} is stored as a {kind.value} cell, not as the {name}; format the "
+            "column as Text and type the value again",
         )
     return None
-
-
-def parse_date(text: str) -> str | None:
-    """``text`` as an ISO 8601 date or date and time, as sent to VTEX; ``None`` if it is not
-    one. A date without a time stays a date."""
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        pass
-    try:
-        return dt.datetime.fromisoformat(text).isoformat()
-    except ValueError:
-        return None
 
 
 def _is_web_url(text: str) -> bool:

@@ -25,6 +25,7 @@ RESULT_COLUMNS = (
     "attempts",
     "errorCode",
     "errorMessage",
+    "warnings",
 )
 SOURCE_COLUMNS = ("file", "sheet")
 
@@ -61,6 +62,7 @@ def result_line(outcome: Outcome) -> dict[str, str]:
         line["attempts"] = "0"
         line["errorCode"] = ";".join(error.code for error in outcome.errors)
         line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
+    line["warnings"] = "; ".join(row.explain(warning) for warning in outcome.warnings)
     return line
 
 

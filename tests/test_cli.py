@@ -36,7 +36,7 @@ MIXED = (
     "1300000000001-01;000123;AA123456789BR;Correios;2026-11-24\n"
     "1300000000002-01;000124;;Correios;2026-11-24\n"
     ";;;;\n"
-    "1300000000003-01;000125;BB123456789BR;Correios;24/11/2026\n"
+    "1300000000003-01;000125;BB123456789BR;Correios;ontem\n"
     "1300000000004-01;000126;CC123456789BR;;\n"
 )
 
@@ -78,6 +78,7 @@ def test_upload_to_the_sandbox_writes_a_line_per_row(write_csv: CsvFactory, tmp_
         "attempts",
         "errorCode",
         "errorMessage",
+        "warnings",
     ]
     assert [(line["row"], line["status"], line["errorCode"]) for line in lines] == [
         ("2", "sent", ""),

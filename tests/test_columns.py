@@ -87,7 +87,8 @@ def test_missing_required_columns_names_what_was_found() -> None:
         "carrier.csv: cannot find the column(s) trackingNumber. "
         "Headings on row 1: 'Pedido', 'Nota', 'Observação'. "
         "Rename the columns to names batch-uploader knows "
-        "(trackingNumber: 'trackingNumber', 'Rastreio', 'Número de seguimiento', ...)."
+        "(trackingNumber: 'trackingNumber', 'Rastreio', 'Número de seguimiento', ...), "
+        "or name them with --map 'Heading in the file=field'."
     )
 
 

@@ -14,7 +14,6 @@ from batch_uploader.errors import UsageError
 from batch_uploader.models import Status
 from batch_uploader.pipeline import Settings, run
 from batch_uploader.report import ExitStatus
-from batch_uploader.retry import RetryPolicy
 from batch_uploader.target import Credentials
 
 from .conftest import CsvFactory, XlsxFactory
@@ -63,32 +62,50 @@ def test_results_keep_input_order_while_requests_overlap(
     assert (report.rows, report.exit_status) == (60, ExitStatus.ROWS_NOT_SENT)
 
 
-def test_a_later_row_for_the_same_invoice_lands_last(write_csv: CsvFactory, tmp_path: Path) -> None:
-    source = write_csv(
-        "orderId,invoiceNumber,trackingNumber\n1-01,9,OLD\n2-01,5,OTHER\n1-01,9,NEW\n"
+def test_repeated_and_conflicting_invoices_across_files(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    first = write_csv(
+        "orderId,invoiceNumber,trackingNumber\n1-01,9,AA\n2-01,5,OLD\n3-01,7,T3\n", "a.csv"
     )
-    held: dict[str, str] = {}
-    first_answer = True
+    second = write_csv("Pedido;NF;Rastreio\n1-01;9;AA\n2-01;5;NEW\n1-01;9;AA\n", "b.csv")
+    sent: list[str] = []
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        nonlocal first_answer
-        if first_answer:  # the first row meets a 503 and is retried after a backoff
-            first_answer = False
-            return httpx.Response(503)
-        held[request.url.path] = json.loads(request.content)["trackingNumber"]
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
         return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
 
     report = run(
-        [source],
+        [first, second],
         results_path=tmp_path / "results.csv",
         base_url=BASE,
         credentials=Credentials("key", "token"),
-        settings=Settings(rate=1000, retry=RetryPolicy(backoff_initial=0.05)),
+        settings=Settings(rate=1000),
         transport=httpx.MockTransport(answer),
     )
 
-    assert report.exit_status == ExitStatus.OK
-    assert held["/api/oms/pvt/orders/1-01/invoice/9"] == "NEW"
+    with (tmp_path / "results.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = [(x["file"], x["row"], x["status"], x["errorCode"], x["errorMessage"])
+                 for x in csv.DictReader(handle)]  # fmt: skip
+    assert sorted(sent) == [
+        "/api/oms/pvt/orders/1-01/invoice/9",
+        "/api/oms/pvt/orders/3-01/invoice/7",
+    ]
+    conflict = (
+        "this order and invoice have other tracking data in {}; none of these rows is sent: "
+        "keep the right one and upload it again"
+    )
+    assert lines == [
+        (str(first), "2", "sent", "", ""),
+        (str(first), "3", "invalid", "conflicting-rows", conflict.format(f"{second} row 3")),
+        (str(first), "4", "sent", "", ""),
+        (str(second), "2", "skipped", "duplicate-row",
+         f"repeats {first} row 2 (same order, invoice and tracking data), which is sent once"),
+        (str(second), "3", "invalid", "conflicting-rows", conflict.format(f"{first} row 3")),
+        (str(second), "4", "skipped", "duplicate-row",
+         f"repeats {first} row 2 (same order, invoice and tracking data), which is sent once"),
+    ]  # fmt: skip
+    assert report.exit_status == ExitStatus.ROWS_NOT_SENT
 
 
 def test_every_sheet_with_a_header_is_read(write_xlsx: XlsxFactory, tmp_path: Path) -> None:

@@ -1,0 +1,51 @@
+"""Sanity checks of tracking numbers for couriers whose numbering is known.
+
+They warn, never refuse: a courier may start a new series, and the person who reads the
+results decides. Correios numbers follow the UPU S10 standard: two letters, eight digits, a
+check digit, and the country (``AA123456785BR``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .columns import normalise
+from .models import RowError, TrackingUpdate
+
+_S10 = re.compile(r"^[A-Z]{2}(\d{8})(\d)[A-Z]{2}$")
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+_CORREIOS = ("correios", "sedex", "pac")
+
+
+def warnings(update: TrackingUpdate) -> list[RowError]:
+    """What looks wrong with ``update``'s tracking number for its courier."""
+    courier = normalise(update.courier or "")
+    if not courier.startswith(_CORREIOS):
+        return []
+    number = update.tracking_number.upper()
+    found = _S10.match(number)
+    if found is None:
+        return [
+            RowError(
+                "unexpected-tracking-number",
+                "trackingNumber",
+                f"{update.tracking_number!r} does not look like a Correios number "
+                "(two letters, nine digits, two letters, as AA123456785BR); check it",
+            )
+        ]
+    if s10_check_digit(found[1]) != int(found[2]):
+        return [
+            RowError(
+                "unexpected-tracking-number",
+                "trackingNumber",
+                f"{update.tracking_number!r} has a wrong check digit for a Correios number; "
+                "check it for a typing mistake",
+            )
+        ]
+    return []
+
+
+def s10_check_digit(digits: str) -> int:
+    """The UPU S10 check digit of eight serial digits."""
+    remainder = 11 - sum(int(d) * w for d, w in zip(digits, _S10_WEIGHTS, strict=True)) % 11
+    return {10: 0, 11: 5}.get(remainder, remainder)

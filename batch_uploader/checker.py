@@ -1,0 +1,65 @@
+"""Deciding each row before anything is sent: invalid, a repeat of an earlier row, or valid
+(with warnings a person may want to look at)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import carriers
+from .dates import DateRules
+from .inputs import Reading
+from .models import Delivery, Outcome, Row, RowError, Status
+from .survey import RowRef, Survey
+from .validator import validate
+
+
+class Checker:
+    """Checks rows with what the survey of the whole run found."""
+
+    def __init__(self, survey: Survey, reading: Reading, now: dt.datetime) -> None:
+        self._survey = survey
+        given = reading.date_order
+        self._rules = {
+            source: DateRules(
+                order=given or order,
+                mixed=mixed and given is None,
+                timezone=reading.timezone,
+                now=now,
+            )
+            for source, (order, mixed) in survey.date_orders.items()
+        }
+        self._default = DateRules(order=given, timezone=reading.timezone, now=now)
+
+    def check(self, row: Row) -> Outcome:
+        """What becomes of ``row`` before sending."""
+        checked = validate(row, self._rules.get(row.source, self._default))
+        errors = checked if isinstance(checked, list) else []
+        ref = (row.source, row.number)
+        if others := self._survey.conflicts.get(ref):
+            errors.append(
+                RowError(
+                    "conflicting-rows",
+                    "",
+                    f"this order and invoice have other tracking data in {_rows(row, others)}; "
+                    "none of these rows is sent: keep the right one and upload it again",
+                )
+            )
+        if errors or isinstance(checked, list):
+            return Outcome(row, Status.INVALID, errors=tuple(errors))
+        if first := self._survey.duplicates.get(ref):
+            delivery = Delivery(
+                Status.SKIPPED,
+                error_code="duplicate-row",
+                error_message=f"repeats {_rows(row, (first,))} (same order, invoice and "
+                "tracking data), which is sent once",
+            )
+            return Outcome(row, Status.SKIPPED, checked, delivery)
+        return Outcome(row, Status.VALID, checked, warnings=tuple(carriers.warnings(checked)))
+
+
+def _rows(row: Row, refs: tuple[RowRef, ...]) -> str:
+    """The rows ``refs`` for a message about ``row``: its own file is left implicit."""
+    if all(source == row.source for source, _ in refs):
+        numbers = ", ".join(str(number) for _, number in refs)
+        return f"row{'s' if len(refs) > 1 else ''} {numbers}"
+    return ", ".join(f"{source} row {number}" for source, number in refs)

@@ -1,0 +1,159 @@
+"""Reading the dispatch date the way a warehouse writes it, without guessing.
+
+ISO 8601 (with or without time and offset), Excel date cells and Excel serial numbers are
+read as they are. Slashed dates (``24/11/2026 16:05``) are read day-first or month-first as
+``--date-format`` says, or as the whole column shows: a day above 12 decides, and a column
+that never decides, or decides both ways, is an error rather than a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .models import CellKind
+
+_SLASHED = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+# Excel serial numbers of 2000-01-01 and 2099-12-31 (days since 1899-12-30).
+_SERIALS = (36526.0, 73051.0)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EARLIEST = dt.date(2000, 1, 1)
+# How far ahead of now a dispatch date may be (clocks and time zones differ).
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+
+class DateOrder(StrEnum):
+    """How to read 01/02/2026: day first (1 February) or month first (2 January)."""
+
+    DMY = "dmy"
+    MDY = "mdy"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DateRules:
+    """How a column's dates are read: its ``order`` (``None`` while undecided), whether the
+    column showed both orders (``mixed``), the zone given to times without an offset, and
+    ``now`` for the check against dates in the future."""
+
+    order: DateOrder | None = None
+    mixed: bool = False
+    timezone: dt.tzinfo | None = None
+    now: dt.datetime | None = None
+
+
+class DateProblem(ValueError):
+    """Why a value is not a usable dispatch date: a stable code and a note for a person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def evidence(text: str) -> DateOrder | None:
+    """The order a slashed date proves by itself (a day above 12), if any."""
+    found = _SLASHED.match(text)
+    if found is None:
+        return None
+    first, second = int(found[1]), int(found[2])
+    if first > 12 >= second:
+        return DateOrder.DMY
+    if second > 12 >= first:
+        return DateOrder.MDY
+    return None
+
+
+def column_order(texts: Iterable[str]) -> tuple[DateOrder | None, bool]:
+    """The order a column's values show, and whether they show both."""
+    seen = Counter(order for text in texts if (order := evidence(text)) is not None)
+    if len(seen) > 1:
+        return None, True
+    return (next(iter(seen)) if seen else None), False
+
+
+def read_date(text: str, kind: CellKind | None, rules: DateRules) -> str:
+    """``text`` as the ISO 8601 date, or date and time, sent to VTEX. Raises
+    :class:`DateProblem` when it is not a date that can be trusted."""
+    value = _parse(text, kind, rules)
+    if isinstance(value, dt.datetime) and value.tzinfo is None and rules.timezone is not None:
+        value = value.replace(tzinfo=rules.timezone)
+    _check_range(text, value, rules)
+    return value.isoformat()
+
+
+def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.datetime:
+    if kind is not CellKind.DATE and _SERIAL.match(text):
+        serial = float(text)
+        if _SERIALS[0] <= serial <= _SERIALS[1]:
+            moment = _EXCEL_EPOCH + dt.timedelta(days=serial)
+            return moment.date() if serial.is_integer() else moment.replace(microsecond=0)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    found = _SLASHED.match(text)
+    if found is None:
+        raise DateProblem(
+            "invalid-date",
+            f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
+            "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
+        )
+    return _slashed(text, found, rules)
+
+
+def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.datetime:
+    first, second, year = int(found[1]), int(found[2]), int(found[3])
+    if rules.mixed:
+        raise DateProblem(
+            "ambiguous-date",
+            f"{text!r} cannot be read safely: this column has dates written day first "
+            "(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or give "
+            "--date-format dmy or mdy",
+        )
+    order = evidence(text) or rules.order
+    if order is None and first != second:
+        raise DateProblem(
+            "ambiguous-date",
+            f"{text!r} may be day first or month first, and no date of this column tells; "
+            "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
+        )
+    day, month = (second, first) if order is DateOrder.MDY else (first, second)
+    hour, minute, second_ = (int(found[i]) if found[i] else 0 for i in (4, 5, 6))
+    try:
+        if found[4] is None:
+            return dt.date(year, month, day)
+        return dt.datetime(year, month, day, hour, minute, second_)
+    except ValueError:
+        raise DateProblem(
+            "invalid-date",
+            f"{text!r} is not a date when read {'month' if order is DateOrder.MDY else 'day'} "
+            "first, as this column is",
+        ) from None
+
+
+def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> None:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if day < EARLIEST:
+        raise DateProblem(
+            "date-out-of-range", f"{text!r} is before 2000: not a dispatch date of this system"
+        )
+    now = rules.now or dt.datetime.now(dt.UTC)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        late = value - now > FUTURE_TOLERANCE
+    else:
+        late = day - now.date() > FUTURE_TOLERANCE
+    if late:
+        raise DateProblem(
+            "date-out-of-range",
+            f"{text!r} is in the future; a parcel cannot have left yet (check day and month)",
+        )

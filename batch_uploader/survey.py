@@ -1,0 +1,82 @@
+"""A first look at every row of a run, before any is sent.
+
+Some questions can only be answered from all the rows: how a column writes its dates, and
+which rows repeat an invoice of another row (in any file of the run). The survey reads the
+rows once, keeping little per row (two 64-bit hashes), so a file of a million rows stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .dates import DateOrder, evidence
+from .models import Row, Source
+
+RowRef = tuple[Source, int]
+_MASK = (1 << 64) - 1
+
+
+@dataclass
+class Survey:
+    """What the rows of a run say as a whole.
+
+    ``date_orders`` holds each table's date order and whether its dates show both orders;
+    ``duplicates`` maps a row to the earlier row it repeats exactly (same order, invoice and
+    tracking data); ``conflicts`` maps each row of an invoice given different tracking data
+    to the other rows of that invoice.
+    """
+
+    rows: int = 0
+    rows_by_source: Counter[Source] = field(default_factory=Counter)
+    date_orders: dict[Source, tuple[DateOrder | None, bool]] = field(default_factory=dict)
+    duplicates: dict[RowRef, RowRef] = field(default_factory=dict)
+    conflicts: dict[RowRef, tuple[RowRef, ...]] = field(default_factory=dict)
+
+
+def survey(rows: Iterable[Row]) -> Survey:
+    """Reads ``rows`` once and tells what they say as a whole."""
+    result = Survey()
+    sources: dict[Source, int] = {}
+    evidence_by_source: dict[Source, Counter[DateOrder]] = defaultdict(Counter)
+    # Invoice key hash -> the first row's source index, row number and payload hash, packed.
+    first: dict[int, int] = {}
+    repeated: dict[int, list[tuple[RowRef, int]]] = {}
+    for row in rows:
+        result.rows += 1
+        result.rows_by_source[row.source] += 1
+        source_index = sources.setdefault(row.source, len(sources))
+        if order := evidence(row.get("dispatchedDate")):
+            evidence_by_source[row.source][order] += 1
+        order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
+        if not order_id or not invoice:
+            continue
+        key = hash((order_id, invoice))
+        payload = hash(tuple(row.get(name) for name in _PAYLOAD)) & _MASK
+        seen = first.get(key)
+        if seen is None:
+            first[key] = (source_index << 96) | (row.number << 64) | payload
+        else:
+            group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
+            group.append(((row.source, row.number), payload))
+    for source in sources:
+        seen_orders = evidence_by_source.get(source, Counter())
+        both = len(seen_orders) > 1
+        result.date_orders[source] = (None if both else next(iter(seen_orders), None), both)
+    for group in repeated.values():
+        refs = [ref for ref, _ in group]
+        if len({payload for _, payload in group}) == 1:
+            result.duplicates.update((ref, refs[0]) for ref in refs[1:])
+        else:
+            result.conflicts.update((ref, tuple(r for r in refs if r != ref)) for ref in refs)
+    return result
+
+
+_PAYLOAD = ("trackingNumber", "trackingUrl", "courier", "dispatchedDate")
+
+
+def _unpack_ref(packed: int, sources: dict[Source, int]) -> RowRef:
+    index, number = packed >> 96, (packed >> 64) & ((1 << 32) - 1)
+    source = next(source for source, i in sources.items() if i == index)
+    return source, number

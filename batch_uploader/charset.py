@@ -26,16 +26,21 @@ _CANDIDATES = ["cp1252", "latin_1", "cp850", "mac_roman", "utf_16_le", "utf_16_b
 
 
 def detect(path: Path) -> str:
-    """The encoding of the text file at ``path``."""
+    """The encoding of the text file at ``path``, checked to decode the whole file. Raises
+    :class:`InputError` when a file that announces its encoding with a BOM does not decode."""
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
     for bom, name in _BOMS:
         if sample.startswith(bom):
+            check(path, name)
             return name
     if _decodes(path, "utf-8"):
         return "utf-8"
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
-    return best.encoding if best is not None else "cp1252"
+    guesses = ([best.encoding] if best is not None else []) + ["cp1252"]
+    # Latin-1 decodes any byte: the last resort, so that a file is never refused for its
+    # encoding alone when none was named.
+    return next((name for name in guesses if _decodes(path, name)), "latin_1")
 
 
 def resolve(name: str) -> str:

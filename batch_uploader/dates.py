@@ -120,7 +120,7 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
             "(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or give "
             "--date-format dmy or mdy",
         )
-    order = evidence(text) or rules.order
+    order = rules.order or evidence(text)
     if order is None and first != second:
         raise DateProblem(
             "ambiguous-date",

@@ -77,11 +77,11 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
         for raw in item.table.rows():
             if raw.number <= columns.header_row or raw.is_blank():
                 continue
-            if is_totals_row(raw):
-                if totals is not None:
-                    totals.append(columns.row(raw, source))
-                continue
-            yield columns.row(raw, source)
+            row = columns.row(raw, source)
+            if not is_totals_row(raw, row):
+                yield row
+            elif totals is not None:
+                totals.append(row)
 
 
 def describe(item: Input, rows: int, date_order: tuple[DateOrder | None, bool]) -> list[str]:

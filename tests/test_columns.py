@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from batch_uploader.columns import column_letter, find_header, normalise
-from batch_uploader.errors import InputError
+from batch_uploader.columns import (
+    column_letter,
+    find_header,
+    is_totals_row,
+    normalise,
+    read_mapping,
+)
+from batch_uploader.errors import InputError, UsageError
 from batch_uploader.models import CellKind, Source
 from batch_uploader.reader import RawRow
 
@@ -128,3 +136,73 @@ def test_rows_of_another_width_than_the_header(cells: list[str], flagged: bool) 
     row = columns.row(RawRow(2, cells), SOURCE)
 
     assert [error.code for error in row.read_errors] == (["wrong-cell-count"] if flagged else [])
+
+
+def test_mapping_pairs_and_file(tmp_path: Path) -> None:
+    toml = tmp_path / "carrier.toml"
+    toml.write_text('[columns]\n"Nº do Objeto" = "trackingNumber"\n"Ref" = "orderId"\n')
+
+    mapping = read_mapping(["Ref=invoiceNumber", "Envio = dispatchedDate"], toml)
+
+    assert mapping == {
+        "nodoobjeto": "trackingNumber",
+        "ref": "invoiceNumber",
+        "envio": "dispatchedDate",
+    }
+
+
+@pytest.mark.parametrize(
+    ("pair", "says"),
+    [("Ref", "write it as 'Heading in the file=orderId'"), ("Ref=order", "not a field")],
+)
+def test_mapping_mistakes_are_usage_errors(pair: str, says: str) -> None:
+    with pytest.raises(UsageError, match=says):
+        read_mapping([pair])
+
+
+def test_bad_mapping_file(tmp_path: Path) -> None:
+    toml = tmp_path / "bad.toml"
+    toml.write_text("[columns\n")
+
+    with pytest.raises(UsageError, match=r"bad\.toml: cannot be read as TOML"):
+        read_mapping([], toml)
+
+
+def test_mapped_headings_win_over_the_built_in_ones() -> None:
+    columns = find_header(
+        [header("Pedido", "Ref", "Objeto", "NF")],
+        SOURCE,
+        headings={"ref": "orderId", "pedido": "courier"},
+    )
+
+    assert dict(columns.indexes) == {
+        "courier": 0,
+        "orderId": 1,
+        "trackingNumber": 2,
+        "invoiceNumber": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("cells", "totals"),
+    [
+        (["Total", "", "", "15"], True),
+        (["", "TOTAL GERAL:", "", "15"], True),
+        (["Totales", "15", "", ""], True),
+        (["Total Express", "1-01", "9", "T1"], False),
+        (["Jadlog", "1-01", "9", "T1"], False),
+    ],
+)
+def test_totals_lines(cells: list[str], totals: bool) -> None:
+    columns = find_header([header("Transportadora", "Pedido", "NF", "Rastreio")], SOURCE)
+    raw = RawRow(9, cells)
+
+    assert is_totals_row(raw, columns.row(raw, SOURCE)) is totals
+
+
+def test_zero_width_characters_are_removed() -> None:
+    columns = find_header([header("Pedido", "NF", "Rastreio")], SOURCE)
+
+    row = columns.row(RawRow(2, ["\u200b1-01", "9\ufeff", "AA\u200d1"]), SOURCE)
+
+    assert dict(row.values) == {"orderId": "1-01", "invoiceNumber": "9", "trackingNumber": "AA1"}

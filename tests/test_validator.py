@@ -159,3 +159,17 @@ def test_row_errors_from_reading_come_first() -> None:
     assert isinstance(result, list)
     assert [e.code for e in result] == ["wrong-cell-count", "missing-value"]
     assert row.explain(result[0]) == "the row has 2 cells"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("orderId", "#N/A", "spreadsheet-error"),
+        ("trackingNumber", "#REF!", "spreadsheet-error"),
+        ("invoiceNumber", "=VLOOKUP(A2;Notas!A:B;2;0)", "formula-cell"),
+        ("courier", "=B2", "formula-cell"),
+        ("dispatchedDate", "#VALUE!", "spreadsheet-error"),
+    ],
+)
+def test_formulas_and_error_values_are_refused(field: str, value: str, code: str) -> None:
+    assert errors_of(**{field: value}) == [(code, field)]

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
+from batch_uploader.models import CellKind
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+DMY = DateRules(order=DateOrder.DMY, now=NOW)
+MDY = DateRules(order=DateOrder.MDY, now=NOW)
+UNDECIDED = DateRules(now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "rules", "sent"),
+    [
+        ("2026-11-24", UNDECIDED, "2026-11-24"),
+        ("2026-11-24T16:05:00-03:00", UNDECIDED, "2026-11-24T16:05:00-03:00"),
+        ("2026-11-24 16:05", UNDECIDED, "2026-11-24T16:05:00"),
+        ("24/11/2026", UNDECIDED, "2026-11-24"),  # a day above 12 decides by itself
+        ("11/24/2026", UNDECIDED, "2026-11-24"),
+        ("05/05/2026", UNDECIDED, "2026-05-05"),  # the same either way
+        ("01/02/2026", DMY, "2026-02-01"),
+        ("01/02/2026", MDY, "2026-01-02"),
+        ("24/11/2026 16:05", DMY, "2026-11-24T16:05:00"),
+        ("24.11.2026 16:05:09", DMY, "2026-11-24T16:05:09"),
+        ("46350", UNDECIDED, "2026-11-24"),  # an Excel serial number
+        ("46350.5", UNDECIDED, "2026-11-24T12:00:00"),
+    ],
+)
+def test_dates_read(text: str, rules: DateRules, sent: str) -> None:
+    assert read_date(text, None, rules) == sent
+
+
+def test_excel_date_cells_are_taken_as_they_are() -> None:
+    assert read_date("2026-11-24T09:15:00", CellKind.DATE, UNDECIDED) == "2026-11-24T09:15:00"
+
+
+def test_timezone_given_to_naive_times_only() -> None:
+    rules = DateRules(timezone=ZoneInfo("America/Sao_Paulo"), now=NOW)
+
+    assert read_date("2026-11-24 16:05", None, rules) == "2026-11-24T16:05:00-03:00"
+    assert read_date("2026-11-24T16:05:00+00:00", None, rules) == "2026-11-24T16:05:00+00:00"
+    assert read_date("2026-11-24", None, rules) == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("text", "rules", "code", "says"),
+    [
+        ("01/02/2026", UNDECIDED, "ambiguous-date", "give --date-format dmy"),
+        ("24/11/2026", DateRules(mixed=True, now=NOW), "ambiguous-date", "day first"),
+        ("24/11/2026", MDY, "invalid-date", "when read month first"),
+        ("31/02/2026", DMY, "invalid-date", "when read day first"),
+        ("1999-12-31", UNDECIDED, "date-out-of-range", "before 2000"),
+        ("2026-11-28", UNDECIDED, "date-out-of-range", "in the future"),
+        ("2026-11-27T10:00:00+00:00", UNDECIDED, "date-out-of-range", "in the future"),
+        ("tomorrow", UNDECIDED, "invalid-date", "is not a date"),
+        ("12345", UNDECIDED, "invalid-date", "is not a date"),
+    ],
+)
+def test_dates_refused(text: str, rules: DateRules, code: str, says: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        read_date(text, None, rules)
+
+    assert caught.value.code == code
+    assert says in str(caught.value)
+
+
+def test_a_day_ahead_is_tolerated() -> None:
+    assert read_date("2026-11-26", None, UNDECIDED) == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    ("texts", "decided"),
+    [
+        (["01/02/2026", "24/11/2026", ""], (DateOrder.DMY, False)),
+        (["01/02/2026", "11/24/2026"], (DateOrder.MDY, False)),
+        (["01/02/2026", "2026-11-24"], (None, False)),
+        (["24/11/2026", "11/24/2026"], (None, True)),
+    ],
+)
+def test_column_order(texts: list[str], decided: tuple[DateOrder | None, bool]) -> None:
+    assert column_order(texts) == decided

@@ -22,8 +22,8 @@ PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 # Cell text with commas, quotes, line breaks and accents, but no other delimiter.
 CELL = st.text(
     alphabet=st.characters(
-        blacklist_categories=("Cs",),
-        blacklist_characters="\x00;\t|\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
+        codec="utf-8",
+        exclude_characters="\x00;\t|\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
     ),
     max_size=12,
 )

@@ -30,7 +30,8 @@ _ALIASES = {
     "trackingNumber": """
         tracking, tracking number, tracking code, tracking no, tracking id, tracking nr, awb,
         rastreio, código de rastreio, código rastreio, número de rastreio, rastreamento,
-        código de rastreamento, código rastreamento, objeto, código do objeto,
+        código de rastreamento, código rastreamento, cód rastreio, cód de rastreio,
+        cód rastreamento, objeto, código do objeto, cód objeto, nº do objeto,
         seguimiento, número de seguimiento, código de seguimiento, número seguimiento,
         guía, número de guía
     """,

@@ -17,8 +17,10 @@ _CHARACTER_NAMES = {"/": 'a slash "/"', "#": 'a "#"', "?": 'a "?"'}
 # "1.23457E+17", "1,23457E+17": a long number Excel showed in scientific notation.
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 IDENTIFIERS = ("orderId", "invoiceNumber", "trackingNumber")
+# Excel's error values in English, Portuguese and Spanish.
 _ERROR_VALUES = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
+    | {"#N/D", "#VALOR!", "#NOME?", "#NULO!", "#NÚM!", "#NOMBRE?", "#¡REF!", "#¡VALOR!"}
 )
 _SHOWN = 60
 _ANY_ORDER = DateRules()

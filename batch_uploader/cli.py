@@ -25,7 +25,7 @@ from .report import ExitStatus, Report
 from .retry import RetryPolicy
 from .sandbox import Sandbox, SandboxConfig
 from .target import DEFAULT_ENVIRONMENT, Credentials, resolve_base_url
-from .writer import default_results_path
+from .writer import FORMATS, default_results_path
 
 F = TypeVar("F", bound=Callable[..., Any])
 OUTPUT_DIR = Path("output")
@@ -225,7 +225,15 @@ def cli() -> None:
 @click.option(
     "--results",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Results file (.csv). Default: output/<file>-results-<UTC time>.csv.",
+    help="Results file (.csv or .xlsx). Default: output/<file>-results-<UTC time>.<format>.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="csv",
+    show_default=True,
+    help="Format of the default results file.",
 )
 @click.option(
     "--journal",
@@ -261,6 +269,7 @@ def upload(
     date_format: str | None,
     timezone: str | None,
     results: Path | None,
+    output_format: str,
     journal: Path | None,
     force: bool,
     stop_after_failures: int,
@@ -269,9 +278,9 @@ def upload(
     **options: Any,
 ) -> None:
     """Send the tracking numbers in FILES (.csv, .tsv, .txt, .xlsx, .xlsm) to VTEX."""
-    results = results or default_results_path(list(files), OUTPUT_DIR, dt.datetime.now(dt.UTC))
-    if results.suffix.lower() != ".csv":
-        raise UsageError(f"--results {results}: the results file must end in .csv")
+    results = results or default_results_path(
+        list(files), OUTPUT_DIR, dt.datetime.now(dt.UTC), output_format
+    )
     settings = Settings(
         rate=rate,
         concurrency=concurrency,

@@ -87,13 +87,15 @@ def column_letter(index: int) -> str:
 class ColumnMap:
     """Which column holds each field, found on the header row ``header_row``.
 
-    ``labels`` names each field's column the way the person sees it: its letter and heading.
+    ``labels`` names each field's column the way the person sees it: its letter and heading;
+    ``headings`` are the header row's cells.
     """
 
     header_row: int
     indexes: Mapping[str, int]
     labels: Mapping[str, str]
     width: int | None = None
+    headings: tuple[str, ...] = ()
 
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
@@ -121,7 +123,7 @@ class ColumnMap:
                     "headings; correct the row",
                 ),
             )
-        return Row(source, raw.number, values, kinds, self.labels, problems)
+        return Row(source, raw.number, values, kinds, self.labels, problems, cells)
 
 
 def find_header(
@@ -153,6 +155,7 @@ def find_header(
                     for name, i in matches.items()
                 },
                 width=_last_heading(raw) + 1 if check_width else None,
+                headings=tuple(raw.cells[: _last_heading(raw) + 1]),
             )
         if best is None or len(matches) > best[0]:
             best = (len(matches), raw)

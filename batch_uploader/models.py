@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -50,7 +50,8 @@ class Row:
     of each mapped field (absent when the file has no such column); ``kinds`` records the fields
     whose cell was not stored as text, so damage done by a spreadsheet can be recognised.
     ``columns`` names each field's column as the file does (``column C "Rastreio"``).
-    ``read_errors`` are problems of the row as a whole, found while reading it.
+    ``read_errors`` are problems of the row as a whole, found while reading it, and ``cells``
+    all its cells as read, so a row to fix can be written back in the file's own columns.
     """
 
     source: Source
@@ -59,6 +60,7 @@ class Row:
     kinds: Mapping[str, CellKind] = field(default_factory=dict)
     columns: Mapping[str, str] = field(default_factory=dict)
     read_errors: tuple[RowError, ...] = ()
+    cells: Sequence[str] = ()
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")

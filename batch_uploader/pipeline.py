@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import signal
 import time
 from collections import deque
@@ -21,16 +22,17 @@ from tqdm import tqdm
 
 from .checker import Checker
 from .errors import UsageError
-from .inputs import Reading, data_rows, describe, open_inputs
+from .fixes import RowsToFix
+from .inputs import Input, Reading, data_rows, describe, open_inputs
 from .journal import Journal
 from .limiter import Pacer
 from .models import Delivery, Outcome, Row, Status, TrackingUpdate
 from .report import Report
 from .retry import RetryPolicy
 from .sender import Sender, build_client
-from .survey import survey
+from .survey import Survey, survey
 from .target import Credentials
-from .writer import ResultsWriter
+from .writer import FORMATS, results_writer
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -75,8 +77,9 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
     """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``) and writes one
-    results line per row to ``results_path``. The report tells what happened. ``reading``
-    says how to read the files.
+    results line per row to ``results_path`` (.csv or .xlsx). Beside it go the rows to fix
+    (in their files' own columns) and a machine-readable summary (``.summary.json``). The
+    report tells what happened. ``reading`` says how to read the files.
 
     Each row's state is kept in the journal at ``journal_path`` (in memory when ``None``):
     rows already sent to the same target with the same content are skipped, unless ``force``.
@@ -89,6 +92,8 @@ def run(
     reading = reading or Reading()
     if any(results_path.resolve() == path.resolve() for path in paths):
         raise UsageError(f"--results {results_path} is one of the input files; choose another")
+    if results_path.suffix.lower().lstrip(".") not in FORMATS:
+        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
     upload_to: tuple[str, Credentials] | None = None
     if not dry_run:
         if base_url is None or credentials is None:
@@ -99,25 +104,28 @@ def run(
     totals: list[Row] = []
     found = survey(data_rows(inputs, totals))
     notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
-    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
-    report = Report(dry_run=dry_run, results_path=results_path, notes=notes)
+    report = Report(
+        dry_run=dry_run,
+        results_path=results_path,
+        notes=notes,
+        files=[str(path) for path in paths],
+        target=base_url if upload_to else None,
+    )
     if dry_run:
-        for item in inputs:
-            source = item.table.source
-            order = found.date_orders.get(source, (None, False))
-            if reading.date_order is not None:
-                order = (reading.date_order, False)
-            report.understood.extend(describe(item, found.rows_by_source[source], order))
-    sources = {item.table.source for item in inputs}
+        report.understood = _understood(inputs, found, reading)
+    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
+    headings = {item.table.source: item.columns.headings for item in inputs}
     with contextlib.ExitStack() as stack:
         journal = None if upload_to is None else stack.enter_context(Journal(journal_path))
-        writer = stack.enter_context(ResultsWriter(results_path, with_source=len(sources) > 1))
+        writer = stack.enter_context(results_writer(results_path, with_source=len(headings) > 1))
+        fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
         bar = stack.enter_context(
             tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
         )
 
         def record(outcome: Outcome) -> None:
             writer.write(outcome)
+            fixes.add(outcome)
             report.record(outcome)
             bar.update()
 
@@ -143,7 +151,22 @@ def run(
             report.interrupted = True
         finally:
             report.elapsed = time.perf_counter() - started
+        report.to_fix = list(fixes.paths)
+        report.summary_path = results_path.with_name(results_path.stem + ".summary.json")
+        writer.finish(report)
+    report.summary_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[str]:
+    lines = []
+    for item in inputs:
+        source = item.table.source
+        order = found.date_orders.get(source, (None, False))
+        if reading.date_order is not None:
+            order = (reading.date_order, False)
+        lines.extend(describe(item, found.rows_by_source[source], order))
+    return lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,7 +30,11 @@ class Report:
     """Counts of a run's outcomes by status, and the first few problems."""
 
     dry_run: bool = False
+    started_at: str = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     counts: Counter[Status] = field(default_factory=Counter)
+    counts_by_file: Counter[tuple[str, Status]] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     understood: list[str] = field(default_factory=list)
@@ -42,9 +47,14 @@ class Report:
     requests: int = 0
     throttled: int = 0
     lowest_rate: float | None = None
+    files: list[str] = field(default_factory=list)
+    target: str | None = None
+    to_fix: list[Path] = field(default_factory=list)
+    summary_path: Path | None = None
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
+        self.counts_by_file[(str(outcome.row.source), outcome.status)] += 1
         if outcome.status in (Status.INVALID, Status.FAILED):
             if len(self.problems) < EXAMPLES_SHOWN:
                 self.problems.append(describe_problem(outcome))
@@ -69,6 +79,11 @@ class Report:
         return sum(self.counts.values())
 
     @property
+    def stamp(self) -> str:
+        """The start of the run, for file names: ``20261124T220509Z``."""
+        return self.started_at.replace("-", "").replace(":", "")
+
+    @property
     def achieved_rate(self) -> float:
         """Requests per second over the whole run."""
         return self.requests / self.elapsed if self.elapsed > 0 else 0.0
@@ -82,6 +97,31 @@ class Report:
         if self.counts[Status.INVALID] or self.counts[Status.FAILED]:
             return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
+
+    def as_json(self) -> dict[str, object]:
+        """The run for machines: the keys of ``summary.json``, documented in the README."""
+        return {
+            "version": 1,
+            "startedAt": self.started_at,
+            "seconds": round(self.elapsed, 3),
+            "dryRun": self.dry_run,
+            "target": self.target,
+            "files": self.files,
+            "rows": {"total": self.rows} | {s.value: self.counts[s] for s in Status},
+            "problems": dict(self.error_codes.most_common()),
+            "requests": self.requests,
+            "achievedRate": round(self.achieved_rate, 3),
+            "throttled": self.throttled,
+            "lowestRate": self.lowest_rate,
+            "exitStatus": self.exit_status,
+            "stopReason": self.stop_reason,
+            "interrupted": self.interrupted,
+            "outputs": {
+                "results": str(self.results_path) if self.results_path else None,
+                "toFix": [str(path) for path in self.to_fix],
+                "summary": str(self.summary_path) if self.summary_path else None,
+            },
+        }
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

@@ -1,15 +1,24 @@
-"""The results file: one line per input row, in input order, with what became of it."""
+"""The results file: one line per input row, in input order, with what became of it.
+
+CSV or XLSX, chosen by the file's extension. Both are written as rows are decided, in constant
+memory, so an interrupted run keeps every line decided before it stopped. Nothing written can
+run as a formula when the file is opened in a spreadsheet.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TextIO
 
+import xlsxwriter
+
 from .errors import UsageError
-from .models import Outcome
+from .models import Outcome, Status
+from .report import Report
 
 RESULT_COLUMNS = (
     "row",
@@ -28,14 +37,25 @@ RESULT_COLUMNS = (
     "warnings",
 )
 SOURCE_COLUMNS = ("file", "sheet")
+FORMATS = ("csv", "xlsx")
+# A cell starting so could be taken for a formula by a spreadsheet (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def default_results_path(inputs: list[Path], output_dir: Path, now: dt.datetime) -> Path:
+def defused(text: str) -> str:
+    """``text`` as a spreadsheet must show it: a leading quote keeps ``=cmd|...`` and the like
+    from being run as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def default_results_path(
+    inputs: list[Path], output_dir: Path, now: dt.datetime, extension: str = "csv"
+) -> Path:
     """``output/<input-stem>-results-<UTC timestamp>.csv``; ``batch`` names a run of several
     files."""
     stem = inputs[0].stem if len(inputs) == 1 else "batch"
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return output_dir / f"{stem}-results-{stamp}.csv"
+    return output_dir / f"{stem}-results-{stamp}.{extension}"
 
 
 def result_line(outcome: Outcome) -> dict[str, str]:
@@ -59,6 +79,7 @@ def result_line(outcome: Outcome) -> dict[str, str]:
         line["errorCode"] = delivery.error_code or ""
         line["errorMessage"] = delivery.error_message or ""
     else:
+        line["httpStatus"] = line["receipt"] = ""
         line["attempts"] = "0"
         line["errorCode"] = ";".join(error.code for error in outcome.errors)
         line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
@@ -66,31 +87,28 @@ def result_line(outcome: Outcome) -> dict[str, str]:
     return line
 
 
-class ResultsWriter:
-    """Writes results lines to a CSV file as they are decided, so an interrupted run keeps
-    every line decided before it stopped."""
+class ResultsWriter(ABC):
+    """Writes results lines as they are decided. Use :func:`results_writer` to get one."""
 
     def __init__(self, path: Path, *, with_source: bool) -> None:
         self.path = path
         self.columns = (SOURCE_COLUMNS if with_source else ()) + RESULT_COLUMNS
-        self._handle: TextIO | None = None
-        self._writer: csv.DictWriter[str] | None = None
 
     def __enter__(self) -> Self:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # utf-8-sig: Excel opens the file with its accents intact.
-            handle = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._open()
         except OSError as error:
             raise UsageError(f"cannot write the results to {self.path}: {error.strerror}") from None
-        self._handle = handle
-        self._writer = csv.DictWriter(handle, self.columns, extrasaction="ignore")
-        self._writer.writeheader()
         return self
 
     def write(self, outcome: Outcome) -> None:
-        assert self._writer is not None, "use ResultsWriter as a context manager"
-        self._writer.writerow(result_line(outcome))
+        line = result_line(outcome)
+        self._write_line([line[column] for column in self.columns], outcome.status)
+
+    @abstractmethod
+    def finish(self, report: Report) -> None:
+        """Adds what only the end of the run knows."""
 
     def __exit__(
         self,
@@ -98,5 +116,135 @@ class ResultsWriter:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        self._close()
+
+    @abstractmethod
+    def _open(self) -> None: ...
+
+    @abstractmethod
+    def _write_line(self, values: list[str], status: Status) -> None: ...
+
+    @abstractmethod
+    def _close(self) -> None: ...
+
+
+def results_writer(path: Path, *, with_source: bool) -> ResultsWriter:
+    """The writer for ``path``'s extension (.csv or .xlsx)."""
+    kinds: dict[str, type[ResultsWriter]] = {".csv": CsvResults, ".xlsx": XlsxResults}
+    kind = kinds.get(path.suffix.lower())
+    if kind is None:
+        raise UsageError(f"--results {path}: the results file must end in .csv or .xlsx")
+    return kind(path, with_source=with_source)
+
+
+class CsvResults(ResultsWriter):
+    """Results as CSV, UTF-8 with a BOM so that Excel opens it with its accents intact."""
+
+    _handle: TextIO | None = None
+
+    def _open(self) -> None:
+        self._handle = self.path.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._handle)
+        self._csv.writerow(self.columns)
+
+    def _write_line(self, values: list[str], status: Status) -> None:
+        self._csv.writerow([defused(value) for value in values])
+
+    def finish(self, report: Report) -> None:
+        """A CSV has no room for a summary: the run's summary.json holds it."""
+
+    def _close(self) -> None:
         if self._handle is not None:
             self._handle.close()
+
+
+_STATUS_COLOURS = {
+    Status.SENT: "#C6EFCE",
+    Status.VALID: "#C6EFCE",
+    Status.SKIPPED: "#DDEBF7",
+    Status.INVALID: "#FFEB9C",
+    Status.FAILED: "#FFC7CE",
+}
+_MAX_WIDTH = 60
+
+
+class XlsxResults(ResultsWriter):
+    """Results as a workbook: a Results sheet with a frozen, filtered header, statuses in
+    colour and widths that fit, and a Summary sheet. Written in constant memory."""
+
+    _book: xlsxwriter.Workbook | None = None
+
+    def _open(self) -> None:
+        book = xlsxwriter.Workbook(
+            str(self.path), {"constant_memory": True, "strings_to_formulas": False}
+        )
+        self._book = book
+        self._summary = book.add_worksheet("Summary")
+        self._sheet = book.add_worksheet("Results")
+        self._bold = book.add_format({"bold": True, "bg_color": "#D9D9D9"})
+        self._colours = {s: book.add_format({"bg_color": c}) for s, c in _STATUS_COLOURS.items()}
+        self._status_column = self.columns.index("status")
+        self._widths = [len(column) + 2 for column in self.columns]
+        self._row = 0
+        self._sheet.write_row(0, 0, self.columns, self._bold)
+        self._sheet.freeze_panes(1, 0)
+
+    def _write_line(self, values: list[str], status: Status) -> None:
+        self._row += 1
+        for column, value in enumerate(values):
+            colour = self._colours[status] if column == self._status_column else None
+            self._sheet.write_string(self._row, column, value, colour)
+            if len(value) >= self._widths[column]:
+                self._widths[column] = min(_MAX_WIDTH, len(value) + 2)
+
+    def finish(self, report: Report) -> None:
+        for column, width in enumerate(self._widths):
+            self._sheet.set_column(column, column, width)
+        self._sheet.autofilter(0, 0, self._row, len(self.columns) - 1)
+        _write_summary_sheet(self._summary, report, self._bold)
+
+    def _close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+
+
+def _write_summary_sheet(
+    sheet: xlsxwriter.worksheet.Worksheet, report: Report, bold: xlsxwriter.format.Format
+) -> None:
+    sections: list[tuple[str, list[tuple[str, str | int | float]]]] = [
+        (
+            "Run",
+            [
+                ("Started", report.started_at),
+                ("Seconds", round(report.elapsed, 1)),
+                ("Exit status", report.exit_status),
+                ("Requests", report.requests),
+                ("Achieved rate (requests/s)", round(report.achieved_rate, 2)),
+                ("429 answers", report.throttled),
+                ("Stopped early because", report.stop_reason or ""),
+            ],
+        ),
+        ("Rows by status", [(status.value, report.counts[status]) for status in Status]),
+        ("Problems by code", list(report.error_codes.most_common())),
+        (
+            "Rows by file",
+            [
+                (f"{file}: {status.value}", count)
+                for (file, status), count in sorted(report.counts_by_file.items())
+            ],
+        ),
+    ]
+    sheet.set_column(0, 0, 48)
+    sheet.set_column(1, 1, 28)
+    number = 0
+    for title, lines in sections:
+        sheet.write_string(number, 0, title, bold)
+        for label, value in lines:
+            number += 1
+            sheet.write_string(number, 0, label)
+            if isinstance(value, str):
+                sheet.write_string(number, 1, value)
+            else:
+                sheet.write_number(number, 1, value)
+        number += 2

@@ -267,13 +267,13 @@ def test_file_without_the_required_columns_exits_2(write_csv: CsvFactory) -> Non
     assert "Headings on row 1: 'Pedido', 'Obs'" in outcome.output
 
 
-def test_results_must_be_csv(write_csv: CsvFactory, tmp_path: Path) -> None:
+def test_results_must_be_csv_or_xlsx(write_csv: CsvFactory, tmp_path: Path) -> None:
     source = write_csv("orderId,invoiceNumber,trackingNumber\n1-01,1,T1\n")
 
-    outcome = invoke("upload", str(source), "--sandbox", "--results", str(tmp_path / "r.xlsx"))
+    outcome = invoke("upload", str(source), "--sandbox", "--results", str(tmp_path / "r.txt"))
 
     assert outcome.exit_code == 2
-    assert "the results file must end in .csv" in outcome.output
+    assert "the results file must end in .csv or .xlsx" in outcome.output
 
 
 def test_default_results_path_is_under_output(
@@ -285,8 +285,9 @@ def test_default_results_path_is_under_output(
     outcome = invoke("upload", str(source), "--sandbox")
 
     assert outcome.exit_code == 0
-    (written,) = (tmp_path / "output").iterdir()
-    assert re.fullmatch(r"jadlog-results-\d{8}T\d{6}Z\.csv", written.name)
+    results, summary = sorted(path.name for path in (tmp_path / "output").iterdir())
+    assert re.fullmatch(r"jadlog-results-\d{8}T\d{6}Z\.csv", results)
+    assert summary == results.removesuffix(".csv") + ".summary.json"
 
 
 def test_python_dash_m_runs_the_cli() -> None:

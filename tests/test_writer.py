@@ -7,7 +7,7 @@ import pytest
 
 from batch_uploader.errors import UsageError
 from batch_uploader.models import Delivery, Outcome, Row, RowError, Source, Status, TrackingUpdate
-from batch_uploader.writer import ResultsWriter, default_results_path, result_line
+from batch_uploader.writer import CsvResults, default_results_path, result_line
 
 ROW = Row(
     Source("jadlog.csv"),
@@ -40,6 +40,8 @@ def test_invalid_row_line_keeps_what_was_read_and_says_why() -> None:
         "trackingUrl": "",
         "courier": "Jadlog",
         "dispatchedDate": "",
+        "httpStatus": "",
+        "receipt": "",
         "attempts": "0",
         "errorCode": "missing-value;invalid-date",
         "errorMessage": "column C 'Rastreio' (trackingNumber): trackingNumber is empty; "
@@ -69,9 +71,9 @@ def test_sent_row_line_shows_what_was_sent_and_the_receipt() -> None:
 
 def test_file_has_source_columns_only_for_several_tables(tmp_path: Path) -> None:
     one, several = tmp_path / "one" / "r.csv", tmp_path / "several.csv"
-    with ResultsWriter(one, with_source=False) as writer:
+    with CsvResults(one, with_source=False) as writer:
         writer.write(Outcome(ROW, Status.VALID))
-    with ResultsWriter(several, with_source=True):
+    with CsvResults(several, with_source=True):
         pass
 
     assert one.read_bytes().startswith(b"\xef\xbb\xbfrow,status,orderId,")
@@ -96,6 +98,6 @@ def test_unwritable_results_path_is_a_usage_error(tmp_path: Path) -> None:
 
     with (
         pytest.raises(UsageError, match=r"cannot write the results to .*file/r\.csv"),
-        ResultsWriter(blocker / "r.csv", with_source=False),
+        CsvResults(blocker / "r.csv", with_source=False),
     ):
         pass

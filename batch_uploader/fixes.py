@@ -1,0 +1,109 @@
+"""The rows to fix: those not sent (invalid or failed), written back in their file's own
+columns with an ``error`` column added, so a person can correct them and upload the file
+again as it is. One file per input table, made only when it has a row."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, Self, TextIO
+
+import xlsxwriter
+
+from .models import Outcome, Source, Status
+from .reader import EXCEL_SUFFIXES
+from .writer import defused
+
+ERROR_COLUMN = "error"
+
+
+class RowsToFix:
+    """Collects the rows to fix of a run into files under ``folder``, named after their
+    input and ``stamp``. ``headings`` holds each table's header row."""
+
+    def __init__(self, folder: Path, stamp: str, headings: Mapping[Source, Sequence[str]]) -> None:
+        self.folder = folder
+        self.stamp = stamp
+        self.headings = headings
+        self.paths: list[Path] = []
+        self._open: dict[Source, _Sink] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.status not in (Status.INVALID, Status.FAILED):
+            return
+        row = outcome.row
+        sink = self._open.get(row.source) or self._start(row.source)
+        width = len(self.headings[row.source])
+        cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
+        sink.write([*cells, _reason(outcome)])
+
+    def _start(self, source: Source) -> _Sink:
+        name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")
+        is_workbook = Path(source.file).suffix.lower() in EXCEL_SUFFIXES
+        path = self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
+        sink.write([*self.headings[source], ERROR_COLUMN])
+        self._open[source] = sink
+        self.paths.append(path)
+        return sink
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        for sink in self._open.values():
+            sink.close()
+
+
+def _reason(outcome: Outcome) -> str:
+    row = outcome.row
+    if outcome.errors:
+        return "; ".join(f"{e.code}: {row.explain(e)}" for e in outcome.errors)
+    delivery = outcome.delivery
+    return f"{delivery.error_code}: {delivery.error_message}" if delivery else ""
+
+
+class _Sink(Protocol):
+    def write(self, cells: list[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _CsvSink:
+    def __init__(self, path: Path) -> None:
+        self._handle: TextIO = path.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._handle)
+
+    def write(self, cells: list[str]) -> None:
+        self._csv.writerow([defused(cell) for cell in cells])
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _XlsxSink:
+    """Cells are written as text, so that opening the file does not turn 000123 into 123."""
+
+    def __init__(self, path: Path) -> None:
+        self._book = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_formulas": False}
+        )
+        self._sheet = self._book.add_worksheet("To fix")
+        self._text = self._book.add_format({"num_format": "@"})
+        self._row = 0
+
+    def write(self, cells: list[str]) -> None:
+        for column, cell in enumerate(cells):
+            self._sheet.write_string(self._row, column, cell, self._text)
+        self._row += 1
+
+    def close(self) -> None:
+        self._book.close()

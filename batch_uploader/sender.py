@@ -46,6 +46,16 @@ def invoice_path(order_id: str, invoice_number: str) -> str:
     )
 
 
+def request_headers(credentials: Credentials) -> dict[str, str]:
+    """The headers of every request: the credentials, JSON both ways, who is asking."""
+    return {
+        **credentials.headers(),
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+
+
 def build_client(
     base_url: str,
     credentials: Credentials,
@@ -55,12 +65,7 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """The one HTTP client of a run, with a connection for each worker."""
-    headers = {
-        **credentials.headers(),
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-    }
+    headers = request_headers(credentials)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(
         base_url=base_url,

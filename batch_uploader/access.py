@@ -1,0 +1,91 @@
+"""``batch-uploader check``: are the target and the credentials right, before a night's run?
+
+It sends one harmless request: the partial-invoice update for an order that cannot exist.
+VTEX checks the key first, so the answer tells everything: 401 (wrong key or token), 403 (the
+key's role lacks the Notify invoice resource), 404 OMS007 (all is well: the order is unknown),
+or no OMS at all at that address (a wrong account name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from .models import TrackingUpdate
+from .report import ExitStatus
+from .sender import invoice_path, request_headers
+from .target import Credentials
+
+# An order id VTEX never gives (theirs are like 1172452900788-01).
+PROBE_ORDER = "batch-uploader-check-00000000"
+PROBE = TrackingUpdate(PROBE_ORDER, "0", "0")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the check found, for a person, and the exit status it earns."""
+
+    exit_status: int
+    message: str
+
+
+def check_access(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    timeout: float = 30.0,
+    transport: httpx.BaseTransport | None = None,
+) -> Verdict:
+    """Sends the probe to ``base_url`` and says what its answer means."""
+    url = base_url + invoice_path(PROBE.order_id, PROBE.invoice_number)
+    try:
+        with httpx.Client(
+            headers=request_headers(credentials), timeout=timeout, transport=transport
+        ) as client:
+            response = client.patch(url, json=PROBE.body())
+    except httpx.HTTPError as error:
+        return Verdict(
+            ExitStatus.USAGE,
+            f"cannot reach {base_url} ({type(error).__name__}); check the account name, "
+            "the environment and the network",
+        )
+    return _verdict(base_url, response)
+
+
+def _verdict(base_url: str, response: httpx.Response) -> Verdict:
+    status = response.status_code
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    code = error.get("code") if isinstance(error, dict) else None
+    if status == 401:
+        return Verdict(
+            ExitStatus.ABORTED,
+            f"{base_url} refused the app key or token (401): check VTEX_APP_KEY and "
+            "VTEX_APP_TOKEN (or the credentials file)",
+        )
+    if status == 403:
+        return Verdict(
+            ExitStatus.ABORTED,
+            f"{base_url} knows the key, but its role may not update invoices (403): give it "
+            "the 'Notify invoice' resource (roles 'OMS - Full access' or "
+            "'IntegrationProfile - Fulfillment Oms')",
+        )
+    if (status == 404 and code == "OMS007") or 200 <= status < 300:
+        return Verdict(
+            ExitStatus.OK,
+            f"OK: {base_url} accepts the key, and the key may update invoices",
+        )
+    if status == 404:
+        return Verdict(
+            ExitStatus.USAGE,
+            f"no VTEX order system answers at {base_url} (404 without an OMS error): check "
+            "the account name and the environment",
+        )
+    return Verdict(
+        ExitStatus.ROWS_NOT_SENT,
+        f"{base_url} answered {status} {response.reason_phrase}; try again later, and "
+        "if it lasts, ask VTEX support",
+    )

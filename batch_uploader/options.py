@@ -1,0 +1,307 @@
+"""The command line's options, shared by its commands as decorators, and the objects built
+from them. A configuration file gives them defaults (see :mod:`batch_uploader.config`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from . import charset, config
+from .columns import read_mapping
+from .dates import DateOrder
+from .errors import UsageError
+from .inputs import Reading
+from .pipeline import Settings
+from .retry import RetryPolicy
+from .sandbox import SandboxConfig
+from .target import DEFAULT_ENVIRONMENT, Credentials, resolve_base_url
+from .writer import FORMATS
+
+F = TypeVar("F", bound=Callable[..., Any])
+OUTPUT_DIR = Path("output")
+JOURNAL_NAME = "journal.sqlite3"
+
+
+def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    def decorate(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return decorate
+
+
+def _load_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    path = value or config.default_path(os.environ, Path.cwd())
+    if path is not None:
+        try:
+            loaded = config.load(path)
+        except UsageError as error:
+            raise click.BadParameter(str(error), ctx, param) from None
+        ctx.default_map = {**(ctx.default_map or {}), **loaded}
+    return path
+
+
+config_option = click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="BATCH_UPLOADER_CONFIG",
+    is_eager=True,
+    expose_value=False,
+    callback=_load_config,
+    help="Configuration file (default: ./batch-uploader.toml, or "
+    "~/.config/batch-uploader/config.toml). Options and env vars win over it.",
+)
+
+target_options = _stack(
+    click.option("--base-url", envvar="VTEX_BASE_URL", help="API address (env VTEX_BASE_URL)."),
+    click.option(
+        "--account", envvar="VTEX_ACCOUNT_NAME", help="VTEX account (env VTEX_ACCOUNT_NAME)."
+    ),
+    click.option(
+        "--environment",
+        envvar="VTEX_ENVIRONMENT",
+        default=DEFAULT_ENVIRONMENT,
+        show_default=True,
+        help="VTEX environment (env VTEX_ENVIRONMENT).",
+    ),
+    click.option(
+        "--credentials",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="TOML file with app_key and app_token, readable by its owner only; used when "
+        "VTEX_APP_KEY and VTEX_APP_TOKEN are not set.",
+    ),
+)
+
+sending_options = _stack(
+    click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        default=10.0,
+        show_default=True,
+        help="Most requests per second, over all workers.",
+    ),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="Most requests in flight at once.",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=30.0,
+        show_default=True,
+        help="Seconds to wait for each answer.",
+    ),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="Attempts per row, retries included.",
+    ),
+    click.option(
+        "--stop-after-failures",
+        type=click.IntRange(min=0),
+        default=20,
+        show_default=True,
+        help="Stop when this many rows fail one after another (0: never).",
+    ),
+    click.option(
+        "--force", is_flag=True, help="Send rows even if the journal says they were sent."
+    ),
+)
+
+reading_options = _stack(
+    click.option("--encoding", help="Encoding of CSV files (default: detected)."),
+    click.option("--sheet", help="Read only this sheet of each workbook."),
+    click.option(
+        "--map",
+        "mapped",
+        multiple=True,
+        metavar="'HEADING=FIELD'",
+        help="Name the field of a column heading (repeatable), e.g. 'Etiqueta=trackingNumber'.",
+    ),
+    click.option(
+        "--mapping",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help='A TOML file with a [columns] table of "Heading" = "field".',
+    ),
+    click.option(
+        "--date-format",
+        type=click.Choice([order.value for order in DateOrder]),
+        help="Read 01/02/2026 day first (dmy) or month first (mdy). Default: as each column shows.",
+    ),
+    click.option(
+        "--timezone", help="IANA zone for times without an offset, e.g. America/Sao_Paulo."
+    ),
+)
+
+output_options = _stack(
+    click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=OUTPUT_DIR,
+        show_default=True,
+        help="Where results, rows to fix and summaries go by default.",
+    ),
+    click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="csv",
+        show_default=True,
+        help="Format of the results file.",
+    ),
+    click.option(
+        "--journal",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The journal of sent rows. Default: journal.sqlite3 in the output folder.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bar and no row details."),
+)
+
+
+def settings_from(options: dict[str, Any]) -> Settings:
+    return Settings(
+        rate=options["rate"],
+        concurrency=options["concurrency"],
+        timeout=options["timeout"],
+        retry=RetryPolicy(max_attempts=options["max_attempts"]),
+        stop_after_failures=options["stop_after_failures"],
+    )
+
+
+def reading_from(options: dict[str, Any]) -> Reading:
+    encoding, zone, order = options["encoding"], options["timezone"], options["date_format"]
+    return Reading(
+        encoding=charset.resolve(encoding) if encoding else None,
+        sheet=options["sheet"],
+        headings=read_mapping(options["mapped"], options["mapping"]),
+        date_order=DateOrder(order) if order else None,
+        timezone=_zone(zone) if zone else None,
+    )
+
+
+def target_from(options: dict[str, Any]) -> tuple[str, Credentials]:
+    """The base URL and credentials of a real target."""
+    base_url = resolve_base_url(options["base_url"], options["account"], options["environment"])
+    return base_url, config.credentials(os.environ, options["credentials"])
+
+
+def journal_from(options: dict[str, Any]) -> Path:
+    return options["journal"] or Path(options["output_dir"]) / JOURNAL_NAME
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--timezone {name!r} is not a time zone; use a name such as America/Sao_Paulo"
+        ) from None
+
+
+def sandbox_options(prefix: str) -> Callable[[F], F]:
+    """The options that shape the sandbox's behaviour, named ``--{prefix}...``."""
+    return _stack(
+        click.option(
+            f"--{prefix}latency",
+            "sandbox_latency",
+            type=click.FloatRange(min=0),
+            default=0.0,
+            help="Seconds the sandbox waits before each answer.",
+        ),
+        click.option(
+            f"--{prefix}unknown-order",
+            "sandbox_unknown_orders",
+            multiple=True,
+            metavar="ORDER_ID",
+            help="An order the sandbox answers 404 OMS007 for (repeatable).",
+        ),
+        click.option(
+            f"--{prefix}rate-limit",
+            "sandbox_rate_limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Requests per second the sandbox accepts; past it, 429 with Retry-After.",
+        ),
+        click.option(
+            f"--{prefix}burst",
+            "sandbox_burst",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Requests the rate limit lets through at once.",
+        ),
+        click.option(
+            f"--{prefix}resets",
+            "sandbox_resets",
+            type=click.FloatRange(0, 1),
+            default=0.0,
+            help="Share of requests whose connection is dropped without an answer.",
+        ),
+        click.option(
+            f"--{prefix}rate-limited",
+            "sandbox_rate_limited",
+            type=click.FloatRange(0, 1),
+            default=0.0,
+            help="Share of requests answered 429 with Retry-After.",
+        ),
+        click.option(
+            f"--{prefix}unavailable",
+            "sandbox_unavailable",
+            type=click.FloatRange(0, 1),
+            default=0.0,
+            help="Share of requests answered 503.",
+        ),
+        click.option(
+            f"--{prefix}slow",
+            "sandbox_slow",
+            type=click.FloatRange(0, 1),
+            default=0.0,
+            help=f"Share of requests answered after --{prefix}slow-seconds.",
+        ),
+        click.option(
+            f"--{prefix}slow-seconds",
+            "sandbox_slow_seconds",
+            type=click.FloatRange(min=0),
+            default=5.0,
+            show_default=True,
+        ),
+        click.option(
+            f"--{prefix}refuse-credentials",
+            "sandbox_refuse_credentials",
+            type=click.Choice(["401", "403"]),
+            help="Answer every request with this status, as VTEX does for a bad key.",
+        ),
+        click.option(
+            f"--{prefix}seed",
+            "sandbox_seed",
+            type=int,
+            help="Seed for the faults, to make a run reproducible.",
+        ),
+    )
+
+
+def sandbox_config(options: dict[str, Any]) -> SandboxConfig:
+    refuse = options["sandbox_refuse_credentials"]
+    return SandboxConfig(
+        latency=options["sandbox_latency"],
+        unknown_orders=frozenset(options["sandbox_unknown_orders"]),
+        rate_limit=options["sandbox_rate_limit"],
+        burst=options["sandbox_burst"],
+        resets=options["sandbox_resets"],
+        rate_limited=options["sandbox_rate_limited"],
+        unavailable=options["sandbox_unavailable"],
+        slow=options["sandbox_slow"],
+        slow_seconds=options["sandbox_slow_seconds"],
+        refuse_credentials=int(refuse) if refuse else None,
+        seed=options["sandbox_seed"],
+    )

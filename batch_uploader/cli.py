@@ -12,15 +12,15 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, inbox
 from .access import check_access
 from .errors import BatchUploaderError, UsageError
 from .journal import Journal
 from .models import Status
 from .options import (
-    OUTPUT_DIR,
     config_option,
     journal_from,
+    output_dir_option,
     output_options,
     reading_from,
     reading_options,
@@ -72,6 +72,7 @@ def cli() -> None:
 @sending_options
 @reading_options
 @output_options
+@output_dir_option
 @click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
 @click.option(
     "--results",
@@ -129,6 +130,54 @@ def check(timeout: float, **options: Any) -> None:
     sys.exit(verdict.exit_status)
 
 
+@cli.command("inbox")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@config_option
+@target_options
+@sending_options
+@reading_options
+@output_options
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is taken (it may still be copied in).",
+)
+@exits_on_error
+def process_inbox(folder: Path, settle: float, **options: Any) -> None:
+    """Upload every complete file dropped into FOLDER, then move it to FOLDER/done (or
+    FOLDER/rejected when it cannot be read) with its results beside it."""
+    base_url, credentials = target_from(options)
+    upload_file = functools.partial(
+        run,
+        base_url=base_url,
+        credentials=credentials,
+        settings=settings_from(options),
+        reading=reading_from(options),
+        journal_path=options["journal"] or inbox.journal_path(folder),
+        force=options["force"],
+        show_progress=not options["quiet"] and sys.stderr.isatty(),
+    )
+    try:
+        done = inbox.process(
+            folder,
+            lambda path, results: upload_file([path], results_path=results),
+            settle=settle,
+            extension=options["output_format"],
+        )
+    except KeyboardInterrupt:
+        click.echo("batch-uploader: interrupted", err=True)
+        sys.exit(ExitStatus.INTERRUPTED)
+    for path, report in done.processed:
+        click.echo(f"{path.name}:")
+        print_report(report, quiet=options["quiet"])
+    for path, reason in done.rejected:
+        click.echo(f"batch-uploader: rejected {path}: {reason}", err=True)
+    click.echo(done.summary(folder))
+    sys.exit(done.exit_status)
+
+
 def _sandbox_credentials() -> Credentials:
     try:
         return Credentials.from_env(os.environ)
@@ -173,7 +222,7 @@ def print_report(report: Report, *, quiet: bool = False) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Default: journal.sqlite3 in the output folder.",
 )
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=OUTPUT_DIR)
+@output_dir_option
 @exits_on_error
 def history(order_id: str | None, file: Path | None, limit: int, **options: Any) -> None:
     """Tell what was sent: the latest runs, or the rows of an order or a file."""

@@ -9,13 +9,9 @@ rest is sent. A lock keeps two runs from using one journal at once.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
-import os
-import socket
 import sqlite3
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +20,7 @@ from types import TracebackType
 from typing import IO, Self
 
 from .errors import UsageError
+from .locks import take_lock
 from .models import Outcome, Row, Status, TrackingUpdate
 
 SCHEMA_VERSION = 1
@@ -154,7 +151,11 @@ class Journal:
             return self
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = _take_lock(self.path.with_name(self.path.name + ".lock"))
+            self._lock = take_lock(
+                self.path.with_name(self.path.name + ".lock"),
+                f"the journal {self.path}",
+                ", or give this one another --journal",
+            )
             try:
                 self._connection = sqlite3.connect(self.path, timeout=10)
                 self._connection.execute("PRAGMA journal_mode = WAL")
@@ -324,24 +325,3 @@ class Journal:
             (value,),
         )
         return [HistoryLine(*line) for line in found]
-
-
-def _take_lock(path: Path) -> IO[str]:
-    """An exclusive lock on ``path``, released when the process ends however it ends."""
-    handle = path.open("a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise UsageError(
-            f"the journal {path.with_suffix('')} is in use by {holder}; wait for that run to "
-            "end, or give this one another --journal"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    command = " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:])
-    handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {_now()} ({command})\n")
-    handle.flush()
-    return handle

@@ -144,14 +144,15 @@ reading_options = _stack(
     ),
 )
 
+output_dir_option = click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=OUTPUT_DIR,
+    show_default=True,
+    help="Where results, rows to fix, summaries and the journal go by default.",
+)
+
 output_options = _stack(
-    click.option(
-        "--output-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=OUTPUT_DIR,
-        show_default=True,
-        help="Where results, rows to fix and summaries go by default.",
-    ),
     click.option(
         "--format",
         "output_format",
@@ -163,7 +164,8 @@ output_options = _stack(
     click.option(
         "--journal",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="The journal of sent rows. Default: journal.sqlite3 in the output folder.",
+        help="The journal of sent rows. Default: journal.sqlite3 in the output folder (in "
+        "an inbox, in its .batch-uploader folder).",
     ),
     click.option("--quiet", "-q", is_flag=True, help="No progress bar and no row details."),
 )

@@ -1,0 +1,183 @@
+"""The inbox: a folder where carriers' files are dropped, processed by a nightly job.
+
+Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
+files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
+results beside it, or to ``rejected/`` with the reason when it cannot be read at all. A file
+whose content was processed before is not processed again. A lock keeps overlapping runs
+apart; the state (lock, journal, list of processed files) lives in ``.batch-uploader/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .journal import fingerprint
+from .locks import take_lock
+from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
+from .report import ExitStatus, Report
+
+STATE = ".batch-uploader"
+DONE = "done"
+REJECTED = "rejected"
+# Names that office programs and downloads use while a file is not finished.
+_UNFINISHED_PREFIXES = ("~$", ".", "~")
+_UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
+# From best to worst: the inbox's exit status is its worst file's.
+_SEVERITY = (
+    ExitStatus.OK,
+    ExitStatus.ROWS_NOT_SENT,
+    ExitStatus.USAGE,
+    ExitStatus.ABORTED,
+    ExitStatus.INTERRUPTED,
+)
+
+Upload = Callable[[Path, Path], Report]
+"""Uploads one file (first argument), writing its results to the second; returns the report."""
+
+
+@dataclass
+class InboxReport:
+    """What one run of the inbox did, file by file."""
+
+    processed: list[tuple[Path, Report]] = field(default_factory=list)
+    rejected: list[tuple[Path, str]] = field(default_factory=list)
+    repeated: list[Path] = field(default_factory=list)
+    waiting: list[Path] = field(default_factory=list)
+    exit_status: int = ExitStatus.OK
+
+    def worsen(self, status: int) -> None:
+        if _SEVERITY.index(status) > _SEVERITY.index(self.exit_status):
+            self.exit_status = status
+
+    def summary(self, folder: Path) -> str:
+        done = sum(1 for _, report in self.processed if _moved(report))
+        text = (
+            f"Inbox {folder}: {len(self.processed)} files processed ({done} moved to {DONE}/), "
+            f"{len(self.rejected)} rejected, {len(self.repeated)} already processed before, "
+            f"{len(self.waiting)} still being written."
+        )
+        return text
+
+
+def journal_path(folder: Path) -> Path:
+    return folder / STATE / "journal.sqlite3"
+
+
+def process(folder: Path, upload: Upload, *, settle: float, extension: str) -> InboxReport:
+    """Processes the complete files of ``folder`` with ``upload``, results in ``extension``."""
+    state = folder / STATE
+    state.mkdir(parents=True, exist_ok=True)
+    report = InboxReport()
+    with take_lock(state / "inbox.lock", f"the inbox {folder}"):
+        ledger = _Ledger(state / "processed.jsonl")
+        files, report.waiting = _complete_files(folder, settle)
+        for path in files:
+            if not _process_one(folder, path, upload, extension, ledger, report):
+                break
+    return report
+
+
+def _process_one(
+    folder: Path, path: Path, upload: Upload, extension: str, ledger: _Ledger, report: InboxReport
+) -> bool:
+    """Processes one file; False when the inbox must stop (stopped run, interruption)."""
+    content = fingerprint(path)
+    if content in ledger:
+        report.repeated.append(_move(path, folder / DONE))
+        return True
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    results = folder / DONE / f"{path.stem}-results-{stamp}.{extension}"
+    try:
+        outcome = upload(path, results)
+    except InputError as error:
+        moved = _move(path, folder / REJECTED)
+        moved.with_name(moved.name + ".error.txt").write_text(f"{error}\n", encoding="utf-8")
+        report.rejected.append((moved, str(error)))
+        ledger.add(content, path.name, ExitStatus.USAGE)
+        report.worsen(ExitStatus.USAGE)
+        return True
+    report.processed.append((path, outcome))
+    report.worsen(outcome.exit_status)
+    if not _moved(outcome):
+        # Stopped or interrupted: the file stays for the next run, which the journal makes
+        # send only what was not sent.
+        return False
+    _move(path, folder / DONE)
+    ledger.add(content, path.name, outcome.exit_status)
+    return True
+
+
+def _moved(report: Report) -> bool:
+    return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
+
+
+def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]]:
+    """The files ready to process, oldest first, and those still being written."""
+    now = time.time()
+    ready: list[tuple[float, Path]] = []
+    waiting: list[Path] = []
+    for path in _candidates(folder):
+        modified = path.stat().st_mtime
+        if now - modified < settle:
+            waiting.append(path)
+        else:
+            ready.append((modified, path))
+    return [path for _, path in sorted(ready)], waiting
+
+
+def _candidates(folder: Path) -> Iterator[Path]:
+    supported = CSV_SUFFIXES | EXCEL_SUFFIXES
+    for path in folder.iterdir():
+        name = path.name.lower()
+        if (
+            path.is_file()
+            and path.suffix.lower() in supported
+            and not name.startswith(_UNFINISHED_PREFIXES)
+            and not name.endswith(_UNFINISHED_SUFFIXES)
+        ):
+            yield path
+
+
+def _move(path: Path, folder: Path) -> Path:
+    """Moves ``path`` into ``folder`` atomically, under a new name if its own is taken."""
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    number = 1
+    while target.exists():
+        number += 1
+        target = folder / f"{path.stem}-{number}{path.suffix}"
+    os.replace(path, target)
+    return target
+
+
+class _Ledger:
+    """The contents already processed, one JSON line each: fingerprint, name, when, status."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: set[str] = set()
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    self._seen.add(json.loads(line)["fingerprint"])
+
+    def __contains__(self, content: str) -> bool:
+        return content in self._seen
+
+    def add(self, content: str, name: str, status: int) -> None:
+        entry = {
+            "fingerprint": content,
+            "file": name,
+            "processedAt": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "exitStatus": status,
+        }
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+        self._seen.add(content)

@@ -16,6 +16,8 @@ from . import __version__, inbox
 from .access import check_access
 from .errors import BatchUploaderError, UsageError
 from .journal import Journal
+from .logs import Console
+from .logs import configure as configure_logging
 from .models import Status
 from .options import (
     config_option,
@@ -40,6 +42,13 @@ from .writer import default_results_path
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def console() -> Console:
+    """The console of the command being run (plain lines when run outside the group)."""
+    context = click.get_current_context(silent=True)
+    found = context.find_root().obj if context is not None else None
+    return found if isinstance(found, Console) else Console()
+
+
 def exits_on_error(command: F) -> F:
     """Turns the errors a person can fix into a one-line message and the contract's status."""
 
@@ -48,7 +57,7 @@ def exits_on_error(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except BatchUploaderError as error:
-            click.echo(f"batch-uploader: error: {error}", err=True)
+            console().error("error", f"batch-uploader: error: {error}")
             sys.exit(error.exit_status)
 
     return wrapper  # type: ignore[return-value]
@@ -56,8 +65,20 @@ def exits_on_error(command: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="batch-uploader")
-def cli() -> None:
+@click.option(
+    "--log-format",
+    type=click.Choice(["human", "json"]),
+    default="human",
+    envvar="BATCH_UPLOADER_LOG_FORMAT",
+    show_default=True,
+    help="Lines for people, or JSON lines for a log collector.",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Also log each HTTP request and retry.")
+@click.pass_context
+def cli(context: click.Context, log_format: str, verbose: bool) -> None:
     """Upload carrier spreadsheets of tracking numbers into VTEX orders."""
+    context.obj = Console(log_format)
+    configure_logging(verbose=verbose)
 
 
 @cli.command()
@@ -126,7 +147,10 @@ def check(timeout: float, **options: Any) -> None:
     """Check the account, the credentials and their permission with one harmless request."""
     base_url, credentials = target_from(options)
     verdict = check_access(base_url, credentials, timeout=timeout)
-    click.echo(verdict.message, err=verdict.exit_status != ExitStatus.OK)
+    if verdict.exit_status == ExitStatus.OK:
+        console().say("check", verdict.message, exitStatus=verdict.exit_status)
+    else:
+        console().error("check", verdict.message, exitStatus=verdict.exit_status)
     sys.exit(verdict.exit_status)
 
 
@@ -167,14 +191,15 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             extension=options["output_format"],
         )
     except KeyboardInterrupt:
-        click.echo("batch-uploader: interrupted", err=True)
+        console().error("interrupted", "batch-uploader: interrupted")
         sys.exit(ExitStatus.INTERRUPTED)
+    out = console()
     for path, report in done.processed:
-        click.echo(f"{path.name}:")
+        out.say("file", f"{path.name}:", file=str(path))
         print_report(report, quiet=options["quiet"])
     for path, reason in done.rejected:
-        click.echo(f"batch-uploader: rejected {path}: {reason}", err=True)
-    click.echo(done.summary(folder))
+        out.error("rejected", f"batch-uploader: rejected {path}: {reason}", file=str(path))
+    out.say("inbox", done.summary(folder), exitStatus=done.exit_status)
     sys.exit(done.exit_status)
 
 
@@ -187,25 +212,26 @@ def _sandbox_credentials() -> Credentials:
 
 def print_report(report: Report, *, quiet: bool = False) -> None:
     """The report for a person; with ``quiet``, its summary line alone (and why it stopped)."""
+    out = console()
     if report.stop_reason:
-        click.echo(f"batch-uploader: stopped: {report.stop_reason}", err=True)
+        out.error("stopped", f"batch-uploader: stopped: {report.stop_reason}")
     if not quiet:
         for line in report.understood:
-            click.echo(line)
+            out.say("understood", line)
         if report.examples:
-            click.echo("First rows as they would be sent:")
+            out.say("examples", "First rows as they would be sent:")
             for example in report.examples:
-                click.echo(f"  {example}")
+                out.say("example", f"  {example}")
         for note in report.notes:
-            click.echo(f"Note: {note}")
+            out.say("note", f"Note: {note}")
         not_sent = report.counts[Status.INVALID] + report.counts[Status.FAILED]
         if report.problems:
             shown = len(report.problems)
             more = f" (the first {shown} of {not_sent})" if not_sent > shown else ""
-            click.echo(f"Rows not sent{more}; the results file has them all:")
+            out.say("problems", f"Rows not sent{more}; the results file has them all:")
             for problem in report.problems:
-                click.echo(f"  {problem}")
-    click.echo(report.summary())
+                out.say("problem", f"  {problem}")
+    out.say("summary", report.summary(), **report.as_json())
 
 
 @cli.command()

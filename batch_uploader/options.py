@@ -16,6 +16,7 @@ from .columns import read_mapping
 from .dates import DateOrder
 from .errors import UsageError
 from .inputs import Reading
+from .logs import keep_secret
 from .pipeline import Settings
 from .retry import RetryPolicy
 from .sandbox import SandboxConfig
@@ -195,7 +196,9 @@ def reading_from(options: dict[str, Any]) -> Reading:
 def target_from(options: dict[str, Any]) -> tuple[str, Credentials]:
     """The base URL and credentials of a real target."""
     base_url = resolve_base_url(options["base_url"], options["account"], options["environment"])
-    return base_url, config.credentials(os.environ, options["credentials"])
+    credentials = config.credentials(os.environ, options["credentials"])
+    keep_secret(credentials.app_token)
+    return base_url, credentials
 
 
 def journal_from(options: dict[str, Any]) -> Path:

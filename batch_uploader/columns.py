@@ -166,10 +166,10 @@ def is_totals_row(raw: RawRow, row: Row) -> bool:
     """Whether ``raw`` is a totals line ("Total: 15", "Total geral;;;15") rather than data: it
     starts with such a word and lacks a required value (a courier named "Total Express"
     with an order, an invoice and a tracking number is data)."""
+    if all(row.get(name) for name in REQUIRED_FIELDS):
+        return False
     first = next((cell for cell in raw.cells if cell.strip()), "")
-    return normalise(first).startswith(_TOTALS) and not all(
-        row.get(name) for name in REQUIRED_FIELDS
-    )
+    return normalise(first).startswith(_TOTALS)
 
 
 def read_mapping(pairs: Iterable[str], file: Path | None = None) -> dict[str, str]:

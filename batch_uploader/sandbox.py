@@ -243,6 +243,8 @@ def _read_body(body: bytes) -> tuple[dict[str, Any], str | None]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when 16 or more clients connect.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is normal (a timeout, a stopped run); anything else is not."""

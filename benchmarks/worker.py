@@ -1,0 +1,382 @@
+"""One measured case, run in a process of its own: ``python -m benchmarks.worker CASE PARAMS OUT``.
+
+``PARAMS`` is a JSON object; the result is written to the file ``OUT`` as JSON: the wall time
+and CPU time of the measured operation alone (imports and setup are left out), the process's
+peak RSS (``VmHWM``, which counts the imports too), and figures particular to the case.
+``--profile FILE`` runs the operation under cProfile and dumps the statistics to ``FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import datetime as dt
+import importlib
+import json
+import resource
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+Params = dict[str, Any]
+Extra = dict[str, Any]
+Operation = Callable[[], Extra]
+
+
+def peak_rss_kib() -> int:
+    """The peak resident set size of this process, from ``/proc/self/status`` (``VmHWM``).
+
+    Unlike ``ru_maxrss``, it belongs to this program's own address space only: it is not
+    raised by the memory of the process that started this one."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _idle(params: Params) -> Operation:
+    """Python with batch_uploader imported, doing nothing: the floor of every RSS figure."""
+    importlib.import_module("batch_uploader")
+    return lambda: {}
+
+
+def _pandas_csv(params: Params) -> Operation:
+    pandas = importlib.import_module("pandas")
+    path = params["path"]
+
+    def operation() -> Extra:
+        frame = pandas.read_csv(path, dtype=str)
+        return {"rows": len(frame)}
+
+    return operation
+
+
+def _pandas_xlsx(params: Params) -> Operation:
+    pandas = importlib.import_module("pandas")
+    importlib.import_module("openpyxl")
+    path = params["path"]
+
+    def operation() -> Extra:
+        frame = pandas.read_excel(path, engine="openpyxl")
+        return {"rows": len(frame)}
+
+    return operation
+
+
+def _dry_run(params: Params) -> Operation:
+    import batch_uploader
+
+    path, results = Path(params["path"]), Path(params["results"])
+
+    def operation() -> Extra:
+        report = batch_uploader.run([path], results_path=results, dry_run=True)
+        return {"rows": report.rows, "counts": {str(k): v for k, v in report.counts.items()}}
+
+    return operation
+
+
+def _read_validate(params: Params) -> Operation:
+    """What a dry run does, less the results file, the report and the progress bar: open the
+    file, survey every row, then check every row."""
+    from batch_uploader.checker import Checker
+    from batch_uploader.inputs import Reading, data_rows, open_inputs
+    from batch_uploader.models import Row
+    from batch_uploader.survey import survey
+
+    path = Path(params["path"])
+
+    def operation() -> Extra:
+        reading = Reading()
+        inputs, _ = open_inputs([path], reading)
+        totals: list[Row] = []
+        found = survey(data_rows(inputs, totals))
+        checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
+        counts = Counter(str(checker.check(row).status) for row in data_rows(inputs))
+        return {"rows": sum(counts.values()), "counts": dict(counts)}
+
+    return operation
+
+
+def _read_only(params: Params) -> Operation:
+    """Opening the file (encoding check, row count, header) and one pass over its data rows."""
+    from batch_uploader.inputs import Reading, data_rows, open_inputs
+
+    path = Path(params["path"])
+
+    def operation() -> Extra:
+        inputs, _ = open_inputs([path], Reading())
+        return {"rows": sum(1 for _ in data_rows(inputs))}
+
+    return operation
+
+
+def _outcomes(count: int) -> list[Any]:
+    """``count`` distinct synthetic outcomes in the proportions of a real upload: mostly sent,
+    some invalid (with explained errors), some failed at VTEX, some skipped repeats."""
+    from batch_uploader.columns import column_letter
+    from batch_uploader.models import (
+        FIELDS,
+        Delivery,
+        Outcome,
+        Row,
+        RowError,
+        Source,
+        Status,
+        TrackingUpdate,
+    )
+
+    from .data import HEADINGS, rows
+
+    source = Source("/data/carrier-export.csv")
+    # The fields in the order of HEADINGS.
+    order = ("orderId", "invoiceNumber", "trackingNumber", "courier", "dispatchedDate",
+             "trackingUrl")  # fmt: skip
+    assert set(order) == set(FIELDS)
+    columns = {
+        name: f"column {column_letter(i)} {heading!r}"
+        for i, (name, heading) in enumerate(zip(order, HEADINGS, strict=True))
+    }
+    made: list[Any] = []
+    for i, values in enumerate(rows(count)):
+        by_field = dict(zip(order, values, strict=True))
+        row = Row(source, i + 2, by_field, columns=columns)
+        update = TrackingUpdate(
+            order_id=by_field["orderId"],
+            invoice_number=by_field["invoiceNumber"],
+            tracking_number=by_field["trackingNumber"],
+            tracking_url=by_field["trackingUrl"] or None,
+            courier=by_field["courier"] or None,
+            dispatched_date=by_field["dispatchedDate"] or None,
+        )
+        kind = i % 100
+        if kind < 90:
+            receipt = f"{i:032x}"
+            delivery = Delivery(Status.SENT, attempts=1, http_status=200, receipt=receipt)
+            made.append(Outcome(row, Status.SENT, update, delivery))
+        elif kind < 95:
+            error = RowError(
+                "invalid-url",
+                "trackingUrl",
+                f"{by_field['trackingUrl']!r} is not an absolute web address; write it in full",
+            )
+            made.append(Outcome(row, Status.INVALID, errors=(error,)))
+        elif kind < 98:
+            delivery = Delivery(
+                Status.FAILED,
+                attempts=1,
+                http_status=404,
+                error_code="OMS007",
+                error_message="Order Not Found",
+            )
+            made.append(Outcome(row, Status.FAILED, update, delivery))
+        else:
+            delivery = Delivery(
+                Status.SKIPPED,
+                error_code="duplicate-row",
+                error_message="repeats row 2 (same order, invoice and tracking data)",
+            )
+            made.append(Outcome(row, Status.SKIPPED, update, delivery))
+    return made
+
+
+_POOL = 1000
+
+
+class NotBuilt(Exception):
+    """The case measures something batch_uploader does not do yet."""
+
+
+def _results_writer(path: Path) -> Any:
+    """batch_uploader's results writer for ``path``: ``results_writer`` (by extension) where
+    it exists, the CSV-only ``ResultsWriter`` of earlier versions otherwise."""
+    from batch_uploader.errors import UsageError
+
+    module = importlib.import_module("batch_uploader.writer")
+    factory = getattr(module, "results_writer", None)
+    if factory is not None:
+        try:
+            return factory(path, with_source=False)
+        except UsageError as refused:
+            raise NotBuilt(str(refused)) from None
+    if path.suffix.lower() != ".csv":
+        raise NotBuilt(f"no results writer for {path.suffix} files")
+    return module.ResultsWriter(path, with_source=False)
+
+
+def _write_results(params: Params) -> Operation:
+    """batch_uploader's results writer writing ``rows`` lines (CSV or XLSX, by the extension
+    of ``results``), cycling over a pool of distinct outcomes built before the clock starts (so
+    the figure is the writer's, not the outcomes' making)."""
+    import batch_uploader
+
+    count, results = int(params["rows"]), Path(params["results"])
+    pool = _outcomes(min(_POOL, count))
+    report = batch_uploader.Report()
+    for outcome in pool:
+        report.record(outcome)
+
+    made = _results_writer(results)  # not opened yet: that is measured
+
+    def operation() -> Extra:
+        with made as writer:
+            for i in range(count):
+                writer.write(pool[i % len(pool)])
+            finish = getattr(writer, "finish", None)
+            if finish is not None:
+                finish(report)  # the summary sheet of a workbook
+        return {"rows": count, "bytes": results.stat().st_size}
+
+    return operation
+
+
+def _write_floor(params: Params) -> Operation:
+    """The floor for writing the same lines, the 14 values given ready-made: csv.writer for a
+    CSV, xlsxwriter in constant-memory mode (write_string per cell) for a workbook."""
+    from batch_uploader.writer import RESULT_COLUMNS, result_line
+
+    count, results = int(params["rows"]), Path(params["results"])
+    lines = [[result_line(o).get(c, "") for c in RESULT_COLUMNS] for o in _outcomes(_POOL)]
+
+    if results.suffix.lower() == ".xlsx":
+        xlsxwriter = importlib.import_module("xlsxwriter")
+
+        def workbook() -> Extra:
+            book = xlsxwriter.Workbook(str(results), {"constant_memory": True})
+            sheet = book.add_worksheet("Results")
+            sheet.write_row(0, 0, RESULT_COLUMNS)
+            for i in range(count):
+                for column, value in enumerate(lines[i % len(lines)]):
+                    sheet.write_string(i + 1, column, value)
+            book.close()
+            return {"rows": count, "bytes": results.stat().st_size}
+
+        return workbook
+
+    def operation() -> Extra:
+        with results.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(RESULT_COLUMNS)
+            for i in range(count):
+                writer.writerow(lines[i % len(lines)])
+        return {"rows": count, "bytes": results.stat().st_size}
+
+    return operation
+
+
+def _upload(params: Params) -> Operation:
+    import batch_uploader
+
+    path, results = Path(params["path"]), Path(params["results"])
+    settings = batch_uploader.Settings(
+        rate=float(params["rate"]), concurrency=int(params["concurrency"])
+    )
+
+    def operation() -> Extra:
+        report = batch_uploader.run(
+            [path],
+            results_path=results,
+            base_url=params["base_url"],
+            credentials=batch_uploader.Credentials("k", "t"),
+            settings=settings,
+            journal_path=Path(params["journal"]),
+        )
+        return {
+            "rows": report.rows,
+            "counts": {str(k): v for k, v in report.counts.items()},
+            "requests": report.requests,
+            "throttled": report.throttled,
+            "achieved_rate": report.achieved_rate,
+            "lowest_rate": report.lowest_rate,
+            "elapsed": report.elapsed,
+        }
+
+    return operation
+
+
+def _sequential(params: Params) -> Operation:
+    """The baseline of an upload: one httpx.Client sending the same PATCH requests (same
+    path, headers and JSON body) one after another, the rows read with the csv module."""
+    import httpx
+
+    path = Path(params["path"])
+
+    def operation() -> Extra:
+        headers = {
+            "X-VTEX-API-AppKey": "k",
+            "X-VTEX-API-AppToken": "t",
+            "Accept": "application/json",
+            "User-Agent": "batch-uploader",
+        }
+        statuses: Counter[int] = Counter()
+        with (
+            path.open(encoding="utf-8-sig", newline="") as handle,
+            httpx.Client(base_url=params["base_url"], headers=headers, timeout=30) as client,
+        ):
+            lines = csv.reader(handle)
+            next(lines)
+            for order, invoice, tracking, courier, date, url in lines:
+                body = {
+                    "trackingNumber": tracking,
+                    "trackingUrl": url or None,
+                    "courier": courier or None,
+                    "dispatchedDate": date or None,
+                }
+                target = (
+                    f"/api/oms/pvt/orders/{quote(order, safe='')}/invoice/{quote(invoice, safe='')}"
+                )
+                statuses[client.patch(target, json=body).status_code] += 1
+        return {"rows": sum(statuses.values()), "statuses": dict(statuses)}
+
+    return operation
+
+
+CASES: dict[str, Callable[[Params], Operation]] = {
+    "idle": _idle,
+    "pandas_csv": _pandas_csv,
+    "pandas_xlsx": _pandas_xlsx,
+    "dry_run": _dry_run,
+    "read_validate": _read_validate,
+    "read_only": _read_only,
+    "write_results": _write_results,
+    "write_floor": _write_floor,
+    "upload": _upload,
+    "sequential": _sequential,
+}
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("case", choices=sorted(CASES))
+    parser.add_argument("params", help="a JSON object")
+    parser.add_argument("out", type=Path, help="where the JSON result is written")
+    parser.add_argument("--profile", type=Path, help="dump cProfile statistics here")
+    args = parser.parse_args()
+    try:
+        operation = CASES[args.case](json.loads(args.params))
+    except NotBuilt as missing:
+        unsupported = {"wall": 0.0, "cpu": 0.0, "peak_rss_kib": peak_rss_kib(),
+                       "extra": {"unsupported": str(missing)}}  # fmt: skip
+        args.out.write_text(json.dumps(unsupported), encoding="utf-8")
+        return
+    profiler = cProfile.Profile() if args.profile else None
+    cpu, started = _cpu_seconds(), time.perf_counter()
+    extra = profiler.runcall(operation) if profiler is not None else operation()
+    wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+    result = {"wall": wall, "cpu": cpu, "peak_rss_kib": peak_rss_kib(), "extra": extra}
+    args.out.write_text(json.dumps(result), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

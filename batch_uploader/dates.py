@@ -71,7 +71,11 @@ def evidence(text: str) -> DateOrder | None:
 
 def column_order(texts: Iterable[str]) -> tuple[DateOrder | None, bool]:
     """The order a column's values show, and whether they show both."""
-    seen = Counter(order for text in texts if (order := evidence(text)) is not None)
+    return decided_order(Counter(order for text in texts if (order := evidence(text))))
+
+
+def decided_order(seen: Counter[DateOrder]) -> tuple[DateOrder | None, bool]:
+    """The order shown by a column's count of evidence, and whether it shows both."""
     if len(seen) > 1:
         return None, True
     return (next(iter(seen)) if seen else None), False

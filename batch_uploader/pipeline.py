@@ -29,7 +29,7 @@ from .limiter import Pacer
 from .models import Delivery, Outcome, Row, Status, TrackingUpdate
 from .report import Report
 from .retry import RetryPolicy
-from .sender import Sender, build_client
+from .sender import NOT_ATTEMPTED, Sender, build_client
 from .survey import Survey, survey
 from .target import Credentials
 from .writer import FORMATS, results_writer
@@ -302,7 +302,7 @@ class _Upload:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
         if delivery.status is Status.SENT:
             self.failures_in_a_row = 0
-        elif delivery.error_code != "not-attempted":
+        elif delivery.error_code != NOT_ATTEMPTED:
             self.failures_in_a_row += 1
             limit = self.run.settings.stop_after_failures
             if limit and self.failures_in_a_row >= limit:

@@ -28,6 +28,8 @@ from .retry import RetryPolicy, parse_retry_after
 from .target import Credentials
 
 USER_AGENT = "batch-uploader"
+# The error code of a row the run stopped before trying.
+NOT_ATTEMPTED = "not-attempted"
 # Error messages longer than this are cut: they end up in a spreadsheet cell.
 MESSAGE_LIMIT = 300
 _FATAL = {
@@ -152,7 +154,7 @@ class Sender:
             return Delivery(
                 Status.FAILED,
                 attempts=attempts,
-                error_code="not-attempted",
+                error_code=NOT_ATTEMPTED,
                 error_message=f"not sent: the run stopped because {self.stop_reason}",
             )
         return self._deliver(answer, attempts)

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .dates import DateOrder, evidence
+from .dates import DateOrder, decided_order, evidence
 from .models import Row, Source
 
 RowRef = tuple[Source, int]
@@ -61,9 +61,7 @@ def survey(rows: Iterable[Row]) -> Survey:
             group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
             group.append(((row.source, row.number), payload))
     for source in sources:
-        seen_orders = evidence_by_source.get(source, Counter())
-        both = len(seen_orders) > 1
-        result.date_orders[source] = (None if both else next(iter(seen_orders), None), both)
+        result.date_orders[source] = decided_order(evidence_by_source.get(source, Counter()))
     for group in repeated.values():
         refs = [ref for ref, _ in group]
         if len({payload for _, payload in group}) == 1:

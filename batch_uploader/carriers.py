@@ -8,6 +8,7 @@ check digit, and the country (``AA123456785BR``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .columns import normalise
 from .models import RowError, TrackingUpdate
@@ -19,8 +20,7 @@ _CORREIOS = ("correios", "sedex", "pac")
 
 def warnings(update: TrackingUpdate) -> list[RowError]:
     """What looks wrong with ``update``'s tracking number for its courier."""
-    courier = normalise(update.courier or "")
-    if not courier.startswith(_CORREIOS):
+    if not _is_correios(update.courier or ""):
         return []
     number = update.tracking_number.upper()
     found = _S10.match(number)
@@ -43,6 +43,12 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
             )
         ]
     return []
+
+
+@lru_cache(maxsize=1024)
+def _is_correios(courier: str) -> bool:
+    # A file names a handful of couriers over and over: normalise each name once.
+    return normalise(courier).startswith(_CORREIOS)
 
 
 def s10_check_digit(digits: str) -> int:

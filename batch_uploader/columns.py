@@ -73,6 +73,11 @@ ALIASES: Mapping[str, str] = {
 }
 
 
+def _clean(cell: str) -> str:
+    # Most cells are ASCII, which cannot hold a zero-width character (isascii() is O(1)).
+    return cell.strip() if cell.isascii() else cell.translate(_INVISIBLE).strip()
+
+
 def column_letter(index: int) -> str:
     """The spreadsheet letter of a zero-based column index (0 is A, 26 is AA)."""
     letters = ""
@@ -102,17 +107,14 @@ class ColumnMap:
         (non-breaking ones too) trimmed. When the header has a ``width``, a row with fewer
         cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
         cells = raw.cells
-        values = {
-            name: cells[i].translate(_INVISIBLE).strip()
-            for name, i in self.indexes.items()
-            if i < len(cells)
-        }
+        count = len(cells)
+        values = {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
             kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
         problems: tuple[RowError, ...] = ()
         if self.width is not None and (
-            len(cells) < self.width or any(cell.strip() for cell in cells[self.width :])
+            count < self.width or any(cell.strip() for cell in cells[self.width :])
         ):
             problems = (
                 RowError(
@@ -166,7 +168,7 @@ def is_totals_row(raw: RawRow, row: Row) -> bool:
     """Whether ``raw`` is a totals line ("Total: 15", "Total geral;;;15") rather than data: it
     starts with such a word and lacks a required value (a courier named "Total Express"
     with an order, an invoice and a tracking number is data)."""
-    if all(row.get(name) for name in REQUIRED_FIELDS):
+    if all(map(row.values.get, REQUIRED_FIELDS)):
         return False
     first = next((cell for cell in raw.cells if cell.strip()), "")
     return normalise(first).startswith(_TOTALS)

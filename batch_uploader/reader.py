@@ -41,7 +41,7 @@ class RawRow:
     kinds: dict[int, CellKind] | None = None
 
     def is_blank(self) -> bool:
-        return not any(cell.strip() for cell in self.cells)
+        return not "".join(self.cells).strip()
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,17 +43,23 @@ def survey(rows: Iterable[Row]) -> Survey:
     # Invoice key hash -> the first row's source index, row number and payload hash, packed.
     first: dict[int, int] = {}
     repeated: dict[int, list[tuple[RowRef, int]]] = {}
+    source: Source | None = None
+    source_index, dates = 0, Counter[DateOrder]()
     for row in rows:
         result.rows += 1
+        if row.source is not source:  # rows come file by file: look the file up once
+            source = row.source
+            source_index = sources.setdefault(source, len(sources))
+            dates = evidence_by_source[source]
         result.rows_by_source[row.source] += 1
-        source_index = sources.setdefault(row.source, len(sources))
-        if order := evidence(row.get("dispatchedDate")):
-            evidence_by_source[row.source][order] += 1
-        order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
+        values = row.values
+        if order := evidence(values.get("dispatchedDate", "")):
+            dates[order] += 1
+        order_id, invoice = values.get("orderId"), values.get("invoiceNumber")
         if not order_id or not invoice:
             continue
         key = hash((order_id, invoice))
-        payload = hash(tuple(row.get(name) for name in _PAYLOAD)) & _MASK
+        payload = hash(tuple(values.get(name, "") for name in _PAYLOAD)) & _MASK
         seen = first.get(key)
         if seen is None:
             first[key] = (source_index << 96) | (row.number << 64) | payload

@@ -12,6 +12,7 @@ from .reader import MAX_EXACT_DIGITS
 # Characters that cannot travel in a path segment of the OMS route: "/" breaks the route even
 # percent-encoded, whitespace gives a 500, "#" and "?" end the path.
 _UNROUTABLE = re.compile(r"[/#?\s]")
+_SPACE = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CHARACTER_NAMES = {"/": 'a slash "/"', "#": 'a "#"', "?": 'a "?"'}
 # "1.23457E+17", "1,23457E+17": a long number Excel showed in scientific notation.
@@ -22,6 +23,7 @@ _ERROR_VALUES = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
     | {"#N/D", "#VALOR!", "#NOME?", "#NULO!", "#NÚM!", "#NOMBRE?", "#¡REF!", "#¡VALOR!"}
 )
+_LEFTOVER_STARTS = ("=", "#")
 _SHOWN = 60
 _ANY_ORDER = DateRules()
 
@@ -30,13 +32,15 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
     """The update for ``row``, or every problem that keeps it from being sent. ``dates`` says
     how the row's column of dispatch dates is read."""
     errors = list(row.read_errors)
+    value = {name: row.values.get(name, "") for name in FIELDS}
     spoiled = set()
-    for name in FIELDS:
-        if problem := _spreadsheet_leftover(name, row.get(name)):
+    for name, text in value.items():
+        # Formulas start with "=" and every error value with "#": most cells are neither.
+        if text[:1] in _LEFTOVER_STARTS and (problem := _spreadsheet_leftover(name, text)):
             errors.append(problem)
             spoiled.add(name)
     for name in REQUIRED_FIELDS:
-        if not row.get(name):
+        if not value[name]:
             errors.append(
                 RowError(
                     "missing-value",
@@ -47,30 +51,30 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
     for name in IDENTIFIERS:
         if name not in spoiled and (damage := _spreadsheet_damage(row, name)):
             errors.append(damage)
-    for name in (*IDENTIFIERS, "trackingUrl", "courier"):
-        if _CONTROL.search(row.get(name)):
+    texts = (*IDENTIFIERS, "trackingUrl", "courier")
+    for name in texts if _CONTROL.search("".join(value[name] for name in texts)) else ():
+        if _CONTROL.search(value[name]):
             errors.append(
                 RowError(
                     "control-character",
                     name,
-                    f"{shown(row.get(name))} contains a line break or an invisible control "
+                    f"{shown(value[name])} contains a line break or an invisible control "
                     "character; retype the cell",
                 )
             )
     for name in ("orderId", "invoiceNumber"):
-        value = row.get(name)
-        found = _UNROUTABLE.search(value)
-        if name not in spoiled and (found or (value and not value.strip("."))):
+        found = _UNROUTABLE.search(value[name])
+        if name not in spoiled and (found or (value[name] and not value[name].strip("."))):
             character = _CHARACTER_NAMES.get(found.group(), "a space") if found else "only dots"
             errors.append(
                 RowError(
                     "unroutable-identifier",
                     name,
-                    f"{shown(value)} contains {character}, which cannot travel in the "
+                    f"{shown(value[name])} contains {character}, which cannot travel in the "
                     f"request's address; correct the {name}",
                 )
             )
-    url = row.get("trackingUrl")
+    url = value["trackingUrl"]
     if url and "trackingUrl" not in spoiled and not _is_web_url(url):
         errors.append(
             RowError(
@@ -80,7 +84,7 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
                 "https:// (or leave the cell empty)",
             )
         )
-    dispatched, date = row.get("dispatchedDate"), None
+    dispatched, date = value["dispatchedDate"], None
     if dispatched and "dispatchedDate" not in spoiled:
         try:
             date = read_date(dispatched, row.kinds.get("dispatchedDate"), dates)
@@ -89,11 +93,11 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
     if errors:
         return errors
     return TrackingUpdate(
-        order_id=row.get("orderId"),
-        invoice_number=row.get("invoiceNumber"),
-        tracking_number=row.get("trackingNumber"),
+        order_id=value["orderId"],
+        invoice_number=value["invoiceNumber"],
+        tracking_number=value["trackingNumber"],
         tracking_url=url or None,
-        courier=row.get("courier") or None,
+        courier=value["courier"] or None,
         dispatched_date=date,
     )
 
@@ -125,6 +129,8 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
     """An identifier that a spreadsheet has turned into something else: a rounded number, a
     date, a number with decimals."""
     value, kind = row.get(name), row.kinds.get(name)
+    if kind is None and "e" not in value and "E" not in value:
+        return None  # a text cell is damaged only when it shows scientific notation
     digits = value.lstrip("-")
     rounded = kind is CellKind.NUMBER and (
         "e" in digits.lower()
@@ -157,7 +163,7 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
 
 
 def _is_web_url(text: str) -> bool:
-    if any(c.isspace() for c in text):
+    if _SPACE.search(text):
         return False
     try:
         parts = urlsplit(text)

@@ -108,6 +108,20 @@ def test_repeated_and_conflicting_invoices_across_files(
     assert report.exit_status == ExitStatus.ROWS_NOT_SENT
 
 
+def test_an_empty_cell_and_a_missing_column_repeat_the_same_row(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    first = write_csv("orderId,invoiceNumber,trackingNumber,courier\n1-01,9,AA,\n", "a.csv")
+    second = write_csv("orderId,invoiceNumber,trackingNumber\n1-01,9,AA\n", "b.csv")
+
+    report = run([first, second], results_path=tmp_path / "r.csv", dry_run=True)
+
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = [(x["status"], x["errorCode"]) for x in csv.DictReader(handle)]
+    assert lines == [("valid", ""), ("skipped", "duplicate-row")]
+    assert report.rows == 2
+
+
 def test_every_sheet_with_a_header_is_read(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     path = tmp_path / "two.xlsx"
     workbook = openpyxl.Workbook()

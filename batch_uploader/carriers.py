@@ -7,6 +7,7 @@ check digit, and the country (``AA123456785BR``).
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 
@@ -53,5 +54,6 @@ def _is_correios(courier: str) -> bool:
 
 def s10_check_digit(digits: str) -> int:
     """The UPU S10 check digit of eight serial digits."""
-    remainder = 11 - sum(int(d) * w for d, w in zip(digits, _S10_WEIGHTS, strict=True)) % 11
+    total: int = sum(map(operator.mul, map(int, digits), _S10_WEIGHTS))
+    remainder = 11 - total % 11
     return {10: 0, 11: 5}.get(remainder, remainder)

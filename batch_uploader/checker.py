@@ -35,7 +35,9 @@ class Checker:
         checked = validate(row, self._rules.get(row.source, self._default))
         errors = checked if isinstance(checked, list) else []
         ref = (row.source, row.number)
-        if others := self._survey.conflicts.get(ref):
+        # Most runs have no repeats at all: then no row needs looking up.
+        conflicts, duplicates = self._survey.conflicts, self._survey.duplicates
+        if conflicts and (others := conflicts.get(ref)):
             errors.append(
                 RowError(
                     "conflicting-rows",
@@ -46,7 +48,7 @@ class Checker:
             )
         if errors or isinstance(checked, list):
             return Outcome(row, Status.INVALID, errors=tuple(errors))
-        if first := self._survey.duplicates.get(ref):
+        if duplicates and (first := duplicates.get(ref)):
             delivery = Delivery(
                 Status.SKIPPED,
                 error_code="duplicate-row",

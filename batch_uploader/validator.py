@@ -52,7 +52,7 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
         if name not in spoiled and (damage := _spreadsheet_damage(row, name)):
             errors.append(damage)
     texts = (*IDENTIFIERS, "trackingUrl", "courier")
-    for name in texts if _CONTROL.search("".join(value[name] for name in texts)) else ():
+    for name in texts if _CONTROL.search("".join(map(value.__getitem__, texts))) else ():
         if _CONTROL.search(value[name]):
             errors.append(
                 RowError(

@@ -12,12 +12,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# Uploads the samples to the built-in sandbox. Some sample rows are bad on purpose, so the
-# tool's exit status 1 (rows not sent) is the expected ending here.
+# Uploads the samples to the built-in sandbox (tracking numbers, read back; then delivery
+# events). Some sample rows are bad on purpose, so the tool's exit status 1 (rows not sent) is
+# the expected ending here.
 demo: $(STAMP)
-	$(BIN)/batch-uploader upload samples/*.csv samples/*.xlsx --sandbox \
+	$(BIN)/batch-uploader upload samples/*.csv samples/*.xlsx --sandbox --verify \
 		--sandbox-unknown-order 1300000000000-01 --sandbox-rate-limited 0.1 --sandbox-seed 7 \
+		--url-templates samples/couriers.toml \
 		--rate 20 --results output/demo-results.csv || test $$? -eq 1
+	$(BIN)/batch-uploader events samples/events/*.csv --sandbox \
+		--results output/demo-events-results.csv || test $$? -eq 1
 
 test: $(STAMP) lint
 	$(BIN)/pytest

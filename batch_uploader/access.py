@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from .models import TrackingUpdate
+from .models import TrackingUpdate, invoice_path
 from .report import ExitStatus
-from .sender import invoice_path, request_headers
+from .sender import request_headers
 from .target import Credentials
 
 # An order id VTEX never gives (theirs are like 1172452900788-01).

@@ -10,14 +10,22 @@ from .dates import DateRules
 from .inputs import Reading
 from .models import Delivery, Outcome, Row, RowError, Status
 from .survey import RowRef, Survey
+from .tracking_urls import UrlTemplates
 from .validator import validate
 
 
 class Checker:
     """Checks rows with what the survey of the whole run found."""
 
-    def __init__(self, survey: Survey, reading: Reading, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        survey: Survey,
+        reading: Reading,
+        now: dt.datetime,
+        url_templates: UrlTemplates | None = None,
+    ) -> None:
         self._survey = survey
+        self._templates = url_templates
         given = reading.date_order
         self._rules = {
             source: DateRules(
@@ -48,6 +56,10 @@ class Checker:
             )
         if errors or isinstance(checked, list):
             return Outcome(row, Status.INVALID, errors=tuple(errors))
+        notes: tuple[str, ...] = ()
+        if self._templates is not None:
+            checked, note = self._templates.fill(checked)
+            notes = (note,) if note else ()
         if duplicates and (first := duplicates.get(ref)):
             delivery = Delivery(
                 Status.SKIPPED,
@@ -55,8 +67,9 @@ class Checker:
                 error_message=f"repeats {_rows(row, (first,))} (same order, invoice and "
                 "tracking data), which is sent once",
             )
-            return Outcome(row, Status.SKIPPED, checked, delivery)
-        return Outcome(row, Status.VALID, checked, warnings=tuple(carriers.warnings(checked)))
+            return Outcome(row, Status.SKIPPED, checked, delivery, notes=notes)
+        warnings = tuple(carriers.warnings(checked))
+        return Outcome(row, Status.VALID, checked, warnings=warnings, notes=notes)
 
 
 def _rows(row: Row, refs: tuple[RowRef, ...]) -> str:

@@ -14,7 +14,9 @@ import click
 
 from . import __version__, inbox
 from .access import check_access
+from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
+from .events import upload_events
 from .journal import Journal
 from .logs import Console
 from .logs import configure as configure_logging
@@ -24,6 +26,7 @@ from .options import (
     journal_from,
     output_dir_option,
     output_options,
+    pace_options,
     reading_from,
     reading_options,
     sandbox_config,
@@ -32,11 +35,15 @@ from .options import (
     settings_from,
     target_from,
     target_options,
+    templates_from,
+    url_options,
+    verify_option,
 )
 from .pipeline import run
 from .report import ExitStatus, Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
+from .verify import verify_results
 from .writer import default_results_path
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -92,6 +99,8 @@ def cli(context: click.Context, log_format: str, verbose: bool) -> None:
 @target_options
 @sending_options
 @reading_options
+@url_options
+@verify_option
 @output_options
 @output_dir_option
 @click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
@@ -116,26 +125,78 @@ def upload(
         results_path=results,
         settings=settings_from(options),
         reading=reading_from(options),
+        url_templates=templates_from(options),
+        verify_orders=options["verify"],
         force=options["force"],
         show_progress=not options["quiet"] and sys.stderr.isatty(),
     )
+    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    print_report(report, quiet=options["quiet"])
+    sys.exit(report.exit_status)
+
+
+@cli.command()
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@config_option
+@target_options
+@sending_options
+@reading_options
+@output_options
+@output_dir_option
+@click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Results file (.csv or .xlsx). Default: <output-dir>/<file>-results-<UTC time>.",
+)
+@click.option("--sandbox", is_flag=True, help="Send to a fake OMS started on 127.0.0.1.")
+@sandbox_options("sandbox-")
+@exits_on_error
+def events(
+    files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
+) -> None:
+    """Send the delivery events in FILES (one line per event: orderId, invoiceNumber, date,
+    city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
+    request per invoice with all its events in date order."""
+    results = results or default_results_path(
+        list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
+    )
+    upload_files = functools.partial(
+        upload_events,
+        files,
+        results_path=results,
+        settings=settings_from(options),
+        reading=reading_from(options, EVENTS),
+        force=options["force"],
+    )
+    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    print_report(report, quiet=options["quiet"])
+    sys.exit(report.exit_status)
+
+
+def _send_to_target(
+    upload_files: Callable[..., Report], *, dry_run: bool, sandbox: bool, options: dict[str, Any]
+) -> Report:
+    """Runs ``upload_files`` as a dry run, against a sandbox, or against the real target."""
     if dry_run:
-        report = upload_files(dry_run=True)
-    elif sandbox:
+        return upload_files(dry_run=True)
+    if sandbox:
         # The sandbox forgets what it was sent when it stops, so by default its journal does too.
         with Sandbox(sandbox_config(options)) as fake:
-            report = upload_files(
+            return upload_files(
                 base_url=fake.base_url,
                 credentials=_sandbox_credentials(),
                 journal_path=options["journal"],
             )
-    else:
-        base_url, credentials = target_from(options)
-        report = upload_files(
-            base_url=base_url, credentials=credentials, journal_path=journal_from(options)
-        )
-    print_report(report, quiet=options["quiet"])
-    sys.exit(report.exit_status)
+    base_url, credentials = target_from(options)
+    return upload_files(
+        base_url=base_url, credentials=credentials, journal_path=journal_from(options)
+    )
 
 
 @cli.command()
@@ -160,6 +221,8 @@ def check(timeout: float, **options: Any) -> None:
 @target_options
 @sending_options
 @reading_options
+@url_options
+@verify_option
 @output_options
 @click.option(
     "--settle",
@@ -179,6 +242,8 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
         credentials=credentials,
         settings=settings_from(options),
         reading=reading_from(options),
+        url_templates=templates_from(options),
+        verify_orders=options["verify"],
         journal_path=options["journal"] or inbox.journal_path(folder),
         force=options["force"],
         show_progress=not options["quiet"] and sys.stderr.isatty(),
@@ -201,6 +266,36 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
         out.error("rejected", f"batch-uploader: rejected {path}: {reason}", file=str(path))
     out.say("inbox", done.summary(folder), exitStatus=done.exit_status)
     sys.exit(done.exit_status)
+
+
+@cli.command("verify")
+@click.argument("results_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@config_option
+@target_options
+@pace_options
+@click.option(
+    "--results",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the verified lines go (.csv). Default: <results file>-verified.csv beside it.",
+)
+@exits_on_error
+def verify_command(results_file: Path, results: Path | None, **options: Any) -> None:
+    """Read back the orders of the rows sent in RESULTS_FILE (a results file of an upload) and
+    check that VTEX holds the tracking number, URL and courier that were sent."""
+    output = results or results_file.with_name(f"{results_file.stem}-verified.csv")
+    base_url, credentials = target_from(options)
+    report = verify_results(
+        results_file,
+        output,
+        base_url=base_url,
+        credentials=credentials,
+        settings=settings_from(options),
+    )
+    out = console()
+    for example in report.examples:
+        out.error("problem", f"{results_file} {example}")
+    out.say("summary", report.summary(), exitStatus=report.exit_status)
+    sys.exit(report.exit_status)
 
 
 def _sandbox_credentials() -> Credentials:

@@ -66,11 +66,57 @@ def normalise(heading: str) -> str:
     return "".join(c for c in decomposed if c.isalnum()).casefold()
 
 
-ALIASES: Mapping[str, str] = {
-    normalise(alias): name
-    for name, aliases in _ALIASES.items()
-    for alias in (name, *aliases.split(","))
+def _normalised(aliases: Mapping[str, str]) -> dict[str, str]:
+    return {
+        normalise(alias): name
+        for name, spelled in aliases.items()
+        for alias in (name, *spelled.split(","))
+    }
+
+
+ALIASES: Mapping[str, str] = _normalised(_ALIASES)
+
+# The headings of a file of tracking events (one line per event of a parcel).
+_EVENT_ALIASES = {
+    "orderId": _ALIASES["orderId"],
+    "invoiceNumber": _ALIASES["invoiceNumber"],
+    "date": """
+        event date, date, data, data do evento, data evento, data da ocorrência,
+        data ocorrência, data/hora, fecha, fecha del evento, fecha evento
+    """,
+    "city": "cidade, ciudad, município, municipio, localidade, localidad",
+    "state": "uf, estado, state code, provincia, província, departamento, región",
+    "description": """
+        event, evento, description, descrição, descripción, ocorrência, status, situação,
+        situación, detalhe, detalle
+    """,
+    "isDelivered": "delivered, entregue, entregado, finalizado, is delivered",
+    "deliveredDate": """
+        delivery date, delivered at, data de entrega, data entrega, fecha de entrega,
+        fecha entrega
+    """,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A kind of file: the fields its columns hold, the headings that name them, and the
+    fields every row needs."""
+
+    name: str
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    aliases: Mapping[str, str]
+
+
+TRACKING = Layout("tracking numbers", FIELDS, REQUIRED_FIELDS, ALIASES)
+EVENT_FIELDS = tuple(_EVENT_ALIASES)
+EVENTS = Layout(
+    "tracking events",
+    EVENT_FIELDS,
+    ("orderId", "invoiceNumber", "date", "description"),
+    _normalised(_EVENT_ALIASES),
+)
 
 
 def _clean(cell: str) -> str:
@@ -101,6 +147,7 @@ class ColumnMap:
     labels: Mapping[str, str]
     width: int | None = None
     headings: tuple[str, ...] = ()
+    required: tuple[str, ...] = REQUIRED_FIELDS
 
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
@@ -135,12 +182,13 @@ def find_header(
     *,
     check_width: bool = False,
     headings: Mapping[str, str] | None = None,
+    layout: Layout = TRACKING,
 ) -> ColumnMap:
     """Finds the first row, among the top of the table, whose headings name the required
     fields. Raises :class:`InputError` naming what was found when no row does. With
     ``check_width``, data rows must be as wide as the header. ``headings`` (from
     :func:`read_mapping`) name more headings, and win over the built-in ones."""
-    known = {**ALIASES, **(headings or {})}
+    known = {**layout.aliases, **(headings or {})}
     best: tuple[int, RawRow] | None = None
     for scanned, raw in enumerate(rows):
         if scanned >= HEADER_SCAN_ROWS:
@@ -148,7 +196,7 @@ def find_header(
         if raw.is_blank():
             continue
         matches = _match(raw, source, known)
-        if all(name in matches for name in REQUIRED_FIELDS):
+        if all(name in matches for name in layout.required):
             return ColumnMap(
                 header_row=raw.number,
                 indexes=matches,
@@ -158,23 +206,28 @@ def find_header(
                 },
                 width=_last_heading(raw) + 1 if check_width else None,
                 headings=tuple(raw.cells[: _last_heading(raw) + 1]),
+                required=layout.required,
             )
         if best is None or len(matches) > best[0]:
             best = (len(matches), raw)
-    raise InputError(_missing_header_message(source, best[1] if best else None, known))
+    raise InputError(
+        _missing_header_message(source, best[1] if best else None, known, layout.required)
+    )
 
 
-def is_totals_row(raw: RawRow, row: Row) -> bool:
+def is_totals_row(raw: RawRow, row: Row, required: tuple[str, ...] = REQUIRED_FIELDS) -> bool:
     """Whether ``raw`` is a totals line ("Total: 15", "Total geral;;;15") rather than data: it
     starts with such a word and lacks a required value (a courier named "Total Express"
     with an order, an invoice and a tracking number is data)."""
-    if all(map(row.values.get, REQUIRED_FIELDS)):
+    if all(map(row.values.get, required)):
         return False
     first = next((cell for cell in raw.cells if cell.strip()), "")
     return normalise(first).startswith(_TOTALS)
 
 
-def read_mapping(pairs: Iterable[str], file: Path | None = None) -> dict[str, str]:
+def read_mapping(
+    pairs: Iterable[str], file: Path | None = None, fields: tuple[str, ...] = FIELDS
+) -> dict[str, str]:
     """More headings for the fields: ``HEADING=field`` pairs (from ``--map``) and a TOML file's
     ``[columns]`` table of ``"Heading" = "field"``; the pairs win. Keys are normalised."""
     given: dict[str, str] = {}
@@ -193,10 +246,10 @@ def read_mapping(pairs: Iterable[str], file: Path | None = None) -> dict[str, st
         given[heading] = name.strip()
     mapping = {}
     for heading, name in given.items():
-        if name not in FIELDS:
+        if name not in fields:
             raise UsageError(
                 f"heading {heading!r} is mapped to {name!r}, which is not a field; "
-                f"the fields are {', '.join(FIELDS)}"
+                f"the fields are {', '.join(fields)}"
             )
         mapping[normalise(heading)] = name
     return mapping
@@ -223,12 +276,12 @@ def _match(raw: RawRow, source: Source, known: Mapping[str, str]) -> dict[str, i
 
 
 def _missing_header_message(
-    source: Source, candidate: RawRow | None, known: Mapping[str, str]
+    source: Source, candidate: RawRow | None, known: Mapping[str, str], required: tuple[str, ...]
 ) -> str:
     if candidate is None:
         return f"{source}: no header row found: the top of the table is empty"
     found = _match(candidate, source, known)
-    missing = [name for name in REQUIRED_FIELDS if name not in found]
+    missing = [name for name in required if name not in found]
     headings = ", ".join(repr(cell.strip()) for cell in candidate.cells if cell.strip())
     accepted = "; ".join(
         f"{name}: {', '.join(repr(a) for a in _examples(name))}" for name in missing
@@ -246,5 +299,7 @@ def _examples(name: str) -> tuple[str, ...]:
         "orderId": ("orderId", "Pedido", "Orden"),
         "invoiceNumber": ("invoiceNumber", "Nota Fiscal", "Factura"),
         "trackingNumber": ("trackingNumber", "Rastreio", "Número de seguimiento"),
+        "date": ("date", "Data do evento", "Fecha"),
+        "description": ("description", "Ocorrência", "Evento"),
     }
     return examples.get(name, (name,))

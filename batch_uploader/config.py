@@ -37,6 +37,9 @@ KEYS = {
     "journal": "journal",
     "format": "output_format",
     "credentials": "credentials",
+    "url-templates": "url_templates",
+    "no-url-templates": "no_url_templates",
+    "verify": "verify",
 }
 
 

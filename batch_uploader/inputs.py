@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .columns import ColumnMap, find_header, is_totals_row
+from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .dates import DateOrder
 from .errors import InputError
 from .models import Row
@@ -20,13 +20,15 @@ class Reading:
     """How to read the files: a CSV ``encoding`` (detected when ``None``), one ``sheet`` of
     each workbook, more ``headings`` for the fields (normalised heading to field), the
     ``date_order`` of slashed dates (decided per column when ``None``), and the
-    ``timezone`` given to times without an offset."""
+    ``timezone`` given to times without an offset. ``layout`` says what kind of file it is
+    (tracking numbers or tracking events)."""
 
     encoding: str | None = None
     sheet: str | None = None
     headings: Mapping[str, str] = field(default_factory=dict)
     date_order: DateOrder | None = None
     timezone: dt.tzinfo | None = None
+    layout: Layout = TRACKING
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
                     table.first_column,
                     check_width=table.delimited,
                     headings=reading.headings,
+                    layout=reading.layout,
                 )
             except InputError as error:
                 missed.append(error)
@@ -78,7 +81,7 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
             if raw.number <= columns.header_row or raw.is_blank():
                 continue
             row = columns.row(raw, source)
-            if not is_totals_row(raw, row):
+            if not is_totals_row(raw, row, columns.required):
                 yield row
             elif totals is not None:
                 totals.append(row)

@@ -21,7 +21,7 @@ from typing import IO, Self
 
 from .errors import UsageError
 from .locks import take_lock
-from .models import Outcome, Row, Status, TrackingUpdate
+from .models import InvoiceUpdate, Outcome, Row, Status
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -73,7 +73,7 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
-def payload_hash(update: TrackingUpdate) -> str:
+def payload_hash(update: InvoiceUpdate) -> str:
     """A hash of what is sent for a row, so a corrected row is told from a repeated one."""
     canonical = json.dumps(update.body(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -222,7 +222,7 @@ class Journal:
         )
         self.db.commit()
 
-    def sent_before(self, target: str, update: TrackingUpdate) -> SentBefore | None:
+    def sent_before(self, target: str, update: InvoiceUpdate) -> SentBefore | None:
         """The earliest delivery of exactly this update to ``target``, if any."""
         found = self.db.execute(
             "SELECT receipt, updated_at, run_id, file, row FROM rows WHERE state = 'sent' "
@@ -232,7 +232,7 @@ class Journal:
         ).fetchone()
         return SentBefore(*found) if found else None
 
-    def queued(self, run_id: int, target: str, row: Row, update: TrackingUpdate) -> None:
+    def queued(self, run_id: int, target: str, row: Row, update: InvoiceUpdate) -> None:
         """Records that ``row`` waits to be sent (committed with the next batch)."""
         self._write(run_id, target, row, update.order_id, update.invoice_number,
                     payload_hash(update), PENDING)  # fmt: skip

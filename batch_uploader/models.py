@@ -5,11 +5,40 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Protocol
+from urllib.parse import quote
 
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 REQUIRED_FIELDS = ("orderId", "invoiceNumber", "trackingNumber")
+
+
+def order_path(order_id: str) -> str:
+    """The path of an order in the OMS, percent-encoded."""
+    return f"/api/oms/pvt/orders/{quote(order_id, safe='')}"
+
+
+def invoice_path(order_id: str, invoice_number: str) -> str:
+    """The path of an order's invoice (the partial-invoice request), each segment
+    percent-encoded."""
+    return f"{order_path(order_id)}/invoice/{quote(invoice_number, safe='')}"
+
+
+class Request(Protocol):
+    """One request to the OMS about one order: what the sender sends and retries.
+
+    ``resource`` is the License Manager resource the app key needs for it, named when VTEX
+    answers 403."""
+
+    METHOD: ClassVar[str]
+    RESOURCE: ClassVar[str]
+
+    @property
+    def order_id(self) -> str: ...
+
+    def path(self) -> str: ...
+
+    def body(self) -> dict[str, Any] | None: ...
 
 
 class CellKind(StrEnum):
@@ -83,12 +112,18 @@ class Row:
 class TrackingUpdate:
     """A validated row: exactly what is sent to VTEX for it."""
 
+    METHOD: ClassVar[str] = "PATCH"
+    RESOURCE: ClassVar[str] = "Notify invoice"
+
     order_id: str
     invoice_number: str
     tracking_number: str
     tracking_url: str | None = None
     courier: str | None = None
     dispatched_date: str | None = None
+
+    def path(self) -> str:
+        return invoice_path(self.order_id, self.invoice_number)
 
     def body(self) -> dict[str, Any]:
         """The JSON body of the PATCH request; optional values travel as null."""
@@ -98,6 +133,54 @@ class TrackingUpdate:
             "courier": self.courier,
             "dispatchedDate": self.dispatched_date,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One step of a parcel's journey, as the tracking request carries it."""
+
+    city: str
+    state: str
+    description: str
+    date: str
+
+    def body(self) -> dict[str, str]:
+        return {
+            "city": self.city,
+            "state": self.state,
+            "description": self.description,
+            "date": self.date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EventsUpdate:
+    """A parcel's tracking events: exactly what is sent to VTEX for the rows of one invoice
+    (``PUT .../invoice/{invoiceNumber}/tracking``). ``delivered_date`` is written
+    ``yyyy-mm-dd hh:mm``, as the API documents."""
+
+    METHOD: ClassVar[str] = "PUT"
+    RESOURCE: ClassVar[str] = "Notify invoice"
+
+    order_id: str
+    invoice_number: str
+    is_delivered: bool
+    delivered_date: str | None
+    events: tuple[Event, ...]
+
+    def path(self) -> str:
+        return invoice_path(self.order_id, self.invoice_number) + "/tracking"
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "isDelivered": self.is_delivered,
+            "deliveredDate": self.delivered_date,
+            "events": [event.body() for event in self.events],
+        }
+
+
+# What one request changes on one invoice.
+InvoiceUpdate = TrackingUpdate | EventsUpdate
 
 
 class Status(StrEnum):
@@ -121,6 +204,27 @@ class Delivery:
     error_code: str | None = None
     error_message: str | None = None
     fatal: bool = False
+    payload: Any = field(default=None, repr=False, compare=False)
+
+
+# The error code of a row skipped because the journal says it was sent before.
+ALREADY_SENT = "already-sent"
+
+
+class Verdict(StrEnum):
+    """What reading an order back after its update showed."""
+
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    NOT_CHECKED = "not-checked"
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A row's read-back: the verdict, and what VTEX holds or why it was not checked."""
+
+    verdict: Verdict
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +233,19 @@ class Outcome:
 
     row: Row
     status: Status
-    update: TrackingUpdate | None = None
+    update: InvoiceUpdate | None = None
     delivery: Delivery | None = None
     errors: tuple[RowError, ...] = ()
     warnings: tuple[RowError, ...] = ()
+    notes: tuple[str, ...] = ()
+    verification: Verification | None = None
+
+    @property
+    def landed(self) -> bool:
+        """Whether VTEX accepted the row's update: now, or in an earlier run."""
+        delivery = self.delivery
+        return self.status is Status.SENT or (
+            self.status is Status.SKIPPED
+            and delivery is not None
+            and delivery.error_code == ALREADY_SENT
+        )

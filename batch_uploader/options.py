@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from . import charset, config
-from .columns import read_mapping
+from .columns import TRACKING, Layout, read_mapping
 from .dates import DateOrder
 from .errors import UsageError
 from .inputs import Reading
@@ -21,6 +22,7 @@ from .pipeline import Settings
 from .retry import RetryPolicy
 from .sandbox import SandboxConfig
 from .target import DEFAULT_ENVIRONMENT, Credentials, resolve_base_url
+from .tracking_urls import UrlTemplates
 from .writer import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,7 +81,7 @@ target_options = _stack(
     ),
 )
 
-sending_options = _stack(
+pace_options = _stack(
     click.option(
         "--rate",
         type=click.FloatRange(min=0, min_open=True),
@@ -108,6 +110,10 @@ sending_options = _stack(
         show_default=True,
         help="Attempts per row, retries included.",
     ),
+)
+
+sending_options = _stack(
+    pace_options,
     click.option(
         "--stop-after-failures",
         type=click.IntRange(min=0),
@@ -145,6 +151,27 @@ reading_options = _stack(
     ),
 )
 
+verify_option = click.option(
+    "--verify",
+    is_flag=True,
+    help="Read each order back after its update (GET, within the same --rate) and check that "
+    "it holds the tracking number, URL and courier sent; results gain a verification column.",
+)
+
+url_options = _stack(
+    click.option(
+        "--url-templates",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help='A TOML file of [couriers."Name"] with url = "https://...{trackingNumber}" and '
+        "aliases: they fill the tracking URL of rows that have none (over the built-in ones).",
+    ),
+    click.option(
+        "--no-url-templates",
+        is_flag=True,
+        help="Never make a tracking URL from the courier: send rows without one as they are.",
+    ),
+)
+
 output_dir_option = click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -173,24 +200,35 @@ output_options = _stack(
 
 
 def settings_from(options: dict[str, Any]) -> Settings:
-    return Settings(
+    settings = Settings(
         rate=options["rate"],
         concurrency=options["concurrency"],
         timeout=options["timeout"],
         retry=RetryPolicy(max_attempts=options["max_attempts"]),
-        stop_after_failures=options["stop_after_failures"],
     )
+    if "stop_after_failures" in options:  # commands that only read have no such option
+        settings = replace(settings, stop_after_failures=options["stop_after_failures"])
+    return settings
 
 
-def reading_from(options: dict[str, Any]) -> Reading:
+def reading_from(options: dict[str, Any], layout: Layout = TRACKING) -> Reading:
     encoding, zone, order = options["encoding"], options["timezone"], options["date_format"]
     return Reading(
         encoding=charset.resolve(encoding) if encoding else None,
         sheet=options["sheet"],
-        headings=read_mapping(options["mapped"], options["mapping"]),
+        headings=read_mapping(options["mapped"], options["mapping"], layout.fields),
         date_order=DateOrder(order) if order else None,
         timezone=_zone(zone) if zone else None,
+        layout=layout,
     )
+
+
+def templates_from(options: dict[str, Any]) -> UrlTemplates | None:
+    """The courier URL templates to use: none, the built-in ones, or a file's over them."""
+    if options["no_url_templates"]:
+        return None
+    path = options["url_templates"]
+    return UrlTemplates.load(path) if path else UrlTemplates()
 
 
 def target_from(options: dict[str, Any]) -> tuple[str, Credentials]:
@@ -230,6 +268,14 @@ def sandbox_options(prefix: str) -> Callable[[F], F]:
             multiple=True,
             metavar="ORDER_ID",
             help="An order the sandbox answers 404 OMS007 for (repeatable).",
+        ),
+        click.option(
+            f"--{prefix}lost-update",
+            "sandbox_lost_updates",
+            multiple=True,
+            metavar="ORDER_ID",
+            help="An order whose updates the sandbox answers 200 but does not keep, so that "
+            "reading it back shows a mismatch (repeatable).",
         ),
         click.option(
             f"--{prefix}rate-limit",
@@ -309,4 +355,5 @@ def sandbox_config(options: dict[str, Any]) -> SandboxConfig:
         slow_seconds=options["sandbox_slow_seconds"],
         refuse_credentials=int(refuse) if refuse else None,
         seed=options["sandbox_seed"],
+        lost_updates=frozenset(options["sandbox_lost_updates"]),
     )

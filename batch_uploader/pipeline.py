@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import signal
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,12 +26,23 @@ from .fixes import RowsToFix
 from .inputs import Input, Reading, data_rows, describe, open_inputs
 from .journal import Journal
 from .limiter import Pacer
-from .models import Delivery, Outcome, Row, Status, TrackingUpdate
+from .models import (
+    ALREADY_SENT,
+    Delivery,
+    Outcome,
+    Row,
+    Status,
+    TrackingUpdate,
+    Verdict,
+    Verification,
+)
 from .report import Report
 from .retry import RetryPolicy
 from .sender import NOT_ATTEMPTED, Sender, build_client
 from .survey import Survey, survey
 from .target import Credentials
+from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
+from .verify import verify
 from .writer import FORMATS, results_writer
 
 
@@ -75,6 +86,8 @@ def run(
     force: bool = False,
     show_progress: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES,
+    verify_orders: bool = False,
 ) -> Report:
     """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``) and writes one
     results line per row to ``results_path`` (.csv or .xlsx). Beside it go the rows to fix
@@ -83,6 +96,8 @@ def run(
 
     Each row's state is kept in the journal at ``journal_path`` (in memory when ``None``):
     rows already sent to the same target with the same content are skipped, unless ``force``.
+    ``url_templates`` make the tracking URL of rows that have none from their courier. With
+    ``verify_orders``, each order updated is read back to check that it holds what was sent.
 
     Raises :class:`~batch_uploader.errors.InputError` or
     :class:`~batch_uploader.errors.UsageError` before sending anything when a file cannot be
@@ -111,13 +126,18 @@ def run(
         files=[str(path) for path in paths],
         target=base_url if upload_to else None,
     )
+    verifying = verify_orders and upload_to is not None
+    if verifying:
+        report.verified = Counter()
     if dry_run:
         report.understood = _understood(inputs, found, reading)
-    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
+    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC), url_templates=url_templates)
     headings = {item.table.source: item.columns.headings for item in inputs}
     with contextlib.ExitStack() as stack:
         journal = None if upload_to is None else stack.enter_context(Journal(journal_path))
-        writer = stack.enter_context(results_writer(results_path, with_source=len(headings) > 1))
+        writer = stack.enter_context(
+            results_writer(results_path, with_source=len(headings) > 1, with_verification=verifying)
+        )
         fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
         bar = stack.enter_context(
             tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
@@ -140,7 +160,17 @@ def run(
                     asyncio.run(
                         _upload(
                             data_rows(inputs),
-                            _Run(journal, run_id, target, force, settings, checker, record, report),
+                            _Run(
+                                journal,
+                                run_id,
+                                target,
+                                force,
+                                settings,
+                                checker,
+                                record,
+                                report,
+                                verifying,
+                            ),
                             secret,
                             transport,
                         )
@@ -181,6 +211,7 @@ class _Run:
     checker: Checker
     record: Callable[[Outcome], None]
     report: Report
+    verify: bool = False
 
 
 async def _upload(
@@ -201,12 +232,22 @@ async def _upload(
         sender = Sender(
             client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
         )
-        upload = _Upload(sender, run)
+        # Reads have a sender of their own: an app key that may not read orders stops the
+        # reading, not the updates.
+        reader = None
+        if run.verify:
+            reader = Sender(
+                client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
+            )
+        upload = _Upload(sender, run, reader)
         try:
             await upload.feed(rows)
         finally:
             report = run.report
             report.requests, report.throttled = sender.requests, sender.throttled
+            if reader is not None:
+                report.requests += reader.requests
+                report.throttled += reader.throttled
             report.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
             if not report.interrupted:
                 report.stop_reason = sender.stop_reason
@@ -221,9 +262,10 @@ class _Upload:
     at once.
     """
 
-    def __init__(self, sender: Sender, run: _Run) -> None:
+    def __init__(self, sender: Sender, run: _Run, reader: Sender | None = None) -> None:
         self.sender = sender
         self.run = run
+        self.reader = reader
         self.window = max(1000, 50 * run.settings.concurrency)
         self.failures_in_a_row = 0
         self.pending: deque[asyncio.Future[Outcome]] = deque()
@@ -271,18 +313,22 @@ class _Upload:
         run = self.run
         checked = run.checker.check(row)
         update = checked.update
-        if checked.status is not Status.VALID or update is None:
+        if checked.status is not Status.VALID or not isinstance(update, TrackingUpdate):
             return self._decided(checked)
         before = None if run.force else run.journal.sent_before(run.target, update)
         if before is not None:
             delivery = Delivery(
                 Status.SKIPPED,
                 receipt=before.receipt,
-                error_code="already-sent",
+                error_code=ALREADY_SENT,
                 error_message=f"already sent on {before.sent_at} ({before.file} row "
                 f"{before.row}, run {before.run_id}); --force sends it again",
             )
-            return self._decided(replace(checked, status=Status.SKIPPED, delivery=delivery))
+            skipped = replace(checked, status=Status.SKIPPED, delivery=delivery)
+            if self.reader is None:
+                return self._decided(skipped)
+            self.run.journal.record(self.run.run_id, self.run.target, skipped)
+            return asyncio.ensure_future(self._read_back(skipped, update))
         # The survey made sure no other row of the run sends this invoice, so rows can go
         # in any order.
         run.journal.queued(run.run_id, run.target, row, update)
@@ -290,6 +336,8 @@ class _Upload:
 
     def _decided(self, outcome: Outcome) -> asyncio.Future[Outcome]:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
+        if self.reader is not None:
+            outcome = replace(outcome, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
         future = asyncio.get_running_loop().create_future()
         future.set_result(outcome)
         return future
@@ -302,6 +350,8 @@ class _Upload:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
         if delivery.status is Status.SENT:
             self.failures_in_a_row = 0
+            if self.reader is not None:
+                return await self._read_back(outcome, update)
         elif delivery.error_code != NOT_ATTEMPTED:
             self.failures_in_a_row += 1
             limit = self.run.settings.stop_after_failures
@@ -310,7 +360,13 @@ class _Upload:
                     f"{limit} rows in a row failed (the last: {delivery.error_code}: "
                     f"{delivery.error_message})"
                 )
+        if self.reader is not None:
+            outcome = replace(outcome, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
         return outcome
+
+    async def _read_back(self, outcome: Outcome, update: TrackingUpdate) -> Outcome:
+        assert self.reader is not None
+        return replace(outcome, verification=await verify(self.reader, update))
 
     def _interrupt(self, main: asyncio.Task[None]) -> None:
         report = self.run.report
@@ -319,6 +375,8 @@ class _Upload:
             return
         report.interrupted = True
         self.sender.stop("it was interrupted")
+        if self.reader is not None:
+            self.reader.stop("it was interrupted")
         asyncio.get_running_loop().call_later(self.run.settings.grace, self._give_up)
 
     def _give_up(self) -> None:

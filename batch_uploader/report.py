@@ -8,8 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .models import Outcome, Status
-from .sender import invoice_path
+from .models import Outcome, Status, Verdict
 
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
@@ -51,9 +50,19 @@ class Report:
     target: str | None = None
     to_fix: list[Path] = field(default_factory=list)
     summary_path: Path | None = None
+    verified: Counter[Verdict] | None = None
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
+        if self.verified is not None and outcome.landed:
+            check = outcome.verification
+            self.verified[check.verdict if check else Verdict.NOT_CHECKED] += 1
+            if check and check.verdict is not Verdict.VERIFIED:
+                if len(self.problems) < EXAMPLES_SHOWN:
+                    self.problems.append(
+                        f"{outcome.row.where()}: {check.verdict.value}: {check.detail}"
+                    )
+                self.error_codes[check.verdict.value] += 1
         self.counts_by_file[(str(outcome.row.source), outcome.status)] += 1
         if outcome.status in (Status.INVALID, Status.FAILED):
             if len(self.problems) < EXAMPLES_SHOWN:
@@ -69,10 +78,7 @@ class Report:
         ):
             update = outcome.update
             body = json.dumps(update.body(), ensure_ascii=False)
-            self.examples.append(
-                f"{outcome.row.where()}: PATCH "
-                f"{invoice_path(update.order_id, update.invoice_number)} {body}"
-            )
+            self.examples.append(f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}")
 
     @property
     def rows(self) -> int:
@@ -96,6 +102,8 @@ class Report:
             return ExitStatus.ABORTED
         if self.counts[Status.INVALID] or self.counts[Status.FAILED]:
             return ExitStatus.ROWS_NOT_SENT
+        if self.verified and sum(self.verified.values()) > self.verified[Verdict.VERIFIED]:
+            return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
 
     def as_json(self) -> dict[str, object]:
@@ -113,6 +121,9 @@ class Report:
             "achievedRate": round(self.achieved_rate, 3),
             "throttled": self.throttled,
             "lowestRate": self.lowest_rate,
+            "verification": (
+                None if self.verified is None else {v.value: self.verified[v] for v in Verdict}
+            ),
             "exitStatus": self.exit_status,
             "stopReason": self.stop_reason,
             "interrupted": self.interrupted,
@@ -142,6 +153,9 @@ class Report:
             if self.lowest_rate is not None:
                 text += f", rate lowered to {self.lowest_rate:.1f}/s at the least"
             text += "."
+        if self.verified is not None:
+            read = ", ".join(f"{self.verified[v]} {v.value}" for v in Verdict)
+            text += f" Read back: {read}."
         if self.stop_reason:
             text += f" Stopped early because {self.stop_reason}."
         if self.interrupted:

@@ -1,9 +1,10 @@
 """A fake VTEX OMS on loopback, to try, demonstrate and test batch-uploader without an account.
 
 It is a real HTTP server, so the real client stack is exercised. It answers the partial-invoice
-request the way VTEX does (checking the path, headers and body), keeps what it was sent, and
-can be told to misbehave: unknown orders, latency, 429 with Retry-After, 503, slow answers and
-refused credentials.
+request, the tracking-events request and the order read the way VTEX does (checking the path,
+headers and body), keeps the state it was sent (an order read shows it in
+``packageAttachment.packages``), and can be told to misbehave: unknown orders, updates that do
+not land, latency, 429 with Retry-After, 503, slow answers and refused credentials.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from typing import Any, Self
 from urllib.parse import unquote
 
 _INVOICE_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)$")
+_TRACKING_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)/tracking$")
+_ORDER_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)$")
+# The method each route answers to.
+_ROUTES = (("PATCH", _INVOICE_ROUTE), ("PUT", _TRACKING_ROUTE), ("GET", _ORDER_ROUTE))
 # The sandbox's own route: what it accepted, for tools and tests that check a run from outside.
 RECEIVED_PATH = "/_sandbox/received"
 _BODY_KEYS = frozenset({"trackingNumber", "trackingUrl", "courier", "dispatchedDate"})
@@ -38,7 +43,8 @@ class SandboxConfig:
     ``rate_limit`` requests per second (with bursts of ``burst``) are accepted, as a token
     bucket; past it the answer is 429 with Retry-After, as from VTEX. ``rate_limited``,
     ``unavailable`` (503), ``resets`` (connection closed without an answer) and ``slow`` are
-    probabilities per request, drawn from ``seed``.
+    probabilities per request, drawn from ``seed``. Updates of the ``lost_updates`` orders
+    are answered 200 but not kept, so reading the order back shows a mismatch.
     """
 
     latency: float = 0.0
@@ -53,6 +59,7 @@ class SandboxConfig:
     retry_after: int = 1
     refuse_credentials: int | None = None
     seed: int | None = None
+    lost_updates: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         for name in ("rate_limited", "unavailable", "resets", "slow"):
@@ -68,12 +75,14 @@ class SandboxConfig:
 
 @dataclass(frozen=True, slots=True)
 class Received:
-    """A request the sandbox accepted: the order, the invoice and the body it was sent."""
+    """A request the sandbox accepted: the order, the invoice and the body it was sent, and
+    ``method`` (PATCH for a tracking number, PUT for tracking events)."""
 
     order_id: str
     invoice_number: str
     body: dict[str, Any]
     headers: dict[str, str] = field(repr=False)
+    method: str = "PATCH"
 
 
 class Sandbox:
@@ -87,6 +96,8 @@ class Sandbox:
     ) -> None:
         self.config = config or SandboxConfig()
         self.received: list[Received] = []
+        # Order id -> invoice number -> its package, as an order read shows it.
+        self.orders: dict[str, dict[str, dict[str, Any]]] = {}
         self.requests = 0
         self._lock = threading.Lock()
         self._random = random.Random(self.config.seed)
@@ -150,10 +161,11 @@ class Sandbox:
                 log = [{"orderId": r.order_id, "invoiceNumber": r.invoice_number, **r.body}
                        for r in self.received]  # fmt: skip
             return _Answer(HTTPStatus.OK, log)
-        route = _INVOICE_ROUTE.match(path)
-        if route is None:
+        found = [(allowed, route) for allowed, pattern in _ROUTES if (route := pattern.match(path))]
+        if not found:
             return _error(HTTPStatus.NOT_FOUND, "NotFound", f"no route for {method} {path}")
-        if method != "PATCH":
+        allowed, route = found[0]
+        if method != allowed:
             return _error(HTTPStatus.METHOD_NOT_ALLOWED, "MethodNotAllowed", f"{method} {path}")
         lowered = {name.lower(): value for name, value in headers.items()}
         if not lowered.get("x-vtex-api-appkey") or not lowered.get("x-vtex-api-apptoken"):
@@ -161,13 +173,15 @@ class Sandbox:
         if config.refuse_credentials:
             status = HTTPStatus(config.refuse_credentials)
             return _error(status, status.phrase, "credentials refused by the sandbox")
-        if "application/json" not in lowered.get("content-type", ""):
+        if method != "GET" and "application/json" not in lowered.get("content-type", ""):
             return _error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "OMS001", "Content-Type must be JSON")
         if "application/json" not in lowered.get("accept", ""):
             return _error(HTTPStatus.NOT_ACCEPTABLE, "OMS001", "Accept must include JSON")
-        payload, problem = _read_body(body)
-        if problem:
-            return _error(HTTPStatus.BAD_REQUEST, "OMS002", problem)
+        payload: dict[str, Any] = {}
+        if method != "GET":
+            payload, problem = (_read_body if method == "PATCH" else _read_events)(body)
+            if problem:
+                return _error(HTTPStatus.BAD_REQUEST, "OMS002", problem)
         if wait is not None:
             return _too_many(math.ceil(wait))
         # Faults are drawn from one number, so their probabilities do not overlap.
@@ -182,14 +196,41 @@ class Sandbox:
         draw -= config.unavailable
         if draw < config.slow:
             time.sleep(config.slow_seconds)
-        order_id, invoice_number = unquote(route.group(1)), unquote(route.group(2))
+        order_id = unquote(route.group(1))
         if order_id in config.unknown_orders:
             return _error(HTTPStatus.NOT_FOUND, "OMS007", "Order Not Found")
+        if method == "GET":
+            with self._lock:
+                packages = [dict(p) for p in self.orders.get(order_id, {}).values()]
+            return _Answer(HTTPStatus.OK, _order(order_id, packages))
+        invoice_number = unquote(route.group(2))
         with self._lock:
-            self.received.append(Received(order_id, invoice_number, payload, dict(headers)))
+            self.received.append(Received(order_id, invoice_number, payload, dict(headers), method))
+            if order_id not in config.lost_updates:
+                self._keep(order_id, invoice_number, method, payload)
         receipt = uuid.uuid4().hex
         date = dt.datetime.now(dt.UTC).isoformat()
         return _Answer(HTTPStatus.OK, {"date": date, "orderId": order_id, "receipt": receipt})
+
+    def _keep(
+        self, order_id: str, invoice_number: str, method: str, payload: dict[str, Any]
+    ) -> None:
+        """Applies an accepted update to the order's package of that invoice."""
+        package = self.orders.setdefault(order_id, {}).setdefault(
+            invoice_number, {"invoiceNumber": invoice_number, "courierStatus": None}
+        )
+        if method == "PATCH":
+            package.update(payload)
+            return
+        package["courierStatus"] = {
+            "finished": payload["isDelivered"],
+            "deliveredDate": payload["deliveredDate"],
+            "data": [
+                {"city": e["city"], "state": e["state"], "description": e["description"],
+                 "createDate": e["date"]}
+                for e in payload["events"]
+            ],
+        }  # fmt: skip
 
     def _take_token(self) -> float | None:
         """Takes a token from the bucket; when there is none, the seconds until one."""
@@ -239,6 +280,45 @@ def _read_body(body: bytes) -> tuple[dict[str, Any], str | None]:
         if payload[key] is not None and not isinstance(payload[key], str):
             return payload, f"{key} must be a string or null"
     return payload, None
+
+
+_EVENT_KEYS = frozenset({"city", "state", "description", "date"})
+_DELIVERED_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+
+
+def _read_events(body: bytes) -> tuple[dict[str, Any], str | None]:
+    """The body of the tracking-events request, checked as VTEX documents it."""
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}, "the body is not JSON"
+    if not isinstance(payload, dict) or set(payload) != {"isDelivered", "deliveredDate", "events"}:
+        return {}, "the body must have exactly the keys deliveredDate, events, isDelivered"
+    if not isinstance(payload["isDelivered"], bool):
+        return payload, "isDelivered must be true or false"
+    delivered = payload["deliveredDate"]
+    if delivered is not None and not (
+        isinstance(delivered, str) and _DELIVERED_DATE.match(delivered)
+    ):
+        return payload, "deliveredDate must be null or written yyyy-mm-dd hh:mm"
+    events = payload["events"]
+    if not isinstance(events, list) or not all(
+        isinstance(e, dict)
+        and set(e) == _EVENT_KEYS
+        and all(isinstance(v, str) for v in e.values())
+        for e in events
+    ):
+        return payload, "events must be a list of {city, state, description, date} strings"
+    return payload, None
+
+
+def _order(order_id: str, packages: list[dict[str, Any]]) -> dict[str, Any]:
+    """An order as the OMS returns it, cut to what the sandbox knows."""
+    return {
+        "orderId": order_id,
+        "status": "invoiced" if packages else "ready-for-handling",
+        "packageAttachment": {"packages": packages},
+    }
 
 
 class _Server(ThreadingHTTPServer):

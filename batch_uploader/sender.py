@@ -10,7 +10,6 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from tenacity import (
@@ -23,7 +22,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
-from .models import Delivery, Status, TrackingUpdate
+from .models import Delivery, Request, Status
 from .retry import RetryPolicy, parse_retry_after
 from .target import Credentials
 
@@ -32,20 +31,25 @@ USER_AGENT = "batch-uploader"
 NOT_ATTEMPTED = "not-attempted"
 # Error messages longer than this are cut: they end up in a spreadsheet cell.
 MESSAGE_LIMIT = 300
-_FATAL = {
-    401: "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
-    "VTEX_APP_TOKEN",
-    403: "the app key may not update invoices (403 Forbidden); give its role the "
-    "'Notify invoice' resource (roles 'OMS - Full access' or 'IntegrationProfile - "
-    "Fulfillment Oms')",
-}
+# Answers after which no request can succeed: the run stops.
+_FATAL = (401, 403)
 
 
-def invoice_path(order_id: str, invoice_number: str) -> str:
-    """The path of the partial-invoice request, each segment percent-encoded."""
+def _refused(status: int, request: Request) -> str:
+    if status == 401:
+        return (
+            "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
+            "VTEX_APP_TOKEN"
+        )
     return (
-        f"/api/oms/pvt/orders/{quote(order_id, safe='')}/invoice/{quote(invoice_number, safe='')}"
+        f"the app key may not {_PURPOSES.get(request.RESOURCE, 'do this')} (403 Forbidden); "
+        f"give its role the '{request.RESOURCE}' resource"
+        + (_ROLES if request.RESOURCE == "Notify invoice" else "")
     )
+
+
+_PURPOSES = {"Notify invoice": "update invoices", "View order": "read orders"}
+_ROLES = " (roles 'OMS - Full access' or 'IntegrationProfile - Fulfillment Oms')"
 
 
 def request_headers(credentials: Credentials) -> dict[str, str]:
@@ -136,7 +140,7 @@ class Sender:
         self.stop_reason = self.stop_reason or reason
 
     async def send(
-        self, update: TrackingUpdate, *, on_request: Callable[[], None] | None = None
+        self, update: Request, *, on_request: Callable[[], None] | None = None
     ) -> Delivery:
         """Sends ``update`` and tells what became of it; ``on_request`` is called as each
         request leaves."""
@@ -160,7 +164,7 @@ class Sender:
         return self._deliver(answer, attempts)
 
     async def _attempt(
-        self, update: TrackingUpdate, on_request: Callable[[], None] | None
+        self, update: Request, on_request: Callable[[], None] | None
     ) -> _Answer | None:
         async with self._slots:
             # Checked on both sides of the wait for a slot: the run may stop meanwhile.
@@ -173,8 +177,8 @@ class Sender:
             if on_request is not None:
                 on_request()
             try:
-                response = await self._client.patch(
-                    invoice_path(update.order_id, update.invoice_number), json=update.body()
+                response = await self._client.request(
+                    update.METHOD, update.path(), json=update.body()
                 )
             except httpx.TimeoutException:
                 return _Answer(
@@ -186,9 +190,9 @@ class Sender:
                 # The answer could not be read (a broken body): the update may have landed,
                 # and sending it again is harmless, so it is retried like a lost connection.
                 return self._failed("http-error", "the answer could not be read", error)
-        return self._read(response)
+        return self._read(response, update)
 
-    def _read(self, response: httpx.Response) -> _Answer:
+    def _read(self, response: httpx.Response, request: Request) -> _Answer:
         status = response.status_code
         try:
             payload = response.json()
@@ -208,10 +212,9 @@ class Sender:
             self._pacer.succeeded()
             return _Answer(status, payload)
         if status in _FATAL:
-            self.stop(_FATAL[status])
-            return _Answer(
-                status, payload, error_code=f"http-{status}", error_message=_FATAL[status]
-            )
+            reason = _refused(status, request)
+            self.stop(reason)
+            return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
         code, message = _error_details(response, payload)
         return _Answer(status, payload, retry_after, code, self._clean(message))
 
@@ -242,7 +245,13 @@ class Sender:
         status = answer.http_status
         if status is not None and 200 <= status < 300:
             receipt = answer.payload.get("receipt") if isinstance(answer.payload, dict) else None
-            return Delivery(Status.SENT, attempts=attempts, http_status=status, receipt=receipt)
+            return Delivery(
+                Status.SENT,
+                attempts=attempts,
+                http_status=status,
+                receipt=receipt,
+                payload=answer.payload,
+            )
         message = answer.error_message
         if answer.retryable and attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"

@@ -31,27 +31,61 @@ _ANY_ORDER = DateRules()
 def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[RowError]:
     """The update for ``row``, or every problem that keeps it from being sent. ``dates`` says
     how the row's column of dispatch dates is read."""
-    errors = list(row.read_errors)
     value = {name: row.values.get(name, "") for name in FIELDS}
+    errors, spoiled = common_problems(
+        row, value, REQUIRED_FIELDS, IDENTIFIERS, (*IDENTIFIERS, "trackingUrl", "courier")
+    )
+    url = value["trackingUrl"]
+    if url and "trackingUrl" not in spoiled and not _is_web_url(url):
+        errors.append(
+            RowError(
+                "invalid-url",
+                "trackingUrl",
+                f"{shown(url)} is not an absolute web address; write it in full, starting with "
+                "https:// (or leave the cell empty)",
+            )
+        )
+    date = checked_date(row, value, "dispatchedDate", dates, spoiled, errors)
+    if errors:
+        return errors
+    return TrackingUpdate(
+        order_id=value["orderId"],
+        invoice_number=value["invoiceNumber"],
+        tracking_number=value["trackingNumber"],
+        tracking_url=url or None,
+        courier=value["courier"] or None,
+        dispatched_date=date,
+    )
+
+
+def common_problems(
+    row: Row,
+    value: dict[str, str],
+    required: tuple[str, ...],
+    identifiers: tuple[str, ...],
+    texts: tuple[str, ...],
+) -> tuple[list[RowError], set[str]]:
+    """The problems every kind of row can have, and the fields spoiled by a spreadsheet (their
+    value is no value): leftover formulas and errors, missing ``required`` values,
+    ``identifiers`` a spreadsheet damaged, control characters in ``texts``, and order and
+    invoice numbers that cannot travel in a path."""
+    errors = list(row.read_errors)
     spoiled = set()
     for name, text in value.items():
         # Formulas start with "=" and every error value with "#": most cells are neither.
         if text[:1] in _LEFTOVER_STARTS and (problem := _spreadsheet_leftover(name, text)):
             errors.append(problem)
             spoiled.add(name)
-    for name in REQUIRED_FIELDS:
+    for name in required:
         if not value[name]:
             errors.append(
                 RowError(
-                    "missing-value",
-                    name,
-                    f"{name} is empty; every row needs {', '.join(REQUIRED_FIELDS)}",
+                    "missing-value", name, f"{name} is empty; every row needs {', '.join(required)}"
                 )
             )
-    for name in IDENTIFIERS:
+    for name in identifiers:
         if name not in spoiled and (damage := _spreadsheet_damage(row, name)):
             errors.append(damage)
-    texts = (*IDENTIFIERS, "trackingUrl", "courier")
     for name in texts if _CONTROL.search("".join(map(value.__getitem__, texts))) else ():
         if _CONTROL.search(value[name]):
             errors.append(
@@ -74,32 +108,26 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
                     f"request's address; correct the {name}",
                 )
             )
-    url = value["trackingUrl"]
-    if url and "trackingUrl" not in spoiled and not _is_web_url(url):
-        errors.append(
-            RowError(
-                "invalid-url",
-                "trackingUrl",
-                f"{shown(url)} is not an absolute web address; write it in full, starting with "
-                "https:// (or leave the cell empty)",
-            )
-        )
-    dispatched, date = value["dispatchedDate"], None
-    if dispatched and "dispatchedDate" not in spoiled:
-        try:
-            date = read_date(dispatched, row.kinds.get("dispatchedDate"), dates)
-        except DateProblem as problem:
-            errors.append(RowError(problem.code, "dispatchedDate", str(problem)))
-    if errors:
-        return errors
-    return TrackingUpdate(
-        order_id=value["orderId"],
-        invoice_number=value["invoiceNumber"],
-        tracking_number=value["trackingNumber"],
-        tracking_url=url or None,
-        courier=value["courier"] or None,
-        dispatched_date=date,
-    )
+    return errors, spoiled
+
+
+def checked_date(
+    row: Row,
+    value: dict[str, str],
+    name: str,
+    rules: DateRules,
+    spoiled: set[str],
+    errors: list[RowError],
+) -> str | None:
+    """Field ``name`` read as a date (``None`` when empty); a problem goes to ``errors``."""
+    text = value[name]
+    if not text or name in spoiled:
+        return None
+    try:
+        return read_date(text, row.kinds.get(name), rules)
+    except DateProblem as problem:
+        errors.append(RowError(problem.code, name, str(problem)))
+        return None
 
 
 def shown(value: str) -> str:

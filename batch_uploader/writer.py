@@ -17,7 +17,7 @@ from typing import Self, TextIO
 import xlsxwriter
 
 from .errors import UsageError
-from .models import Outcome, Status
+from .models import EventsUpdate, Outcome, Status, TrackingUpdate
 from .report import Report
 
 RESULT_COLUMNS = (
@@ -35,8 +35,28 @@ RESULT_COLUMNS = (
     "errorCode",
     "errorMessage",
     "warnings",
+    "notes",
+)
+# The results of an events upload: each line's event, and its parcel's outcome.
+EVENT_RESULT_COLUMNS = (
+    "row",
+    "status",
+    "orderId",
+    "invoiceNumber",
+    "date",
+    "city",
+    "state",
+    "description",
+    "isDelivered",
+    "deliveredDate",
+    "httpStatus",
+    "receipt",
+    "attempts",
+    "errorCode",
+    "errorMessage",
 )
 SOURCE_COLUMNS = ("file", "sheet")
+VERIFICATION_COLUMNS = ("verification", "verificationDetail")
 FORMATS = ("csv", "xlsx")
 # A cell starting so could be taken for a formula by a spreadsheet (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -46,6 +66,11 @@ def defused(text: str) -> str:
     """``text`` as a spreadsheet must show it: a leading quote keeps ``=cmd|...`` and the like
     from being run as a formula."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def undefused(text: str) -> str:
+    """``text`` as it was before :func:`defused`, when read back from a results file."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
 
 
 def default_results_path(
@@ -59,9 +84,29 @@ def default_results_path(
 
 
 def result_line(outcome: Outcome) -> dict[str, str]:
-    """The values of one results line, by column."""
+    """The values of one results line of a tracking-number upload, by column."""
+    row, update = outcome.row, outcome.update
+    line = _outcome_line(outcome)
+    sent = update.body() if isinstance(update, TrackingUpdate) else None
+    for name in ("trackingNumber", "trackingUrl", "courier", "dispatchedDate"):
+        line[name] = (sent[name] or "") if sent else row.get(name)
+    return line
+
+
+def event_line(outcome: Outcome) -> dict[str, str]:
+    """The values of one results line of an events upload: the line's own event as read, and
+    what became of its parcel."""
+    line = _outcome_line(outcome)
+    for name in ("date", "city", "state", "description", "isDelivered", "deliveredDate"):
+        line[name] = outcome.row.get(name)
+    if isinstance(outcome.update, EventsUpdate):
+        line["isDelivered"] = "true" if outcome.update.is_delivered else "false"
+        line["deliveredDate"] = outcome.update.delivered_date or ""
+    return line
+
+
+def _outcome_line(outcome: Outcome) -> dict[str, str]:
     row, update, delivery = outcome.row, outcome.update, outcome.delivery
-    sent = update.body() if update else {}
     line = {
         "file": row.source.file,
         "sheet": row.source.sheet or "",
@@ -70,8 +115,6 @@ def result_line(outcome: Outcome) -> dict[str, str]:
         "orderId": update.order_id if update else row.get("orderId"),
         "invoiceNumber": update.invoice_number if update else row.get("invoiceNumber"),
     }
-    for name in ("trackingNumber", "trackingUrl", "courier", "dispatchedDate"):
-        line[name] = (sent[name] or "") if update else row.get(name)
     if delivery:
         line["httpStatus"] = str(delivery.http_status or "")
         line["receipt"] = delivery.receipt or ""
@@ -84,15 +127,31 @@ def result_line(outcome: Outcome) -> dict[str, str]:
         line["errorCode"] = ";".join(error.code for error in outcome.errors)
         line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
     line["warnings"] = "; ".join(row.explain(warning) for warning in outcome.warnings)
+    line["notes"] = "; ".join(outcome.notes)
+    check = outcome.verification
+    line["verification"] = check.verdict.value if check else ""
+    line["verificationDetail"] = check.detail if check else ""
     return line
 
 
 class ResultsWriter(ABC):
     """Writes results lines as they are decided. Use :func:`results_writer` to get one."""
 
-    def __init__(self, path: Path, *, with_source: bool) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        with_source: bool,
+        with_verification: bool = False,
+        events: bool = False,
+    ) -> None:
         self.path = path
-        self.columns = (SOURCE_COLUMNS if with_source else ()) + RESULT_COLUMNS
+        self.columns = (
+            (SOURCE_COLUMNS if with_source else ())
+            + (EVENT_RESULT_COLUMNS if events else RESULT_COLUMNS)
+            + (VERIFICATION_COLUMNS if with_verification else ())
+        )
+        self._line = event_line if events else result_line
 
     def __enter__(self) -> Self:
         try:
@@ -103,7 +162,7 @@ class ResultsWriter(ABC):
         return self
 
     def write(self, outcome: Outcome) -> None:
-        line = result_line(outcome)
+        line = self._line(outcome)
         self._write_line([line[column] for column in self.columns], outcome.status)
 
     @abstractmethod
@@ -128,13 +187,16 @@ class ResultsWriter(ABC):
     def _close(self) -> None: ...
 
 
-def results_writer(path: Path, *, with_source: bool) -> ResultsWriter:
-    """The writer for ``path``'s extension (.csv or .xlsx)."""
+def results_writer(
+    path: Path, *, with_source: bool, with_verification: bool = False, events: bool = False
+) -> ResultsWriter:
+    """The writer for ``path``'s extension (.csv or .xlsx); ``with_verification`` adds the
+    read-back columns; ``events`` writes the columns of an events upload."""
     kinds: dict[str, type[ResultsWriter]] = {".csv": CsvResults, ".xlsx": XlsxResults}
     kind = kinds.get(path.suffix.lower())
     if kind is None:
         raise UsageError(f"--results {path}: the results file must end in .csv or .xlsx")
-    return kind(path, with_source=with_source)
+    return kind(path, with_source=with_source, with_verification=with_verification, events=events)
 
 
 class CsvResults(ResultsWriter):

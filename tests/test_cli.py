@@ -79,6 +79,7 @@ def test_upload_to_the_sandbox_writes_a_line_per_row(write_csv: CsvFactory, tmp_
         "errorCode",
         "errorMessage",
         "warnings",
+        "notes",
     ]
     assert [(line["row"], line["status"], line["errorCode"]) for line in lines] == [
         ("2", "sent", ""),

@@ -16,11 +16,12 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from batch_uploader.limiter import Pacer
-from batch_uploader.models import TrackingUpdate
+from batch_uploader.models import Event, EventsUpdate, Request, TrackingUpdate
 from batch_uploader.retry import RetryPolicy
 from batch_uploader.sandbox import Sandbox
 from batch_uploader.sender import Sender, build_client
 from batch_uploader.target import Credentials, resolve_base_url
+from batch_uploader.verify import OrderRead
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "vtex-openapi" / "orders-api.json"
 
@@ -74,7 +75,7 @@ def spec() -> OpenAPI:
     return OpenAPI.from_file_path(str(SPEC))
 
 
-def requests_built_for(update: TrackingUpdate) -> list[httpx.Request]:
+def requests_built_for(update: Request) -> list[httpx.Request]:
     seen: list[httpx.Request] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -140,6 +141,89 @@ def test_a_drifted_request_would_fail(
 def test_sandbox_answers_match_the_official_description(spec: OpenAPI) -> None:
     with Sandbox() as sandbox:
         (request,) = requests_built_for(TrackingUpdate("1-01", "9", "T"))
+        response = httpx.request(
+            request.method,
+            sandbox.base_url + request.url.raw_path.decode(),
+            headers=request.headers,
+            content=request.content,
+        )
+
+    assert response.status_code == 200
+    spec.validate_response(OpenAPIRequest(request), OpenAPIResponse(response))
+
+
+def test_the_order_read_back_matches_the_official_description(spec: OpenAPI) -> None:
+    (request,) = requests_built_for(OrderRead("1172452900788-01"))
+
+    result = spec.unmarshal_request(OpenAPIRequest(request))
+
+    assert not result.errors, result.errors
+    assert (request.method, result.parameters.path) == ("GET", {"orderId": "1172452900788-01"})
+    assert request.content == b""
+
+
+def test_the_sandbox_order_matches_the_official_description(spec: OpenAPI) -> None:
+    with Sandbox() as sandbox:
+        for built in (
+            *requests_built_for(TrackingUpdate("1-01", "9", "T", None, "Loggi")),
+            *requests_built_for(OrderRead("1-01")),
+        ):
+            response = httpx.request(
+                built.method,
+                sandbox.base_url + built.url.raw_path.decode(),
+                headers=built.headers,
+                content=built.content,
+            )
+            assert response.status_code == 200
+            spec.validate_response(OpenAPIRequest(built), OpenAPIResponse(response))
+
+    packages = response.json()["packageAttachment"]["packages"]
+    assert [(p["invoiceNumber"], p["trackingNumber"], p["courier"]) for p in packages] == [
+        ("9", "T", "Loggi")
+    ]
+
+
+EVENTS_UPDATE = EventsUpdate(
+    "1172452900788-01",
+    "000030711",
+    is_delivered=True,
+    delivered_date="2026-11-23 14:10",
+    events=(
+        Event("Cajamar", "SP", "Objeto postado", "2026-11-21T08:00:00"),
+        Event("Campinas", "SP", "Entregue ao destinatário", "2026-11-23T14:10:00-03:00"),
+    ),
+)
+
+
+@pytest.mark.parametrize("update", [EVENTS_UPDATE, EventsUpdate("v1-01", "NF 9", False, None, ())])
+def test_events_requests_match_the_official_description(
+    spec: OpenAPI, update: EventsUpdate
+) -> None:
+    (request,) = requests_built_for(update)
+
+    result = spec.unmarshal_request(OpenAPIRequest(request))
+
+    assert not result.errors, result.errors
+    assert request.method == "PUT"
+    assert result.parameters.path == {
+        "orderId": update.order_id,
+        "invoiceNumber": update.invoice_number,
+    }
+    assert json.loads(request.content) == update.body()
+
+
+@pytest.mark.parametrize("drop_key", ["isDelivered", "events"])
+def test_a_drifted_events_request_would_fail(spec: OpenAPI, drop_key: str) -> None:
+    (built,) = requests_built_for(EVENTS_UPDATE)
+    body = {k: v for k, v in json.loads(built.content).items() if k != drop_key}
+    drifted = httpx.Request(built.method, built.url, headers=built.headers, json=body)
+
+    assert spec.unmarshal_request(OpenAPIRequest(drifted)).errors
+
+
+def test_the_sandbox_events_answer_matches_the_official_description(spec: OpenAPI) -> None:
+    with Sandbox() as sandbox:
+        (request,) = requests_built_for(EVENTS_UPDATE)
         response = httpx.request(
             request.method,
             sandbox.base_url + request.url.raw_path.decode(),

@@ -53,7 +53,7 @@ def test_xlsx_results_have_a_summary_and_safe_cells(write_csv: CsvFactory, tmp_p
     assert rows[3][6] == '=HYPERLINK("http://evil")'
     assert sheet["G4"].data_type == "s"  # text, never a formula
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:N5"
+    assert sheet.auto_filter.ref == "A1:O5"
     assert sheet["B2"].fill.fgColor.rgb == "FFC6EFCE"
     assert sheet["B3"].fill.fgColor.rgb == "FFFFEB9C"
     summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows() if row[0].value}
@@ -128,8 +128,9 @@ def test_summary_json_keys(write_csv: CsvFactory, tmp_path: Path) -> None:
     assert set(summary) == {
         "version", "startedAt", "seconds", "dryRun", "target", "files", "rows", "problems",
         "requests", "achievedRate", "throttled", "lowestRate", "exitStatus", "stopReason",
-        "interrupted", "outputs",
+        "interrupted", "outputs", "verification",
     }  # fmt: skip
+    assert summary["verification"] is None  # no read-back without --verify
     assert summary["version"] == 1
     assert summary["rows"] == {
         "total": 4, "sent": 2, "invalid": 2, "failed": 0, "skipped": 0, "valid": 0,

@@ -90,7 +90,7 @@ def test_missing_credentials_are_401(sandbox: Sandbox) -> None:
 
 
 def test_unknown_route_is_404(sandbox: Sandbox) -> None:
-    assert patch(sandbox, path="/api/oms/pvt/orders/1-01").status_code == 404
+    assert patch(sandbox, path="/api/oms/pvt/orders/1-01/items").status_code == 404
 
 
 @pytest.mark.parametrize("sandbox", [SandboxConfig(refuse_credentials=403)], indirect=True)
@@ -127,3 +127,72 @@ def test_faults_are_reproducible_with_a_seed() -> None:
 def test_probabilities_are_checked(probability: float) -> None:
     with pytest.raises(ValueError, match="probability"):
         SandboxConfig(rate_limited=probability)
+
+
+EVENTS = {
+    "isDelivered": False,
+    "deliveredDate": None,
+    "events": [{"city": "Recife", "state": "PE", "description": "Em trânsito",
+                "date": "2026-11-22"}],
+}  # fmt: skip
+
+
+def read_order(sandbox: Sandbox, order_id: str = "1172452900788-01") -> httpx.Response:
+    return httpx.get(f"{sandbox.base_url}/api/oms/pvt/orders/{order_id}", headers=HEADERS)
+
+
+def test_an_order_read_shows_the_tracking_data_and_events_it_was_sent(sandbox: Sandbox) -> None:
+    patch(sandbox)
+    put = httpx.put(sandbox.base_url + PATH + "/tracking", json=EVENTS, headers=HEADERS)
+
+    answer = read_order(sandbox)
+
+    assert (put.status_code, answer.status_code) == (200, 200)
+    assert answer.json()["packageAttachment"]["packages"] == [
+        {**BODY, "invoiceNumber": "000030711", "courierStatus": {
+            "finished": False, "deliveredDate": None,
+            "data": [{"city": "Recife", "state": "PE", "description": "Em trânsito",
+                      "createDate": "2026-11-22"}]}},
+    ]  # fmt: skip
+    assert [r.method for r in sandbox.received] == ["PATCH", "PUT"]
+
+
+def test_an_order_never_updated_has_no_packages(sandbox: Sandbox) -> None:
+    assert read_order(sandbox, "9-01").json()["packageAttachment"] == {"packages": []}
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(lost_updates=frozenset({"1172452900788-01"}))], indirect=True
+)
+def test_a_lost_update_is_answered_200_but_not_kept(sandbox: Sandbox) -> None:
+    assert patch(sandbox).status_code == 200
+
+    assert read_order(sandbox).json()["packageAttachment"]["packages"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"deliveredDate": "2026-11-23T14:10:00"}, "deliveredDate must be null or written"),
+        ({"isDelivered": "yes"}, "isDelivered must be true or false"),
+        ({"events": [{"city": "Recife"}]}, "events must be a list of"),
+        ({"trackingNumber": "X"}, "the body must have exactly the keys"),
+    ],
+)
+def test_a_malformed_events_body_is_refused_400(
+    sandbox: Sandbox, change: dict[str, Any], message: str
+) -> None:
+    response = httpx.put(
+        sandbox.base_url + PATH + "/tracking", json={**EVENTS, **change}, headers=HEADERS
+    )
+
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+    assert sandbox.received == []
+
+
+def test_each_route_answers_its_own_method_only(sandbox: Sandbox) -> None:
+    wrong = httpx.get(sandbox.base_url + PATH, headers=HEADERS)
+    also_wrong = httpx.patch(sandbox.base_url + PATH + "/tracking", json=EVENTS, headers=HEADERS)
+
+    assert (wrong.status_code, also_wrong.status_code) == (405, 405)

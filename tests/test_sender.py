@@ -9,9 +9,9 @@ import pytest
 import respx
 
 from batch_uploader.limiter import Pacer
-from batch_uploader.models import Delivery, Status, TrackingUpdate
+from batch_uploader.models import Delivery, Status, TrackingUpdate, invoice_path
 from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import Sender, build_client, invoice_path
+from batch_uploader.sender import Sender, build_client
 from batch_uploader.target import Credentials
 
 BASE = "https://mystore.vtexcommercestable.com.br"

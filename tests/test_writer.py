@@ -47,6 +47,9 @@ def test_invalid_row_line_keeps_what_was_read_and_says_why() -> None:
         "errorMessage": "column C 'Rastreio' (trackingNumber): trackingNumber is empty; "
         "dispatchedDate: 'x' is not a date",
         "warnings": "",
+        "notes": "",
+        "verification": "",
+        "verificationDetail": "",
     }
 
 

@@ -1,0 +1,384 @@
+"""Delivery events: files with one line per event of a parcel, sent as one request per invoice.
+
+``PUT /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking`` carries every event of
+the parcel at once, in date order, with whether (and when) it was delivered. The lines of an
+invoice are therefore decided together: one bad line keeps its parcel from being sent, and each
+line's results carry its parcel's outcome and receipt. Events files are read whole (they hold
+a day's events, not a history), so a parcel's lines may stand anywhere in the files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .columns import EVENTS, normalise
+from .dates import DateOrder, DateRules, column_order
+from .errors import UsageError
+from .fixes import RowsToFix
+from .inputs import Reading, data_rows, describe, open_inputs
+from .journal import Journal
+from .limiter import Pacer
+from .models import (
+    ALREADY_SENT,
+    Delivery,
+    Event,
+    EventsUpdate,
+    Outcome,
+    Row,
+    RowError,
+    Source,
+    Status,
+)
+from .report import Report
+from .sender import Sender, build_client
+from .target import Credentials
+from .validator import checked_date, common_problems, shown
+from .writer import FORMATS, results_writer
+
+if TYPE_CHECKING:  # the pipeline imports this module's neighbours: no cycle at run time
+    from .pipeline import Settings
+
+_YES = frozenset(map(normalise, ("yes", "y", "true", "1", "x", "sim", "s", "si", "sí")))
+_NO = frozenset(map(normalise, ("no", "n", "false", "0", "não", "nao")))
+_TEXTS = ("orderId", "invoiceNumber", "city", "state", "description")
+Parcel = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    """A valid events line: its parcel, its event, and what it says of the delivery."""
+
+    parcel: Parcel
+    event: Event
+    moment: dt.datetime
+    delivered: bool | None
+    delivered_date: str | None
+
+
+def upload_events(
+    paths: Sequence[Path],
+    *,
+    results_path: Path,
+    base_url: str | None = None,
+    credentials: Credentials | None = None,
+    settings: Settings | None = None,
+    dry_run: bool = False,
+    reading: Reading | None = None,
+    journal_path: Path | None = None,
+    force: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Report:
+    """Sends the tracking events of ``paths`` (or only checks them, with ``dry_run``), one
+    request per invoice, and writes one results line per input line to ``results_path``,
+    with the rows to fix and the summary beside it, as :func:`batch_uploader.run` does."""
+    from .pipeline import Settings
+
+    settings = settings or Settings()
+    reading = replace(reading or Reading(), layout=EVENTS)
+    if any(results_path.resolve() == path.resolve() for path in paths):
+        raise UsageError(f"--results {results_path} is one of the input files; choose another")
+    if results_path.suffix.lower().lstrip(".") not in FORMATS:
+        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
+    upload_to: tuple[str, Credentials] | None = None
+    if not dry_run:
+        if base_url is None or credentials is None:
+            raise ValueError("an upload needs base_url and credentials")
+        upload_to = (base_url, credentials)
+    started = time.perf_counter()
+    inputs, notes = open_inputs(paths, reading)
+    totals: list[Row] = []
+    rows = list(data_rows(inputs, totals))
+    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
+    report = Report(
+        dry_run=dry_run,
+        results_path=results_path,
+        notes=notes,
+        files=[str(path) for path in paths],
+        target=None if dry_run else base_url,
+    )
+    rules = _date_rules(rows, reading)
+    if dry_run:
+        for item in inputs:
+            source = item.table.source
+            count = sum(1 for row in rows if row.source == source)
+            report.understood.extend(describe(item, count, _orders(rules, source)))
+    outcomes = decide(rows, rules)
+    headings = {item.table.source: item.columns.headings for item in inputs}
+    with contextlib.ExitStack() as stack:
+        writer = stack.enter_context(
+            results_writer(results_path, with_source=len(headings) > 1, events=True)
+        )
+        fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
+        try:
+            if upload_to is not None:
+                target, secret = upload_to
+                journal = stack.enter_context(Journal(journal_path))
+                run_id = journal.start_run(target, paths)
+                try:
+                    sending = _Sending(journal, run_id, target, force, report)
+                    asyncio.run(sending.send(outcomes, target, secret, settings, transport))
+                finally:
+                    journal.finish_run(run_id, report.exit_status)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            report.interrupted = True
+        finally:
+            report.elapsed = time.perf_counter() - started
+        for outcome in outcomes:
+            if report.interrupted and outcome.status is Status.VALID and not dry_run:
+                continue  # not decided: left out, as the contract says of an interruption
+            writer.write(outcome)
+            fixes.add(outcome)
+            report.record(outcome)
+        report.to_fix = list(fixes.paths)
+        report.summary_path = results_path.with_name(results_path.stem + ".summary.json")
+        writer.finish(report)
+    report.summary_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def decide(rows: Sequence[Row], rules: dict[Source, DateRules]) -> list[Outcome]:
+    """Each row's outcome before sending, in input order: invalid with its reasons, or valid
+    with its parcel's update (the same update object for every line of a parcel)."""
+    checked = [validate_event(row, rules.get(row.source, DateRules())) for row in rows]
+    parcels: dict[Parcel, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
+        if order_id and invoice:
+            parcels[(order_id, invoice)].append(index)
+    outcomes = [
+        Outcome(row, Status.INVALID, errors=tuple(line))
+        if isinstance(line, list)
+        else Outcome(row, Status.VALID)
+        for row, line in zip(rows, checked, strict=True)
+    ]
+    for indexes in parcels.values():
+        lines = [checked[i] for i in indexes]
+        problem = _parcel_problem([rows[i] for i in indexes], lines)
+        if problem is not None:
+            for i in indexes:
+                if outcomes[i].status is Status.VALID:  # the bad lines keep their own reasons
+                    outcomes[i] = replace(
+                        outcomes[i], status=Status.INVALID, errors=(*outcomes[i].errors, problem)
+                    )
+            continue
+        valid = [line for line in lines if isinstance(line, EventLine)]
+        if len(valid) < len(lines):
+            continue  # every line is invalid, each for its own reasons
+        update = _update(valid)
+        for i in indexes:
+            outcomes[i] = replace(outcomes[i], update=update)
+    return outcomes
+
+
+def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
+    """The event of ``row``, or every problem that keeps it from being sent."""
+    value = {name: row.values.get(name, "") for name in EVENTS.fields}
+    errors, spoiled = common_problems(
+        row, value, EVENTS.required, ("orderId", "invoiceNumber"), _TEXTS
+    )
+    date = checked_date(row, value, "date", rules, spoiled, errors)
+    delivered_at = checked_date(row, value, "deliveredDate", rules, spoiled, errors)
+    delivered: bool | None = None
+    try:
+        delivered = _flag(value["isDelivered"])
+    except ValueError:
+        errors.append(
+            RowError(
+                "invalid-flag",
+                "isDelivered",
+                f"{shown(value['isDelivered'])} is not yes or no (sim/não, sí/no, true/false, "
+                "1/0); leave it empty when the line does not say",
+            )
+        )
+    if errors or date is None:
+        return errors
+    return EventLine(
+        parcel=(value["orderId"], value["invoiceNumber"]),
+        event=Event(value["city"], value["state"], value["description"], date),
+        moment=_moment(date),
+        delivered=delivered,
+        delivered_date=_minutes(delivered_at) if delivered_at else None,
+    )
+
+
+def _flag(text: str) -> bool | None:
+    """A yes/no cell (empty: the line does not say); ValueError for anything else."""
+    if not text:
+        return None
+    word = normalise(text)
+    if word in _YES or word in _NO:
+        return word in _YES
+    raise ValueError(text)
+
+
+def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) -> RowError | None:
+    """Why the lines of one parcel cannot be sent together, if they cannot."""
+    bad = [row.number for row, line in zip(rows, lines, strict=True) if isinstance(line, list)]
+    if bad:
+        if len(bad) == len(rows):
+            return None  # every line has its own reasons already
+        return RowError(
+            "parcel-incomplete",
+            "",
+            f"the parcel's row{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
+            "cannot be sent, and a parcel's events are sent together; correct "
+            f"{'them' if len(bad) > 1 else 'it'} and upload the parcel again",
+        )
+    valid = [line for line in lines if isinstance(line, EventLine)]
+    delivered = [line for line in valid if line.delivered]
+    not_yet = [line for line in valid if line.delivered is False]
+    if delivered and not_yet:
+        first = min(delivered, key=lambda line: line.moment)
+        later = [line for line in not_yet if line.moment > first.moment]
+        if later:
+            return RowError(
+                "conflicting-delivered",
+                "isDelivered",
+                f"one line says the parcel was delivered on {first.event.date} and a later one "
+                f"({later[0].event.date}) says it was not; correct the flag",
+            )
+    dates = {line.delivered_date for line in valid if line.delivered_date}
+    if len(dates) > 1:
+        return RowError(
+            "conflicting-delivered",
+            "deliveredDate",
+            f"the parcel's lines give different delivery dates ({', '.join(sorted(dates))}); "
+            "keep one",
+        )
+    return None
+
+
+def _update(lines: list[EventLine]) -> EventsUpdate:
+    ordered = sorted(lines, key=lambda line: line.moment)
+    delivered = [line for line in ordered if line.delivered]
+    given = next((line.delivered_date for line in ordered if line.delivered_date), None)
+    delivered_date = given or (_minutes(delivered[0].event.date) if delivered else None)
+    order_id, invoice = lines[0].parcel
+    return EventsUpdate(
+        order_id=order_id,
+        invoice_number=invoice,
+        is_delivered=delivered_date is not None,
+        delivered_date=delivered_date,
+        events=tuple(line.event for line in ordered),
+    )
+
+
+def _moment(iso: str) -> dt.datetime:
+    """An event date as a point in time, for ordering (dates alone at midnight UTC)."""
+    value = dt.datetime.fromisoformat(iso)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _minutes(iso: str) -> str:
+    """A date or date-time as ``yyyy-mm-dd hh:mm``, the deliveredDate format of the API."""
+    return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+
+
+def _date_rules(rows: list[Row], reading: Reading) -> dict[Source, DateRules]:
+    """How each file writes its dates, from the evidence of both date columns."""
+    now = dt.datetime.now(dt.UTC)
+    texts: dict[Source, list[str]] = defaultdict(list)
+    for row in rows:
+        texts[row.source].extend((row.get("date"), row.get("deliveredDate")))
+    rules = {}
+    for source, values in texts.items():
+        order, mixed = column_order(values)
+        given = reading.date_order
+        rules[source] = DateRules(
+            order=given or order, mixed=mixed and given is None, timezone=reading.timezone, now=now
+        )
+    return rules
+
+
+def _orders(rules: dict[Source, DateRules], source: Source) -> tuple[DateOrder | None, bool]:
+    rule = rules.get(source, DateRules())
+    return rule.order, rule.mixed
+
+
+@dataclass
+class _Sending:
+    """Sends each parcel's update once, journals every line, and fills in the outcomes."""
+
+    journal: Journal
+    run_id: int
+    target: str
+    force: bool
+    report: Report
+
+    async def send(
+        self,
+        outcomes: list[Outcome],
+        base_url: str,
+        credentials: Credentials,
+        settings: Settings,
+        transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        lines: dict[int, list[int]] = defaultdict(list)  # update id -> line indexes
+        updates: dict[int, EventsUpdate] = {}
+        for index, outcome in enumerate(outcomes):
+            if outcome.status is Status.INVALID:
+                self.journal.record(self.run_id, self.target, outcome)
+            elif isinstance(outcome.update, EventsUpdate):
+                lines[id(outcome.update)].append(index)
+                updates[id(outcome.update)] = outcome.update
+        async with build_client(
+            base_url,
+            credentials,
+            concurrency=settings.concurrency,
+            timeout=settings.timeout,
+            transport=transport,
+        ) as client:
+            pacer = Pacer(settings.rate)
+            sender = Sender(
+                client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
+            )
+            try:
+                await asyncio.gather(
+                    *(
+                        self._parcel(sender, updates[key], indexes, outcomes)
+                        for key, indexes in lines.items()
+                    )
+                )
+            finally:
+                self.report.requests, self.report.throttled = sender.requests, sender.throttled
+                self.report.lowest_rate = (
+                    pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
+                )
+                self.report.stop_reason = sender.stop_reason
+
+    async def _parcel(
+        self, sender: Sender, update: EventsUpdate, indexes: list[int], outcomes: list[Outcome]
+    ) -> None:
+        journal, rows = self.journal, [outcomes[i].row for i in indexes]
+        before = None if self.force else journal.sent_before(self.target, update)
+        if before is not None:
+            delivery = Delivery(
+                Status.SKIPPED,
+                receipt=before.receipt,
+                error_code=ALREADY_SENT,
+                error_message=f"already sent on {before.sent_at} ({before.file} row "
+                f"{before.row}, run {before.run_id}); --force sends it again",
+            )
+        else:
+            for row in rows:
+                journal.queued(self.run_id, self.target, row, update)
+
+            def leaving() -> None:
+                for row in rows:
+                    journal.in_flight(self.run_id, row)
+
+            delivery = await sender.send(update, on_request=leaving)
+        for i in indexes:
+            outcomes[i] = replace(outcomes[i], status=delivery.status, delivery=delivery)
+            journal.record(self.run_id, self.target, outcomes[i])

@@ -1,0 +1,242 @@
+"""Read-back verification: did the update really land on the order?
+
+The order is read back (``GET /api/oms/pvt/orders/{orderId}``, through the same pacer and
+retries as the updates) and its ``packageAttachment.packages[]`` must hold the invoice with
+the tracking number, and the URL and courier when they were sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+
+from .errors import InputError, UsageError
+from .limiter import Pacer
+from .models import ALREADY_SENT, Status, TrackingUpdate, Verdict, Verification, order_path
+from .reader import read_tables
+from .report import ExitStatus
+from .sender import NOT_ATTEMPTED, Sender, build_client
+from .target import Credentials
+from .validator import shown
+from .writer import VERIFICATION_COLUMNS, defused, undefused
+
+if TYPE_CHECKING:
+    from .pipeline import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRead:
+    """The request that reads an order."""
+
+    METHOD: ClassVar[str] = "GET"
+    RESOURCE: ClassVar[str] = "View order"
+
+    order_id: str
+
+    def path(self) -> str:
+        return order_path(self.order_id)
+
+    def body(self) -> None:
+        return None
+
+
+async def verify(reader: Sender, update: TrackingUpdate) -> Verification:
+    """Reads ``update``'s order back with ``reader`` and compares."""
+    delivery = await reader.send(OrderRead(update.order_id))
+    if delivery.status is Status.SENT:
+        return compare(delivery.payload, update)
+    if delivery.error_code == NOT_ATTEMPTED:
+        return Verification(Verdict.NOT_CHECKED, f"not read: {reader.stop_reason}")
+    return Verification(
+        Verdict.NOT_CHECKED,
+        f"the order could not be read: {delivery.error_code}: {delivery.error_message}",
+    )
+
+
+def compare(order: Any, update: TrackingUpdate) -> Verification:
+    """Whether the ``order`` VTEX returned holds what ``update`` sent."""
+    attachment = order.get("packageAttachment") if isinstance(order, dict) else None
+    packages = attachment.get("packages") if isinstance(attachment, dict) else None
+    packages = [p for p in packages or () if isinstance(p, dict)]
+    package = next(
+        (p for p in packages if str(p.get("invoiceNumber")) == update.invoice_number), None
+    )
+    if package is None:
+        invoices = ", ".join(shown(str(p.get("invoiceNumber"))) for p in packages)
+        held = f"its invoices are {invoices}" if invoices else "it has no invoice"
+        return Verification(
+            Verdict.MISMATCH, f"the order holds no invoice {shown(update.invoice_number)}: {held}"
+        )
+    sent = {
+        "trackingNumber": update.tracking_number,
+        "trackingUrl": update.tracking_url,
+        "courier": update.courier,
+    }
+    differ = [
+        f"{key} {shown(str(package.get(key))) if package.get(key) is not None else 'empty'}"
+        for key, value in sent.items()
+        if value is not None and package.get(key) != value
+    ]
+    if differ:
+        return Verification(Verdict.MISMATCH, "VTEX holds " + ", ".join(differ))
+    return Verification(Verdict.VERIFIED)
+
+
+# The results lines whose update VTEX accepted, now or in an earlier run.
+def _landed(line: dict[str, str]) -> bool:
+    return line.get("status") == "sent" or (
+        line.get("status") == "skipped" and line.get("errorCode") == ALREADY_SENT
+    )
+
+
+_NEEDED = ("status", "orderId", "invoiceNumber", "trackingNumber")
+# Lines read back at once: bounds memory whatever the size of the results file.
+_BATCH = 1000
+
+
+@dataclass
+class VerifyReport:
+    """What ``batch-uploader verify`` found, and the exit status it earns."""
+
+    counts: Counter[Verdict] = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+    stop_reason: str | None = None
+    results_path: Path | None = None
+
+    @property
+    def exit_status(self) -> int:
+        if self.stop_reason:
+            return ExitStatus.ABORTED
+        if self.counts[Verdict.MISMATCH] or self.counts[Verdict.NOT_CHECKED]:
+            return ExitStatus.ROWS_NOT_SENT
+        return ExitStatus.OK
+
+    def summary(self) -> str:
+        read = ", ".join(f"{self.counts[v]} {v.value}" for v in Verdict)
+        text = f"Read back {sum(self.counts.values())} rows sent: {read}."
+        if self.stop_reason:
+            text += f" Stopped early because {self.stop_reason}."
+        return text + f" Results: {self.results_path}"
+
+
+def verify_results(
+    results: Path,
+    output: Path,
+    *,
+    base_url: str,
+    credentials: Credentials,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> VerifyReport:
+    """Reads back the order of every line of the results file ``results`` that was sent, and
+    writes the lines to ``output`` (CSV) with the verification columns filled in."""
+    if output.suffix.lower() != ".csv":
+        raise UsageError(f"--results {output}: the verified results are written as .csv")
+    if output.resolve() == results.resolve():
+        raise UsageError(f"--results {output} is the file being verified; choose another")
+    header, lines = _read_results(results)
+    columns = [c for c in header if c not in VERIFICATION_COLUMNS] + list(VERIFICATION_COLUMNS)
+    report = VerifyReport(results_path=output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        asyncio.run(
+            _verify_lines(
+                lines, writer, columns, report, base_url, credentials, settings, transport
+            )
+        )
+    return report
+
+
+async def _verify_lines(
+    lines: Iterator[tuple[int, dict[str, str]]],
+    writer: Any,
+    columns: list[str],
+    report: VerifyReport,
+    base_url: str,
+    credentials: Credentials,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+) -> None:
+    async with build_client(
+        base_url,
+        credentials,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        transport=transport,
+    ) as client:
+        reader = Sender(
+            client,
+            pacer=Pacer(settings.rate),
+            concurrency=settings.concurrency,
+            policy=settings.retry,
+        )
+
+        async def check(number: int, line: dict[str, str]) -> Verification:
+            if not _landed(line):
+                return Verification(Verdict.NOT_CHECKED, "not sent")
+            checked = await verify(reader, _update(line))
+            report.counts[checked.verdict] += 1
+            if checked.verdict is not Verdict.VERIFIED and len(report.examples) < 10:
+                report.examples.append(f"line {number}: {checked.verdict.value}: {checked.detail}")
+            return checked
+
+        while batch := list(itertools.islice(lines, _BATCH)):
+            verdicts = await asyncio.gather(*(check(number, line) for number, line in batch))
+            for (_, line), checked in zip(batch, verdicts, strict=True):
+                line |= {
+                    "verification": checked.verdict.value,
+                    "verificationDetail": checked.detail,
+                }
+                writer.writerow([defused(line.get(column, "")) for column in columns])
+        report.stop_reason = reader.stop_reason
+
+
+def _update(line: dict[str, str]) -> TrackingUpdate:
+    """What was sent for a results line (optional values empty in the file were null)."""
+    return TrackingUpdate(
+        order_id=line["orderId"],
+        invoice_number=line["invoiceNumber"],
+        tracking_number=line["trackingNumber"],
+        tracking_url=line.get("trackingUrl") or None,
+        courier=line.get("courier") or None,
+    )
+
+
+def _read_results(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header and the lines (with their line numbers) of a results file of
+    batch-uploader, CSV or XLSX (its Results sheet)."""
+    try:
+        tables = read_tables(path, encoding=None, sheet="Results" if _is_workbook(path) else None)
+    except InputError as error:
+        raise InputError(f"{error} (verify reads a results file of batch-uploader)") from None
+    table = tables[0]
+    rows = table.rows()
+    first = next(rows, None)
+    header = [cell.strip() for cell in first.cells] if first else []
+    missing = [name for name in _NEEDED if name not in header]
+    if missing:
+        raise InputError(
+            f"{path}: not a results file of batch-uploader: no column {', '.join(missing)}"
+        )
+
+    def lines() -> Iterator[tuple[int, dict[str, str]]]:
+        for raw in rows:
+            if not raw.is_blank():
+                values = [undefused(cell) for cell in raw.cells]
+                yield raw.number, dict(zip(header, values, strict=False))
+
+    return header, lines()
+
+
+def _is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in (".xlsx", ".xlsm")

@@ -13,9 +13,10 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import signal
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,7 +42,7 @@ from .models import (
     Status,
 )
 from .report import Report
-from .sender import Sender, build_client
+from .sender import FailureStreak, Sender, build_client
 from .target import Credentials
 from .validator import checked_date, common_problems, shown
 from .writer import FORMATS, results_writer
@@ -261,6 +262,8 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
 
 def _update(lines: list[EventLine]) -> EventsUpdate:
     ordered = sorted(lines, key=lambda line: line.moment)
+    # The same event on two lines (a file exported twice) is one step of the journey.
+    events = tuple(dict.fromkeys(line.event for line in ordered))
     delivered = [line for line in ordered if line.delivered]
     given = next((line.delivered_date for line in ordered if line.delivered_date), None)
     delivered_date = given or (_minutes(delivered[0].event.date) if delivered else None)
@@ -270,7 +273,7 @@ def _update(lines: list[EventLine]) -> EventsUpdate:
         invoice_number=invoice,
         is_delivered=delivered_date is not None,
         delivered_date=delivered_date,
-        events=tuple(line.event for line in ordered),
+        events=events,
     )
 
 
@@ -308,7 +311,10 @@ def _orders(rules: dict[Source, DateRules], source: Source) -> tuple[DateOrder |
 
 @dataclass
 class _Sending:
-    """Sends each parcel's update once, journals every line, and fills in the outcomes."""
+    """Sends each parcel's update once, journals every line, and fills in the outcomes.
+
+    As for tracking numbers, ``stop_after_failures`` parcels failing one after another stop
+    the run: something is wrong for all of them."""
 
     journal: Journal
     run_id: int
@@ -343,22 +349,58 @@ class _Sending:
             sender = Sender(
                 client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
             )
+            failures = FailureStreak(sender, settings.stop_after_failures, "parcels")
             try:
-                await asyncio.gather(
-                    *(
-                        self._parcel(sender, updates[key], indexes, outcomes)
-                        for key, indexes in lines.items()
+                with self._signals(sender, settings.grace):
+                    await asyncio.gather(
+                        *(
+                            self._parcel(sender, failures, updates[key], indexes, outcomes)
+                            for key, indexes in lines.items()
+                        )
                     )
-                )
             finally:
                 self.report.requests, self.report.throttled = sender.requests, sender.throttled
                 self.report.lowest_rate = (
                     pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
                 )
-                self.report.stop_reason = sender.stop_reason
+                if not self.report.interrupted:
+                    self.report.stop_reason = sender.stop_reason
+
+    @contextlib.contextmanager
+    def _signals(self, sender: Sender, grace: float) -> Iterator[None]:
+        """The first SIGINT or SIGTERM stops sending and lets requests in flight end (for
+        ``grace`` seconds at most); the second stops at once."""
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+        assert main is not None
+
+        def interrupt() -> None:
+            if self.report.interrupted:
+                main.cancel()
+                return
+            self.report.interrupted = True
+            sender.stop("it was interrupted")
+            loop.call_later(grace, main.cancel)
+
+        handled = []
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # Signals can be handled only from the main thread; elsewhere they keep their way.
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(number, interrupt)
+                handled.append(number)
+        try:
+            yield
+        finally:
+            for number in handled:
+                loop.remove_signal_handler(number)
 
     async def _parcel(
-        self, sender: Sender, update: EventsUpdate, indexes: list[int], outcomes: list[Outcome]
+        self,
+        sender: Sender,
+        failures: FailureStreak,
+        update: EventsUpdate,
+        indexes: list[int],
+        outcomes: list[Outcome],
     ) -> None:
         journal, rows = self.journal, [outcomes[i].row for i in indexes]
         before = None if self.force else journal.sent_before(self.target, update)
@@ -379,6 +421,7 @@ class _Sending:
                     journal.in_flight(self.run_id, row)
 
             delivery = await sender.send(update, on_request=leaving)
+            failures.add(delivery)
         for i in indexes:
             outcomes[i] = replace(outcomes[i], status=delivery.status, delivery=delivery)
             journal.record(self.run_id, self.target, outcomes[i])

@@ -38,7 +38,7 @@ from .models import (
 )
 from .report import Report
 from .retry import RetryPolicy
-from .sender import NOT_ATTEMPTED, Sender, build_client
+from .sender import FailureStreak, Sender, build_client
 from .survey import Survey, survey
 from .target import Credentials
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
@@ -267,7 +267,7 @@ class _Upload:
         self.run = run
         self.reader = reader
         self.window = max(1000, 50 * run.settings.concurrency)
-        self.failures_in_a_row = 0
+        self.failures = FailureStreak(sender, run.settings.stop_after_failures)
         self.pending: deque[asyncio.Future[Outcome]] = deque()
 
     async def feed(self, rows: Iterable[Row]) -> None:
@@ -348,18 +348,9 @@ class _Upload:
         outcome = replace(checked, status=delivery.status, delivery=delivery)
         # Journalled now, not when its results line is written: a receipt is kept at once.
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
-        if delivery.status is Status.SENT:
-            self.failures_in_a_row = 0
-            if self.reader is not None:
-                return await self._read_back(outcome, update)
-        elif delivery.error_code != NOT_ATTEMPTED:
-            self.failures_in_a_row += 1
-            limit = self.run.settings.stop_after_failures
-            if limit and self.failures_in_a_row >= limit:
-                self.sender.stop(
-                    f"{limit} rows in a row failed (the last: {delivery.error_code}: "
-                    f"{delivery.error_message})"
-                )
+        self.failures.add(delivery)
+        if delivery.status is Status.SENT and self.reader is not None:
+            return await self._read_back(outcome, update)
         if self.reader is not None:
             outcome = replace(outcome, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
         return outcome

@@ -265,6 +265,29 @@ class Sender:
         )
 
 
+class FailureStreak:
+    """Stops ``sender`` once ``limit`` requests (rows, parcels) failed one after another
+    (0: never): a wrong account or an outage fails every one, and trying them all only adds
+    load. Rows the run did not try do not count."""
+
+    def __init__(self, sender: Sender, limit: int, what: str = "rows") -> None:
+        self._sender = sender
+        self._limit = limit
+        self._what = what
+        self._count = 0
+
+    def add(self, delivery: Delivery) -> None:
+        if delivery.status is Status.SENT:
+            self._count = 0
+        elif delivery.error_code != NOT_ATTEMPTED:
+            self._count += 1
+            if self._limit and self._count >= self._limit:
+                self._sender.stop(
+                    f"{self._limit} {self._what} in a row failed (the last: "
+                    f"{delivery.error_code}: {delivery.error_message})"
+                )
+
+
 def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:
     """The OMS error code and message of an answer, or the HTTP status when it has none."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):

@@ -16,6 +16,7 @@ from batch_uploader.cli import cli
 from batch_uploader.columns import EVENTS
 from batch_uploader.events import upload_events
 from batch_uploader.inputs import Reading, data_rows, open_inputs
+from batch_uploader.pipeline import Settings
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 from batch_uploader.target import Credentials
@@ -242,3 +243,44 @@ def test_summary_json_of_an_events_upload(write_csv: CsvFactory, tmp_path: Path)
     summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
     assert summary["rows"]["sent"] == len(lines) == 4
     assert summary["requests"] == 2
+
+
+def test_parcels_failing_one_after_another_stop_the_run(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    text = HEADER + "".join(f"{n}-01;{n};2026-11-22;Recife;PE;x;;\n" for n in range(1, 6))
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(400, json={"error": {"code": "OMS003", "message": "bad invoice"}})
+
+    report = upload_events(
+        [write_csv(text)],
+        results_path=tmp_path / "r.csv",
+        base_url="https://mystore.vtexcommercestable.com.br",
+        credentials=Credentials("key", "token"),
+        settings=Settings(concurrency=1, rate=1000, stop_after_failures=2),
+        transport=httpx.MockTransport(answer),
+    )
+
+    assert len(seen) == 2
+    assert [x["errorCode"] for x in lines_of(tmp_path / "r.csv")] == [
+        "OMS003", "OMS003", "not-attempted", "not-attempted", "not-attempted"
+    ]  # fmt: skip
+    assert report.stop_reason == "2 parcels in a row failed (the last: OMS003: bad invoice)"
+    assert report.exit_status == ExitStatus.ABORTED
+
+
+def test_the_same_event_on_two_lines_is_sent_once(write_csv: CsvFactory, tmp_path: Path) -> None:
+    text = HEADER + "1-01;9;2026-11-22;Recife;PE;Postado;;\n" * 2
+    bodies: list[Any] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append(json.loads(request.content))
+        return httpx.Response(200, json={"date": "d", "orderId": "1-01", "receipt": "r"})
+
+    lines, _ = run_events(write_csv(text), tmp_path, answer)
+
+    assert [len(body["events"]) for body in bodies] == [1]
+    assert [(x["status"], x["receipt"]) for x in lines] == [("sent", "r"), ("sent", "r")]

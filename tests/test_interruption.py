@@ -154,3 +154,39 @@ def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
     assert time.monotonic() - stopped_at < 5
     assert "Interrupted" in out
     assert "Traceback" not in err
+
+
+def test_sigterm_ends_an_events_upload_with_130_and_every_parcel_it_sent(
+    sandbox_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "events.csv"
+    lines = "".join(
+        f"{n}-01,{n},2026-11-2{day} 08:00,Recife,PE,step {day}\n"
+        for n in range(1, ROWS + 1)
+        for day in (1, 2)
+    )
+    source.write_text("orderId,invoiceNumber,date,city,state,description\n" + lines)
+    upload = subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "events", str(source),
+         "--base-url", sandbox_url, "--journal", str(tmp_path / "journal.sqlite3"),
+         "--results", str(tmp_path / "results.csv"), "--rate", "60",
+         "--concurrency", str(CONCURRENCY)],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_until_accepted(sandbox_url, 20)
+
+    upload.send_signal(signal.SIGTERM)
+    out, err = upload.communicate(timeout=30)
+
+    assert upload.returncode == 130, err
+    results = results_of(tmp_path / "results.csv")
+    sent = {line["orderId"] for line in results if line["status"] == "sent"}
+    assert 0 < len(sent) < ROWS
+    # Both lines of every parcel sent carry its receipt; nothing VTEX accepted is missing.
+    assert sum(line["status"] == "sent" and bool(line["receipt"]) for line in results) == 2 * len(
+        sent
+    )
+    assert sent == set(accepted(sandbox_url))
+    assert {line["errorCode"] for line in results if line["status"] != "sent"} <= {"not-attempted"}
+    assert "Interrupted" in out
+    assert "Traceback" not in err

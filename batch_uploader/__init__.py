@@ -1,16 +1,21 @@
 """batch-uploader: carrier spreadsheets of tracking numbers into VTEX orders.
 
 The command line is ``batch-uploader``; everything it does is available from Python too:
-:func:`run` uploads files (or only checks them) and returns a :class:`Report`.
+:func:`run` uploads files (or only checks them) and returns a :class:`Report`;
+:func:`upload_events` does the same for delivery events, and :func:`verify_results` reads
+back the orders of a results file.
 """
 
 from .errors import BatchUploaderError, InputError, UsageError
+from .events import upload_events
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
-from .pipeline import Settings, run
+from .pipeline import run
 from .report import ExitStatus, Report
 from .retry import RetryPolicy
 from .sandbox import Sandbox, SandboxConfig
+from .settings import Settings
 from .target import Credentials
+from .verify import verify_results
 
 __version__ = "0.1.0"
 
@@ -33,4 +38,6 @@ __all__ = [
     "UsageError",
     "__version__",
     "run",
+    "upload_events",
+    "verify_results",
 ]

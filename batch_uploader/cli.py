@@ -23,6 +23,7 @@ from .logs import configure as configure_logging
 from .models import Status
 from .options import (
     config_option,
+    file_upload_options,
     journal_from,
     output_dir_option,
     output_options,
@@ -89,28 +90,9 @@ def cli(context: click.Context, log_format: str, verbose: bool) -> None:
 
 
 @cli.command()
-@click.argument(
-    "files",
-    nargs=-1,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
-@config_option
-@target_options
-@sending_options
-@reading_options
+@file_upload_options
 @url_options
 @verify_option
-@output_options
-@output_dir_option
-@click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
-@click.option(
-    "--results",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Results file (.csv or .xlsx). Default: <output-dir>/<file>-results-<UTC time>.",
-)
-@click.option("--sandbox", is_flag=True, help="Send to a fake OMS started on 127.0.0.1.")
-@sandbox_options("sandbox-")
 @exits_on_error
 def upload(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
@@ -136,26 +118,7 @@ def upload(
 
 
 @cli.command()
-@click.argument(
-    "files",
-    nargs=-1,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
-@config_option
-@target_options
-@sending_options
-@reading_options
-@output_options
-@output_dir_option
-@click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing.")
-@click.option(
-    "--results",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Results file (.csv or .xlsx). Default: <output-dir>/<file>-results-<UTC time>.",
-)
-@click.option("--sandbox", is_flag=True, help="Send to a fake OMS started on 127.0.0.1.")
-@sandbox_options("sandbox-")
+@file_upload_options
 @exits_on_error
 def events(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any

@@ -79,7 +79,7 @@ def load(path: Path) -> dict[str, Any]:
     return options
 
 
-_PATHS = {"output_dir", "journal", "credentials"}
+_PATHS = {"output_dir", "journal", "credentials", "url_templates"}
 
 
 def read_credentials(path: Path) -> Credentials:

@@ -12,24 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import signal
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
 from .columns import EVENTS, normalise
 from .dates import DateOrder, DateRules, column_order
-from .errors import UsageError
 from .fixes import RowsToFix
 from .inputs import Reading, data_rows, describe, open_inputs
 from .journal import Journal
-from .limiter import Pacer
 from .models import (
     ALREADY_SENT,
     Delivery,
@@ -41,14 +37,13 @@ from .models import (
     Source,
     Status,
 )
+from .pipeline import checked_target, finish, new_report
 from .report import Report
-from .sender import FailureStreak, Sender, build_client
+from .sender import FailureStreak, Sender, open_sender
+from .settings import Settings
 from .target import Credentials
 from .validator import checked_date, common_problems, shown
-from .writer import FORMATS, results_writer
-
-if TYPE_CHECKING:  # the pipeline imports this module's neighbours: no cycle at run time
-    from .pipeline import Settings
+from .writer import results_writer
 
 _YES = frozenset(map(normalise, ("yes", "y", "true", "1", "x", "sim", "s", "si", "sí")))
 _NO = frozenset(map(normalise, ("no", "n", "false", "0", "não", "nao")))
@@ -83,31 +78,14 @@ def upload_events(
     """Sends the tracking events of ``paths`` (or only checks them, with ``dry_run``), one
     request per invoice, and writes one results line per input line to ``results_path``,
     with the rows to fix and the summary beside it, as :func:`batch_uploader.run` does."""
-    from .pipeline import Settings
-
     settings = settings or Settings()
     reading = replace(reading or Reading(), layout=EVENTS)
-    if any(results_path.resolve() == path.resolve() for path in paths):
-        raise UsageError(f"--results {results_path} is one of the input files; choose another")
-    if results_path.suffix.lower().lstrip(".") not in FORMATS:
-        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
-    upload_to: tuple[str, Credentials] | None = None
-    if not dry_run:
-        if base_url is None or credentials is None:
-            raise ValueError("an upload needs base_url and credentials")
-        upload_to = (base_url, credentials)
+    upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
     started = time.perf_counter()
     inputs, notes = open_inputs(paths, reading)
     totals: list[Row] = []
     rows = list(data_rows(inputs, totals))
-    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
-    report = Report(
-        dry_run=dry_run,
-        results_path=results_path,
-        notes=notes,
-        files=[str(path) for path in paths],
-        target=None if dry_run else base_url,
-    )
+    report = new_report(paths, results_path, upload_to, notes, totals)
     rules = _date_rules(rows, reading)
     if dry_run:
         for item in inputs:
@@ -141,10 +119,8 @@ def upload_events(
             writer.write(outcome)
             fixes.add(outcome)
             report.record(outcome)
-        report.to_fix = list(fixes.paths)
-        report.summary_path = results_path.with_name(results_path.stem + ".summary.json")
-        writer.finish(report)
-    report.summary_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+        finish(report, writer, fixes)
+    report.write_summary()
     return report
 
 
@@ -338,17 +314,7 @@ class _Sending:
             elif isinstance(outcome.update, EventsUpdate):
                 lines[id(outcome.update)].append(index)
                 updates[id(outcome.update)] = outcome.update
-        async with build_client(
-            base_url,
-            credentials,
-            concurrency=settings.concurrency,
-            timeout=settings.timeout,
-            transport=transport,
-        ) as client:
-            pacer = Pacer(settings.rate)
-            sender = Sender(
-                client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
-            )
+        async with open_sender(base_url, credentials, settings, transport) as sender:
             failures = FailureStreak(sender, settings.stop_after_failures, "parcels")
             try:
                 with self._signals(sender, settings.grace):
@@ -359,10 +325,7 @@ class _Sending:
                         )
                     )
             finally:
-                self.report.requests, self.report.throttled = sender.requests, sender.throttled
-                self.report.lowest_rate = (
-                    pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
-                )
+                self.report.add_traffic(sender)
                 if not self.report.interrupted:
                     self.report.stop_reason = sender.stop_reason
 

@@ -18,9 +18,9 @@ from .dates import DateOrder
 from .errors import UsageError
 from .inputs import Reading
 from .logs import keep_secret
-from .pipeline import Settings
 from .retry import RetryPolicy
 from .sandbox import SandboxConfig
+from .settings import Settings
 from .target import DEFAULT_ENVIRONMENT, Credentials, resolve_base_url
 from .tracking_urls import UrlTemplates
 from .writer import FORMATS
@@ -357,3 +357,27 @@ def sandbox_config(options: dict[str, Any]) -> SandboxConfig:
         seed=options["sandbox_seed"],
         lost_updates=frozenset(options["sandbox_lost_updates"]),
     )
+
+
+file_upload_options = _stack(
+    click.argument(
+        "files",
+        nargs=-1,
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    ),
+    config_option,
+    target_options,
+    sending_options,
+    reading_options,
+    output_options,
+    output_dir_option,
+    click.option("--dry-run", is_flag=True, help="Read and validate only; send nothing."),
+    click.option(
+        "--results",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Results file (.csv or .xlsx). Default: <output-dir>/<file>-results-<UTC time>.",
+    ),
+    click.option("--sandbox", is_flag=True, help="Send to a fake OMS started on 127.0.0.1."),
+    sandbox_options("sandbox-"),
+)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import signal
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,6 @@ from .errors import UsageError
 from .fixes import RowsToFix
 from .inputs import Input, Reading, data_rows, describe, open_inputs
 from .journal import Journal
-from .limiter import Pacer
 from .models import (
     ALREADY_SENT,
     Delivery,
@@ -37,40 +35,13 @@ from .models import (
     Verification,
 )
 from .report import Report
-from .retry import RetryPolicy
-from .sender import FailureStreak, Sender, build_client
+from .sender import FailureStreak, Sender, open_sender
+from .settings import Settings
 from .survey import Survey, survey
 from .target import Credentials
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
 from .verify import verify
-from .writer import FORMATS, results_writer
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Settings:
-    """How fast and how patiently to send.
-
-    ``stop_after_failures`` rows failing one after another stop the run (0: never), as they
-    mean something is wrong for every row. After an interruption, requests in flight get
-    ``grace`` seconds to end before the run gives up on them.
-    """
-
-    rate: float = 10.0
-    concurrency: int = 8
-    timeout: float = 30.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    stop_after_failures: int = 20
-    grace: float = 10.0
-
-    def __post_init__(self) -> None:
-        if not self.rate > 0:
-            raise ValueError("rate must be above 0 requests per second")
-        if self.concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
-        if self.stop_after_failures < 0:
-            raise ValueError("stop_after_failures cannot be negative")
-        if not self.timeout > 0:
-            raise ValueError("timeout must be above 0 seconds")
+from .writer import FORMATS, ResultsWriter, results_writer
 
 
 def run(
@@ -105,27 +76,12 @@ def run(
     """
     settings = settings or Settings()
     reading = reading or Reading()
-    if any(results_path.resolve() == path.resolve() for path in paths):
-        raise UsageError(f"--results {results_path} is one of the input files; choose another")
-    if results_path.suffix.lower().lstrip(".") not in FORMATS:
-        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
-    upload_to: tuple[str, Credentials] | None = None
-    if not dry_run:
-        if base_url is None or credentials is None:
-            raise ValueError("an upload needs base_url and credentials")
-        upload_to = (base_url, credentials)
+    upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
     started = time.perf_counter()
     inputs, notes = open_inputs(paths, reading)
     totals: list[Row] = []
     found = survey(data_rows(inputs, totals))
-    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
-    report = Report(
-        dry_run=dry_run,
-        results_path=results_path,
-        notes=notes,
-        files=[str(path) for path in paths],
-        target=base_url if upload_to else None,
-    )
+    report = new_report(paths, results_path, upload_to, notes, totals)
     verifying = verify_orders and upload_to is not None
     if verifying:
         report.verified = Counter()
@@ -181,11 +137,55 @@ def run(
             report.interrupted = True
         finally:
             report.elapsed = time.perf_counter() - started
-        report.to_fix = list(fixes.paths)
-        report.summary_path = results_path.with_name(results_path.stem + ".summary.json")
-        writer.finish(report)
-    report.summary_path.write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+        finish(report, writer, fixes)
+    report.write_summary()
     return report
+
+
+def checked_target(
+    paths: Sequence[Path],
+    results_path: Path,
+    dry_run: bool,
+    base_url: str | None,
+    credentials: Credentials | None,
+) -> tuple[str, Credentials] | None:
+    """Where a run sends (``None`` for a dry run), once its results file is known not to
+    overwrite an input and to be of a format it can write."""
+    if any(results_path.resolve() == path.resolve() for path in paths):
+        raise UsageError(f"--results {results_path} is one of the input files; choose another")
+    if results_path.suffix.lower().lstrip(".") not in FORMATS:
+        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
+    if dry_run:
+        return None
+    if base_url is None or credentials is None:
+        raise ValueError("an upload needs base_url and credentials")
+    return base_url, credentials
+
+
+def new_report(
+    paths: Sequence[Path],
+    results_path: Path,
+    upload_to: tuple[str, Credentials] | None,
+    notes: list[str],
+    totals: list[Row],
+) -> Report:
+    """The report of a run that starts, with the notes of its reading."""
+    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
+    return Report(
+        dry_run=upload_to is None,
+        results_path=results_path,
+        notes=notes,
+        files=[str(path) for path in paths],
+        target=upload_to[0] if upload_to else None,
+    )
+
+
+def finish(report: Report, writer: ResultsWriter, fixes: RowsToFix) -> None:
+    """Ends the results file with what only the end of the run knows."""
+    report.to_fix = list(fixes.paths)
+    assert report.results_path is not None
+    report.summary_path = report.results_path.with_name(report.results_path.stem + ".summary.json")
+    writer.finish(report)
 
 
 def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[str]:
@@ -220,35 +220,18 @@ async def _upload(
     credentials: Credentials,
     transport: httpx.AsyncBaseTransport | None,
 ) -> None:
-    settings = run.settings
-    async with build_client(
-        run.target,
-        credentials,
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        transport=transport,
-    ) as client:
-        pacer = Pacer(settings.rate)
-        sender = Sender(
-            client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
-        )
+    async with open_sender(run.target, credentials, run.settings, transport) as sender:
         # Reads have a sender of their own: an app key that may not read orders stops the
         # reading, not the updates.
-        reader = None
-        if run.verify:
-            reader = Sender(
-                client, pacer=pacer, concurrency=settings.concurrency, policy=settings.retry
-            )
+        reader = sender.companion() if run.verify else None
         upload = _Upload(sender, run, reader)
         try:
             await upload.feed(rows)
         finally:
             report = run.report
-            report.requests, report.throttled = sender.requests, sender.throttled
+            report.add_traffic(sender)
             if reader is not None:
-                report.requests += reader.requests
-                report.throttled += reader.throttled
-            report.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
+                report.add_traffic(reader)
             if not report.interrupted:
                 report.stop_reason = sender.stop_reason
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .models import Outcome, Status, Verdict
+from .sender import Sender
 
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
@@ -133,6 +134,19 @@ class Report:
                 "summary": str(self.summary_path) if self.summary_path else None,
             },
         }
+
+    def add_traffic(self, sender: Sender) -> None:
+        """Counts the requests of ``sender`` (and the lowest pace its pacer reached)."""
+        self.requests += sender.requests
+        self.throttled += sender.throttled
+        pacer = sender.pacer
+        self.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
+
+    def write_summary(self) -> None:
+        """Writes :meth:`as_json` to ``summary_path``."""
+        if self.summary_path is not None:
+            text = json.dumps(self.as_json(), indent=2) + "\n"
+            self.summary_path.write_text(text, encoding="utf-8")
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

@@ -6,8 +6,9 @@ Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from tenacity.wait import wait_random_exponential
 from .limiter import Pacer
 from .models import Delivery, Request, Status
 from .retry import RetryPolicy, parse_retry_after
+from .settings import Settings
 from .target import Credentials
 
 USER_AGENT = "batch-uploader"
@@ -82,6 +84,29 @@ def build_client(
     )
 
 
+@contextlib.asynccontextmanager
+async def open_sender(
+    base_url: str,
+    credentials: Credentials,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Sender]:
+    """The sender of a run, with its client and pacer, for as long as the block lasts."""
+    async with build_client(
+        base_url,
+        credentials,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        transport=transport,
+    ) as client:
+        yield Sender(
+            client,
+            pacer=Pacer(settings.rate),
+            concurrency=settings.concurrency,
+            policy=settings.retry,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class _Answer:
     """One attempt's result."""
@@ -124,6 +149,8 @@ class Sender:
         self._backoff = wait_random_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
         )
+        self._sleep = sleep
+        self._concurrency = concurrency
         self._retrying = AsyncRetrying(
             stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.row_budget),
             wait=self._wait,
@@ -134,6 +161,21 @@ class Sender:
         self.stop_reason: str | None = None
         self.requests = 0
         self.throttled = 0
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._pacer
+
+    def companion(self) -> Sender:
+        """Another sender on the same client, pacer and policy, which stops on its own: reads
+        beside updates, so that a key that may not read stops the reads only."""
+        return Sender(
+            self._client,
+            pacer=self._pacer,
+            concurrency=self._concurrency,
+            policy=self._policy,
+            sleep=self._sleep,
+        )
 
     def stop(self, reason: str) -> None:
         """Sends nothing more; rows not yet attempted say the run stopped because ``reason``."""

@@ -14,22 +14,19 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
 from .errors import InputError, UsageError
-from .limiter import Pacer
 from .models import ALREADY_SENT, Status, TrackingUpdate, Verdict, Verification, order_path
 from .reader import read_tables
 from .report import ExitStatus
-from .sender import NOT_ATTEMPTED, Sender, build_client
+from .sender import NOT_ATTEMPTED, Sender, open_sender
+from .settings import Settings
 from .target import Credentials
 from .validator import shown
 from .writer import VERIFICATION_COLUMNS, defused, undefused
-
-if TYPE_CHECKING:
-    from .pipeline import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,19 +164,7 @@ async def _verify_lines(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
 ) -> None:
-    async with build_client(
-        base_url,
-        credentials,
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        transport=transport,
-    ) as client:
-        reader = Sender(
-            client,
-            pacer=Pacer(settings.rate),
-            concurrency=settings.concurrency,
-            policy=settings.retry,
-        )
+    async with open_sender(base_url, credentials, settings, transport) as reader:
 
         async def check(number: int, line: dict[str, str]) -> Verification:
             if not _landed(line):

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner, Result
 
+from batch_uploader.cli import cli
 from batch_uploader.models import Row, Source
 
 CsvFactory = Callable[..., Path]
@@ -57,3 +59,13 @@ def write_xlsx(tmp_path: Path) -> XlsxFactory:
 def make_row(**values: str) -> Row:
     """Row 2 of ``input.csv``, holding ``values`` by field name."""
     return Row(Source("input.csv"), 2, values)
+
+
+# Credentials for command-line runs against a sandbox. The token is long and unusual: it is
+# redacted from every output, so a short one would blank out ordinary letters.
+SANDBOX_ENV = {"VTEX_APP_KEY": "vtexappkey-test", "VTEX_APP_TOKEN": "app-token-9c1f"}
+
+
+def invoke(*args: str) -> Result:
+    """``batch-uploader ARGS`` in this process, with test credentials."""
+    return CliRunner().invoke(cli, list(args), env=SANDBOX_ENV, catch_exceptions=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 from collections.abc import Iterator
@@ -69,6 +70,30 @@ def test_the_file_sets_reading_and_output_options(write_csv: CsvFactory, tmp_pat
     (results,) = (tmp_path / "reports").glob("input-results-*.xlsx")
     summary = json.loads(results.with_name(results.stem + ".summary.json").read_text())
     assert summary["rows"]["valid"] == 1
+
+
+def test_the_file_turns_on_verification_and_names_url_templates(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    source = write_csv("Pedido;NF;Rastreio;Transportadora\n1-01;9;T1;Zé Entregas\n")
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "couriers.toml").write_text(
+        '[couriers."Zé Entregas"]\nurl = "https://ze.example/{trackingNumber}"\n',
+        encoding="utf-8",
+    )
+    config = folder / "nightly.toml"
+    config.write_text('verify = true\nurl-templates = "couriers.toml"\n')
+    results = tmp_path / "r.csv"
+
+    with Sandbox() as sandbox:
+        outcome = invoke("upload", str(source), "--config", str(config), "--base-url",
+                         sandbox.base_url, "--results", str(results))  # fmt: skip
+
+    assert outcome.exit_code == 0, outcome.output
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        (line,) = csv.DictReader(handle)
+    assert (line["trackingUrl"], line["verification"]) == ("https://ze.example/T1", "verified")
 
 
 def test_the_file_is_found_in_the_current_folder(

@@ -10,18 +10,16 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
-from batch_uploader.cli import cli
 from batch_uploader.columns import EVENTS
 from batch_uploader.events import upload_events
 from batch_uploader.inputs import Reading, data_rows, open_inputs
-from batch_uploader.pipeline import Settings
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.settings import Settings
 from batch_uploader.target import Credentials
 
-from .conftest import CsvFactory
+from .conftest import CsvFactory, invoke
 
 HEADER = "Pedido;NF;Data do evento;Cidade;UF;Ocorrência;Entregue;Data de entrega\n"
 PARCELS = HEADER + (
@@ -53,15 +51,6 @@ BODY_2 = {
 def lines_of(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(
-        cli,
-        list(args),
-        env={"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "app-token-9c1f"},
-        catch_exceptions=False,
-    )
 
 
 def test_events_go_as_one_request_per_invoice_in_date_order(

@@ -12,8 +12,9 @@ import pytest
 
 from batch_uploader.errors import UsageError
 from batch_uploader.models import Status
-from batch_uploader.pipeline import Settings, run
+from batch_uploader.pipeline import run
 from batch_uploader.report import ExitStatus
+from batch_uploader.settings import Settings
 from batch_uploader.target import Credentials
 
 from .conftest import CsvFactory, XlsxFactory

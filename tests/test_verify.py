@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from batch_uploader import Credentials, Settings, run
 from batch_uploader.cli import cli
@@ -20,7 +20,7 @@ from batch_uploader.retry import RetryPolicy
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 from batch_uploader.verify import compare
 
-from .conftest import CsvFactory
+from .conftest import CsvFactory, invoke
 
 UPDATE = TrackingUpdate("1-01", "9", "AA1", "https://t.example/AA1", "Loggi")
 
@@ -173,15 +173,6 @@ def test_upload_with_verify_finds_the_update_that_did_not_land(
     assert "row 3: mismatch: the order holds no invoice '8'" in outcome.output
     summary = json.loads(results.with_name("r.summary.json").read_text(encoding="utf-8"))
     assert summary["verification"] == {"verified": 1, "mismatch": 1, "not-checked": 0}
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(
-        cli,
-        list(args),
-        env={"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "app-token-9c1f"},
-        catch_exceptions=False,
-    )
 
 
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])

@@ -9,6 +9,7 @@ rest is sent. A lock keeps two runs from using one journal at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -73,6 +74,7 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)  # asked for each update when checked, queued and recorded
 def payload_hash(update: InvoiceUpdate) -> str:
     """A hash of what is sent for a row, so a corrected row is told from a repeated one."""
     canonical = json.dumps(update.body(), sort_keys=True, separators=(",", ":"))

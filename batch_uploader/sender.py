@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,11 @@ def build_client(
     )
 
 
+# httpcore's pool spends time quadratic in its connections to place each request (at 32
+# connections, 40 % of the client's CPU): more connections than this go to several pools.
+POOL_CONNECTIONS = 8
+
+
 @contextlib.asynccontextmanager
 async def open_sender(
     base_url: str,
@@ -91,16 +96,22 @@ async def open_sender(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Sender]:
-    """The sender of a run, with its client and pacer, for as long as the block lasts."""
-    async with build_client(
-        base_url,
-        credentials,
-        concurrency=settings.concurrency,
-        timeout=settings.timeout,
-        transport=transport,
-    ) as client:
+    """The sender of a run, with its clients and pacer, for as long as the block lasts: one
+    client (one pool) per ``POOL_CONNECTIONS`` connections of ``settings.concurrency``."""
+    pools = -(-settings.concurrency // POOL_CONNECTIONS)
+    sizes = [len(range(i, settings.concurrency, pools)) for i in range(pools)]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                build_client(
+                    base_url, credentials, concurrency=size, timeout=settings.timeout,
+                    transport=transport,
+                )
+            )
+            for size in sizes
+        ]  # fmt: skip
         yield Sender(
-            client,
+            [client for client, size in zip(clients, sizes, strict=True) for _ in range(size)],
             pacer=Pacer(settings.rate),
             concurrency=settings.concurrency,
             policy=settings.retry,
@@ -133,18 +144,26 @@ class Sender:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
         *,
         pacer: Pacer,
         concurrency: int,
         policy: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lanes: asyncio.LifoQueue[httpx.AsyncClient] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        self._client = client
+        clients = [client] if isinstance(client, httpx.AsyncClient) else list(client)
+        self._clients = clients
+        if lanes is None:
+            # A lane is the right to one request in flight, on a given client; ``client`` may
+            # list a client once per lane it gets. Last in, first out: warm connections first.
+            lanes = asyncio.LifoQueue()
+            for index in range(concurrency):
+                lanes.put_nowait(clients[index % len(clients)])
+        self._lanes = lanes
         self._pacer = pacer
-        self._slots = asyncio.Semaphore(concurrency)
         self._policy = policy
         self._backoff = wait_random_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
@@ -167,14 +186,16 @@ class Sender:
         return self._pacer
 
     def companion(self) -> Sender:
-        """Another sender on the same client, pacer and policy, which stops on its own: reads
-        beside updates, so that a key that may not read stops the reads only."""
+        """Another sender on the same clients, lanes, pacer and policy, which stops on its own:
+        reads beside updates (within the same concurrency and rate), so that a key that may
+        not read stops the reads only."""
         return Sender(
-            self._client,
+            self._clients,
             pacer=self._pacer,
             concurrency=self._concurrency,
             policy=self._policy,
             sleep=self._sleep,
+            lanes=self._lanes,
         )
 
     def stop(self, reason: str) -> None:
@@ -208,8 +229,9 @@ class Sender:
     async def _attempt(
         self, update: Request, on_request: Callable[[], None] | None
     ) -> _Answer | None:
-        async with self._slots:
-            # Checked on both sides of the wait for a slot: the run may stop meanwhile.
+        client = await self._lanes.get()
+        try:
+            # Checked on both sides of the wait for a lane: the run may stop meanwhile.
             if self.stop_reason:
                 return None
             await self._pacer.wait()
@@ -219,9 +241,7 @@ class Sender:
             if on_request is not None:
                 on_request()
             try:
-                response = await self._client.request(
-                    update.METHOD, update.path(), json=update.body()
-                )
+                response = await client.request(update.METHOD, update.path(), json=update.body())
             except httpx.TimeoutException:
                 return _Answer(
                     None, error_code="timeout", error_message="VTEX did not answer in time"
@@ -232,6 +252,8 @@ class Sender:
                 # The answer could not be read (a broken body): the update may have landed,
                 # and sending it again is harmless, so it is retried like a lost connection.
                 return self._failed("http-error", "the answer could not be read", error)
+        finally:
+            self._lanes.put_nowait(client)
         return self._read(response, update)
 
     def _read(self, response: httpx.Response, request: Request) -> _Answer:
@@ -269,7 +291,7 @@ class Sender:
 
     def _clean(self, message: str) -> str:
         """``message`` without the token (whatever echoed it), cut to a readable length."""
-        token = self._client.headers.get("X-VTEX-API-AppToken")
+        token = self._clients[0].headers.get("X-VTEX-API-AppToken")
         if token:
             message = message.replace(token, "[token]")
         return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."

@@ -11,7 +11,7 @@ import asyncio
 import csv
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,7 +21,7 @@ import httpx
 from .errors import InputError, UsageError
 from .models import ALREADY_SENT, Status, TrackingUpdate, Verdict, Verification, order_path
 from .reader import read_tables
-from .report import ExitStatus
+from .report import EXAMPLES_SHOWN, ExitStatus
 from .sender import NOT_ATTEMPTED, Sender, open_sender
 from .settings import Settings
 from .target import Credentials
@@ -107,9 +107,12 @@ class VerifyReport:
     examples: list[str] = field(default_factory=list)
     stop_reason: str | None = None
     results_path: Path | None = None
+    interrupted: bool = False
 
     @property
     def exit_status(self) -> int:
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
         if self.stop_reason:
             return ExitStatus.ABORTED
         if self.counts[Verdict.MISMATCH] or self.counts[Verdict.NOT_CHECKED]:
@@ -121,6 +124,8 @@ class VerifyReport:
         text = f"Read back {sum(self.counts.values())} rows sent: {read}."
         if self.stop_reason:
             text += f" Stopped early because {self.stop_reason}."
+        if self.interrupted:
+            text += " Interrupted: the lines after the last one written were not read back."
         return text + f" Results: {self.results_path}"
 
 
@@ -146,17 +151,21 @@ def verify_results(
     with output.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        asyncio.run(
-            _verify_lines(
-                lines, writer, columns, report, base_url, credentials, settings, transport
-            )
-        )
+        try:
+            asyncio.run(
+                _verify_lines(
+                    lines, writer.writerow, columns, report, base_url, credentials, settings,
+                    transport,
+                )
+            )  # fmt: skip
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            report.interrupted = True
     return report
 
 
 async def _verify_lines(
     lines: Iterator[tuple[int, dict[str, str]]],
-    writer: Any,
+    write: Callable[[list[str]], object],
     columns: list[str],
     report: VerifyReport,
     base_url: str,
@@ -171,7 +180,7 @@ async def _verify_lines(
                 return Verification(Verdict.NOT_CHECKED, "not sent")
             checked = await verify(reader, _update(line))
             report.counts[checked.verdict] += 1
-            if checked.verdict is not Verdict.VERIFIED and len(report.examples) < 10:
+            if checked.verdict is not Verdict.VERIFIED and len(report.examples) < EXAMPLES_SHOWN:
                 report.examples.append(f"line {number}: {checked.verdict.value}: {checked.detail}")
             return checked
 
@@ -182,7 +191,7 @@ async def _verify_lines(
                     "verification": checked.verdict.value,
                     "verificationDetail": checked.detail,
                 }
-                writer.writerow([defused(line.get(column, "")) for column in columns])
+                write([defused(line.get(column, "")) for column in columns])
         report.stop_reason = reader.stop_reason
 
 

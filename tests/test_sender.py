@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Iterator
 
 import httpx
@@ -11,7 +12,8 @@ import respx
 from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status, TrackingUpdate, invoice_path
 from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import Sender, build_client
+from batch_uploader.sender import Sender, build_client, open_sender
+from batch_uploader.settings import Settings
 from batch_uploader.target import Credentials
 
 BASE = "https://mystore.vtexcommercestable.com.br"
@@ -286,3 +288,36 @@ def test_a_401_in_flight_stops_the_rows_behind_it(api: respx.MockRouter) -> None
     assert 1 <= api.calls.call_count <= 2
     assert sum(d.error_code == "not-attempted" for d in deliveries) >= 8
     assert all(d.status is Status.FAILED for d in deliveries)
+
+
+class Gate(httpx.AsyncBaseTransport):
+    """Answers after a short wait, counting the requests in flight."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.peak = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        await asyncio.sleep(0.01)
+        self.in_flight -= 1
+        return httpx.Response(200, json=RECEIPT)
+
+
+def test_many_connections_are_spread_over_pools_of_at_most_eight() -> None:
+    gate = Gate()
+    updates = [TrackingUpdate(f"{n}-01", "9", "T") for n in range(60)]
+
+    async def go() -> tuple[list[Delivery], list[int]]:
+        settings = Settings(concurrency=20, rate=100_000)
+        async with open_sender(BASE, CREDENTIALS, settings, transport=gate) as sender:
+            lanes = Counter(id(client) for client in sender._lanes._queue)  # type: ignore[attr-defined]
+            deliveries = await asyncio.gather(*(sender.send(update) for update in updates))
+            return list(deliveries), sorted(lanes.values())
+
+    deliveries, lanes = asyncio.run(go())
+
+    assert lanes == [6, 7, 7]  # three pools, none above eight connections
+    assert {delivery.status for delivery in deliveries} == {Status.SENT}
+    assert gate.peak == 20

@@ -5,7 +5,9 @@ from __future__ import annotations
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from .errors import InputError, UsageError
@@ -60,8 +62,10 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
 
 
+@lru_cache(maxsize=4096)
 def normalise(heading: str) -> str:
-    """A heading reduced to lowercase letters and digits, without accents."""
+    """A heading reduced to lowercase letters and digits, without accents. Cached: a file
+    names the same few couriers on every row."""
     decomposed = unicodedata.normalize("NFKD", heading)
     return "".join(c for c in decomposed if c.isalnum()).casefold()
 
@@ -148,6 +152,16 @@ class ColumnMap:
     width: int | None = None
     headings: tuple[str, ...] = ()
     required: tuple[str, ...] = REQUIRED_FIELDS
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _pick: itemgetter[str] | None = field(init=False, repr=False, compare=False)
+    _reach: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Picking a row's values is done for every row: prepare it once per table.
+        names, positions = tuple(self.indexes), tuple(self.indexes.values())
+        object.__setattr__(self, "_names", names)
+        object.__setattr__(self, "_pick", itemgetter(*positions) if len(names) > 1 else None)
+        object.__setattr__(self, "_reach", max(positions, default=-1) + 1)
 
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
@@ -155,19 +169,26 @@ class ColumnMap:
         cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
         cells = raw.cells
         count = len(cells)
-        values = {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
+        if count >= self._reach and self._pick is not None:
+            values = {
+                name: cell.strip() if cell.isascii() else cell.translate(_INVISIBLE).strip()
+                for name, cell in zip(self._names, self._pick(cells), strict=True)
+            }
+        else:
+            values = {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
             kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
         problems: tuple[RowError, ...] = ()
-        if self.width is not None and (
-            count < self.width or any(cell.strip() for cell in cells[self.width :])
+        width = self.width
+        if width is not None and (
+            count < width or (count > width and any(cell.strip() for cell in cells[width:]))
         ):
             problems = (
                 RowError(
                     "wrong-cell-count",
                     "",
-                    f"the row has {len(cells)} cells where the header has {self.width}: a "
+                    f"the row has {len(cells)} cells where the header has {width}: a "
                     "separator is missing or extra, so its values may stand under the wrong "
                     "headings; correct the row",
                 ),

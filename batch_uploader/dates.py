@@ -14,12 +14,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from .models import CellKind
 
 _SLASHED = re.compile(
     r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
+_SEPARATORS = ("/", ".", "-")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 # Excel serial numbers of 2000-01-01 and 2099-12-31 (days since 1899-12-30).
 _SERIALS = (36526.0, 73051.0)
@@ -58,6 +60,9 @@ class DateProblem(ValueError):
 
 def evidence(text: str) -> DateOrder | None:
     """The order a slashed date proves by itself (a day above 12), if any."""
+    # Most dates are ISO 8601: a separator can stand only second or third in a slashed one.
+    if text[1:2] not in _SEPARATORS and text[2:3] not in _SEPARATORS:
+        return None
     found = _SLASHED.match(text)
     if found is None:
         return None
@@ -81,9 +86,11 @@ def decided_order(seen: Counter[DateOrder]) -> tuple[DateOrder | None, bool]:
     return (next(iter(seen)) if seen else None), False
 
 
+@lru_cache(maxsize=4096)
 def read_date(text: str, kind: CellKind | None, rules: DateRules) -> str:
     """``text`` as the ISO 8601 date, or date and time, sent to VTEX. Raises
-    :class:`DateProblem` when it is not a date that can be trusted."""
+    :class:`DateProblem` when it is not a date that can be trusted. Cached: a file's rows
+    share a few dozen dispatch dates."""
     value = _parse(text, kind, rules)
     if isinstance(value, dt.datetime) and value.tzinfo is None and rules.timezone is not None:
         value = value.replace(tzinfo=rules.timezone)

@@ -46,26 +46,37 @@ def survey(rows: Iterable[Row]) -> Survey:
     source: Source | None = None
     source_index, dates = 0, Counter[DateOrder]()
     for row in rows:
-        result.rows += 1
         if row.source is not source:  # rows come file by file: look the file up once
             source = row.source
             source_index = sources.setdefault(source, len(sources))
             dates = evidence_by_source[source]
-        result.rows_by_source[row.source] += 1
+        result.rows_by_source[source] += 1
         values = row.values
-        if order := evidence(values.get("dispatchedDate", "")):
+        get = values.get
+        if order := evidence(get("dispatchedDate", "")):
             dates[order] += 1
-        order_id, invoice = values.get("orderId"), values.get("invoiceNumber")
+        order_id, invoice = get("orderId"), get("invoiceNumber")
         if not order_id or not invoice:
             continue
         key = hash((order_id, invoice))
-        payload = hash(tuple(values.get(name, "") for name in _PAYLOAD)) & _MASK
+        payload = (
+            hash(
+                (
+                    get("trackingNumber", ""),
+                    get("trackingUrl", ""),
+                    get("courier", ""),
+                    get("dispatchedDate", ""),
+                )
+            )
+            & _MASK
+        )
         seen = first.get(key)
         if seen is None:
             first[key] = (source_index << 96) | (row.number << 64) | payload
         else:
             group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
-            group.append(((row.source, row.number), payload))
+            group.append(((source, row.number), payload))
+    result.rows = sum(result.rows_by_source.values())
     for source in sources:
         result.date_orders[source] = decided_order(evidence_by_source.get(source, Counter()))
     for group in repeated.values():
@@ -75,9 +86,6 @@ def survey(rows: Iterable[Row]) -> Survey:
         else:
             result.conflicts.update((ref, tuple(r for r in refs if r != ref)) for ref in refs)
     return result
-
-
-_PAYLOAD = ("trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 
 
 def _unpack_ref(packed: int, sources: dict[Source, int]) -> RowRef:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
 from .dates import DateProblem, DateRules, read_date
@@ -26,17 +27,37 @@ _ERROR_VALUES = frozenset(
 _LEFTOVER_STARTS = ("=", "#")
 _SHOWN = 60
 _ANY_ORDER = DateRules()
+# Most rows are plain: identifiers of letters, digits and ". _ -", other cells free of control
+# characters and not starting as a formula or an error value. One match over the row, its
+# values joined by a control character, proves that none of the common problems is there, so
+# the checks that explain them run only for the rest.
+_ID = r"[0-9A-Za-z][0-9A-Za-z._-]*"
+_TEXT = r"[^=#\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*"
+_PLAIN_ROW = re.compile("\x1f".join((_ID, _ID, _TEXT, f"(?:{_TEXT})?", f"(?:{_TEXT})?")))
+# An absolute http(s) address with a plain host, which needs no closer look.
+_PLAIN_WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]*)?(?:[/?#]\S*)?")
 
 
 def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[RowError]:
     """The update for ``row``, or every problem that keeps it from being sent. ``dates`` says
     how the row's column of dispatch dates is read."""
-    value = {name: row.values.get(name, "") for name in FIELDS}
-    errors, spoiled = common_problems(
-        row, value, REQUIRED_FIELDS, IDENTIFIERS, (*IDENTIFIERS, "trackingUrl", "courier")
-    )
+    values = row.values
+    value = {name: values.get(name, "") for name in FIELDS}
+    errors: list[RowError]
+    spoiled: AbstractSet[str]
+    if _is_plain(row, value):
+        errors, spoiled = [], _NOTHING_SPOILED
+    else:
+        errors, spoiled = common_problems(
+            row, value, REQUIRED_FIELDS, IDENTIFIERS, (*IDENTIFIERS, "trackingUrl", "courier")
+        )
     url = value["trackingUrl"]
-    if url and "trackingUrl" not in spoiled and not _is_web_url(url):
+    if (
+        url
+        and "trackingUrl" not in spoiled
+        and not _PLAIN_WEB_URL.fullmatch(url)
+        and not _is_web_url(url)
+    ):
         errors.append(
             RowError(
                 "invalid-url",
@@ -56,6 +77,23 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
         courier=value["courier"] or None,
         dispatched_date=date,
     )
+
+
+_NOTHING_SPOILED: frozenset[str] = frozenset()
+
+
+def _is_plain(row: Row, value: dict[str, str]) -> bool:
+    """Whether :func:`common_problems` is sure to find nothing in the row (see _PLAIN_ROW)."""
+    if row.read_errors or (row.kinds and not row.kinds.keys().isdisjoint(IDENTIFIERS)):
+        return False
+    order, invoice, tracking = value["orderId"], value["invoiceNumber"], value["trackingNumber"]
+    joined = "\x1f".join((order, invoice, tracking, value["trackingUrl"], value["courier"]))
+    date = value["dispatchedDate"]
+    if _PLAIN_ROW.fullmatch(joined) is None or date[:1] in _LEFTOVER_STARTS:
+        return False
+    # A text cell showing scientific notation ("1.23457E+17") is a rounded number.
+    identifiers = (order, invoice, tracking)
+    return not any(("e" in v or "E" in v) and _SCIENTIFIC.match(v) for v in identifiers)
 
 
 def common_problems(
@@ -116,7 +154,7 @@ def checked_date(
     value: dict[str, str],
     name: str,
     rules: DateRules,
-    spoiled: set[str],
+    spoiled: AbstractSet[str],
     errors: list[RowError],
 ) -> str | None:
     """Field ``name`` read as a date (``None`` when empty); a problem goes to ``errors``."""

@@ -20,7 +20,6 @@ from .events import upload_events
 from .journal import Journal
 from .logs import Console
 from .logs import configure as configure_logging
-from .models import Status
 from .options import (
     config_option,
     file_upload_options,
@@ -125,7 +124,8 @@ def events(
 ) -> None:
     """Send the delivery events in FILES (one line per event: orderId, invoiceNumber, date,
     city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
-    request per invoice with all its events in date order."""
+    request per invoice with all its events in date order. The request replaces the events the
+    order holds: give each parcel's whole history so far, not only its new events."""
     results = results or default_results_path(
         list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
     )
@@ -255,8 +255,11 @@ def verify_command(results_file: Path, results: Path | None, **options: Any) -> 
         settings=settings_from(options),
     )
     out = console()
-    for example in report.examples:
-        out.error("problem", f"{results_file} {example}")
+    if report.examples:
+        more = _first_of(len(report.examples), report.not_verified)
+        out.error("unverified", f"Rows sent but not verified{more}; {output} has them all:")
+        for example in report.examples:
+            out.error("unverified-row", f"  {example}")
     out.say("summary", report.summary(), exitStatus=report.exit_status)
     sys.exit(report.exit_status)
 
@@ -282,14 +285,23 @@ def print_report(report: Report, *, quiet: bool = False) -> None:
                 out.say("example", f"  {example}")
         for note in report.notes:
             out.say("note", f"Note: {note}")
-        not_sent = report.counts[Status.INVALID] + report.counts[Status.FAILED]
         if report.problems:
-            shown = len(report.problems)
-            more = f" (the first {shown} of {not_sent})" if not_sent > shown else ""
+            more = _first_of(len(report.problems), report.not_sent)
             out.say("problems", f"Rows not sent{more}; the results file has them all:")
             for problem in report.problems:
                 out.say("problem", f"  {problem}")
+        if report.unverified:
+            more = _first_of(len(report.unverified), report.not_verified)
+            out.say(
+                "unverified", f"Rows sent but not verified{more}; the results file has them all:"
+            )
+            for line in report.unverified:
+                out.say("unverified-row", f"  {line}")
     out.say("summary", report.summary(), **report.as_json())
+
+
+def _first_of(shown: int, total: int) -> str:
+    return f" (the first {shown} of {total})" if total > shown else ""
 
 
 @cli.command()

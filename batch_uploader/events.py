@@ -3,8 +3,9 @@
 ``PUT /api/oms/pvt/orders/{orderId}/invoice/{invoiceNumber}/tracking`` carries every event of
 the parcel at once, in date order, with whether (and when) it was delivered. The lines of an
 invoice are therefore decided together: one bad line keeps its parcel from being sent, and each
-line's results carry its parcel's outcome and receipt. Events files are read whole (they hold
-a day's events, not a history), so a parcel's lines may stand anywhere in the files.
+line's results carry its parcel's outcome and receipt. The request replaces the events the
+order holds for the invoice, so a file gives each parcel's whole history so far, not only its
+new events; its lines may stand anywhere in the files of a run.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class EventLine:
     moment: dt.datetime
     delivered: bool | None
     delivered_date: str | None
+    delivered_at: str | None = None  # the deliveredDate cell as read, ISO 8601
 
 
 def upload_events(
@@ -178,6 +180,17 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
                 "1/0); leave it empty when the line does not say",
             )
         )
+    if delivered is False and value["deliveredDate"]:
+        # Sending it would say delivered (the request has a date) where the line says not.
+        errors.append(
+            RowError(
+                "conflicting-delivered",
+                "isDelivered",
+                f"{shown(value['isDelivered'])} says the parcel was not delivered, but "
+                f"{row.label('deliveredDate')} gives it a delivery date "
+                f"({shown(value['deliveredDate'])}); empty one of the two cells",
+            )
+        )
     if errors or date is None:
         return errors
     return EventLine(
@@ -186,6 +199,7 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
         moment=_moment(date),
         delivered=delivered,
         delivered_date=_minutes(delivered_at) if delivered_at else None,
+        delivered_at=delivered_at,
     )
 
 
@@ -233,7 +247,33 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
             f"the parcel's lines give different delivery dates ({', '.join(sorted(dates))}); "
             "keep one",
         )
+    given = next((line.delivered_at for line in valid if line.delivered_at), None)
+    earliest = min(valid, key=lambda line: line.moment, default=None)
+    if given and earliest and _before(given, earliest.event.date):
+        return RowError(
+            "conflicting-delivered",
+            "deliveredDate",
+            f"the parcel is said delivered on {_minutes(given)}, before its first event "
+            f"({earliest.event.date}, {shown(earliest.event.description)}); a parcel cannot "
+            "be delivered before it was posted: correct the date",
+        )
     return None
+
+
+def _before(delivered: str, first_event: str) -> bool:
+    """Whether the delivery date ``delivered`` comes before the date of the parcel's first
+    event. A date without a time is compared by day (delivered the day it was posted is
+    possible), and wall-clock times are compared unless both carry an offset."""
+    when, start = dt.datetime.fromisoformat(delivered), dt.datetime.fromisoformat(first_event)
+    if _date_only(delivered) or _date_only(first_event):
+        return when.date() < start.date()
+    if when.tzinfo is None or start.tzinfo is None:
+        when, start = when.replace(tzinfo=None), start.replace(tzinfo=None)
+    return when < start
+
+
+def _date_only(iso: str) -> bool:
+    return "T" not in iso and " " not in iso
 
 
 def _update(lines: list[EventLine]) -> EventsUpdate:

@@ -36,6 +36,8 @@ class Report:
     counts: Counter[Status] = field(default_factory=Counter)
     counts_by_file: Counter[tuple[str, Status]] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
+    # Rows sent whose read-back did not verify them: not among the rows not sent.
+    unverified: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     understood: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
@@ -59,8 +61,8 @@ class Report:
             check = outcome.verification
             self.verified[check.verdict if check else Verdict.NOT_CHECKED] += 1
             if check and check.verdict is not Verdict.VERIFIED:
-                if len(self.problems) < EXAMPLES_SHOWN:
-                    self.problems.append(
+                if len(self.unverified) < EXAMPLES_SHOWN:
+                    self.unverified.append(
                         f"{outcome.row.where()}: {check.verdict.value}: {check.detail}"
                     )
                 self.error_codes[check.verdict.value] += 1
@@ -80,6 +82,18 @@ class Report:
             update = outcome.update
             body = json.dumps(update.body(), ensure_ascii=False)
             self.examples.append(f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}")
+
+    @property
+    def not_sent(self) -> int:
+        """Rows refused or failed."""
+        return self.counts[Status.INVALID] + self.counts[Status.FAILED]
+
+    @property
+    def not_verified(self) -> int:
+        """Rows sent that the read-back found wrong or could not check."""
+        if self.verified is None:
+            return 0
+        return sum(self.verified.values()) - self.verified[Verdict.VERIFIED]
 
     @property
     def rows(self) -> int:
@@ -103,7 +117,7 @@ class Report:
             return ExitStatus.ABORTED
         if self.counts[Status.INVALID] or self.counts[Status.FAILED]:
             return ExitStatus.ROWS_NOT_SENT
-        if self.verified and sum(self.verified.values()) > self.verified[Verdict.VERIFIED]:
+        if self.not_verified:
             return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
 

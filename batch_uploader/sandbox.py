@@ -222,15 +222,17 @@ class Sandbox:
         if method == "PATCH":
             package.update(payload)
             return
-        package["courierStatus"] = {
-            "finished": payload["isDelivered"],
-            "deliveredDate": payload["deliveredDate"],
-            "data": [
-                {"city": e["city"], "state": e["state"], "description": e["description"],
-                 "createDate": e["date"]}
-                for e in payload["events"]
-            ],
-        }  # fmt: skip
+        # The events replace those the package held. The order's description has
+        # deliveredDate as a string, never null: a parcel in transit has none.
+        status: dict[str, Any] = {"finished": payload["isDelivered"]}
+        if payload["deliveredDate"] is not None:
+            status["deliveredDate"] = payload["deliveredDate"]
+        status["data"] = [
+            {"city": e["city"], "state": e["state"], "description": e["description"],
+             "createDate": e["date"]}
+            for e in payload["events"]
+        ]  # fmt: skip
+        package["courierStatus"] = status
 
     def _take_token(self) -> float | None:
         """Takes a token from the bucket; when there is none, the seconds until one."""

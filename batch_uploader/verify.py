@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import itertools
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,13 @@ from .sender import NOT_ATTEMPTED, Sender, open_sender
 from .settings import Settings
 from .target import Credentials
 from .validator import shown
-from .writer import VERIFICATION_COLUMNS, defused, undefused
+from .writer import (
+    EVENT_RESULT_COLUMNS,
+    RESULT_COLUMNS,
+    VERIFICATION_COLUMNS,
+    defused,
+    undefused,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,8 @@ def _landed(line: dict[str, str]) -> bool:
 
 
 _NEEDED = ("status", "orderId", "invoiceNumber", "trackingNumber")
+# The columns only the results of an events upload have.
+_EVENTS_ONLY = frozenset(EVENT_RESULT_COLUMNS) - frozenset(RESULT_COLUMNS)
 # Lines read back at once: bounds memory whatever the size of the results file.
 _BATCH = 1000
 
@@ -118,6 +127,11 @@ class VerifyReport:
         if self.counts[Verdict.MISMATCH] or self.counts[Verdict.NOT_CHECKED]:
             return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
+
+    @property
+    def not_verified(self) -> int:
+        """Lines read back that were found wrong or could not be checked."""
+        return self.counts[Verdict.MISMATCH] + self.counts[Verdict.NOT_CHECKED]
 
     def summary(self) -> str:
         read = ", ".join(f"{self.counts[v]} {v.value}" for v in Verdict)
@@ -145,6 +159,7 @@ def verify_results(
     if output.resolve() == results.resolve():
         raise UsageError(f"--results {output} is the file being verified; choose another")
     header, lines = _read_results(results)
+    uploaded = _uploaded_file(results)
     columns = [c for c in header if c not in VERIFICATION_COLUMNS] + list(VERIFICATION_COLUMNS)
     report = VerifyReport(results_path=output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -154,8 +169,8 @@ def verify_results(
         try:
             asyncio.run(
                 _verify_lines(
-                    lines, writer.writerow, columns, report, base_url, credentials, settings,
-                    transport,
+                    lines, writer.writerow, columns, report, uploaded, base_url, credentials,
+                    settings, transport,
                 )
             )  # fmt: skip
         except (KeyboardInterrupt, asyncio.CancelledError):
@@ -168,6 +183,7 @@ async def _verify_lines(
     write: Callable[[list[str]], object],
     columns: list[str],
     report: VerifyReport,
+    uploaded: str | None,
     base_url: str,
     credentials: Credentials,
     settings: Settings,
@@ -175,17 +191,18 @@ async def _verify_lines(
 ) -> None:
     async with open_sender(base_url, credentials, settings, transport) as reader:
 
-        async def check(number: int, line: dict[str, str]) -> Verification:
+        async def check(line: dict[str, str]) -> Verification:
             if not _landed(line):
                 return Verification(Verdict.NOT_CHECKED, "not sent")
             checked = await verify(reader, _update(line))
             report.counts[checked.verdict] += 1
             if checked.verdict is not Verdict.VERIFIED and len(report.examples) < EXAMPLES_SHOWN:
-                report.examples.append(f"line {number}: {checked.verdict.value}: {checked.detail}")
+                where = _input_row(line, uploaded)
+                report.examples.append(f"{where}: {checked.verdict.value}: {checked.detail}")
             return checked
 
         while batch := list(itertools.islice(lines, _BATCH)):
-            verdicts = await asyncio.gather(*(check(number, line) for number, line in batch))
+            verdicts = await asyncio.gather(*(check(line) for _, line in batch))
             for (_, line), checked in zip(batch, verdicts, strict=True):
                 line |= {
                     "verification": checked.verdict.value,
@@ -206,6 +223,28 @@ def _update(line: dict[str, str]) -> TrackingUpdate:
     )
 
 
+def _input_row(line: dict[str, str], uploaded: str | None) -> str:
+    """The input row a results line is about, as the upload named it: ``carrier.csv row 3``
+    (the results of several files name each line's file and sheet; one file's, in summary)."""
+    file, sheet = line.get("file") or uploaded, line.get("sheet")
+    where = f"{file} [{sheet}]" if file and sheet else file
+    row = f"row {line.get('row') or '?'}"
+    return f"{where} {row}" if where else row
+
+
+def _uploaded_file(results: Path) -> str | None:
+    """The one file whose upload wrote ``results``, from the summary beside it (the results of
+    a single file do not repeat its name on every line); ``None`` when it cannot be told."""
+    summary = results.with_name(results.stem + ".summary.json")
+    try:
+        files = json.loads(summary.read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(files, list) and len(files) == 1 and isinstance(files[0], str):
+        return files[0]
+    return None
+
+
 def _read_results(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The header and the lines (with their line numbers) of a results file of
     batch-uploader, CSV or XLSX (its Results sheet)."""
@@ -218,6 +257,11 @@ def _read_results(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     first = next(rows, None)
     header = [cell.strip() for cell in first.cells] if first else []
     missing = [name for name in _NEEDED if name not in header]
+    if missing and set(header) >= _EVENTS_ONLY:
+        raise InputError(
+            f"{path}: the results of a delivery-events upload: verify checks the results of "
+            "tracking numbers (batch-uploader upload), not of delivery events"
+        )
     if missing:
         raise InputError(
             f"{path}: not a results file of batch-uploader: no column {', '.join(missing)}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +14,32 @@ from batch_uploader.models import Row, Source
 
 CsvFactory = Callable[..., Path]
 XlsxFactory = Callable[..., Path]
+# The default folder of results and journal, relative to where the suite runs: the repository.
+REPOSITORY_OUTPUT = Path(__file__).resolve().parents[1] / "output"
+
+
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    try:
+        return {entry.name: (entry.stat().st_size, entry.stat().st_mtime_ns)
+                for entry in folder.iterdir()}  # fmt: skip
+    except FileNotFoundError:
+        return {}
+
+
+@pytest.fixture(autouse=True)
+def repository_output_untouched() -> Iterator[None]:
+    """Every test writes under its tmp_path: one that used the default output folder would add
+    its runs to the journal of the person running the suite."""
+    before = _listing(REPOSITORY_OUTPUT)
+    yield
+    after = _listing(REPOSITORY_OUTPUT)
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    assert not changed, (
+        f"the test wrote in {REPOSITORY_OUTPUT} ({', '.join(changed)}): give it --journal, "
+        "--results or --output-dir under tmp_path"
+    )
 
 
 @pytest.fixture

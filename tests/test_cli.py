@@ -124,7 +124,7 @@ def test_xlsx_upload_sends_numbers_as_digits(
 
     outcome = invoke(
         "upload", str(source), "--base-url", sandbox.base_url, "--results", str(results),
-        env=CREDENTIALS,
+        "--journal", str(tmp_path / "journal.sqlite3"), env=CREDENTIALS,
     )  # fmt: skip
 
     assert outcome.exit_code == 0, outcome.output

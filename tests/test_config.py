@@ -88,7 +88,8 @@ def test_the_file_turns_on_verification_and_names_url_templates(
 
     with Sandbox() as sandbox:
         outcome = invoke("upload", str(source), "--config", str(config), "--base-url",
-                         sandbox.base_url, "--results", str(results))  # fmt: skip
+                         sandbox.base_url, "--results", str(results),
+                         "--journal", str(tmp_path / "journal.sqlite3"))  # fmt: skip
 
     assert outcome.exit_code == 0, outcome.output
     with results.open(encoding="utf-8-sig", newline="") as handle:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ def test_events_go_as_one_request_per_invoice_in_date_order(
     results = tmp_path / "r.csv"
     with Sandbox() as sandbox:
         outcome = invoke("events", str(write_csv(PARCELS)), "--base-url", sandbox.base_url,
-                         "--results", str(results))  # fmt: skip
+                         "--results", str(results), "--journal",
+                         str(tmp_path / "journal.sqlite3"))  # fmt: skip
         received = {(r.method, r.order_id, r.invoice_number): r.body for r in sandbox.received}
         headers = {
             "X-VTEX-API-AppKey": "k",
@@ -194,15 +196,29 @@ def test_a_parcel_sent_before_is_skipped_with_its_receipt(
 
     def answer(request: httpx.Request) -> httpx.Response:
         sent.append(request.url.path)
-        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": f"r{len(sent)}"})
+        order_id = request.url.path.split("/")[5]
+        return httpx.Response(200, json={"date": "d", "orderId": order_id,
+                                         "receipt": f"receipt-{order_id}"})  # fmt: skip
 
     source, journal = write_csv(PARCELS), tmp_path / "journal.sqlite3"
     run_events(source, tmp_path, answer, journal)
     again, status = run_events(source, tmp_path, answer, journal)
 
     assert len(sent) == 2
-    assert {(x["status"], x["errorCode"]) for x in again} == {("skipped", "already-sent")}
-    assert {x["receipt"] for x in again if x["orderId"] == "2-01"} <= {"r1", "r2"}
+    assert [(x["row"], x["orderId"], x["status"], x["errorCode"], x["receipt"]) for x in again] == [
+        ("2", "1-01", "skipped", "already-sent", "receipt-1-01"),
+        ("3", "2-01", "skipped", "already-sent", "receipt-2-01"),
+        ("4", "1-01", "skipped", "already-sent", "receipt-1-01"),
+        ("5", "1-01", "skipped", "already-sent", "receipt-1-01"),
+    ]
+    # Each line names where its parcel was sent first: the parcel's first row, in run 1.
+    first_sent = {"1-01": 2, "2-01": 3}
+    assert [re.sub(r"^already sent on \S+Z ", "already sent on <time> ", x["errorMessage"])
+            for x in again] == [
+        f"already sent on <time> ({source} row {first_sent[x['orderId']]}, run 1); --force sends "
+        "it again"
+        for x in again
+    ]  # fmt: skip
     assert status == ExitStatus.OK
 
 
@@ -213,7 +229,8 @@ def test_refused_credentials_stop_the_events_upload(
     results = tmp_path / "r.csv"
     with Sandbox(SandboxConfig(refuse_credentials=refused)) as sandbox:
         outcome = invoke("events", str(write_csv(PARCELS)), "--base-url", sandbox.base_url,
-                         "--results", str(results), "--concurrency", "1")  # fmt: skip
+                         "--results", str(results), "--concurrency", "1",
+                         "--journal", str(tmp_path / "journal.sqlite3"))  # fmt: skip
         requests = sandbox.requests
 
     assert outcome.exit_code == ExitStatus.ABORTED
@@ -273,3 +290,96 @@ def test_the_same_event_on_two_lines_is_sent_once(write_csv: CsvFactory, tmp_pat
 
     assert [len(body["events"]) for body in bodies] == [1]
     assert [(x["status"], x["receipt"]) for x in lines] == [("sent", "r"), ("sent", "r")]
+
+
+@pytest.mark.parametrize("no", ["não", "no", "false", "0"])
+def test_a_line_said_not_delivered_but_given_a_delivery_date_keeps_its_parcel_back(
+    write_csv: CsvFactory, tmp_path: Path, no: str
+) -> None:
+    text = HEADER + (
+        "1-01;9;2026-11-21 08:00;Cajamar;SP;Objeto postado;;\n"
+        f"1-01;9;2026-11-22 09:30;Campinas;SP;Em trânsito;{no};2026-11-23 14:10\n"
+        "2-01;5;2026-11-22 09:30;Recife;PE;Em trânsito;não;\n"
+    )
+    bodies: dict[str, Any] = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies[request.url.path] = json.loads(request.content)
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    lines, status = run_events(write_csv(text), tmp_path, answer)
+
+    assert [(x["row"], x["status"], x["errorCode"], x["errorMessage"]) for x in lines] == [
+        ("2", "invalid", "parcel-incomplete",
+         "the parcel's row 3 cannot be sent, and a parcel's events are sent together; correct "
+         "it and upload the parcel again"),
+        ("3", "invalid", "conflicting-delivered",
+         f"column G 'Entregue' (isDelivered): '{no}' says the parcel was not delivered, but "
+         "column H 'Data de entrega' (deliveredDate) gives it a delivery date "
+         "('2026-11-23 14:10'); empty one of the two cells"),
+        ("4", "sent", "", ""),
+    ]  # fmt: skip
+    assert bodies == {"/api/oms/pvt/orders/2-01/invoice/5/tracking": BODY_2}
+    assert status == ExitStatus.ROWS_NOT_SENT
+
+
+def test_a_parcel_delivered_before_its_first_event_is_refused(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    text = HEADER + (
+        "1-01;9;2026-11-21 08:00;Cajamar;SP;Objeto postado;;\n"
+        "1-01;9;2026-11-22 09:00;Campinas;SP;Entregue;sim;2026-11-20 14:10\n"
+        "2-01;5;2026-11-22 09:30;Recife;PE;Objeto postado;;\n"
+        "2-01;5;2026-11-22 17:00;Recife;PE;Entregue;sim;2026-11-22\n"
+    )
+
+    assert decided(write_csv, text) == [
+        ("2", "invalid", "conflicting-delivered"),
+        ("3", "invalid", "conflicting-delivered"),
+        ("4", "valid", ""),  # delivered the day it was posted: a date alone is compared by day
+        ("5", "valid", ""),
+    ]
+    message = lines_of(tmp_path / "dry.csv")[0]["errorMessage"]
+    assert message == (
+        "column H 'Data de entrega' (deliveredDate): the parcel is said delivered on "
+        "2026-11-20 14:10, before its first event (2026-11-21T08:00:00, 'Objeto postado'); a "
+        "parcel cannot be delivered before it was posted: correct the date"
+    )
+
+
+def test_parcels_answered_429_are_sent_on_a_retry_and_their_attempts_counted(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    results = tmp_path / "r.csv"
+
+    # Seed 3 draws 429, 200, 429, 200 for the first four requests.
+    outcome = invoke("events", str(write_csv(PARCELS)), "--sandbox", "--sandbox-rate-limited",
+                     "0.5", "--sandbox-seed", "3", "--concurrency", "1", "--results",
+                     str(results))  # fmt: skip
+
+    assert outcome.exit_code == ExitStatus.OK, outcome.output
+    lines = lines_of(results)
+    assert [(x["row"], x["orderId"], x["status"], x["httpStatus"]) for x in lines] == [
+        ("2", "1-01", "sent", "200"),
+        ("3", "2-01", "sent", "200"),
+        ("4", "1-01", "sent", "200"),
+        ("5", "1-01", "sent", "200"),
+    ]
+    # Each line shows its parcel's attempts: one request answered 200 per parcel, plus the 429s
+    # (which parcel met them depends on which one took the free slot first).
+    attempts = {(x["orderId"], int(x["attempts"])) for x in lines}
+    assert len(attempts) == 2
+    assert sum(n for _, n in attempts) == 4
+    assert " 4 requests at " in outcome.output
+    assert ", 2 answered 429 (too many requests)" in outcome.output
+    summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
+    assert (summary["rows"]["sent"], summary["requests"], summary["throttled"]) == (4, 4, 2)
+
+
+def test_events_help_says_to_send_each_parcels_whole_history() -> None:
+    outcome = invoke("events", "--help")
+
+    assert (
+        "The request replaces the events the order holds: give each parcel's whole history "
+        "so far, not only its new events." in " ".join(outcome.output.split())
+    )

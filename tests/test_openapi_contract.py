@@ -230,3 +230,42 @@ def test_the_sandbox_events_answer_matches_the_official_description(spec: OpenAP
 
     assert response.status_code == 200
     spec.validate_response(OpenAPIRequest(request), OpenAPIResponse(response))
+
+
+IN_TRANSIT = EventsUpdate(
+    "1172452900788-01",
+    "000030711",
+    is_delivered=False,
+    delivered_date=None,
+    events=(Event("Recife", "PE", "Em trânsito", "2026-11-22T09:30:00"),),
+)
+
+
+@pytest.mark.parametrize("events", [IN_TRANSIT, EVENTS_UPDATE], ids=["in-transit", "delivered"])
+def test_the_sandbox_order_read_after_a_patch_and_events_matches_the_official_description(
+    spec: OpenAPI, events: EventsUpdate
+) -> None:
+    order_id, invoice = events.order_id, events.invoice_number
+    reads: list[Any] = []
+    with Sandbox() as sandbox:
+        for update in (TrackingUpdate(order_id, invoice, "T", None, "Loggi"), events):
+            for built in (*requests_built_for(update), *requests_built_for(OrderRead(order_id))):
+                response = sent_to(sandbox, built)
+                assert response.status_code == 200, response.text
+                spec.validate_response(OpenAPIRequest(built), OpenAPIResponse(response))
+            reads.append(response.json()["packageAttachment"]["packages"])
+
+    after_patch, after_events = reads
+    assert [p["courierStatus"] for p in after_patch] == [None]
+    delivered = {"deliveredDate": events.delivered_date} if events.delivered_date else {}
+    assert [p["courierStatus"] for p in after_events] == [
+        {
+            "finished": events.is_delivered,
+            **delivered,
+            "data": [
+                {"city": e.city, "state": e.state, "description": e.description,
+                 "createDate": e.date}
+                for e in events.events
+            ],
+        }
+    ]  # fmt: skip

@@ -150,7 +150,7 @@ def test_an_order_read_shows_the_tracking_data_and_events_it_was_sent(sandbox: S
     assert (put.status_code, answer.status_code) == (200, 200)
     assert answer.json()["packageAttachment"]["packages"] == [
         {**BODY, "invoiceNumber": "000030711", "courierStatus": {
-            "finished": False, "deliveredDate": None,
+            "finished": False,
             "data": [{"city": "Recife", "state": "PE", "description": "Em trânsito",
                       "createDate": "2026-11-22"}]}},
     ]  # fmt: skip
@@ -196,3 +196,21 @@ def test_each_route_answers_its_own_method_only(sandbox: Sandbox) -> None:
     also_wrong = httpx.patch(sandbox.base_url + PATH + "/tracking", json=EVENTS, headers=HEADERS)
 
     assert (wrong.status_code, also_wrong.status_code) == (405, 405)
+
+
+def test_an_events_request_replaces_the_events_the_order_held(sandbox: Sandbox) -> None:
+    later = {"isDelivered": True, "deliveredDate": "2026-11-23 14:10",
+             "events": [{"city": "Olinda", "state": "PE", "description": "Entregue",
+                         "date": "2026-11-23"}]}  # fmt: skip
+    for body in (EVENTS, later):
+        put = httpx.put(sandbox.base_url + PATH + "/tracking", json=body, headers=HEADERS)
+        assert put.status_code == 200
+
+    (package,) = read_order(sandbox).json()["packageAttachment"]["packages"]
+
+    assert package["courierStatus"] == {
+        "finished": True,
+        "deliveredDate": "2026-11-23 14:10",
+        "data": [{"city": "Olinda", "state": "PE", "description": "Entregue",
+                  "createDate": "2026-11-23"}],
+    }  # fmt: skip

@@ -119,7 +119,7 @@ def _upload(source: Path, results: Path, *extra: str) -> list[dict[str, str]]:
         outcome = CliRunner().invoke(
             cli,
             ["upload", str(source), "--base-url", sandbox.base_url, "--results", str(results),
-             *extra],
+             "--journal", str(results.with_suffix(".journal.sqlite3")), *extra],
             env={"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "app-token-9c1f"},
             catch_exceptions=False,
         )  # fmt: skip

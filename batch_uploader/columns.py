@@ -155,6 +155,7 @@ class ColumnMap:
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _pick: itemgetter[str] | None = field(init=False, repr=False, compare=False)
     _reach: int = field(init=False, repr=False, compare=False)
+    _fields: dict[int, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Picking a row's values is done for every row: prepare it once per table.
@@ -162,6 +163,7 @@ class ColumnMap:
         object.__setattr__(self, "_names", names)
         object.__setattr__(self, "_pick", itemgetter(*positions) if len(names) > 1 else None)
         object.__setattr__(self, "_reach", max(positions, default=-1) + 1)
+        object.__setattr__(self, "_fields", dict(zip(positions, names, strict=True)))
 
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
@@ -178,7 +180,8 @@ class ColumnMap:
             values = {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
-            kinds = {name: raw.kinds[i] for name, i in self.indexes.items() if i in raw.kinds}
+            fields = self._fields
+            kinds = {fields[i]: kind for i, kind in raw.kinds.items() if i in fields}
         problems: tuple[RowError, ...] = ()
         width = self.width
         if width is not None and (

@@ -43,7 +43,10 @@ class RawRow:
     kinds: dict[int, CellKind] | None = None
 
     def is_blank(self) -> bool:
-        return not "".join(self.cells).strip()
+        cells = self.cells
+        if cells and cells[0] and not cells[0].isspace():
+            return False  # most rows start with a value
+        return not "".join(cells).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,16 +177,16 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
 
 
 def _workbook_row(number: int, values: list[object]) -> RawRow:
-    cells: list[str] = []
-    kinds: dict[int, CellKind] = {}
+    # Most cells are text: the row's own list is kept, with typed cells rendered in place.
+    kinds: dict[int, CellKind] | None = None
     for index, value in enumerate(values):
-        if isinstance(value, str):
-            cells.append(value)
-            continue
-        text, kind = render_cell(value)
-        cells.append(text)
-        kinds[index] = kind
-    return RawRow(number, cells, kinds or None)
+        if value.__class__ is not str:
+            text, kind = render_cell(value)
+            values[index] = text
+            if kinds is None:
+                kinds = {}
+            kinds[index] = kind
+    return RawRow(number, values, kinds)  # type: ignore[arg-type]  # every cell is text now
 
 
 def render_cell(value: object) -> tuple[str, CellKind]:

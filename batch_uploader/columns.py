@@ -165,19 +165,25 @@ class ColumnMap:
         object.__setattr__(self, "_reach", max(positions, default=-1) + 1)
         object.__setattr__(self, "_fields", dict(zip(positions, names, strict=True)))
 
+    def values(self, raw: RawRow) -> dict[str, str]:
+        """The values of the fields in ``raw``, trimmed, by field name (a field whose column
+        the row does not reach is left out)."""
+        cells = raw.cells
+        if self._pick is not None and len(cells) >= self._reach:
+            return {
+                name: cell.strip() if cell.isascii() else cell.translate(_INVISIBLE).strip()
+                for name, cell in zip(self._names, self._pick(cells), strict=True)
+            }
+        count = len(cells)
+        return {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
+
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
         (non-breaking ones too) trimmed. When the header has a ``width``, a row with fewer
         cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
         cells = raw.cells
         count = len(cells)
-        if count >= self._reach and self._pick is not None:
-            values = {
-                name: cell.strip() if cell.isascii() else cell.translate(_INVISIBLE).strip()
-                for name, cell in zip(self._names, self._pick(cells), strict=True)
-            }
-        else:
-            values = {name: _clean(cells[i]) for name, i in self.indexes.items() if i < count}
+        values = self.values(raw)
         kinds: dict[str, CellKind] = {}
         if raw.kinds:
             fields = self._fields
@@ -239,11 +245,14 @@ def find_header(
     )
 
 
-def is_totals_row(raw: RawRow, row: Row, required: tuple[str, ...] = REQUIRED_FIELDS) -> bool:
-    """Whether ``raw`` is a totals line ("Total: 15", "Total geral;;;15") rather than data: it
-    starts with such a word and lacks a required value (a courier named "Total Express"
-    with an order, an invoice and a tracking number is data)."""
-    if all(map(row.values.get, required)):
+def is_totals_row(
+    raw: RawRow, values: Mapping[str, str], required: tuple[str, ...] = REQUIRED_FIELDS
+) -> bool:
+    """Whether ``raw``, whose field ``values`` were picked out, is a totals line ("Total: 15",
+    "Total geral;;;15") rather than data: it starts with such a word and lacks a required
+    value (a courier named "Total Express" with an order, an invoice and a tracking number is
+    data)."""
+    if all(map(values.get, required)):
         return False
     first = next((cell for cell in raw.cells if cell.strip()), "")
     return normalise(first).startswith(_TOTALS)

@@ -110,7 +110,8 @@ class Row:
         return f"{self.source} row {self.number}"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, for the same reason as Row, but hashable: the journal caches by update.
+@dataclass(slots=True, unsafe_hash=True)
 class TrackingUpdate:
     """A validated row: exactly what is sent to VTEX for it."""
 

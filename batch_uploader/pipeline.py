@@ -22,7 +22,7 @@ from tqdm import tqdm
 from .checker import Checker
 from .errors import UsageError
 from .fixes import RowsToFix
-from .inputs import Input, Reading, data_rows, describe, open_inputs
+from .inputs import Input, Reading, data_rows, data_values, describe, open_inputs
 from .journal import Journal
 from .models import (
     ALREADY_SENT,
@@ -80,7 +80,7 @@ def run(
     started = time.perf_counter()
     inputs, notes = open_inputs(paths, reading)
     totals: list[Row] = []
-    found = survey(data_rows(inputs, totals))
+    found = survey(data_values(inputs, totals))
     report = new_report(paths, results_path, upload_to, notes, totals)
     verifying = verify_orders and upload_to is not None
     if verifying:

@@ -94,21 +94,24 @@ def _csv_table(path: Path, encoding: str | None) -> Table:
         encoding = "utf-8-sig"  # the same, and a BOM is never taken for a character
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path, encoding)
 
-    def rows() -> Iterator[RawRow]:
+    def records() -> Iterator[list[str]]:
         with path.open(encoding=encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
             try:
-                # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
-                for number, cells in enumerate(reader, start=1):
-                    yield RawRow(number, cells)
+                yield from reader
             except csv.Error as error:
                 raise InputError(
                     f"{path}: line {reader.line_num}: {error}; check the quotes on that line"
                 ) from None
 
+    def rows() -> Iterator[RawRow]:
+        # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
+        for number, cells in enumerate(records(), start=1):
+            yield RawRow(number, cells)
+
     # Read it all once now, so that a file that cannot be read stops the run before anything
     # is sent; the count of rows feeds the progress bar.
-    count = sum(1 for _ in rows())
+    count = sum(1 for _ in records())
     if count == 0:
         raise InputError(f"{path}: the file is empty")
     shown = encoding.removesuffix("-sig")

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .dates import DateOrder, decided_order, evidence
-from .models import Row, Source
+from .inputs import Values
+from .models import Source
 
 RowRef = tuple[Source, int]
 _MASK = (1 << 64) - 1
@@ -35,8 +36,9 @@ class Survey:
     conflicts: dict[RowRef, tuple[RowRef, ...]] = field(default_factory=dict)
 
 
-def survey(rows: Iterable[Row]) -> Survey:
-    """Reads ``rows`` once and tells what they say as a whole."""
+def survey(rows: Iterable[Values]) -> Survey:
+    """Reads ``rows`` (from :func:`~batch_uploader.inputs.data_values`) once and tells what
+    they say as a whole."""
     result = Survey()
     sources: dict[Source, int] = {}
     evidence_by_source: dict[Source, Counter[DateOrder]] = defaultdict(Counter)
@@ -45,13 +47,12 @@ def survey(rows: Iterable[Row]) -> Survey:
     repeated: dict[int, list[tuple[RowRef, int]]] = {}
     source: Source | None = None
     source_index, dates = 0, Counter[DateOrder]()
-    for row in rows:
-        if row.source is not source:  # rows come file by file: look the file up once
-            source = row.source
+    for row_source, number, values in rows:
+        if row_source is not source:  # rows come file by file: look the file up once
+            source = row_source
             source_index = sources.setdefault(source, len(sources))
             dates = evidence_by_source[source]
         result.rows_by_source[source] += 1
-        values = row.values
         get = values.get
         if order := evidence(get("dispatchedDate", "")):
             dates[order] += 1
@@ -72,10 +73,10 @@ def survey(rows: Iterable[Row]) -> Survey:
         )
         seen = first.get(key)
         if seen is None:
-            first[key] = (source_index << 96) | (row.number << 64) | payload
+            first[key] = (source_index << 96) | (number << 64) | payload
         else:
             group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
-            group.append(((source, row.number), payload))
+            group.append(((source, number), payload))
     result.rows = sum(result.rows_by_source.values())
     for source in sources:
         result.date_orders[source] = decided_order(evidence_by_source.get(source, Counter()))

@@ -84,7 +84,7 @@ def _read_validate(params: Params) -> Operation:
     """What a dry run does, less the results file, the report and the progress bar: open the
     file, survey every row, then check every row."""
     from batch_uploader.checker import Checker
-    from batch_uploader.inputs import Reading, data_rows, open_inputs
+    from batch_uploader.inputs import Reading, data_rows, data_values, open_inputs
     from batch_uploader.models import Row
     from batch_uploader.survey import survey
 
@@ -94,7 +94,7 @@ def _read_validate(params: Params) -> Operation:
         reading = Reading()
         inputs, _ = open_inputs([path], reading)
         totals: list[Row] = []
-        found = survey(data_rows(inputs, totals))
+        found = survey(data_values(inputs, totals))
         checker = Checker(found, reading, now=dt.datetime.now(dt.UTC))
         counts = Counter(str(checker.check(row).status) for row in data_rows(inputs))
         return {"rows": sum(counts.values()), "counts": dict(counts)}

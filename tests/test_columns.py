@@ -197,7 +197,7 @@ def test_totals_lines(cells: list[str], totals: bool) -> None:
     columns = find_header([header("Transportadora", "Pedido", "NF", "Rastreio")], SOURCE)
     raw = RawRow(9, cells)
 
-    assert is_totals_row(raw, columns.row(raw, SOURCE)) is totals
+    assert is_totals_row(raw, columns.values(raw)) is totals
 
 
 def test_zero_width_characters_are_removed() -> None:

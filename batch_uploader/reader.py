@@ -13,6 +13,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -192,8 +193,10 @@ def _workbook_row(number: int, values: list[object]) -> RawRow:
     return RawRow(number, values, kinds)  # type: ignore[arg-type]  # every cell is text now
 
 
+@lru_cache(maxsize=4096, typed=True)  # typed: True and 1, 1 and 1.0 are other cells
 def render_cell(value: object) -> tuple[str, CellKind]:
-    """The text a person sees for a typed workbook cell, and what kind of cell it was."""
+    """The text a person sees for a typed workbook cell, and what kind of cell it was. Cached:
+    a column of dates holds a few dozen days."""
     if isinstance(value, bool):
         return ("TRUE" if value else "FALSE"), CellKind.BOOLEAN
     if isinstance(value, int):

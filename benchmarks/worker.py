@@ -17,7 +17,7 @@ import json
 import resource
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -298,6 +298,33 @@ def _upload(params: Params) -> Operation:
     return operation
 
 
+_HEADERS = {
+    "X-VTEX-API-AppKey": "k",
+    "X-VTEX-API-AppToken": "t",
+    "Accept": "application/json",
+    "User-Agent": "batch-uploader",
+}
+
+
+def _requests(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The PATCH path and JSON body of every row of the CSV ``path``, read with the csv
+    module: what a hand-written script sends."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = csv.reader(handle)
+        next(lines)
+        for order, invoice, tracking, courier, date, url in lines:
+            body = {
+                "trackingNumber": tracking,
+                "trackingUrl": url or None,
+                "courier": courier or None,
+                "dispatchedDate": date or None,
+            }
+            yield (
+                f"/api/oms/pvt/orders/{quote(order, safe='')}/invoice/{quote(invoice, safe='')}",
+                body,
+            )
+
+
 def _sequential(params: Params) -> Operation:
     """The baseline of an upload: one httpx.Client sending the same PATCH requests (same
     path, headers and JSON body) one after another, the rows read with the csv module."""
@@ -306,30 +333,42 @@ def _sequential(params: Params) -> Operation:
     path = Path(params["path"])
 
     def operation() -> Extra:
-        headers = {
-            "X-VTEX-API-AppKey": "k",
-            "X-VTEX-API-AppToken": "t",
-            "Accept": "application/json",
-            "User-Agent": "batch-uploader",
-        }
         statuses: Counter[int] = Counter()
-        with (
-            path.open(encoding="utf-8-sig", newline="") as handle,
-            httpx.Client(base_url=params["base_url"], headers=headers, timeout=30) as client,
-        ):
-            lines = csv.reader(handle)
-            next(lines)
-            for order, invoice, tracking, courier, date, url in lines:
-                body = {
-                    "trackingNumber": tracking,
-                    "trackingUrl": url or None,
-                    "courier": courier or None,
-                    "dispatchedDate": date or None,
-                }
-                target = (
-                    f"/api/oms/pvt/orders/{quote(order, safe='')}/invoice/{quote(invoice, safe='')}"
-                )
+        with httpx.Client(base_url=params["base_url"], headers=_HEADERS, timeout=30) as client:
+            for target, body in _requests(path):
                 statuses[client.patch(target, json=body).status_code] += 1
+        return {"rows": sum(statuses.values()), "statuses": dict(statuses)}
+
+    return operation
+
+
+def _bare_async(params: Params) -> Operation:
+    """The floor of an upload's client CPU: ``concurrency`` tasks sharing one
+    ``httpx.AsyncClient`` send the same requests, with no pacing, retries, journal or results
+    file; the rows read with the csv module."""
+    import asyncio
+
+    import httpx
+
+    path, concurrency = Path(params["path"]), int(params["concurrency"])
+
+    async def send_all() -> Counter[int]:
+        statuses: Counter[int] = Counter()
+        pending = _requests(path)
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        async with httpx.AsyncClient(
+            base_url=params["base_url"], headers=_HEADERS, timeout=30, limits=limits
+        ) as client:
+
+            async def worker() -> None:
+                for target, body in pending:  # one shared iterator: each row is sent once
+                    statuses[(await client.patch(target, json=body)).status_code] += 1
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return statuses
+
+    def operation() -> Extra:
+        statuses = asyncio.run(send_all())
         return {"rows": sum(statuses.values()), "statuses": dict(statuses)}
 
     return operation
@@ -346,6 +385,7 @@ CASES: dict[str, Callable[[Params], Operation]] = {
     "write_floor": _write_floor,
     "upload": _upload,
     "sequential": _sequential,
+    "bare_async": _bare_async,
 }
 
 

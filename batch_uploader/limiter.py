@@ -10,9 +10,12 @@ from collections.abc import Awaitable, Callable
 # After a 429 or 503 the rate is multiplied by this, down to FLOOR of the ceiling at least...
 DECREASE = 0.5
 FLOOR = 0.05
-# ...and while requests succeed it grows back by this share of the ceiling per second, so it
-# stays a while just under the server's limit instead of hitting it again at once.
+# ...and while requests succeed it grows back by this share of the ceiling per second, up to
+# CAUTION of the rate the server last refused; above that only by PROBE of the ceiling per
+# second, so that it stays just under the server's limit instead of hitting it again at once.
 RECOVERY = 0.05
+CAUTION = 0.9
+PROBE = 0.005
 
 
 class Pacer:
@@ -24,7 +27,8 @@ class Pacer:
 
     The rate adapts to the server: :meth:`throttled` lowers it (at most once per interval
     of the slower rate, as the answers of requests already in flight say the same thing),
-    :meth:`succeeded` raises it again slowly, never above the ``ceiling`` given.
+    :meth:`succeeded` raises it again, quickly up to just under the rate the server refused,
+    slowly beyond, never above the ``ceiling`` given.
     """
 
     def __init__(
@@ -44,6 +48,7 @@ class Pacer:
         self._next_slot = -math.inf
         self._calm_from = -math.inf
         self._grown_at = -math.inf
+        self._refused_at = math.inf  # the rate when the server last said it was too much
 
     async def wait(self) -> None:
         """Waits for this caller's slot."""
@@ -62,6 +67,7 @@ class Pacer:
         now = self._clock()
         if now < self._calm_from:
             return
+        self._refused_at = self.rate
         self.rate = max(self.ceiling * FLOOR, self.rate * DECREASE)
         self.lowest_rate = min(self.lowest_rate, self.rate)
         self._calm_from = self._grown_at = now + max(1.0, 2.0 / self.rate)
@@ -70,6 +76,10 @@ class Pacer:
         """A request went through: win back some of the rate, as time passes."""
         now = self._clock()
         if self.rate < self.ceiling and now > self._grown_at:
-            growth = self.ceiling * RECOVERY * (now - self._grown_at)
-            self.rate = min(self.ceiling, self.rate + growth)
+            elapsed, cautious = now - self._grown_at, self._refused_at * CAUTION
+            if self.rate < cautious:
+                rate = min(cautious, self.rate + self.ceiling * RECOVERY * elapsed)
+            else:
+                rate = self.rate + self.ceiling * PROBE * elapsed
+            self.rate = min(self.ceiling, rate)
             self._grown_at = now

@@ -86,10 +86,10 @@ def test_throttling_lowers_the_rate_once_per_calm_period() -> None:
     assert pacer.lowest_rate == pytest.approx(25.0)
 
 
-def test_rate_recovers_slowly_and_never_above_the_ceiling() -> None:
+def test_rate_recovers_to_just_under_the_refused_rate_then_probes_slowly() -> None:
     clock = FakeClock()
     pacer = Pacer(100, clock=clock, sleep=clock.sleep)
-    pacer.throttled()  # 50/s, calm until t=1
+    pacer.throttled()  # refused at 100/s: 50/s, calm until t=1
     clock.now = 0.5
     pacer.succeeded()
     assert pacer.rate == pytest.approx(50.0)
@@ -99,8 +99,36 @@ def test_rate_recovers_slowly_and_never_above_the_ceiling() -> None:
     assert pacer.rate == pytest.approx(75.0)
 
     clock.now = 60.0
+    pacer.succeeded()  # no further than 90 % of the rate refused...
+    assert pacer.rate == pytest.approx(90.0)
+
+    clock.now = 70.0
+    pacer.succeeded()  # ...then 0.5 % of the ceiling a second
+    assert pacer.rate == pytest.approx(95.0)
+
+    clock.now = 200.0
     pacer.succeeded()
     assert pacer.rate == 100.0
+
+
+def test_under_a_server_limit_the_rate_stays_near_it_and_is_seldom_refused() -> None:
+    clock = FakeClock()
+    pacer = Pacer(400, clock=clock, sleep=clock.sleep)
+    refusals, rates = 0, []
+    for tenth in range(600):  # a minute, against a server that refuses above 100/s
+        clock.now = tenth / 10
+        if pacer.rate > 100:
+            before = pacer.rate
+            pacer.throttled()
+            refusals += pacer.rate < before
+        else:
+            pacer.succeeded()
+        rates.append(pacer.rate)
+
+    # Recovering at 5 % of the ceiling a second all the way up, it was refused 19 times and
+    # kept 69/s over the second half-minute.
+    assert refusals <= 10
+    assert sum(rates[300:]) / 300 > 80
 
 
 def test_rate_never_falls_below_the_floor() -> None:

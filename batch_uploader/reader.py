@@ -64,7 +64,6 @@ class Table:
 
     source: Source
     rows: Callable[[], Iterator[RawRow]]
-    size_hint: int | None = None
     first_column: int = 0
     delimited: bool = False
     format: str = ""
@@ -110,16 +109,14 @@ def _csv_table(path: Path, encoding: str | None) -> Table:
         for number, cells in enumerate(records(), start=1):
             yield RawRow(number, cells)
 
-    # Read it all once now, so that a file that cannot be read stops the run before anything
-    # is sent; the count of rows feeds the progress bar.
-    count = sum(1 for _ in records())
-    if count == 0:
+    # A file whose quotes break further down stops the run too, before anything is sent: the
+    # survey of the run reads every row first.
+    if next(records(), None) is None:
         raise InputError(f"{path}: the file is empty")
     shown = encoding.removesuffix("-sig")
     return Table(
         Source(str(path)),
         rows,
-        size_hint=count,
         delimited=True,
         format=f"CSV, {shown}, delimiter {_DELIMITER_NAMES[delimiter]}",
     )
@@ -175,8 +172,7 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
                 yield _workbook_row(number, values)
 
         first_column = sheet.start[1] if sheet.start else 0
-        size = (sheet.end or (0, 0))[0] + 1
-        tables.append(Table(Source(str(path), name), rows, size, first_column, format=kind))
+        tables.append(Table(Source(str(path), name), rows, first_column, format=kind))
     return tables
 
 

@@ -10,7 +10,7 @@ import httpx
 import openpyxl
 import pytest
 
-from batch_uploader.errors import UsageError
+from batch_uploader.errors import InputError, UsageError
 from batch_uploader.models import Status
 from batch_uploader.pipeline import run
 from batch_uploader.report import ExitStatus
@@ -178,3 +178,28 @@ def test_failures_in_a_row_stop_the_run(write_csv: CsvFactory, tmp_path: Path) -
     assert report.exit_status == ExitStatus.ABORTED
     assert report.stop_reason == "5 rows in a row failed (the last: OMS007: Order Not Found)"
     assert report.counts[Status.FAILED] == 30
+
+
+def test_a_quote_broken_far_down_a_file_stops_the_run_before_anything_is_sent(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    rows = "".join(f"{n}-01,{n},T{n}\n" for n in range(1, 501))
+    source = write_csv("orderId,invoiceNumber,trackingNumber\n" + rows + '501-01,501,"T501\n')
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    with pytest.raises(InputError, match=r"input\.csv: line 502: unexpected end of data"):
+        run(
+            [source],
+            results_path=tmp_path / "results.csv",
+            base_url=BASE,
+            credentials=Credentials("key", "token"),
+            settings=Settings(rate=1000, concurrency=4),
+            transport=httpx.MockTransport(answer),
+        )
+
+    assert requests == []
+    assert not (tmp_path / "results.csv").exists()

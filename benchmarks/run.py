@@ -277,18 +277,21 @@ class Runner:
             pure = _median([s.wall for s in samples["read_validate"]])
             theirs = _median([s.wall for s in base])
             if kind == "csv":
+                # The targets are for reading and validation; the dry run also writes the
+                # results file, shown beside.
                 self.target(
                     "CSV read + validate within 2x of `pandas.read_csv(dtype=str)`",
-                    f"dry run {ours / theirs:.1f}x, without the results file "
-                    f"{pure / theirs:.1f}x ({rows:,} rows)",
-                    ours <= 2 * theirs,
+                    f"read + validate {pure / theirs:.1f}x; the dry run, results file "
+                    f"included, {ours / theirs:.1f}x ({rows:,} rows)",
+                    pure <= 2 * theirs,
                 )
             else:
                 self.target(
-                    "XLSX at least 4x faster than `pandas.read_excel(engine='openpyxl')`",
-                    f"dry run {theirs / ours:.1f}x faster, without the results file "
-                    f"{theirs / pure:.1f}x ({rows:,} rows)",
-                    theirs >= 4 * ours,
+                    "XLSX read + validate at least 4x faster than "
+                    "`pandas.read_excel(engine='openpyxl')`",
+                    f"read + validate {theirs / pure:.1f}x faster; the dry run, results file "
+                    f"included, {theirs / ours:.1f}x faster ({rows:,} rows)",
+                    theirs >= 4 * pure,
                 )
             path.unlink()
         section.notes.append(

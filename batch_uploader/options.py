@@ -92,7 +92,7 @@ pace_options = _stack(
     click.option(
         "--concurrency",
         type=click.IntRange(1, 64),
-        default=8,
+        default=Settings().concurrency,
         show_default=True,
         help="Most requests in flight at once.",
     ),

@@ -17,7 +17,7 @@ class Settings:
     """
 
     rate: float = 10.0
-    concurrency: int = 8
+    concurrency: int = 16  # where throughput peaks (BENCHMARKS.md, case 3)
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     stop_after_failures: int = 20

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from batch_uploader.settings import Settings
+
 from . import data
 from .measure import ROOT, Sample, SandboxProcess, Spread, listen_overflows, run_case
 
@@ -532,7 +534,7 @@ class Runner:
             )
         section.notes.append(
             "report.achieved_rate is report.requests ÷ report.elapsed (the whole run, reading "
-            "the file included). Concurrency 8 (the default)."
+            f"the file included). Concurrency {Settings().concurrency} (the default)."
         )
         self.document.sections.append(section)
         at_100 = samples[100]
@@ -651,7 +653,7 @@ class Runner:
                 _spread([s.cpu / rows * 1000 for s in samples], 2),
             ]
         )
-        section.notes.append("Concurrency 8 (the default).")
+        section.notes.append(f"Concurrency {Settings().concurrency} (the default).")
         self.document.sections.append(section)
         wall = _median([s.wall for s in samples])
         self.target(

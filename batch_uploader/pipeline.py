@@ -266,8 +266,10 @@ class _Upload:
         try:
             for row in rows:
                 self.pending.append(self._start(row))
-                # The rows started go out at once, while the next ones are checked.
-                await asyncio.sleep(0)
+                if len(self.pending) <= self.run.settings.concurrency:
+                    # Workers may be idle (the run starts, or every row before was decided):
+                    # let this row go out now rather than after the next ones are checked.
+                    await asyncio.sleep(0)
                 while self.pending and (len(self.pending) >= self.window or self.pending[0].done()):
                     await self._decide_first()
                 if self.run.report.interrupted:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
@@ -41,8 +42,8 @@ _PLAIN_WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]*)
 def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[RowError]:
     """The update for ``row``, or every problem that keeps it from being sent. ``dates`` says
     how the row's column of dispatch dates is read."""
-    values = row.values
-    value = {name: values.get(name, "") for name in FIELDS}
+    values = row.values  # keyed by field: a file with all six columns has them all
+    value = values if len(values) == len(FIELDS) else {n: values.get(n, "") for n in FIELDS}
     errors: list[RowError]
     spoiled: AbstractSet[str]
     if _is_plain(row, value):
@@ -82,23 +83,24 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
 _NOTHING_SPOILED: frozenset[str] = frozenset()
 
 
-def _is_plain(row: Row, value: dict[str, str]) -> bool:
+def _is_plain(row: Row, value: Mapping[str, str]) -> bool:
     """Whether :func:`common_problems` is sure to find nothing in the row (see _PLAIN_ROW)."""
     if row.read_errors or (row.kinds and not row.kinds.keys().isdisjoint(IDENTIFIERS)):
         return False
-    order, invoice, tracking = value["orderId"], value["invoiceNumber"], value["trackingNumber"]
-    joined = "\x1f".join((order, invoice, tracking, value["trackingUrl"], value["courier"]))
-    date = value["dispatchedDate"]
-    if _PLAIN_ROW.fullmatch(joined) is None or date[:1] in _LEFTOVER_STARTS:
+    identifiers = (value["orderId"], value["invoiceNumber"], value["trackingNumber"])
+    ids = "\x1f".join(identifiers)
+    joined = "\x1f".join((ids, value["trackingUrl"], value["courier"]))
+    if _PLAIN_ROW.fullmatch(joined) is None or value["dispatchedDate"][:1] in _LEFTOVER_STARTS:
         return False
     # A text cell showing scientific notation ("1.23457E+17") is a rounded number.
-    identifiers = (order, invoice, tracking)
+    if "e" not in ids and "E" not in ids:
+        return True
     return not any(("e" in v or "E" in v) and _SCIENTIFIC.match(v) for v in identifiers)
 
 
 def common_problems(
     row: Row,
-    value: dict[str, str],
+    value: Mapping[str, str],
     required: tuple[str, ...],
     identifiers: tuple[str, ...],
     texts: tuple[str, ...],
@@ -151,7 +153,7 @@ def common_problems(
 
 def checked_date(
     row: Row,
-    value: dict[str, str],
+    value: Mapping[str, str],
     name: str,
     rules: DateRules,
     spoiled: AbstractSet[str],

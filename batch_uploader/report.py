@@ -115,9 +115,7 @@ class Report:
             return ExitStatus.INTERRUPTED
         if self.stop_reason:
             return ExitStatus.ABORTED
-        if self.counts[Status.INVALID] or self.counts[Status.FAILED]:
-            return ExitStatus.ROWS_NOT_SENT
-        if self.not_verified:
+        if self.not_sent or self.not_verified:
             return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
 

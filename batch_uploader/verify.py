@@ -179,7 +179,7 @@ def verify_results(
 
 
 async def _verify_lines(
-    lines: Iterator[tuple[int, dict[str, str]]],
+    lines: Iterator[dict[str, str]],
     write: Callable[[list[str]], object],
     columns: list[str],
     report: VerifyReport,
@@ -202,8 +202,8 @@ async def _verify_lines(
             return checked
 
         while batch := list(itertools.islice(lines, _BATCH)):
-            verdicts = await asyncio.gather(*(check(line) for _, line in batch))
-            for (_, line), checked in zip(batch, verdicts, strict=True):
+            verdicts = await asyncio.gather(*(check(line) for line in batch))
+            for line, checked in zip(batch, verdicts, strict=True):
                 line |= {
                     "verification": checked.verdict.value,
                     "verificationDetail": checked.detail,
@@ -245,8 +245,8 @@ def _uploaded_file(results: Path) -> str | None:
     return None
 
 
-def _read_results(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header and the lines (with their line numbers) of a results file of
+def _read_results(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
+    """The header and the lines of a results file of
     batch-uploader, CSV or XLSX (its Results sheet)."""
     try:
         tables = read_tables(path, encoding=None, sheet="Results" if _is_workbook(path) else None)
@@ -267,11 +267,11 @@ def _read_results(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
             f"{path}: not a results file of batch-uploader: no column {', '.join(missing)}"
         )
 
-    def lines() -> Iterator[tuple[int, dict[str, str]]]:
+    def lines() -> Iterator[dict[str, str]]:
         for raw in rows:
             if not raw.is_blank():
                 values = [undefused(cell) for cell in raw.cells]
-                yield raw.number, dict(zip(header, values, strict=False))
+                yield dict(zip(header, values, strict=False))
 
     return header, lines()
 

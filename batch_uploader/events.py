@@ -17,7 +17,7 @@ import signal
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -29,6 +29,7 @@ from .inputs import Reading, data_rows, describe, open_inputs
 from .journal import Journal
 from .models import (
     ALREADY_SENT,
+    INTERRUPTED,
     Delivery,
     Event,
     EventsUpdate,
@@ -40,7 +41,7 @@ from .models import (
 )
 from .pipeline import checked_target, finish, new_report
 from .report import Report
-from .sender import FailureStreak, Sender, open_sender
+from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
 from .settings import Settings
 from .target import Credentials
 from .validator import checked_date, common_problems, shown
@@ -101,13 +102,14 @@ def upload_events(
             results_writer(results_path, with_source=len(headings) > 1, events=True)
         )
         fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
+        sending: _Sending | None = None
         try:
             if upload_to is not None:
                 target, secret = upload_to
                 journal = stack.enter_context(Journal(journal_path))
                 run_id = journal.start_run(target, paths)
+                sending = _Sending(journal, run_id, target, force, report)
                 try:
-                    sending = _Sending(journal, run_id, target, force, report)
                     asyncio.run(sending.send(outcomes, target, secret, settings, transport))
                 finally:
                     journal.finish_run(run_id, report.exit_status)
@@ -116,8 +118,8 @@ def upload_events(
         finally:
             report.elapsed = time.perf_counter() - started
         for outcome in outcomes:
-            if report.interrupted and outcome.status is Status.VALID and not dry_run:
-                continue  # not decided: left out, as the contract says of an interruption
+            if sending is not None and outcome.status is Status.VALID:
+                outcome = sending.given_up(outcome)  # the run ended before its parcel's answer
             writer.write(outcome)
             fixes.add(outcome)
             report.record(outcome)
@@ -337,6 +339,9 @@ class _Sending:
     target: str
     force: bool
     report: Report
+    # Requests that left for each parcel's update (by the update's id).
+    attempts: dict[int, int] = field(default_factory=dict)
+    stop_reason: str | None = None
 
     async def send(
         self,
@@ -366,8 +371,34 @@ class _Sending:
                     )
             finally:
                 self.report.add_traffic(sender)
+                self.stop_reason = sender.stop_reason
                 if not self.report.interrupted:
                     self.report.stop_reason = sender.stop_reason
+
+    def given_up(self, outcome: Outcome) -> Outcome:
+        """``outcome``, a line whose parcel the run ended without an answer for, as failed:
+        with the requests that left for it, or as not attempted."""
+        assert outcome.update is not None
+        attempts = self.attempts.get(id(outcome.update), 0)
+        if attempts:
+            delivery = Delivery(
+                Status.FAILED,
+                attempts=attempts,
+                error_code=INTERRUPTED,
+                error_message=f"the run was interrupted while this parcel waited for VTEX "
+                f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed "
+                "or not; running the same command again sends it again, which is harmless",
+            )
+        else:
+            delivery = Delivery(
+                Status.FAILED,
+                error_code=NOT_ATTEMPTED,
+                error_message="not sent: the run stopped because "
+                + (self.stop_reason or "it was interrupted"),
+            )
+        outcome = replace(outcome, status=Status.FAILED, delivery=delivery)
+        self.journal.record(self.run_id, self.target, outcome)
+        return outcome
 
     @contextlib.contextmanager
     def _signals(self, sender: Sender, grace: float) -> Iterator[None]:
@@ -420,6 +451,7 @@ class _Sending:
                 journal.queued(self.run_id, self.target, row, update)
 
             def leaving() -> None:
+                self.attempts[id(update)] = self.attempts.get(id(update), 0) + 1
                 for row in rows:
                     journal.in_flight(self.run_id, row)
 

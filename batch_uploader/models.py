@@ -212,6 +212,8 @@ class Delivery:
 
 # The error code of a row skipped because the journal says it was sent before.
 ALREADY_SENT = "already-sent"
+# The error code of a row whose request left but whose answer the run did not wait for.
+INTERRUPTED = "interrupted"
 
 
 class Verdict(StrEnum):

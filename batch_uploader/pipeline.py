@@ -12,8 +12,8 @@ import datetime as dt
 import signal
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -26,6 +26,7 @@ from .inputs import Input, Reading, data_rows, data_values, describe, open_input
 from .journal import Journal
 from .models import (
     ALREADY_SENT,
+    INTERRUPTED,
     Delivery,
     Outcome,
     Row,
@@ -35,7 +36,7 @@ from .models import (
     Verification,
 )
 from .report import Report
-from .sender import FailureStreak, Sender, open_sender
+from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
 from .settings import Settings
 from .survey import Survey, survey
 from .target import Credentials
@@ -215,7 +216,7 @@ class _Run:
 
 
 async def _upload(
-    rows: Iterable[Row],
+    rows: Iterator[Row],
     run: _Run,
     credentials: Credentials,
     transport: httpx.AsyncBaseTransport | None,
@@ -236,13 +237,22 @@ async def _upload(
                 report.stop_reason = sender.stop_reason
 
 
+@dataclass(slots=True)
+class _Pending:
+    """A row started: its outcome once decided, and the requests that left for it so far."""
+
+    checked: Outcome
+    attempts: int = 0
+    future: asyncio.Future[Outcome] = field(init=False)
+
+
 class _Upload:
     """Feeds rows to the sender and decides each, in input order.
 
     Rows are started ahead of the one being written, so a row waiting out a backoff does not
     stall the pool; the window bounds how many are held. The first SIGINT or SIGTERM stops
     sending and lets requests in flight end (for ``grace`` seconds at most); the second stops
-    at once.
+    at once. However it ends, every row read gets its results line.
     """
 
     def __init__(self, sender: Sender, run: _Run, reader: Sender | None = None) -> None:
@@ -251,9 +261,9 @@ class _Upload:
         self.reader = reader
         self.window = max(1000, 50 * run.settings.concurrency)
         self.failures = FailureStreak(sender, run.settings.stop_after_failures)
-        self.pending: deque[asyncio.Future[Outcome]] = deque()
+        self.pending: deque[_Pending] = deque()
 
-    async def feed(self, rows: Iterable[Row]) -> None:
+    async def feed(self, rows: Iterator[Row]) -> None:
         loop = asyncio.get_running_loop()
         main = asyncio.current_task()
         assert main is not None
@@ -270,7 +280,9 @@ class _Upload:
                 # leave on the pace: yielding only every 32 rows let a 100/s pace slip into
                 # bunches that met a 100/s limit (four 429s in 2,000 rows, 70/s kept).
                 await asyncio.sleep(0)
-                while self.pending and (len(self.pending) >= self.window or self.pending[0].done()):
+                while self.pending and (
+                    len(self.pending) >= self.window or self.pending[0].future.done()
+                ):
                     await self._decide_first()
                 if self.run.report.interrupted:
                     break
@@ -279,12 +291,11 @@ class _Upload:
         finally:
             for number in handled:
                 loop.remove_signal_handler(number)
-            for future in self.pending:
-                future.cancel()
+            self._settle(rows)
 
     async def _decide_first(self) -> bool:
         """Records the first pending row; False when it was given up after an interruption."""
-        first = self.pending[0]
+        first = self.pending[0].future
         try:
             outcome = await first
         except asyncio.CancelledError:
@@ -296,42 +307,107 @@ class _Upload:
         self.run.record(outcome)
         return True
 
-    def _start(self, row: Row) -> asyncio.Future[Outcome]:
+    def _settle(self, rows: Iterator[Row]) -> None:
+        """Records, in input order, every row not recorded when the upload ends early: rows
+        started and left without an answer fail with the requests they made, and the rows not
+        read yet are read and decided without sending, so no row read is missing."""
+        while self.pending:
+            item = self.pending.popleft()
+            future = item.future
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.run.record(future.result())
+                continue
+            future.cancel()
+            self.run.record(self._given_up(item.checked, item.attempts))
+        for row in rows:
+            checked = self.run.checker.check(row)
+            update = checked.update
+            if checked.status is Status.VALID and isinstance(update, TrackingUpdate):
+                checked = self._already_sent(checked, update) or self._given_up(checked, 0)
+            self.run.journal.record(self.run.run_id, self.run.target, checked)
+            self.run.record(self._unread(checked))
+
+    def _given_up(self, checked: Outcome, attempts: int) -> Outcome:
+        """``checked``, a valid row, as failed because the run ended before its answer."""
+        if attempts:
+            delivery = Delivery(
+                Status.FAILED,
+                attempts=attempts,
+                error_code=INTERRUPTED,
+                error_message=f"the run was interrupted while this row waited for VTEX "
+                f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed "
+                "or not; running the same command again sends it again, which is harmless",
+            )
+        else:
+            reason = self.sender.stop_reason or "it was interrupted"
+            delivery = Delivery(
+                Status.FAILED,
+                error_code=NOT_ATTEMPTED,
+                error_message=f"not sent: the run stopped because {reason}",
+            )
+        return self._unread(replace(checked, status=Status.FAILED, delivery=delivery))
+
+    def _unread(self, outcome: Outcome) -> Outcome:
+        """``outcome`` with, when orders are read back, the reason it was not."""
+        if self.reader is None or outcome.verification is not None:
+            return outcome
+        detail = "not read: the run stopped" if outcome.landed else "not sent"
+        return replace(outcome, verification=Verification(Verdict.NOT_CHECKED, detail))
+
+    def _start(self, row: Row) -> _Pending:
         run = self.run
         checked = run.checker.check(row)
         update = checked.update
         if checked.status is not Status.VALID or not isinstance(update, TrackingUpdate):
             return self._decided(checked)
-        before = None if run.force else run.journal.sent_before(run.target, update)
-        if before is not None:
-            delivery = Delivery(
-                Status.SKIPPED,
-                receipt=before.receipt,
-                error_code=ALREADY_SENT,
-                error_message=f"already sent on {before.sent_at} ({before.file} row "
-                f"{before.row}, run {before.run_id}); --force sends it again",
-            )
-            skipped = replace(checked, status=Status.SKIPPED, delivery=delivery)
+        skipped = self._already_sent(checked, update)
+        if skipped is not None:
             if self.reader is None:
                 return self._decided(skipped)
             self.run.journal.record(self.run.run_id, self.run.target, skipped)
-            return asyncio.ensure_future(self._read_back(skipped, update))
+            item = _Pending(skipped)
+            item.future = asyncio.ensure_future(self._read_back(skipped, update))
+            return item
         # The survey made sure no other row of the run sends this invoice, so rows can go
         # in any order.
         run.journal.queued(run.run_id, run.target, row, update)
-        return asyncio.ensure_future(self._send(checked, update))
+        item = _Pending(checked)
+        item.future = asyncio.ensure_future(self._send(item, update))
+        return item
 
-    def _decided(self, outcome: Outcome) -> asyncio.Future[Outcome]:
+    def _already_sent(self, checked: Outcome, update: TrackingUpdate) -> Outcome | None:
+        """``checked`` skipped, when the journal says the same update was sent before."""
+        run = self.run
+        before = None if run.force else run.journal.sent_before(run.target, update)
+        if before is None:
+            return None
+        delivery = Delivery(
+            Status.SKIPPED,
+            receipt=before.receipt,
+            error_code=ALREADY_SENT,
+            error_message=f"already sent on {before.sent_at} ({before.file} row "
+            f"{before.row}, run {before.run_id}); --force sends it again",
+        )
+        return replace(checked, status=Status.SKIPPED, delivery=delivery)
+
+    def _decided(self, outcome: Outcome) -> _Pending:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
         if self.reader is not None:
             outcome = replace(outcome, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
         future = asyncio.get_running_loop().create_future()
         future.set_result(outcome)
-        return future
+        item = _Pending(outcome)
+        item.future = future
+        return item
 
-    async def _send(self, checked: Outcome, update: TrackingUpdate) -> Outcome:
-        journal, run_id, row = self.run.journal, self.run.run_id, checked.row
-        delivery = await self.sender.send(update, on_request=lambda: journal.in_flight(run_id, row))
+    async def _send(self, item: _Pending, update: TrackingUpdate) -> Outcome:
+        journal, run_id, checked = self.run.journal, self.run.run_id, item.checked
+
+        def leaving() -> None:
+            item.attempts += 1
+            journal.in_flight(run_id, checked.row)
+
+        delivery = await self.sender.send(update, on_request=leaving)
         outcome = replace(checked, status=delivery.status, delivery=delivery)
         # Journalled now, not when its results line is written: a receipt is kept at once.
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
@@ -358,5 +434,5 @@ class _Upload:
         asyncio.get_running_loop().call_later(self.run.settings.grace, self._give_up)
 
     def _give_up(self) -> None:
-        for future in self.pending:
-            future.cancel()
+        for item in self.pending:
+            item.future.cancel()

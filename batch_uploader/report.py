@@ -186,8 +186,9 @@ class Report:
             text += f" Stopped early because {self.stop_reason}."
         if self.interrupted:
             text += (
-                " Interrupted: rows not decided yet are missing from the results;"
-                " running the same command again sends only what was not sent."
+                " Interrupted: rows not sent are in the results as failed (interrupted: it"
+                " may have landed; not-attempted: never sent); running the same command again"
+                " sends only what was not sent."
             )
         if self.error_codes:
             common = ", ".join(f"{code} ({n})" for code, n in self.error_codes.most_common(5))

@@ -214,15 +214,22 @@ class Sender:
         """Sends ``update`` and tells what became of it; ``on_request`` is called as each
         request leaves."""
         attempts = 0
+        last: _Answer | None = None
 
         async def attempt() -> _Answer | None:
-            nonlocal attempts
+            nonlocal attempts, last
             answer = None if self.stop_reason else await self._attempt(update, on_request)
-            attempts += answer is not None
+            if answer is not None:
+                attempts += 1
+                last = answer
             return answer
 
         # A copy per row: tenacity keeps a call's state on the object.
         answer: _Answer | None = await self._retrying.copy()(attempt)
+        if answer is None and last is not None:
+            # Stopped between attempts: the row failed with the answer it last had.
+            stopped = f"the run stopped before another attempt because {self.stop_reason}"
+            return self._deliver(last, attempts, stopped)
         if answer is None:
             return Delivery(
                 Status.FAILED,
@@ -311,7 +318,7 @@ class Sender:
             return answer.retry_after
         return float(self._backoff(state))
 
-    def _deliver(self, answer: _Answer, attempts: int) -> Delivery:
+    def _deliver(self, answer: _Answer, attempts: int, stopped: str | None = None) -> Delivery:
         status = answer.http_status
         if status is not None and 200 <= status < 300:
             receipt = answer.payload.get("receipt") if isinstance(answer.payload, dict) else None
@@ -323,7 +330,9 @@ class Sender:
                 payload=answer.payload,
             )
         message = answer.error_message
-        if answer.retryable and attempts > 1:
+        if stopped is not None:
+            message = f"{message} ({stopped})"
+        elif answer.retryable and attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"
         return Delivery(
             Status.FAILED,

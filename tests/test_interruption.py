@@ -82,9 +82,7 @@ def results_of(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_sigterm_ends_with_130_and_results_for_every_decided_row(
-    sandbox_url: str, tmp_path: Path
-) -> None:
+def test_sigterm_ends_with_130_and_results_for_every_row(sandbox_url: str, tmp_path: Path) -> None:
     upload = start_upload(sandbox_url, tmp_path, "results.csv")
     wait_until_accepted(sandbox_url, 20)
 
@@ -93,7 +91,7 @@ def test_sigterm_ends_with_130_and_results_for_every_decided_row(
 
     assert upload.returncode == 130, err
     lines = results_of(tmp_path / "results.csv")
-    assert [line["row"] for line in lines] == [str(n) for n in range(2, len(lines) + 2)]
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, ROWS + 2)]
     sent = [line for line in lines if line["status"] == "sent"]
     assert len(sent) < ROWS
     assert all(line["receipt"] for line in sent)
@@ -180,6 +178,7 @@ def test_sigterm_ends_an_events_upload_with_130_and_every_parcel_it_sent(
 
     assert upload.returncode == 130, err
     results = results_of(tmp_path / "results.csv")
+    assert len(results) == 2 * ROWS
     sent = {line["orderId"] for line in results if line["status"] == "sent"}
     assert 0 < len(sent) < ROWS
     # Both lines of every parcel sent carry its receipt; nothing VTEX accepted is missing.
@@ -189,4 +188,67 @@ def test_sigterm_ends_an_events_upload_with_130_and_every_parcel_it_sent(
     assert sent == set(accepted(sandbox_url))
     assert {line["errorCode"] for line in results if line["status"] != "sent"} <= {"not-attempted"}
     assert "Interrupted" in out
+    assert "Traceback" not in err
+
+
+def test_interrupted_while_answers_are_slow_every_row_read_has_a_status(tmp_path: Path) -> None:
+    with serve_sandbox(latency=20) as slow_url:
+        upload = start_upload(slow_url, tmp_path, "results.csv")
+        time.sleep(1.5)  # requests are in flight, and will be for 20 s
+        upload.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        upload.send_signal(signal.SIGTERM)
+        out, err = upload.communicate(timeout=15)
+
+    assert upload.returncode == 130, err
+    lines = results_of(tmp_path / "results.csv")
+    assert [line["row"] for line in lines] == [str(n) for n in range(2, ROWS + 2)]
+    assert {line["status"] for line in lines} == {"failed"}
+    waited = [line for line in lines if line["errorCode"] == "interrupted"]
+    # The requests in flight made one attempt each, and say so; the others never left.
+    assert 0 < len(waited) <= CONCURRENCY
+    assert {line["attempts"] for line in waited} == {"1"}
+    assert all("may have landed" in line["errorMessage"] for line in waited)
+    rest = [line for line in lines if line["errorCode"] != "interrupted"]
+    assert {(line["errorCode"], line["attempts"]) for line in rest} == {("not-attempted", "0")}
+    assert "Interrupted: rows not sent are in the results" in out
+    summary = json.loads((tmp_path / "results.summary.json").read_text(encoding="utf-8"))
+    assert summary["rows"]["total"] == ROWS
+    assert summary["rows"]["failed"] == ROWS
+    assert summary["interrupted"] is True
+    assert "Traceback" not in err
+
+
+def test_an_interrupted_events_upload_gives_every_line_a_status(tmp_path: Path) -> None:
+    source = tmp_path / "events.csv"
+    lines = "".join(
+        f"{n}-01,{n},2026-11-2{day} 08:00,Recife,PE,step {day}\n"
+        for n in range(1, ROWS + 1)
+        for day in (1, 2)
+    )
+    source.write_text("orderId,invoiceNumber,date,city,state,description\n" + lines)
+    with serve_sandbox(latency=20) as slow_url:
+        upload = subprocess.Popen(
+            [sys.executable, "-m", "batch_uploader", "events", str(source),
+             "--base-url", slow_url, "--journal", str(tmp_path / "journal.sqlite3"),
+             "--results", str(tmp_path / "results.csv"), "--rate", "60",
+             "--concurrency", str(CONCURRENCY)],
+            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.5)
+        upload.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        upload.send_signal(signal.SIGTERM)
+        out, err = upload.communicate(timeout=15)
+
+    assert upload.returncode == 130, err
+    results = results_of(tmp_path / "results.csv")
+    assert len(results) == 2 * ROWS
+    assert {line["status"] for line in results} == {"failed"}
+    waited = [line for line in results if line["errorCode"] == "interrupted"]
+    assert 0 < len(waited) <= 2 * CONCURRENCY
+    assert {line["attempts"] for line in waited} == {"1"}
+    rest = {(line["errorCode"], line["attempts"]) for line in results if line not in waited}
+    assert rest == {("not-attempted", "0")}
+    assert "Interrupted: rows not sent are in the results" in out
     assert "Traceback" not in err

@@ -318,7 +318,11 @@ class _Upload:
                 self.run.record(future.result())
                 continue
             future.cancel()
-            self.run.record(self._given_up(item.checked, item.attempts))
+            outcome = self._given_up(item.checked, item.attempts)
+            if not item.attempts:
+                # One whose request left stays in flight in the journal: it may have landed.
+                self.run.journal.record(self.run.run_id, self.run.target, outcome)
+            self.run.record(outcome)
         for row in rows:
             checked = self.run.checker.check(row)
             update = checked.update

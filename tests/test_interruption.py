@@ -212,6 +212,12 @@ def test_interrupted_while_answers_are_slow_every_row_read_has_a_status(tmp_path
     rest = [line for line in lines if line["errorCode"] != "interrupted"]
     assert {(line["errorCode"], line["attempts"]) for line in rest} == {("not-attempted", "0")}
     assert "Interrupted: rows not sent are in the results" in out
+    journal = sqlite3.connect(tmp_path / "journal.sqlite3")
+    states = dict(journal.execute("SELECT order_id, state FROM rows").fetchall())
+    journal.close()
+    # The journal keeps the rows whose request left as in flight: they may have landed.
+    assert {states[line["orderId"]] for line in waited} == {"in-flight"}
+    assert {states[line["orderId"]] for line in rest} == {"failed"}
     summary = json.loads((tmp_path / "results.summary.json").read_text(encoding="utf-8"))
     assert summary["rows"]["total"] == ROWS
     assert summary["rows"]["failed"] == ROWS

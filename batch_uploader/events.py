@@ -397,7 +397,9 @@ class _Sending:
                 + (self.stop_reason or "it was interrupted"),
             )
         outcome = replace(outcome, status=Status.FAILED, delivery=delivery)
-        self.journal.record(self.run_id, self.target, outcome)
+        if not attempts:
+            # One whose request left stays in flight in the journal: it may have landed.
+            self.journal.record(self.run_id, self.target, outcome)
         return outcome
 
     @contextlib.contextmanager

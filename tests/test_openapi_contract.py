@@ -1,10 +1,18 @@
 """Every request batch-uploader builds, and every answer of its sandbox, must agree with VTEX's
-official OpenAPI description (kept in ../shared/vtex-openapi/), so a drift fails here."""
+OpenAPI description of the operations it calls, so a drift fails here.
+
+That description is the repository's own docs/openapi/vtex-oms.json: the three operations
+copied unchanged, with everything they reference, from VTEX's official Orders API description
+(GitHub vtex/openapi-schemas, named in the file's x-source). Where the official file is found
+beside the checkout (../shared/vtex-openapi/orders-api.json), one test holds the copy to it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -23,7 +31,12 @@ from batch_uploader.sender import Sender, build_client
 from batch_uploader.target import Credentials, resolve_base_url
 from batch_uploader.verify import OrderRead
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "vtex-openapi" / "orders-api.json"
+from .openapi_subset import OPERATIONS, subset
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "docs" / "openapi" / "vtex-oms.json"
+# Not part of the repository: present only where VTEX's whole file is kept beside the checkout.
+OFFICIAL = ROOT.parent / "shared" / "vtex-openapi" / "orders-api.json"
 
 
 class OpenAPIRequest:
@@ -71,7 +84,7 @@ class OpenAPIResponse:
 
 @pytest.fixture(scope="module")
 def spec() -> OpenAPI:
-    assert SPEC.is_file(), f"VTEX's OpenAPI description is missing: {SPEC}"
+    assert SPEC.is_file(), f"The OpenAPI description of VTEX's operations is missing: {SPEC}"
     return OpenAPI.from_file_path(str(SPEC))
 
 
@@ -269,3 +282,107 @@ def test_the_sandbox_order_read_after_a_patch_and_events_matches_the_official_de
             ],
         }
     ]  # fmt: skip
+
+
+def load(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def test_the_description_names_its_source() -> None:
+    document = load(SPEC)
+    source = document["x-source"]
+
+    assert source["repository"] == "https://github.com/vtex/openapi-schemas"
+    assert source["file"] == "VTEX - Orders API.json"
+    for commit in (source["commit"], source["fileLastChangedIn"]):
+        assert re.fullmatch(r"[0-9a-f]{40}", commit), commit
+        assert commit in document["info"]["description"]
+    dates = [
+        date.fromisoformat(source[k]) for k in ("fileLastChangedDate", "commitDate", "extracted")
+    ]
+    assert dates == sorted(dates), "last change, then the commit read, then extraction"
+    assert source["operations"] == [f"{method.upper()} {path}" for method, path in OPERATIONS]
+
+
+def test_the_description_holds_exactly_what_its_operations_need() -> None:
+    # Extracting the operations again from the file itself gives back the file: every $ref
+    # resolves inside it, and nothing is kept that no operation uses.
+    document = load(SPEC)
+
+    assert subset(document, OPERATIONS) == {k: v for k, v in document.items() if k != "x-source"}
+
+
+def test_subset_keeps_what_operations_reference_and_drops_the_rest() -> None:
+    schema = {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Loop"}}}
+    full: dict[str, Any] = {
+        "openapi": "3.0.0",
+        "info": {"title": "t", "version": "1"},
+        "security": [{"key": []}],
+        "paths": {
+            "/a": {
+                "get": {
+                    "tags": ["A"],
+                    "parameters": [{"$ref": "#/components/parameters/Id"}],
+                    "responses": {"200": {"$ref": "#/components/responses/Ok"}},
+                },
+                "post": {"tags": ["B"], "responses": {}},
+            },
+            "/b": {"get": {"responses": {"200": {"$ref": "#/components/responses/Other"}}}},
+        },
+        "components": {
+            "parameters": {"Id": {"name": "id", "in": "query", "schema": {"type": "string"}}},
+            "responses": {
+                "Ok": {"content": {"a/b": {"schema": {"$ref": "#/components/schemas/Loop"}}}},
+                "Other": {"description": "unused"},
+            },
+            "schemas": {"Loop": schema, "Unused": {"type": "string"}},
+            "securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "K"},
+                "other": {"type": "http", "scheme": "basic"},
+            },
+        },
+        "tags": [{"name": "A"}, {"name": "B"}],
+    }
+
+    part = subset(full, [("get", "/a")])
+
+    assert part["paths"] == {"/a": {"get": full["paths"]["/a"]["get"]}}
+    assert part["components"] == {
+        "parameters": full["components"]["parameters"],
+        "responses": {"Ok": full["components"]["responses"]["Ok"]},
+        "schemas": {"Loop": schema},
+        "securitySchemes": {"key": full["components"]["securitySchemes"]["key"]},
+    }
+    assert (part["security"], part["tags"]) == ([{"key": []}], [{"name": "A"}])
+    part["components"]["schemas"]["Loop"]["type"] = "string"
+    assert schema["type"] == "object", "a copy, not the original"
+    dangling = full | {"paths": {"/c": {"get": {"$ref": "#/components/schemas/NoSuch"}}}}
+    with pytest.raises(KeyError, match="NoSuch"):
+        subset(dangling, [("get", "/c")])
+
+
+def test_the_description_is_vtex_s_official_one_unchanged() -> None:
+    if not OFFICIAL.is_file():
+        pytest.skip(
+            "VTEX's full OpenAPI description is not beside the checkout "
+            "(../shared/vtex-openapi/orders-api.json); the project's own copy in docs/openapi/ "
+            "is what the other tests use"
+        )
+    ours, official = load(SPEC), load(OFFICIAL)
+    expected = subset(official, OPERATIONS)
+
+    for method, path in OPERATIONS:
+        # Parameters, request body and responses, with the rest of the operation.
+        assert ours["paths"].get(path, {}).get(method) == official["paths"][path][method], (
+            f"{method.upper()} {path} differs from VTEX's description"
+        )
+    for section, entries in expected["components"].items():
+        for name, value in entries.items():
+            assert ours["components"].get(section, {}).get(name) == value, (
+                f"components/{section}/{name} differs from VTEX's description"
+            )
+    assert ours["components"] == expected["components"], "a component VTEX's operations lack"
+    assert {k: v for k, v in ours.items() if k not in ("info", "x-source")} == {
+        k: v for k, v in expected.items() if k != "info"
+    }

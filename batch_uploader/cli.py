@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -44,7 +45,7 @@ from .report import ExitStatus, Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
 from .verify import verify_results
-from .writer import default_results_path
+from .writer import default_results_path, new_results_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,21 +98,19 @@ def upload(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
 ) -> None:
     """Send the tracking numbers in FILES (.csv, .tsv, .txt, .xlsx, .xlsm) to VTEX."""
-    results = results or default_results_path(
-        list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
-    )
-    upload_files = functools.partial(
-        run,
-        files,
-        results_path=results,
-        settings=settings_from(options),
-        reading=reading_from(options),
-        url_templates=templates_from(options),
-        verify_orders=options["verify"],
-        force=options["force"],
-        show_progress=not options["quiet"] and sys.stderr.isatty(),
-    )
-    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    with _results_file(files, results, options) as results_path:
+        upload_files = functools.partial(
+            run,
+            files,
+            results_path=results_path,
+            settings=settings_from(options),
+            reading=reading_from(options),
+            url_templates=templates_from(options),
+            verify_orders=options["verify"],
+            force=options["force"],
+            show_progress=not options["quiet"] and sys.stderr.isatty(),
+        )
+        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
 
@@ -126,20 +125,32 @@ def events(
     city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
     request per invoice with all its events in date order. The request replaces the events the
     order holds: give each parcel's whole history so far, not only its new events."""
-    results = results or default_results_path(
-        list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
-    )
-    upload_files = functools.partial(
-        upload_events,
-        files,
-        results_path=results,
-        settings=settings_from(options),
-        reading=reading_from(options, EVENTS),
-        force=options["force"],
-    )
-    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    with _results_file(files, results, options) as results_path:
+        upload_files = functools.partial(
+            upload_events,
+            files,
+            results_path=results_path,
+            settings=settings_from(options),
+            reading=reading_from(options, EVENTS),
+            force=options["force"],
+        )
+        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
+
+
+def _results_file(
+    files: tuple[Path, ...], given: Path | None, options: dict[str, Any]
+) -> contextlib.AbstractContextManager[Path]:
+    """The results file the user gave (overwritten: their choice), or else a new one in the
+    output folder, under a name no other output has."""
+    if given is not None:
+        return contextlib.nullcontext(given)
+    now = dt.datetime.now(dt.UTC)
+    output_dir = Path(options["output_dir"])
+    return new_results_file(
+        default_results_path(list(files), output_dir, now, options["output_format"])
+    )
 
 
 def _send_to_target(

@@ -22,6 +22,7 @@ from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
 from .report import ExitStatus, Report
+from .writer import new_results_file, results_name
 
 STATE = ".batch-uploader"
 DONE = "done"
@@ -92,10 +93,12 @@ def _process_one(
     if content in ledger:
         report.repeated.append(_move(path, folder / DONE))
         return True
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    results = folder / DONE / f"{path.stem}-results-{stamp}.{extension}"
+    # carrier.csv and carrier.xlsx: the results name says which file they are of.
+    label = f"{path.stem}-{path.suffix.lstrip('.')}"
+    name = results_name(label, dt.datetime.now(dt.UTC), extension)
     try:
-        outcome = upload(path, results)
+        with new_results_file(folder / DONE / name) as results:
+            outcome = upload(path, results)
     except InputError as error:
         moved = _move(path, folder / REJECTED)
         moved.with_name(moved.name + ".error.txt").write_text(f"{error}\n", encoding="utf-8")

@@ -79,7 +79,8 @@ def test_a_night_in_the_inbox(tmp_path: Path) -> None:
     done = names(inbox / "done")
     assert "jadlog.csv" in done
     assert "loggi.xlsx" in done
-    assert any(name.startswith("jadlog-results-") and name.endswith(".csv") for name in done)
+    assert any(name.startswith("jadlog-csv-results-") and name.endswith(".csv") for name in done)
+    assert not any(name.startswith("broken") for name in done)  # no empty results left
     assert any(name.endswith(".summary.json") for name in done)
     assert names(inbox / "rejected") == ["broken.csv", "broken.csv.error.txt"]
     assert "cannot find the column(s)" in (inbox / "rejected" / "broken.csv.error.txt").read_text()

@@ -210,13 +210,14 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
     """Upload every complete file dropped into FOLDER, then move it to FOLDER/done (or
     FOLDER/rejected when it cannot be read) with its results beside it."""
     base_url, credentials = target_from(options)
+    reading, url_templates = reading_from(options), templates_from(options)
     upload_file = functools.partial(
         run,
         base_url=base_url,
         credentials=credentials,
         settings=settings_from(options),
-        reading=reading_from(options),
-        url_templates=templates_from(options),
+        reading=reading,
+        url_templates=url_templates,
         verify_orders=options["verify"],
         journal_path=options["journal"] or inbox.journal_path(folder),
         force=options["force"],
@@ -228,6 +229,7 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             lambda path, results: upload_file([path], results_path=results),
             settle=settle,
             extension=options["output_format"],
+            settings_key=inbox.settings_digest(reading, url_templates),
         )
     except KeyboardInterrupt:
         console().error("interrupted", "batch-uploader: interrupted")

@@ -3,13 +3,16 @@
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
 files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
 results beside it, or to ``rejected/`` with the reason when it cannot be read at all. A file
-whose content was processed before is not processed again. A lock keeps overlapping runs
-apart; the state (lock, journal, list of processed files) lives in ``.batch-uploader/``.
+whose content was processed before with the same settings is not processed again; a rejected
+file dropped again is, so that fixing the settings (or the file) is all a person has to do.
+A lock keeps overlapping runs apart; the state (lock, journal, list of processed files) lives
+in ``.batch-uploader/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import time
@@ -18,10 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
 from .report import ExitStatus, Report
+from .tracking_urls import UrlTemplates
 from .writer import new_results_file, results_name
 
 STATE = ".batch-uploader"
@@ -71,8 +76,33 @@ def journal_path(folder: Path) -> Path:
     return folder / STATE / "journal.sqlite3"
 
 
-def process(folder: Path, upload: Upload, *, settle: float, extension: str) -> InboxReport:
-    """Processes the complete files of ``folder`` with ``upload``, results in ``extension``."""
+def settings_digest(reading: Reading, url_templates: UrlTemplates | None) -> str:
+    """A short digest of the settings that decide how a file is read and what is sent: the
+    encoding, sheet, headings (from --map, --mapping and the configuration's [columns]), date
+    order, time zone and tracking URL templates. The same file under other settings is another
+    attempt."""
+    settings = {
+        "encoding": reading.encoding,
+        "sheet": reading.sheet,
+        "headings": sorted(reading.headings.items()),
+        "dateOrder": reading.date_order.value if reading.date_order else None,
+        "timezone": str(reading.timezone) if reading.timezone else None,
+        "urlTemplates": (
+            None
+            if url_templates is None
+            else [[c.name, c.url, list(c.aliases)] for c in url_templates.couriers]
+        ),
+    }
+    canonical = json.dumps(settings, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def process(
+    folder: Path, upload: Upload, *, settle: float, extension: str, settings_key: str
+) -> InboxReport:
+    """Processes the complete files of ``folder`` with ``upload``, results in ``extension``.
+    ``settings_key`` (see :func:`settings_digest`) tells the settings ``upload`` reads and
+    sends with: a file processed before is processed again only under other settings."""
     state = folder / STATE
     state.mkdir(parents=True, exist_ok=True)
     report = InboxReport()
@@ -80,17 +110,23 @@ def process(folder: Path, upload: Upload, *, settle: float, extension: str) -> I
         ledger = _Ledger(state / "processed.jsonl")
         files, report.waiting = _complete_files(folder, settle)
         for path in files:
-            if not _process_one(folder, path, upload, extension, ledger, report):
+            if not _process_one(folder, path, upload, extension, ledger, settings_key, report):
                 break
     return report
 
 
 def _process_one(
-    folder: Path, path: Path, upload: Upload, extension: str, ledger: _Ledger, report: InboxReport
+    folder: Path,
+    path: Path,
+    upload: Upload,
+    extension: str,
+    ledger: _Ledger,
+    settings_key: str,
+    report: InboxReport,
 ) -> bool:
     """Processes one file; False when the inbox must stop (stopped run, interruption)."""
     content = fingerprint(path)
-    if content in ledger:
+    if (content, settings_key) in ledger:
         report.repeated.append(_move(path, folder / DONE))
         return True
     # carrier.csv and carrier.xlsx: the results name says which file they are of.
@@ -103,7 +139,7 @@ def _process_one(
         moved = _move(path, folder / REJECTED)
         moved.with_name(moved.name + ".error.txt").write_text(f"{error}\n", encoding="utf-8")
         report.rejected.append((moved, str(error)))
-        ledger.add(content, path.name, ExitStatus.USAGE)
+        # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
         report.worsen(ExitStatus.USAGE)
         return True
     report.processed.append((path, outcome))
@@ -113,7 +149,7 @@ def _process_one(
         # send only what was not sent.
         return False
     _move(path, folder / DONE)
-    ledger.add(content, path.name, outcome.exit_status)
+    ledger.add(content, settings_key, path.name, outcome.exit_status)
     return True
 
 
@@ -161,26 +197,30 @@ def _move(path: Path, folder: Path) -> Path:
 
 
 class _Ledger:
-    """The contents already processed, one JSON line each: fingerprint, name, when, status."""
+    """The files whose rows were decided, one JSON line each: their content's fingerprint, the
+    settings they were read with, name, when, status. Lines from before settings were kept
+    have none: their key is ""."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, str]] = set()
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
-                    self._seen.add(json.loads(line)["fingerprint"])
+                    entry = json.loads(line)
+                    self._seen.add((entry["fingerprint"], entry.get("settings", "")))
 
-    def __contains__(self, content: str) -> bool:
-        return content in self._seen
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._seen
 
-    def add(self, content: str, name: str, status: int) -> None:
+    def add(self, content: str, settings_key: str, name: str, status: int) -> None:
         entry = {
             "fingerprint": content,
+            "settings": settings_key,
             "file": name,
             "processedAt": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "exitStatus": status,
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
-        self._seen.add(content)
+        self._seen.add((content, settings_key))

@@ -1,8 +1,11 @@
 """The inbox a nightly job empties: complete files only, oldest first, moved when done,
-rejected when unreadable, never processed twice, one run at a time."""
+rejected when unreadable (and taken again once the settings are fixed), never processed twice
+with the same settings, one run at a time."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import time
 from pathlib import Path
@@ -10,9 +13,16 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner, Result
 
+from batch_uploader import inbox as inbox_module
 from batch_uploader.cli import cli
+from batch_uploader.inbox import InboxReport
+from batch_uploader.inputs import Reading
+from batch_uploader.journal import fingerprint
 from batch_uploader.locks import take_lock
+from batch_uploader.pipeline import run
 from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.target import Credentials
+from batch_uploader.tracking_urls import UrlTemplates
 
 ENV: dict[str, str | None] = {
     "VTEX_APP_KEY": "key",
@@ -167,3 +177,155 @@ def test_results_in_xlsx_beside_the_file(tmp_path: Path) -> None:
         run_inbox(inbox, sandbox, "--format", "xlsx", "--quiet")
 
     assert any(name.endswith(".xlsx") for name in names(inbox / "done"))
+
+
+def results_lines(folder: Path) -> list[dict[str, str]]:
+    """The lines of every CSV results file in ``folder``, oldest file first."""
+    lines: list[dict[str, str]] = []
+    for path in sorted(folder.glob("*-results-*.csv"), key=lambda p: p.stat().st_mtime_ns):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            lines.extend(csv.DictReader(handle))
+    return lines
+
+
+UNKNOWN_HEADING = "Pedido;NF;Etiqueta SRO\n1-01;000001;J1\n"
+
+
+def test_a_rejected_file_dropped_again_with_its_column_named_is_sent(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        first = run_inbox(inbox, sandbox)
+        # The person reads rejected/envios.csv.error.txt, adds --map, and drops the file again.
+        drop(inbox, "envios.csv", UNKNOWN_HEADING)
+        second = run_inbox(inbox, sandbox, "--map", "Etiqueta SRO=trackingNumber")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert first.exit_code == 2, first.output
+    assert "--map" in (inbox / "rejected" / "envios.csv.error.txt").read_text(encoding="utf-8")
+    assert second.exit_code == 0, second.output
+    assert orders == ["1-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    assert "envios.csv" in names(inbox / "done")
+    assert [line["status"] for line in results_lines(inbox / "done")] == ["sent"]
+
+
+def test_a_rejected_file_is_sent_once_the_configuration_names_its_column(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text('[columns]\n"Etiqueta SRO" = "trackingNumber"\n', encoding="utf-8")
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        rejected = run_inbox(inbox, sandbox)
+        drop(inbox, "envios.csv", UNKNOWN_HEADING)
+        sent = run_inbox(inbox, sandbox, "--config", str(config))
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (rejected.exit_code, sent.exit_code) == (2, 0), sent.output
+    assert orders == ["1-01"]
+    assert "envios.csv" in names(inbox / "done")
+
+
+def test_a_file_dropped_again_with_the_same_settings_is_not_processed_again(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        first = run_inbox(
+            inbox, sandbox, "--map", "Etiqueta SRO=trackingNumber", "--timezone", "UTC"
+        )
+        drop(inbox, "envios-copy.csv", UNKNOWN_HEADING)
+        # The same settings, given in another order.
+        second = run_inbox(
+            inbox, sandbox, "--timezone", "UTC", "--map", "Etiqueta SRO=trackingNumber"
+        )
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert orders == ["1-01"]
+    assert "0 files processed (0 moved to done/), 0 rejected, 1 already processed" in second.output
+    assert "envios-copy.csv" in names(inbox / "done")
+    assert len(list((inbox / "done").glob("*.summary.json"))) == 1
+
+
+def test_a_file_dropped_again_with_other_settings_is_processed_again(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    text = "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n"
+    drop(inbox, "jadlog.csv", text)
+    with Sandbox() as sandbox:
+        first = run_inbox(inbox, sandbox)
+        drop(inbox, "jadlog.csv", text)
+        second = run_inbox(inbox, sandbox, "--timezone", "America/Sao_Paulo")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert orders == ["1-01", "2-01"]  # the journal kept the rows from being sent twice
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    lines = results_lines(inbox / "done")
+    assert [(line["status"], line["errorCode"]) for line in lines] == [
+        ("sent", ""),
+        ("sent", ""),
+        ("skipped", "already-sent"),
+        ("skipped", "already-sent"),
+    ]
+    assert lines[2]["receipt"] == lines[0]["receipt"]
+
+
+def test_a_changed_mapping_file_is_a_new_setting(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    mapping = tmp_path / "carrier.toml"
+    text = "Pedido;NF;Rastreio;Transp\n1-01;000001;J1;Loggi\n"
+    drop(inbox, "loggi.csv", text)
+    with Sandbox() as sandbox:
+        mapping.write_text('[columns]\n"Pedido" = "orderId"\n', encoding="utf-8")
+        first = run_inbox(inbox, sandbox, "--mapping", str(mapping))
+        mapping.write_text('[columns]\n"Transp" = "courier"\n', encoding="utf-8")
+        drop(inbox, "loggi.csv", text)
+        second = run_inbox(inbox, sandbox, "--mapping", str(mapping))
+        couriers = [received.body.get("courier") for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert couriers == [None, "Loggi"]
+
+
+def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    (inbox / ".batch-uploader").mkdir(parents=True)
+    text = "Pedido;NF;Rastreio\n1-01;000001;J1\n"
+    path = drop(inbox, "jadlog.csv", text)
+    # A line written before the settings were kept in the ledger.
+    line = {"fingerprint": fingerprint(path), "file": path.name, "exitStatus": 0}
+    (inbox / ".batch-uploader" / "processed.jsonl").write_text(json.dumps(line) + "\n")
+    with Sandbox() as sandbox:
+
+        def night(settings_key: str) -> InboxReport:
+            return inbox_module.process(
+                inbox,
+                lambda source, results: run(
+                    [source],
+                    results_path=results,
+                    base_url=sandbox.base_url,
+                    credentials=Credentials("key", "inbox-token"),
+                    journal_path=inbox_module.journal_path(inbox),
+                ),
+                settle=5,
+                extension="csv",
+                settings_key=settings_key,
+            )
+
+        unkeyed = night("")
+        drop(inbox, "jadlog.csv", text)
+        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()))
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (unkeyed.repeated, unkeyed.processed) == ([inbox / "done" / "jadlog.csv"], [])
+    assert [(path.name, report.exit_status) for path, report in keyed.processed] == [
+        ("jadlog.csv", 0)
+    ]
+    assert orders == ["1-01"]

@@ -240,6 +240,13 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
         print_report(report, quiet=options["quiet"])
     for path, reason in done.rejected:
         out.error("rejected", f"batch-uploader: rejected {path}: {reason}", file=str(path))
+    for path in done.links:
+        out.error(
+            "link",
+            f"batch-uploader: left alone {path}: a symbolic link, which the inbox never follows; "
+            "put the file itself in the inbox, and remove the link",
+            file=str(path),
+        )
     out.say("inbox", done.summary(folder), exitStatus=done.exit_status)
     sys.exit(done.exit_status)
 

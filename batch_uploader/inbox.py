@@ -5,8 +5,9 @@ files left out), oldest first, uploads it, and moves it atomically to ``done/`` 
 results beside it, or to ``rejected/`` with the reason when it cannot be read at all. A file
 whose content was processed before with the same settings is not processed again; a rejected
 file dropped again is, so that fixing the settings (or the file) is all a person has to do.
-A lock keeps overlapping runs apart; the state (lock, journal, list of processed files) lives
-in ``.batch-uploader/``.
+Symbolic links are never followed: they could lead to any file the job may read, such as its
+credentials. A lock keeps overlapping runs apart; the state (lock, journal, list of processed
+files) lives in ``.batch-uploader/``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from .writer import new_results_file, results_name
 STATE = ".batch-uploader"
 DONE = "done"
 REJECTED = "rejected"
+REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
@@ -56,6 +58,7 @@ class InboxReport:
     rejected: list[tuple[Path, str]] = field(default_factory=list)
     repeated: list[Path] = field(default_factory=list)
     waiting: list[Path] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
     exit_status: int = ExitStatus.OK
 
     def worsen(self, status: int) -> None:
@@ -69,6 +72,9 @@ class InboxReport:
             f"{len(self.rejected)} rejected, {len(self.repeated)} already processed before, "
             f"{len(self.waiting)} still being written."
         )
+        if self.links:
+            names = ", ".join(path.name for path in self.links)
+            text += f" Left alone: {len(self.links)} symbolic links: {names}."
         return text
 
 
@@ -108,7 +114,11 @@ def process(
     report = InboxReport()
     with take_lock(state / "inbox.lock", f"the inbox {folder}"):
         ledger = _Ledger(state / "processed.jsonl")
-        files, report.waiting = _complete_files(folder, settle)
+        files, report.waiting, report.links = _complete_files(folder, settle)
+        if report.links:
+            # A link may lead to a file the carriers did not drop: nothing is sent, and a
+            # person has to look.
+            report.worsen(ExitStatus.USAGE)
         for path in files:
             if not _process_one(folder, path, upload, extension, ledger, settings_key, report):
                 break
@@ -125,6 +135,11 @@ def _process_one(
     report: InboxReport,
 ) -> bool:
     """Processes one file; False when the inbox must stop (stopped run, interruption)."""
+    if not _inside(folder, path):
+        # Made a link since the folder was listed (earlier files may have taken hours).
+        report.links.append(path)
+        report.worsen(ExitStatus.USAGE)
+        return True
     content = fingerprint(path)
     if (content, settings_key) in ledger:
         report.repeated.append(_move(path, folder / DONE))
@@ -136,8 +151,12 @@ def _process_one(
         with new_results_file(folder / DONE / name) as results:
             outcome = upload(path, results)
     except InputError as error:
-        moved = _move(path, folder / REJECTED)
-        moved.with_name(moved.name + ".error.txt").write_text(f"{error}\n", encoding="utf-8")
+        moved = _move(path, folder / REJECTED, beside=REASON)
+        _write_reason(
+            moved.with_name(moved.name + REASON),
+            f"{error}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            "it is read again.\n",
+        )
         report.rejected.append((moved, str(error)))
         # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
         report.worsen(ExitStatus.USAGE)
@@ -157,43 +176,61 @@ def _moved(report: Report) -> bool:
     return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
 
 
-def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]]:
-    """The files ready to process, oldest first, and those still being written."""
+def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path], list[Path]]:
+    """The files ready to process, oldest first, those still being written, and the symbolic
+    links (by name), which are never followed."""
     now = time.time()
     ready: list[tuple[float, Path]] = []
     waiting: list[Path] = []
-    for path in _candidates(folder):
-        modified = path.stat().st_mtime
-        if now - modified < settle:
-            waiting.append(path)
-        else:
-            ready.append((modified, path))
-    return [path for _, path in sorted(ready)], waiting
+    links: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name in (STATE, DONE, REJECTED):
+            continue
+        if not _inside(folder, path):
+            links.append(path)
+        elif _is_candidate(path):
+            modified = path.stat().st_mtime
+            if now - modified < settle:
+                waiting.append(path)
+            else:
+                ready.append((modified, path))
+    return [path for _, path in sorted(ready)], waiting, links
 
 
-def _candidates(folder: Path) -> Iterator[Path]:
-    supported = CSV_SUFFIXES | EXCEL_SUFFIXES
-    for path in folder.iterdir():
-        name = path.name.lower()
-        if (
-            path.is_file()
-            and path.suffix.lower() in supported
-            and not name.startswith(_UNFINISHED_PREFIXES)
-            and not name.endswith(_UNFINISHED_SUFFIXES)
-        ):
-            yield path
+def _inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is no link and really stands directly in ``folder``."""
+    return not path.is_symlink() and path.resolve().parent == folder.resolve()
 
 
-def _move(path: Path, folder: Path) -> Path:
-    """Moves ``path`` into ``folder`` atomically, under a new name if its own is taken."""
+def _is_candidate(path: Path) -> bool:
+    name = path.name.lower()
+    return (
+        path.is_file()
+        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        and not name.startswith(_UNFINISHED_PREFIXES)
+        and not name.endswith(_UNFINISHED_SUFFIXES)
+    )
+
+
+def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
+    """Moves ``path`` into ``folder`` atomically, under a new name if its own (or the name of
+    the file that goes ``beside`` it, ``<name><beside>``) is taken."""
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     number = 1
-    while target.exists():
+    while os.path.lexists(target) or (beside and os.path.lexists(f"{target}{beside}")):
         number += 1
         target = folder / f"{path.stem}-{number}{path.suffix}"
     os.replace(path, target)
     return target
+
+
+def _write_reason(path: Path, text: str) -> None:
+    """Writes why a file was rejected, for the inbox's owner only: the reason may quote the
+    file's first line."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 class _Ledger:

@@ -1,12 +1,13 @@
 """The inbox a nightly job empties: complete files only, oldest first, moved when done,
 rejected when unreadable (and taken again once the settings are fixed), never processed twice
-with the same settings, one run at a time."""
+with the same settings, symbolic links never followed, one run at a time."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from batch_uploader.inputs import Reading
 from batch_uploader.journal import fingerprint
 from batch_uploader.locks import take_lock
 from batch_uploader.pipeline import run
+from batch_uploader.report import Report
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 from batch_uploader.target import Credentials
 from batch_uploader.tracking_urls import UrlTemplates
@@ -329,3 +331,80 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
         ("jadlog.csv", 0)
     ]
     assert orders == ["1-01"]
+
+
+def test_a_rejected_file_reason_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "broken.csv", "this is not a carrier file\n")
+    with Sandbox() as sandbox:
+        outcome = run_inbox(inbox, sandbox)
+
+    reason = inbox / "rejected" / "broken.csv.error.txt"
+    assert outcome.exit_code == 2
+    assert stat.S_IMODE(reason.stat().st_mode) == 0o600
+
+
+def test_symbolic_links_are_never_followed(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    secrets = tmp_path / "etc"
+    secrets.mkdir()
+    credentials = drop(secrets, "credentials.toml", 'app_token = "SECRET-7f3a9c"\napp_key = "k"\n')
+    (inbox / "credentials.csv").symlink_to(credentials)
+    (inbox / "archive").symlink_to(secrets, target_is_directory=True)
+    real = drop(inbox, "jadlog.csv", "Pedido;NF;Rastreio\n1-01;000001;J1\n")
+    (inbox / "jadlog-link.csv").symlink_to(real)
+    with Sandbox() as sandbox:
+        outcome = run_inbox(inbox, sandbox, "--quiet")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert orders == ["1-01"]  # the file itself, once; never through its link
+    leaked = [
+        path
+        for path in inbox.rglob("*")
+        if not path.is_symlink() and path.is_file() and b"SECRET" in path.read_bytes()
+    ]
+    assert leaked == []
+    assert "SECRET" not in outcome.output
+    assert (inbox / "credentials.csv").readlink() == credentials
+    assert credentials.read_text(encoding="utf-8").startswith('app_token = "SECRET')
+    assert names(inbox / "rejected") == []
+    assert "jadlog.csv" in names(inbox / "done")
+    assert outcome.exit_code == 2
+    assert (
+        "Left alone: 3 symbolic links: archive, credentials.csv, jadlog-link.csv." in outcome.output
+    )
+    assert f"left alone {inbox / 'credentials.csv'}: a symbolic link" in outcome.output
+
+
+def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    secret = drop(tmp_path, "credentials.toml", 'app_token = "SECRET-7f3a9c"\n')
+    drop(inbox, "a.csv", "Pedido;NF;Rastreio\n1-01;000001;J1\n", age=120)
+    later = drop(inbox, "b.csv", "Pedido;NF;Rastreio\n2-01;000002;J2\n", age=60)
+    with Sandbox() as sandbox:
+
+        def upload(source: Path, results: Path) -> Report:
+            # While a.csv is sent, someone puts a link where b.csv was.
+            later.unlink()
+            later.symlink_to(secret)
+            return run(
+                [source],
+                results_path=results,
+                base_url=sandbox.base_url,
+                credentials=Credentials("key", "inbox-token"),
+            )
+
+        night = inbox_module.process(
+            inbox, upload, settle=5, extension="csv", settings_key="settings"
+        )
+        orders = [received.order_id for received in sandbox.received]
+
+    assert orders == ["1-01"]
+    assert [path.name for path, _ in night.processed] == ["a.csv"]
+    assert night.links == [later]
+    assert night.exit_status == 2
+    assert later.readlink() == secret
+    assert "Left alone: 1 symbolic links: b.csv." in night.summary(inbox)

@@ -185,7 +185,7 @@ def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]
     links: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.name in (STATE, DONE, REJECTED):
-            continue
+            continue  # the inbox's own folders, which may be links to another disk on purpose
         if not _inside(folder, path):
             links.append(path)
         elif _is_candidate(path):

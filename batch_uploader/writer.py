@@ -92,7 +92,7 @@ def results_name(label: str, now: dt.datetime, extension: str) -> str:
 
 # The files named after a results file's stem: its summary, and the results of the other format,
 # which would share that summary.
-RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
+_RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
 
 
 def claim(path: Path, family: Sequence[str] = ()) -> Path:
@@ -137,7 +137,7 @@ def new_results_file(path: Path) -> Iterator[Path]:
     """A results file of its own for a run: ``path``, or the next free name (see
     :func:`claim`), its summary's name free too. A run that stops before writing anything (an
     unreadable file) leaves no empty file behind."""
-    claimed = claim(path, RESULTS_FAMILY)
+    claimed = claim(path, _RESULTS_FAMILY)
     try:
         yield claimed
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -44,7 +45,7 @@ from .report import ExitStatus, Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
 from .verify import verify_results
-from .writer import default_results_path
+from .writer import default_results_path, new_results_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,21 +98,19 @@ def upload(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
 ) -> None:
     """Send the tracking numbers in FILES (.csv, .tsv, .txt, .xlsx, .xlsm) to VTEX."""
-    results = results or default_results_path(
-        list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
-    )
-    upload_files = functools.partial(
-        run,
-        files,
-        results_path=results,
-        settings=settings_from(options),
-        reading=reading_from(options),
-        url_templates=templates_from(options),
-        verify_orders=options["verify"],
-        force=options["force"],
-        show_progress=not options["quiet"] and sys.stderr.isatty(),
-    )
-    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    with _results_file(files, results, options) as results_path:
+        upload_files = functools.partial(
+            run,
+            files,
+            results_path=results_path,
+            settings=settings_from(options),
+            reading=reading_from(options),
+            url_templates=templates_from(options),
+            verify_orders=options["verify"],
+            force=options["force"],
+            show_progress=not options["quiet"] and sys.stderr.isatty(),
+        )
+        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
 
@@ -126,20 +125,32 @@ def events(
     city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
     request per invoice with all its events in date order. The request replaces the events the
     order holds: give each parcel's whole history so far, not only its new events."""
-    results = results or default_results_path(
-        list(files), Path(options["output_dir"]), dt.datetime.now(dt.UTC), options["output_format"]
-    )
-    upload_files = functools.partial(
-        upload_events,
-        files,
-        results_path=results,
-        settings=settings_from(options),
-        reading=reading_from(options, EVENTS),
-        force=options["force"],
-    )
-    report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+    with _results_file(files, results, options) as results_path:
+        upload_files = functools.partial(
+            upload_events,
+            files,
+            results_path=results_path,
+            settings=settings_from(options),
+            reading=reading_from(options, EVENTS),
+            force=options["force"],
+        )
+        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
+
+
+def _results_file(
+    files: tuple[Path, ...], given: Path | None, options: dict[str, Any]
+) -> contextlib.AbstractContextManager[Path]:
+    """The results file the user gave (overwritten: their choice), or else a new one in the
+    output folder, under a name no other output has."""
+    if given is not None:
+        return contextlib.nullcontext(given)
+    now = dt.datetime.now(dt.UTC)
+    output_dir = Path(options["output_dir"])
+    return new_results_file(
+        default_results_path(list(files), output_dir, now, options["output_format"])
+    )
 
 
 def _send_to_target(
@@ -199,13 +210,14 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
     """Upload every complete file dropped into FOLDER, then move it to FOLDER/done (or
     FOLDER/rejected when it cannot be read) with its results beside it."""
     base_url, credentials = target_from(options)
+    reading, url_templates = reading_from(options), templates_from(options)
     upload_file = functools.partial(
         run,
         base_url=base_url,
         credentials=credentials,
         settings=settings_from(options),
-        reading=reading_from(options),
-        url_templates=templates_from(options),
+        reading=reading,
+        url_templates=url_templates,
         verify_orders=options["verify"],
         journal_path=options["journal"] or inbox.journal_path(folder),
         force=options["force"],
@@ -217,6 +229,7 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             lambda path, results: upload_file([path], results_path=results),
             settle=settle,
             extension=options["output_format"],
+            settings_key=inbox.settings_digest(reading, url_templates),
         )
     except KeyboardInterrupt:
         console().error("interrupted", "batch-uploader: interrupted")
@@ -227,6 +240,13 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
         print_report(report, quiet=options["quiet"])
     for path, reason in done.rejected:
         out.error("rejected", f"batch-uploader: rejected {path}: {reason}", file=str(path))
+    for path in done.links:
+        out.error(
+            "link",
+            f"batch-uploader: left alone {path}: a symbolic link, which the inbox never follows; "
+            "put the file itself in the inbox, and remove the link",
+            file=str(path),
+        )
     out.say("inbox", done.summary(folder), exitStatus=done.exit_status)
     sys.exit(done.exit_status)
 

@@ -14,14 +14,15 @@ import xlsxwriter
 
 from .models import Outcome, Source, Status
 from .reader import EXCEL_SUFFIXES
-from .writer import defused
+from .writer import claim, defused
 
 ERROR_COLUMN = "error"
 
 
 class RowsToFix:
     """Collects the rows to fix of a run into files under ``folder``, named after their
-    input and ``stamp``. ``headings`` holds each table's header row."""
+    input and ``stamp`` (numbered when the name is taken). ``headings`` holds each table's
+    header row."""
 
     def __init__(self, folder: Path, stamp: str, headings: Mapping[Source, Sequence[str]]) -> None:
         self.folder = folder
@@ -45,8 +46,9 @@ class RowsToFix:
     def _start(self, source: Source) -> _Sink:
         name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")
         is_workbook = Path(source.file).suffix.lower() in EXCEL_SUFFIXES
-        path = self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        # Inputs of one stem (a/carrier.csv, b/carrier.csv) or runs in one second each get
+        # their own file: the next free name.
+        path = claim(self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}")
         sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
         sink.write([*self.headings[source], ERROR_COLUMN])
         self._open[source] = sink

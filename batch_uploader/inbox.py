@@ -3,29 +3,37 @@
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
 files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
 results beside it, or to ``rejected/`` with the reason when it cannot be read at all. A file
-whose content was processed before is not processed again. A lock keeps overlapping runs
-apart; the state (lock, journal, list of processed files) lives in ``.batch-uploader/``.
+whose content was processed before with the same settings is not processed again; a rejected
+file dropped again is, so that fixing the settings (or the file) is all a person has to do.
+Symbolic links are never followed: they could lead to any file the job may read, such as its
+credentials. A lock keeps overlapping runs apart; the state (lock, journal, list of processed
+files) lives in ``.batch-uploader/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
 from .report import ExitStatus, Report
+from .tracking_urls import UrlTemplates
+from .writer import new_results_file, results_name
 
 STATE = ".batch-uploader"
 DONE = "done"
 REJECTED = "rejected"
+REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
@@ -50,6 +58,7 @@ class InboxReport:
     rejected: list[tuple[Path, str]] = field(default_factory=list)
     repeated: list[Path] = field(default_factory=list)
     waiting: list[Path] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
     exit_status: int = ExitStatus.OK
 
     def worsen(self, status: int) -> None:
@@ -63,6 +72,9 @@ class InboxReport:
             f"{len(self.rejected)} rejected, {len(self.repeated)} already processed before, "
             f"{len(self.waiting)} still being written."
         )
+        if self.links:
+            names = ", ".join(path.name for path in self.links)
+            text += f" Left alone: {len(self.links)} symbolic links: {names}."
         return text
 
 
@@ -70,37 +82,83 @@ def journal_path(folder: Path) -> Path:
     return folder / STATE / "journal.sqlite3"
 
 
-def process(folder: Path, upload: Upload, *, settle: float, extension: str) -> InboxReport:
-    """Processes the complete files of ``folder`` with ``upload``, results in ``extension``."""
+def settings_digest(reading: Reading, url_templates: UrlTemplates | None) -> str:
+    """A short digest of the settings that decide how a file is read and what is sent: the
+    encoding, sheet, headings (from --map, --mapping and the configuration's [columns]), date
+    order, time zone and tracking URL templates. The same file under other settings is another
+    attempt."""
+    settings = {
+        "encoding": reading.encoding,
+        "sheet": reading.sheet,
+        "headings": sorted(reading.headings.items()),
+        "dateOrder": reading.date_order.value if reading.date_order else None,
+        "timezone": str(reading.timezone) if reading.timezone else None,
+        "urlTemplates": (
+            None
+            if url_templates is None
+            else [[c.name, c.url, list(c.aliases)] for c in url_templates.couriers]
+        ),
+    }
+    canonical = json.dumps(settings, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def process(
+    folder: Path, upload: Upload, *, settle: float, extension: str, settings_key: str
+) -> InboxReport:
+    """Processes the complete files of ``folder`` with ``upload``, results in ``extension``.
+    ``settings_key`` (see :func:`settings_digest`) tells the settings ``upload`` reads and
+    sends with: a file processed before is processed again only under other settings."""
     state = folder / STATE
     state.mkdir(parents=True, exist_ok=True)
     report = InboxReport()
     with take_lock(state / "inbox.lock", f"the inbox {folder}"):
         ledger = _Ledger(state / "processed.jsonl")
-        files, report.waiting = _complete_files(folder, settle)
+        files, report.waiting, report.links = _complete_files(folder, settle)
+        if report.links:
+            # A link may lead to a file the carriers did not drop: nothing is sent, and a
+            # person has to look.
+            report.worsen(ExitStatus.USAGE)
         for path in files:
-            if not _process_one(folder, path, upload, extension, ledger, report):
+            if not _process_one(folder, path, upload, extension, ledger, settings_key, report):
                 break
     return report
 
 
 def _process_one(
-    folder: Path, path: Path, upload: Upload, extension: str, ledger: _Ledger, report: InboxReport
+    folder: Path,
+    path: Path,
+    upload: Upload,
+    extension: str,
+    ledger: _Ledger,
+    settings_key: str,
+    report: InboxReport,
 ) -> bool:
     """Processes one file; False when the inbox must stop (stopped run, interruption)."""
+    if not _inside(folder, path):
+        # Made a link since the folder was listed (earlier files may have taken hours).
+        report.links.append(path)
+        report.worsen(ExitStatus.USAGE)
+        return True
     content = fingerprint(path)
-    if content in ledger:
+    if (content, settings_key) in ledger:
         report.repeated.append(_move(path, folder / DONE))
         return True
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    results = folder / DONE / f"{path.stem}-results-{stamp}.{extension}"
+    # carrier.csv and carrier.xlsx: the results name says which file they are of.
+    label = f"{path.stem}-{path.suffix.lstrip('.')}"
+    name = results_name(label, dt.datetime.now(dt.UTC), extension)
     try:
-        outcome = upload(path, results)
+        with new_results_file(folder / DONE / name) as results:
+            outcome = upload(path, results)
     except InputError as error:
-        moved = _move(path, folder / REJECTED)
-        moved.with_name(moved.name + ".error.txt").write_text(f"{error}\n", encoding="utf-8")
+        moved = _move(path, folder / REJECTED, beside=REASON)
+        _write_reason(
+            moved.with_name(moved.name + REASON),
+            f"{error}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            "it is read again.\n",
+        )
         report.rejected.append((moved, str(error)))
-        ledger.add(content, path.name, ExitStatus.USAGE)
+        # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
         report.worsen(ExitStatus.USAGE)
         return True
     report.processed.append((path, outcome))
@@ -110,7 +168,7 @@ def _process_one(
         # send only what was not sent.
         return False
     _move(path, folder / DONE)
-    ledger.add(content, path.name, outcome.exit_status)
+    ledger.add(content, settings_key, path.name, outcome.exit_status)
     return True
 
 
@@ -118,66 +176,88 @@ def _moved(report: Report) -> bool:
     return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
 
 
-def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]]:
-    """The files ready to process, oldest first, and those still being written."""
+def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path], list[Path]]:
+    """The files ready to process, oldest first, those still being written, and the symbolic
+    links (by name), which are never followed."""
     now = time.time()
     ready: list[tuple[float, Path]] = []
     waiting: list[Path] = []
-    for path in _candidates(folder):
-        modified = path.stat().st_mtime
-        if now - modified < settle:
-            waiting.append(path)
-        else:
-            ready.append((modified, path))
-    return [path for _, path in sorted(ready)], waiting
+    links: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name in (STATE, DONE, REJECTED):
+            continue  # the inbox's own folders, which may be links to another disk on purpose
+        if not _inside(folder, path):
+            links.append(path)
+        elif _is_candidate(path):
+            modified = path.stat().st_mtime
+            if now - modified < settle:
+                waiting.append(path)
+            else:
+                ready.append((modified, path))
+    return [path for _, path in sorted(ready)], waiting, links
 
 
-def _candidates(folder: Path) -> Iterator[Path]:
-    supported = CSV_SUFFIXES | EXCEL_SUFFIXES
-    for path in folder.iterdir():
-        name = path.name.lower()
-        if (
-            path.is_file()
-            and path.suffix.lower() in supported
-            and not name.startswith(_UNFINISHED_PREFIXES)
-            and not name.endswith(_UNFINISHED_SUFFIXES)
-        ):
-            yield path
+def _inside(folder: Path, path: Path) -> bool:
+    """Whether ``path`` is no link and really stands directly in ``folder``."""
+    return not path.is_symlink() and path.resolve().parent == folder.resolve()
 
 
-def _move(path: Path, folder: Path) -> Path:
-    """Moves ``path`` into ``folder`` atomically, under a new name if its own is taken."""
+def _is_candidate(path: Path) -> bool:
+    name = path.name.lower()
+    return (
+        path.is_file()
+        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        and not name.startswith(_UNFINISHED_PREFIXES)
+        and not name.endswith(_UNFINISHED_SUFFIXES)
+    )
+
+
+def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
+    """Moves ``path`` into ``folder`` atomically, under a new name if its own (or the name of
+    the file that goes ``beside`` it, ``<name><beside>``) is taken."""
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     number = 1
-    while target.exists():
+    while os.path.lexists(target) or (beside and os.path.lexists(f"{target}{beside}")):
         number += 1
         target = folder / f"{path.stem}-{number}{path.suffix}"
     os.replace(path, target)
     return target
 
 
+def _write_reason(path: Path, text: str) -> None:
+    """Writes why a file was rejected, for the inbox's owner only: the reason may quote the
+    file's first line."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 class _Ledger:
-    """The contents already processed, one JSON line each: fingerprint, name, when, status."""
+    """The files whose rows were decided, one JSON line each: their content's fingerprint, the
+    settings they were read with, name, when, status. Lines from before settings were kept
+    have none: their key is ""."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, str]] = set()
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
-                    self._seen.add(json.loads(line)["fingerprint"])
+                    entry = json.loads(line)
+                    self._seen.add((entry["fingerprint"], entry.get("settings", "")))
 
-    def __contains__(self, content: str) -> bool:
-        return content in self._seen
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self._seen
 
-    def add(self, content: str, name: str, status: int) -> None:
+    def add(self, content: str, settings_key: str, name: str, status: int) -> None:
         entry = {
             "fingerprint": content,
+            "settings": settings_key,
             "file": name,
             "processedAt": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "exitStatus": status,
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
-        self._seen.add(content)
+        self._seen.add((content, settings_key))

@@ -7,9 +7,12 @@ run as a formula when the file is opened in a spreadsheet.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self, TextIO
@@ -77,10 +80,69 @@ def default_results_path(
     inputs: list[Path], output_dir: Path, now: dt.datetime, extension: str = "csv"
 ) -> Path:
     """``output/<input-stem>-results-<UTC timestamp>.csv``; ``batch`` names a run of several
-    files."""
+    files. The name may be taken: :func:`new_results_file` reserves a free one."""
     stem = inputs[0].stem if len(inputs) == 1 else "batch"
-    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    return output_dir / f"{stem}-results-{stamp}.{extension}"
+    return output_dir / results_name(stem, now, extension)
+
+
+def results_name(label: str, now: dt.datetime, extension: str) -> str:
+    """``<label>-results-<UTC timestamp>.<extension>``, the name of a default results file."""
+    return f"{label}-results-{now.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}.{extension}"
+
+
+# The files named after a results file's stem: its summary, and the results of the other format,
+# which would share that summary.
+_RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
+
+
+def claim(path: Path, family: Sequence[str] = ()) -> Path:
+    """Creates ``path`` empty, exclusively, and returns it; when that name is taken, or a file
+    of its ``family`` (its stem with one of these suffixes) exists, the first free of
+    ``<stem>-2<suffix>``, ``<stem>-3<suffix>``... instead. Two outputs, even of runs at the
+    same moment, so never get one name."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(
+            f"cannot create the folder {path.parent} for {path.name}: {error.strerror}; choose "
+            "another folder, or let batch-uploader write there"
+        ) from None
+    candidate, number = path, 1
+    while any(candidate.with_suffix(suffix).exists() for suffix in family) or not _created(
+        candidate
+    ):
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
+
+
+def _created(path: Path) -> bool:
+    """Whether ``path`` was made now, empty; False when it already existed."""
+    try:
+        # O_EXCL: of two runs asking for one name at once, only one gets it.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        raise UsageError(
+            f"cannot create {path}: {error.strerror}; choose another folder, or let "
+            "batch-uploader write there"
+        ) from None
+    os.close(descriptor)
+    return True
+
+
+@contextlib.contextmanager
+def new_results_file(path: Path) -> Iterator[Path]:
+    """A results file of its own for a run: ``path``, or the next free name (see
+    :func:`claim`), its summary's name free too. A run that stops before writing anything (an
+    unreadable file) leaves no empty file behind."""
+    claimed = claim(path, _RESULTS_FAMILY)
+    try:
+        yield claimed
+    finally:
+        if claimed.is_file() and claimed.stat().st_size == 0:
+            claimed.unlink()
 
 
 def result_line(outcome: Outcome) -> dict[str, str]:

@@ -1,18 +1,30 @@
 """The inbox a nightly job empties: complete files only, oldest first, moved when done,
-rejected when unreadable, never processed twice, one run at a time."""
+rejected when unreadable (and taken again once the settings are fixed), never processed twice
+with the same settings, symbolic links never followed, one run at a time."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
+import stat
 import time
 from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner, Result
 
+from batch_uploader import inbox as inbox_module
 from batch_uploader.cli import cli
+from batch_uploader.inbox import InboxReport
+from batch_uploader.inputs import Reading
+from batch_uploader.journal import fingerprint
 from batch_uploader.locks import take_lock
+from batch_uploader.pipeline import run
+from batch_uploader.report import Report
 from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.target import Credentials
+from batch_uploader.tracking_urls import UrlTemplates
 
 ENV: dict[str, str | None] = {
     "VTEX_APP_KEY": "key",
@@ -79,7 +91,8 @@ def test_a_night_in_the_inbox(tmp_path: Path) -> None:
     done = names(inbox / "done")
     assert "jadlog.csv" in done
     assert "loggi.xlsx" in done
-    assert any(name.startswith("jadlog-results-") and name.endswith(".csv") for name in done)
+    assert any(name.startswith("jadlog-csv-results-") and name.endswith(".csv") for name in done)
+    assert not any(name.startswith("broken") for name in done)  # no empty results left
     assert any(name.endswith(".summary.json") for name in done)
     assert names(inbox / "rejected") == ["broken.csv", "broken.csv.error.txt"]
     assert "cannot find the column(s)" in (inbox / "rejected" / "broken.csv.error.txt").read_text()
@@ -166,3 +179,232 @@ def test_results_in_xlsx_beside_the_file(tmp_path: Path) -> None:
         run_inbox(inbox, sandbox, "--format", "xlsx", "--quiet")
 
     assert any(name.endswith(".xlsx") for name in names(inbox / "done"))
+
+
+def results_lines(folder: Path) -> list[dict[str, str]]:
+    """The lines of every CSV results file in ``folder``, oldest file first."""
+    lines: list[dict[str, str]] = []
+    for path in sorted(folder.glob("*-results-*.csv"), key=lambda p: p.stat().st_mtime_ns):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            lines.extend(csv.DictReader(handle))
+    return lines
+
+
+UNKNOWN_HEADING = "Pedido;NF;Etiqueta SRO\n1-01;000001;J1\n"
+
+
+def test_a_rejected_file_dropped_again_with_its_column_named_is_sent(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        first = run_inbox(inbox, sandbox)
+        # The person reads rejected/envios.csv.error.txt, adds --map, and drops the file again.
+        drop(inbox, "envios.csv", UNKNOWN_HEADING)
+        second = run_inbox(inbox, sandbox, "--map", "Etiqueta SRO=trackingNumber")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert first.exit_code == 2, first.output
+    assert "--map" in (inbox / "rejected" / "envios.csv.error.txt").read_text(encoding="utf-8")
+    assert second.exit_code == 0, second.output
+    assert orders == ["1-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    assert "envios.csv" in names(inbox / "done")
+    assert [line["status"] for line in results_lines(inbox / "done")] == ["sent"]
+
+
+def test_a_rejected_file_is_sent_once_the_configuration_names_its_column(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text('[columns]\n"Etiqueta SRO" = "trackingNumber"\n', encoding="utf-8")
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        rejected = run_inbox(inbox, sandbox)
+        drop(inbox, "envios.csv", UNKNOWN_HEADING)
+        sent = run_inbox(inbox, sandbox, "--config", str(config))
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (rejected.exit_code, sent.exit_code) == (2, 0), sent.output
+    assert orders == ["1-01"]
+    assert "envios.csv" in names(inbox / "done")
+
+
+def test_a_file_dropped_again_with_the_same_settings_is_not_processed_again(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "envios.csv", UNKNOWN_HEADING)
+    with Sandbox() as sandbox:
+        first = run_inbox(
+            inbox, sandbox, "--map", "Etiqueta SRO=trackingNumber", "--timezone", "UTC"
+        )
+        drop(inbox, "envios-copy.csv", UNKNOWN_HEADING)
+        # The same settings, given in another order.
+        second = run_inbox(
+            inbox, sandbox, "--timezone", "UTC", "--map", "Etiqueta SRO=trackingNumber"
+        )
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert orders == ["1-01"]
+    assert "0 files processed (0 moved to done/), 0 rejected, 1 already processed" in second.output
+    assert "envios-copy.csv" in names(inbox / "done")
+    assert len(list((inbox / "done").glob("*.summary.json"))) == 1
+
+
+def test_a_file_dropped_again_with_other_settings_is_processed_again(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    text = "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n"
+    drop(inbox, "jadlog.csv", text)
+    with Sandbox() as sandbox:
+        first = run_inbox(inbox, sandbox)
+        drop(inbox, "jadlog.csv", text)
+        second = run_inbox(inbox, sandbox, "--timezone", "America/Sao_Paulo")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert orders == ["1-01", "2-01"]  # the journal kept the rows from being sent twice
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    lines = results_lines(inbox / "done")
+    assert [(line["status"], line["errorCode"]) for line in lines] == [
+        ("sent", ""),
+        ("sent", ""),
+        ("skipped", "already-sent"),
+        ("skipped", "already-sent"),
+    ]
+    assert lines[2]["receipt"] == lines[0]["receipt"]
+
+
+def test_a_changed_mapping_file_is_a_new_setting(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    mapping = tmp_path / "carrier.toml"
+    text = "Pedido;NF;Rastreio;Transp\n1-01;000001;J1;Loggi\n"
+    drop(inbox, "loggi.csv", text)
+    with Sandbox() as sandbox:
+        mapping.write_text('[columns]\n"Pedido" = "orderId"\n', encoding="utf-8")
+        first = run_inbox(inbox, sandbox, "--mapping", str(mapping))
+        mapping.write_text('[columns]\n"Transp" = "courier"\n', encoding="utf-8")
+        drop(inbox, "loggi.csv", text)
+        second = run_inbox(inbox, sandbox, "--mapping", str(mapping))
+        couriers = [received.body.get("courier") for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert couriers == [None, "Loggi"]
+
+
+def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    (inbox / ".batch-uploader").mkdir(parents=True)
+    text = "Pedido;NF;Rastreio\n1-01;000001;J1\n"
+    path = drop(inbox, "jadlog.csv", text)
+    # A line written before the settings were kept in the ledger.
+    line = {"fingerprint": fingerprint(path), "file": path.name, "exitStatus": 0}
+    (inbox / ".batch-uploader" / "processed.jsonl").write_text(json.dumps(line) + "\n")
+    with Sandbox() as sandbox:
+
+        def night(settings_key: str) -> InboxReport:
+            return inbox_module.process(
+                inbox,
+                lambda source, results: run(
+                    [source],
+                    results_path=results,
+                    base_url=sandbox.base_url,
+                    credentials=Credentials("key", "inbox-token"),
+                    journal_path=inbox_module.journal_path(inbox),
+                ),
+                settle=5,
+                extension="csv",
+                settings_key=settings_key,
+            )
+
+        unkeyed = night("")
+        drop(inbox, "jadlog.csv", text)
+        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()))
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (unkeyed.repeated, unkeyed.processed) == ([inbox / "done" / "jadlog.csv"], [])
+    assert [(path.name, report.exit_status) for path, report in keyed.processed] == [
+        ("jadlog.csv", 0)
+    ]
+    assert orders == ["1-01"]
+
+
+def test_a_rejected_file_reason_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "broken.csv", "this is not a carrier file\n")
+    with Sandbox() as sandbox:
+        outcome = run_inbox(inbox, sandbox)
+
+    reason = inbox / "rejected" / "broken.csv.error.txt"
+    assert outcome.exit_code == 2
+    assert stat.S_IMODE(reason.stat().st_mode) == 0o600
+
+
+def test_symbolic_links_are_never_followed(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    secrets = tmp_path / "etc"
+    secrets.mkdir()
+    credentials = drop(secrets, "credentials.toml", 'app_token = "SECRET-7f3a9c"\napp_key = "k"\n')
+    (inbox / "credentials.csv").symlink_to(credentials)
+    (inbox / "archive").symlink_to(secrets, target_is_directory=True)
+    real = drop(inbox, "jadlog.csv", "Pedido;NF;Rastreio\n1-01;000001;J1\n")
+    (inbox / "jadlog-link.csv").symlink_to(real)
+    with Sandbox() as sandbox:
+        outcome = run_inbox(inbox, sandbox, "--quiet")
+        orders = [received.order_id for received in sandbox.received]
+
+    assert orders == ["1-01"]  # the file itself, once; never through its link
+    leaked = [
+        path
+        for path in inbox.rglob("*")
+        if not path.is_symlink() and path.is_file() and b"SECRET" in path.read_bytes()
+    ]
+    assert leaked == []
+    assert "SECRET" not in outcome.output
+    assert (inbox / "credentials.csv").readlink() == credentials
+    assert credentials.read_text(encoding="utf-8").startswith('app_token = "SECRET')
+    assert names(inbox / "rejected") == []
+    assert "jadlog.csv" in names(inbox / "done")
+    assert outcome.exit_code == 2
+    assert (
+        "Left alone: 3 symbolic links: archive, credentials.csv, jadlog-link.csv." in outcome.output
+    )
+    assert f"left alone {inbox / 'credentials.csv'}: a symbolic link" in outcome.output
+
+
+def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    secret = drop(tmp_path, "credentials.toml", 'app_token = "SECRET-7f3a9c"\n')
+    drop(inbox, "a.csv", "Pedido;NF;Rastreio\n1-01;000001;J1\n", age=120)
+    later = drop(inbox, "b.csv", "Pedido;NF;Rastreio\n2-01;000002;J2\n", age=60)
+    with Sandbox() as sandbox:
+
+        def upload(source: Path, results: Path) -> Report:
+            # While a.csv is sent, someone puts a link where b.csv was.
+            later.unlink()
+            later.symlink_to(secret)
+            return run(
+                [source],
+                results_path=results,
+                base_url=sandbox.base_url,
+                credentials=Credentials("key", "inbox-token"),
+            )
+
+        night = inbox_module.process(
+            inbox, upload, settle=5, extension="csv", settings_key="settings"
+        )
+        orders = [received.order_id for received in sandbox.received]
+
+    assert orders == ["1-01"]
+    assert [path.name for path, _ in night.processed] == ["a.csv"]
+    assert night.links == [later]
+    assert night.exit_status == 2
+    assert later.readlink() == secret
+    assert "Left alone: 1 symbolic links: b.csv." in night.summary(inbox)

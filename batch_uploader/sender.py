@@ -24,7 +24,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
-from .models import Delivery, Request, Status
+from .models import Delivery, Request, Status, receipt_of
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .target import Credentials
@@ -32,8 +32,12 @@ from .target import Credentials
 USER_AGENT = "batch-uploader"
 # The error code of a row the run stopped before trying.
 NOT_ATTEMPTED = "not-attempted"
+# The error code of a 2xx answer that is not what VTEX gives (see Success).
+UNEXPECTED_ANSWER = "unexpected-answer"
 # Error messages longer than this are cut: they end up in a spreadsheet cell.
 MESSAGE_LIMIT = 300
+# How much of an unexpected answer's body a message shows.
+PREVIEW_LIMIT = 100
 # Answers after which no request can succeed: the run stops.
 _FATAL = (401, 403)
 
@@ -280,7 +284,20 @@ class Sender:
                 self._pacer.pause(retry_after)
         if 200 <= status < 300:
             self._pacer.succeeded()
-            return _Answer(status, payload)
+            success = request.SUCCESS
+            if success.accepts(payload):
+                return _Answer(status, payload)
+            # Final, not retried: an answer VTEX never gives comes from whatever stands at the
+            # address (a wrong --base-url, a proxy, a login page) and would come again. The row
+            # fails, a run where every row gets it meets the failure streak and stops, and the
+            # journal keeps the row as not sent, so a later run sends it again.
+            message = f"VTEX answered {status} without {success.holds} ({_preview(response.text)})"
+            return _Answer(
+                status,
+                payload,
+                error_code=UNEXPECTED_ANSWER,
+                error_message=self._clean(f"{message}, {success.otherwise}"),
+            )
         if status in _FATAL:
             reason = _refused(status, request)
             self.stop(reason)
@@ -313,13 +330,12 @@ class Sender:
 
     def _deliver(self, answer: _Answer, attempts: int) -> Delivery:
         status = answer.http_status
-        if status is not None and 200 <= status < 300:
-            receipt = answer.payload.get("receipt") if isinstance(answer.payload, dict) else None
+        if status is not None and 200 <= status < 300 and answer.error_code is None:
             return Delivery(
                 Status.SENT,
                 attempts=attempts,
                 http_status=status,
-                receipt=receipt,
+                receipt=receipt_of(answer.payload),
                 payload=answer.payload,
             )
         message = answer.error_message
@@ -356,6 +372,14 @@ class FailureStreak:
                     f"{self._limit} {self._what} in a row failed (the last: "
                     f"{delivery.error_code}: {delivery.error_message})"
                 )
+
+
+def _preview(text: str) -> str:
+    """The start of an answer's body, on one line, for a message."""
+    shown = " ".join(text.split())
+    if not shown:
+        return "empty body"
+    return f"body: {shown[:PREVIEW_LIMIT]}" + ("..." if len(shown) > PREVIEW_LIMIT else "")
 
 
 def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:

@@ -51,7 +51,9 @@ def check_access(
             f"cannot reach {base_url} ({type(error).__name__}); check the account name, "
             "the environment and the network",
         )
-    return _verdict(base_url, response)
+    verdict = _verdict(base_url, response)
+    # The message may quote the answer's reason phrase, which a server may echo the token in.
+    return Verdict(verdict.exit_status, credentials.redactor().text(verdict.message))
 
 
 def _verdict(base_url: str, response: httpx.Response) -> Verdict:

@@ -1,6 +1,8 @@
 """Sending updates to VTEX: one async client, bounded concurrency, a shared pacer, retries.
 
-Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes.
+Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes. This
+is where answers enter: the token is taken out of each (body, error, exception text) here, so
+that nothing written from a delivery can hold it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
 from .models import Delivery, Request, Status, receipt_of
+from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .target import Credentials
@@ -125,6 +128,7 @@ async def open_sender(
             pacer=Pacer(settings.rate),
             concurrency=settings.concurrency,
             policy=settings.retry,
+            redactor=credentials.redactor(),
         )
 
 
@@ -149,7 +153,8 @@ class Sender:
 
     After a fatal answer (401, 403), or once :meth:`stop` is called, every later row is
     reported as not attempted: ``stop_reason`` says why. ``requests`` and ``throttled`` count
-    the requests made and the 429 answers among them.
+    the requests made and the 429 answers among them. ``redactor`` takes the secrets out of
+    every answer and error.
     """
 
     def __init__(
@@ -159,6 +164,7 @@ class Sender:
         pacer: Pacer,
         concurrency: int,
         policy: RetryPolicy,
+        redactor: Redactor,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         lanes: asyncio.LifoQueue[httpx.AsyncClient] | None = None,
     ) -> None:
@@ -175,6 +181,7 @@ class Sender:
         self._lanes = lanes
         self._pacer = pacer
         self._policy = policy
+        self._redactor = redactor
         self._backoff = wait_random_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
         )
@@ -204,6 +211,7 @@ class Sender:
             pacer=self._pacer,
             concurrency=self._concurrency,
             policy=self._policy,
+            redactor=self._redactor,
             sleep=self._sleep,
             lanes=self._lanes,
         )
@@ -268,10 +276,15 @@ class Sender:
 
     def _read(self, response: httpx.Response, request: Request) -> _Answer:
         status = response.status_code
+        text = self._redactor.text(response.text)
         try:
-            payload = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = json.loads(text)
+        except json.JSONDecodeError:
             payload = None
+        # A token written with escapes of its own (\u0022 for a quote) only shows once decoded.
+        # Without an escape, every string parsed is a piece of the text, clean already.
+        if "\\" in text:
+            payload = self._redactor.value(payload)
         retry_after = None
         if status == 429:
             self.throttled += 1
@@ -291,7 +304,7 @@ class Sender:
             # address (a wrong --base-url, a proxy, a login page) and would come again. The row
             # fails, a run where every row gets it meets the failure streak and stops, and the
             # journal keeps the row as not sent, so a later run sends it again.
-            message = f"VTEX answered {status} without {success.holds} ({_preview(response.text)})"
+            message = f"VTEX answered {status} without {success.holds} ({_preview(text)})"
             return _Answer(
                 status,
                 payload,
@@ -302,7 +315,7 @@ class Sender:
             reason = _refused(status, request)
             self.stop(reason)
             return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
-        code, message = _error_details(response, payload)
+        code, message = _error_details(response, text, payload)
         return _Answer(status, payload, retry_after, code, self._clean(message))
 
     def _failed(self, code: str, what: str, error: Exception) -> _Answer:
@@ -313,10 +326,9 @@ class Sender:
         )
 
     def _clean(self, message: str) -> str:
-        """``message`` without the token (whatever echoed it), cut to a readable length."""
-        token = self._clients[0].headers.get("X-VTEX-API-AppToken")
-        if token:
-            message = message.replace(token, "[token]")
+        """``message`` without the secrets (an exception's text or an answer's reason phrase
+        may hold them), cut to a readable length."""
+        message = self._redactor.text(message)
         return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
 
     def _should_retry(self, answer: _Answer | None) -> bool:
@@ -382,13 +394,14 @@ def _preview(text: str) -> str:
     return f"body: {shown[:PREVIEW_LIMIT]}" + ("..." if len(shown) > PREVIEW_LIMIT else "")
 
 
-def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:
-    """The OMS error code and message of an answer, or the HTTP status when it has none."""
+def _error_details(response: httpx.Response, text: str, payload: Any) -> tuple[str, str]:
+    """The OMS error code and message of an answer (its body ``text``, and ``payload`` parsed
+    from it), or the HTTP status when it has none."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         error = payload["error"]
         code = str(error.get("code") or f"http-{response.status_code}")
         message = str(error.get("message") or response.reason_phrase)
         return code, message
-    text = response.text.strip() if payload is None else json.dumps(payload)
+    text = text.strip() if payload is None else json.dumps(payload)
     reason = response.reason_phrase or "error"
     return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")

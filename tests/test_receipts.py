@@ -7,14 +7,22 @@ from __future__ import annotations
 import asyncio
 import csv
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from batch_uploader import Credentials, Settings, run, upload_events
 from batch_uploader.access import check_access
-from batch_uploader.models import Delivery, Event, EventsUpdate, Request, Status, TrackingUpdate
+from batch_uploader.models import (
+    Delivery,
+    Event,
+    EventsUpdate,
+    Request,
+    Status,
+    TrackingUpdate,
+    Verdict,
+    Verification,
+)
 from batch_uploader.report import ExitStatus
 from batch_uploader.retry import RetryPolicy
 from batch_uploader.sender import open_sender
@@ -113,13 +121,13 @@ def test_a_read_without_an_order_is_not_checked_with_the_reason() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         return answered(HTML.encode(), "text/html")
 
-    async def go() -> Any:
+    async def go() -> Verification:
         async with open_sender(BASE, CREDENTIALS, SETTINGS, httpx.MockTransport(answer)) as reader:
             return await verify(reader, UPDATE)
 
     checked = asyncio.run(go())
 
-    assert checked.verdict.value == "not-checked"
+    assert checked.verdict is Verdict.NOT_CHECKED
     assert checked.detail.startswith(
         "the order could not be read: unexpected-answer: VTEX answered 200 without an order"
     )

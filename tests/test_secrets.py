@@ -236,7 +236,8 @@ def test_no_form_of_the_token_is_written_or_printed_whatever_the_server_echoes(
     assert verified.counts[Verdict.MISMATCH] == 1
     assert '"event": "summary"' in printed[0][1]  # the command line's output was captured
     assert "HTTP Request: PATCH" in printed[0][1]
-    # No form of it is anywhere.
+    # No form of it is anywhere: every file under tmp_path (the journal's -wal too, when SQLite
+    # leaves one), every workbook's members, everything the command line printed.
     found = {name: leaks(data) for name, data in written(tmp_path)}
     found |= {f"output of {command}": leaks(text.encode()) for command, text in printed}
     leaked = {name: forms for name, forms in found.items() if forms}

@@ -3,7 +3,8 @@
 It sends one harmless request: the partial-invoice update for an order that cannot exist.
 VTEX checks the key first, so the answer tells everything: 401 (wrong key or token), 403 (the
 key's role lacks the Notify invoice resource), 404 OMS007 (all is well: the order is unknown),
-or no OMS at all at that address (a wrong account name).
+or no OMS at all at that address (a wrong account name, or a server that answers 2xx without
+VTEX's receipt).
 """
 
 from __future__ import annotations
@@ -50,15 +51,18 @@ def check_access(
             f"cannot reach {base_url} ({type(error).__name__}); check the account name, "
             "the environment and the network",
         )
-    return _verdict(base_url, response)
+    verdict = _verdict(base_url, response)
+    # The message may quote the answer's reason phrase, which a server may echo the token in.
+    return Verdict(verdict.exit_status, credentials.redactor().text(verdict.message))
 
 
 def _verdict(base_url: str, response: httpx.Response) -> Verdict:
     status = response.status_code
     try:
-        error = response.json().get("error") or {}
-    except (ValueError, AttributeError):
-        error = {}
+        payload = response.json()
+    except ValueError:
+        payload = None
+    error = payload.get("error") if isinstance(payload, dict) else None
     code = error.get("code") if isinstance(error, dict) else None
     if status == 401:
         return Verdict(
@@ -73,10 +77,18 @@ def _verdict(base_url: str, response: httpx.Response) -> Verdict:
             "the 'Notify invoice' resource (roles 'OMS - Full access' or "
             "'IntegrationProfile - Fulfillment Oms')",
         )
-    if (status == 404 and code == "OMS007") or 200 <= status < 300:
+    if (status == 404 and code == "OMS007") or (
+        200 <= status < 300 and PROBE.SUCCESS.accepts(payload)
+    ):
         return Verdict(
             ExitStatus.OK,
             f"OK: {base_url} accepts the key, and the key may update invoices",
+        )
+    if 200 <= status < 300:
+        return Verdict(
+            ExitStatus.USAGE,
+            f"{base_url} answered {status} without a receipt: it does not answer as VTEX's OMS "
+            "does; check the account name and the environment, or --base-url",
         )
     if status == 404:
         return Verdict(

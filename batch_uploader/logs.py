@@ -1,5 +1,6 @@
 """What the command line says, as lines for people or JSON lines for log collectors, and the
-logging of the libraries underneath (``--verbose``), with the app token always redacted."""
+logging of the libraries underneath (``--verbose``), with the app token always redacted, in
+whatever form it is written (see :mod:`batch_uploader.redaction`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-REDACTED = "[redacted]"
+from .redaction import Redactor
 
 
 class Console:
@@ -31,7 +32,7 @@ class Console:
         self, level: str, event: str, message: str, fields: dict[str, Any], *, err: bool
     ) -> None:
         if not self.json:
-            click.echo(_redact(message), err=err)
+            click.echo(_redactor.text(message), err=err)
             return
         line = {
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
@@ -40,38 +41,27 @@ class Console:
             "message": message,
             **fields,
         }
-        click.echo(_redact(json.dumps(line, ensure_ascii=False, default=str)), err=err)
+        # Redacted before encoding too: a value holding the token JSON-escaped already would
+        # come out escaped twice, a form the line's own redaction does not look for.
+        text = json.dumps(_redactor.value(line), ensure_ascii=False, default=str)
+        click.echo(_redactor.text(text), err=err)
 
 
 _secrets: set[str] = set()
+_redactor = Redactor(_secrets)
 
 
 def keep_secret(value: str) -> None:
-    """Every later log line and printed line has ``value`` replaced."""
-    if value:
-        _secrets.add(value)
-
-
-def _redact(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-class _RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = _redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
+    """Every later log line and printed line has ``value`` replaced, in every form."""
+    global _redactor
+    _secrets.add(value)
+    _redactor = Redactor(_secrets)
 
 
 def configure(*, verbose: bool) -> None:
     """Library logging on stderr: warnings by default; with ``verbose``, httpx's, httpcore's
     and tenacity's debug lines too. Secrets are redacted from every line."""
     handler = _Handler(sys.stderr)
-    handler.addFilter(_RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     # Replaces the handler of an earlier call (in the same process), and no other.
@@ -80,4 +70,8 @@ def configure(*, verbose: bool) -> None:
 
 
 class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
-    """batch-uploader's own handler, told apart from those of the program embedding it."""
+    """batch-uploader's own handler, told apart from those of the program embedding it. It
+    redacts whole lines, tracebacks included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _redactor.text(super().format(record))

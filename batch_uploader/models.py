@@ -24,14 +24,48 @@ def invoice_path(order_id: str, invoice_number: str) -> str:
     return f"{order_path(order_id)}/invoice/{quote(invoice_number, safe='')}"
 
 
+def receipt_of(payload: Any) -> str | None:
+    """The receipt of an answer's JSON ``payload``, when it holds a non-empty string one."""
+    receipt = payload.get("receipt") if isinstance(payload, dict) else None
+    return receipt if isinstance(receipt, str) and receipt else None
+
+
+@dataclass(frozen=True, slots=True)
+class Success:
+    """What a 2xx answer to a request must be to count: a JSON object, holding a receipt when
+    ``receipt`` is set. ``holds`` names it for a person, and ``otherwise`` says what follows
+    when an answer is not one."""
+
+    holds: str
+    otherwise: str
+    receipt: bool = False
+
+    def accepts(self, payload: Any) -> bool:
+        """Whether ``payload``, the JSON of a 2xx answer (``None`` when it had none), counts."""
+        if self.receipt:
+            return receipt_of(payload) is not None
+        return isinstance(payload, dict)
+
+
+# VTEX answers every update it takes with a receipt (PATCH and events PUT alike): without one,
+# nothing says the update landed.
+UPDATED = Success(
+    "a receipt",
+    "so the update cannot be taken as landed; check that --account or --base-url points at "
+    "VTEX's OMS; a later run sends it again",
+    receipt=True,
+)
+
+
 class Request(Protocol):
     """One request to the OMS about one order: what the sender sends and retries.
 
-    ``resource`` is the License Manager resource the app key needs for it, named when VTEX
-    answers 403."""
+    ``RESOURCE`` is the License Manager resource the app key needs for it, named when VTEX
+    answers 403; ``SUCCESS`` what a 2xx answer must be to count."""
 
     METHOD: ClassVar[str]
     RESOURCE: ClassVar[str]
+    SUCCESS: ClassVar[Success]
 
     @property
     def order_id(self) -> str: ...
@@ -117,6 +151,7 @@ class TrackingUpdate:
 
     METHOD: ClassVar[str] = "PATCH"
     RESOURCE: ClassVar[str] = "Notify invoice"
+    SUCCESS: ClassVar[Success] = UPDATED
 
     order_id: str
     invoice_number: str
@@ -164,6 +199,7 @@ class EventsUpdate:
 
     METHOD: ClassVar[str] = "PUT"
     RESOURCE: ClassVar[str] = "Notify invoice"
+    SUCCESS: ClassVar[Success] = UPDATED
 
     order_id: str
     invoice_number: str

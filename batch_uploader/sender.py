@@ -1,6 +1,8 @@
 """Sending updates to VTEX: one async client, bounded concurrency, a shared pacer, retries.
 
-Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes.
+Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes. This
+is where answers enter: the token is taken out of each (body, error, exception text) here, so
+that nothing written from a delivery can hold it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
-from .models import Delivery, Request, Status
+from .models import Delivery, Request, Status, receipt_of
+from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .target import Credentials
@@ -32,8 +35,12 @@ from .target import Credentials
 USER_AGENT = "batch-uploader"
 # The error code of a row the run stopped before trying.
 NOT_ATTEMPTED = "not-attempted"
+# The error code of a 2xx answer that is not what VTEX gives (see Success).
+UNEXPECTED_ANSWER = "unexpected-answer"
 # Error messages longer than this are cut: they end up in a spreadsheet cell.
 MESSAGE_LIMIT = 300
+# How much of an unexpected answer's body a message shows.
+PREVIEW_LIMIT = 100
 # Answers after which no request can succeed: the run stops.
 _FATAL = (401, 403)
 
@@ -121,6 +128,7 @@ async def open_sender(
             pacer=Pacer(settings.rate),
             concurrency=settings.concurrency,
             policy=settings.retry,
+            redactor=credentials.redactor(),
         )
 
 
@@ -145,7 +153,8 @@ class Sender:
 
     After a fatal answer (401, 403), or once :meth:`stop` is called, every later row is
     reported as not attempted: ``stop_reason`` says why. ``requests`` and ``throttled`` count
-    the requests made and the 429 answers among them.
+    the requests made and the 429 answers among them. ``redactor`` takes the secrets out of
+    every answer and error.
     """
 
     def __init__(
@@ -155,6 +164,7 @@ class Sender:
         pacer: Pacer,
         concurrency: int,
         policy: RetryPolicy,
+        redactor: Redactor,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         lanes: asyncio.LifoQueue[httpx.AsyncClient] | None = None,
     ) -> None:
@@ -171,6 +181,7 @@ class Sender:
         self._lanes = lanes
         self._pacer = pacer
         self._policy = policy
+        self._redactor = redactor
         self._backoff = wait_random_exponential(
             multiplier=policy.backoff_initial, max=policy.backoff_max
         )
@@ -200,6 +211,7 @@ class Sender:
             pacer=self._pacer,
             concurrency=self._concurrency,
             policy=self._policy,
+            redactor=self._redactor,
             sleep=self._sleep,
             lanes=self._lanes,
         )
@@ -271,10 +283,18 @@ class Sender:
 
     def _read(self, response: httpx.Response, request: Request) -> _Answer:
         status = response.status_code
+        body = response.content
+        # Decoded as JSON reads bytes (UTF-8, or UTF-16/32 by their first bytes), as
+        # response.json() did: reading a charset from the headers doubles the time per answer.
+        text = self._redactor.text(body.decode(json.detect_encoding(body), "replace"))
         try:
-            payload = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            payload = json.loads(text)
+        except json.JSONDecodeError:
             payload = None
+        # A token written with escapes of its own (\u0022 for a quote) only shows once decoded.
+        # Without an escape, every string parsed is a piece of the text, clean already.
+        if "\\" in text:
+            payload = self._redactor.value(payload)
         retry_after = None
         if status == 429:
             self.throttled += 1
@@ -287,12 +307,25 @@ class Sender:
                 self._pacer.pause(retry_after)
         if 200 <= status < 300:
             self._pacer.succeeded()
-            return _Answer(status, payload)
+            success = request.SUCCESS
+            if success.accepts(payload):
+                return _Answer(status, payload)
+            # Final, not retried: an answer VTEX never gives comes from whatever stands at the
+            # address (a wrong --base-url, a proxy, a login page) and would come again. The row
+            # fails, a run where every row gets it meets the failure streak and stops, and the
+            # journal keeps the row as not sent, so a later run sends it again.
+            message = f"VTEX answered {status} without {success.holds} ({_preview(text)})"
+            return _Answer(
+                status,
+                payload,
+                error_code=UNEXPECTED_ANSWER,
+                error_message=self._clean(f"{message}, {success.otherwise}"),
+            )
         if status in _FATAL:
             reason = _refused(status, request)
             self.stop(reason)
             return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
-        code, message = _error_details(response, payload)
+        code, message = _error_details(response, text, payload)
         return _Answer(status, payload, retry_after, code, self._clean(message))
 
     def _failed(self, code: str, what: str, error: Exception) -> _Answer:
@@ -303,10 +336,9 @@ class Sender:
         )
 
     def _clean(self, message: str) -> str:
-        """``message`` without the token (whatever echoed it), cut to a readable length."""
-        token = self._clients[0].headers.get("X-VTEX-API-AppToken")
-        if token:
-            message = message.replace(token, "[token]")
+        """``message`` without the secrets (an exception's text or an answer's reason phrase
+        may hold them), cut to a readable length."""
+        message = self._redactor.text(message)
         return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
 
     def _should_retry(self, answer: _Answer | None) -> bool:
@@ -320,13 +352,12 @@ class Sender:
 
     def _deliver(self, answer: _Answer, attempts: int, stopped: str | None = None) -> Delivery:
         status = answer.http_status
-        if status is not None and 200 <= status < 300:
-            receipt = answer.payload.get("receipt") if isinstance(answer.payload, dict) else None
+        if status is not None and 200 <= status < 300 and answer.error_code is None:
             return Delivery(
                 Status.SENT,
                 attempts=attempts,
                 http_status=status,
-                receipt=receipt,
+                receipt=receipt_of(answer.payload),
                 payload=answer.payload,
             )
         message = answer.error_message
@@ -367,13 +398,22 @@ class FailureStreak:
                 )
 
 
-def _error_details(response: httpx.Response, payload: Any) -> tuple[str, str]:
-    """The OMS error code and message of an answer, or the HTTP status when it has none."""
+def _preview(text: str) -> str:
+    """The start of an answer's body, on one line, for a message."""
+    shown = " ".join(text.split())
+    if not shown:
+        return "empty body"
+    return f"body: {shown[:PREVIEW_LIMIT]}" + ("..." if len(shown) > PREVIEW_LIMIT else "")
+
+
+def _error_details(response: httpx.Response, text: str, payload: Any) -> tuple[str, str]:
+    """The OMS error code and message of an answer (its body ``text``, and ``payload`` parsed
+    from it), or the HTTP status when it has none."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         error = payload["error"]
         code = str(error.get("code") or f"http-{response.status_code}")
         message = str(error.get("message") or response.reason_phrase)
         return code, message
-    text = response.text.strip() if payload is None else json.dumps(payload)
+    text = text.strip() if payload is None else json.dumps(payload)
     reason = response.reason_phrase or "error"
     return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")

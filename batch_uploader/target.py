@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .errors import UsageError
+from .redaction import MIN_SECRET_LENGTH, Redactor
 
 DEFAULT_ENVIRONMENT = "vtexcommercestable"
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
@@ -17,7 +18,8 @@ _PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """A VTEX app key and its token. The token never appears in a repr or a message."""
+    """A VTEX app key and its token. The token never appears in a repr or a message, and
+    :meth:`redactor` takes it out of any text."""
 
     app_key: str
     app_token: str = field(repr=False)
@@ -40,10 +42,23 @@ class Credentials:
                     f"{name} holds a space, a line break or a character outside ASCII, which no "
                     "VTEX key or token has; copy it again from the admin"
                 )
+        if len(token) < MIN_SECRET_LENGTH:
+            # VTEX's tokens are about 100 characters: a short one was cut when copied, and
+            # could not be told apart from ordinary text to redact it.
+            raise UsageError(
+                f"VTEX_APP_TOKEN is too short (under {MIN_SECRET_LENGTH} characters; VTEX app "
+                "tokens are about 100): copy it again from the admin (Account settings > "
+                "Application keys)"
+            )
         return cls(key, token)
 
     def headers(self) -> dict[str, str]:
         return {"X-VTEX-API-AppKey": self.app_key, "X-VTEX-API-AppToken": self.app_token}
+
+    def redactor(self) -> Redactor:
+        """What takes the token out of text, in every form it may be echoed in. The app key
+        is no secret: it names the key, as user names do, and stays readable."""
+        return Redactor([self.app_token])
 
 
 def resolve_base_url(
@@ -70,12 +85,24 @@ def resolve_base_url(
 
 
 def check_base_url(base_url: str) -> str:
-    """``base_url`` without a trailing slash, once it is known to be a safe target."""
+    """``base_url`` without a trailing slash, once it is known to be a safe target.
+
+    An address that could carry a secret (credentials before an ``@``, a query) is refused
+    without being quoted: it would end up in messages, summaries and the journal."""
+    if "@" in base_url:
+        raise UsageError(
+            "--base-url (or VTEX_BASE_URL) holds an '@', as in user:password@host: credentials "
+            "never go in the address. VTEX takes the app key and token in the headers "
+            "X-VTEX-API-AppKey and X-VTEX-API-AppToken, from VTEX_APP_KEY and VTEX_APP_TOKEN "
+            "(or --credentials)"
+        )
     parts = urlsplit(base_url.strip())
+    if parts.query or parts.fragment:
+        raise UsageError(
+            "--base-url (or VTEX_BASE_URL) must not have a query or fragment (a '?' or '#' part)"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--base-url {base_url!r} must be an http(s) address such as https://host")
-    if parts.query or parts.fragment:
-        raise UsageError(f"--base-url {base_url!r} must not have a query or fragment")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             f"--base-url {base_url!r} uses plain http; use https (http is allowed only for "

@@ -20,7 +20,15 @@ from typing import Any, ClassVar
 import httpx
 
 from .errors import InputError, UsageError
-from .models import ALREADY_SENT, Status, TrackingUpdate, Verdict, Verification, order_path
+from .models import (
+    ALREADY_SENT,
+    Status,
+    Success,
+    TrackingUpdate,
+    Verdict,
+    Verification,
+    order_path,
+)
 from .reader import read_tables
 from .report import EXAMPLES_SHOWN, ExitStatus
 from .sender import NOT_ATTEMPTED, Sender, open_sender
@@ -42,6 +50,10 @@ class OrderRead:
 
     METHOD: ClassVar[str] = "GET"
     RESOURCE: ClassVar[str] = "View order"
+    SUCCESS: ClassVar[Success] = Success(
+        "an order",
+        "so the order cannot be checked; check that --account or --base-url points at VTEX's OMS",
+    )
 
     order_id: str
 

@@ -87,9 +87,10 @@ def make_row(**values: str) -> Row:
     return Row(Source("input.csv"), 2, values)
 
 
-# Credentials for command-line runs against a sandbox. The token is long and unusual: it is
-# redacted from every output, so a short one would blank out ordinary letters.
-SANDBOX_ENV = {"VTEX_APP_KEY": "vtexappkey-test", "VTEX_APP_TOKEN": "app-token-9c1f"}
+# Credentials for command-line runs against a sandbox. The token is long and unusual, as real
+# ones are: a token under 16 characters is refused, and one that ordinary text could hold would
+# be redacted out of it.
+SANDBOX_ENV = {"VTEX_APP_KEY": "vtexappkey-test", "VTEX_APP_TOKEN": "app-token-9c1f-Qz7w-kV3x"}
 
 
 def invoke(*args: str) -> Result:

@@ -28,7 +28,7 @@ NO_ENV: dict[str, str | None] = {
     "VTEX_ENVIRONMENT": None,
     "BATCH_UPLOADER_CONFIG": None,
 }
-KEYS = {**NO_ENV, "VTEX_APP_KEY": "key", "VTEX_APP_TOKEN": "token-from-env"}
+KEYS = {**NO_ENV, "VTEX_APP_KEY": "key", "VTEX_APP_TOKEN": "token-from-env-3b8e"}
 
 
 def invoke(*args: str, env: dict[str, str | None] = KEYS) -> Result:
@@ -129,7 +129,7 @@ def test_bad_configuration_exits_2(tmp_path: Path, content: str, says: str) -> N
 
 def write_credentials(tmp_path: Path, mode: int) -> Path:
     path = tmp_path / "credentials.toml"
-    path.write_text('app_key = "vtexappkey-mystore-X"\napp_token = "token-from-file"\n')
+    path.write_text('app_key = "vtexappkey-mystore-X"\napp_token = "token-from-file-5d2a"\n')
     path.chmod(mode)
     return path
 
@@ -154,8 +154,8 @@ def test_credentials_file_of_its_owner_only_is_used(tmp_path: Path) -> None:
         (received,) = sandbox.received
 
     assert outcome.exit_code == 0
-    assert received.headers["X-VTEX-API-AppToken"] == "token-from-file"
-    assert "token-from-file" not in outcome.output
+    assert received.headers["X-VTEX-API-AppToken"] == "token-from-file-5d2a"
+    assert "token-from-file-5d2a" not in outcome.output
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from batch_uploader.tracking_urls import UrlTemplates
 
 ENV: dict[str, str | None] = {
     "VTEX_APP_KEY": "key",
-    "VTEX_APP_TOKEN": "inbox-token",
+    "VTEX_APP_TOKEN": "inbox-token-6f0a-2c9d",
     "VTEX_BASE_URL": None,
     "VTEX_ACCOUNT_NAME": None,
     "BATCH_UPLOADER_CONFIG": None,
@@ -168,7 +168,7 @@ def test_a_refused_key_leaves_the_files_for_the_next_run(tmp_path: Path) -> None
     assert outcome.exit_code == 3
     assert {"a.csv", "b.csv"} <= set(names(inbox))
     assert "'Notify invoice'" in outcome.output
-    assert "inbox-token" not in outcome.output
+    assert "inbox-token-6f0a-2c9d" not in outcome.output
 
 
 def test_results_in_xlsx_beside_the_file(tmp_path: Path) -> None:

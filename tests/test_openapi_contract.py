@@ -98,10 +98,17 @@ def requests_built_for(update: Request) -> list[httpx.Request]:
     async def go() -> None:
         base = resolve_base_url(None, "mystore")
         transport = httpx.MockTransport(answer)
+        credentials = Credentials("key", "token")
         async with build_client(
-            base, Credentials("key", "token"), concurrency=1, timeout=5, transport=transport
+            base, credentials, concurrency=1, timeout=5, transport=transport
         ) as client:
-            sender = Sender(client, pacer=Pacer(1000), concurrency=1, policy=RetryPolicy())
+            sender = Sender(
+                client,
+                pacer=Pacer(1000),
+                concurrency=1,
+                policy=RetryPolicy(),
+                redactor=credentials.redactor(),
+            )
             await sender.send(update)
 
     asyncio.run(go())

@@ -69,6 +69,7 @@ def send(
                 pacer=pacer or SpyPacer(),
                 concurrency=2,
                 policy=RetryPolicy(**policy),  # type: ignore[arg-type]
+                redactor=CREDENTIALS.redactor(),
                 sleep=sleeps,
             )
             return [await sender.send(update) for update in updates]
@@ -229,7 +230,7 @@ def test_the_token_never_appears_in_an_error_message(api: respx.MockRouter) -> N
 
     assert delivery.error_message is not None
     assert "SECRET-TOKEN-123" not in delivery.error_message
-    assert "[token]" in delivery.error_message
+    assert "[redacted]" in delivery.error_message
 
 
 @pytest.mark.parametrize(("status", "named"), [(401, "VTEX_APP_TOKEN"), (403, "Notify invoice")])
@@ -280,7 +281,13 @@ def test_a_401_in_flight_stops_the_rows_behind_it(api: respx.MockRouter) -> None
 
     async def go() -> list[Delivery]:
         async with build_client(BASE, CREDENTIALS, concurrency=2, timeout=5) as client:
-            sender = Sender(client, pacer=SpyPacer(), concurrency=2, policy=RetryPolicy())
+            sender = Sender(
+                client,
+                pacer=SpyPacer(),
+                concurrency=2,
+                policy=RetryPolicy(),
+                redactor=CREDENTIALS.redactor(),
+            )
             return await asyncio.gather(*(sender.send(update) for update in updates))
 
     deliveries = asyncio.run(go())

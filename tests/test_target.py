@@ -39,10 +39,11 @@ def test_account_must_be_a_plain_name() -> None:
 
 
 def test_token_is_never_in_a_repr() -> None:
-    credentials = Credentials.from_env({"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "s3cr3t"})
+    token = "s3cr3t-token-0a9f8e"
+    credentials = Credentials.from_env({"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": token})
 
-    assert "s3cr3t" not in repr(credentials)
-    assert credentials.headers() == {"X-VTEX-API-AppKey": "k", "X-VTEX-API-AppToken": "s3cr3t"}
+    assert token not in repr(credentials)
+    assert credentials.headers() == {"X-VTEX-API-AppKey": "k", "X-VTEX-API-AppToken": token}
 
 
 @pytest.mark.parametrize("token", ["abc def", "abc\ndef", "SECRET-é"])

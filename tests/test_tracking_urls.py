@@ -120,7 +120,7 @@ def _upload(source: Path, results: Path, *extra: str) -> list[dict[str, str]]:
             cli,
             ["upload", str(source), "--base-url", sandbox.base_url, "--results", str(results),
              "--journal", str(results.with_suffix(".journal.sqlite3")), *extra],
-            env={"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "app-token-9c1f"},
+            env={"VTEX_APP_KEY": "k", "VTEX_APP_TOKEN": "app-token-9c1f-Qz7w-kV3x"},
             catch_exceptions=False,
         )  # fmt: skip
         assert outcome.exit_code == 0, outcome.output

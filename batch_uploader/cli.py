@@ -98,6 +98,8 @@ def upload(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
 ) -> None:
     """Send the tracking numbers in FILES (.csv, .tsv, .txt, .xlsx, .xlsm) to VTEX."""
+    # The target is checked before any file is written: a refused one leaves nothing behind.
+    target = None if dry_run or sandbox else target_from(options)
     with _results_file(files, results, options) as results_path:
         upload_files = functools.partial(
             run,
@@ -110,7 +112,7 @@ def upload(
             force=options["force"],
             show_progress=not options["quiet"] and sys.stderr.isatty(),
         )
-        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+        report = _send_to_target(upload_files, target, dry_run=dry_run, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
 
@@ -125,6 +127,7 @@ def events(
     city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
     request per invoice with all its events in date order. The request replaces the events the
     order holds: give each parcel's whole history so far, not only its new events."""
+    target = None if dry_run or sandbox else target_from(options)
     with _results_file(files, results, options) as results_path:
         upload_files = functools.partial(
             upload_events,
@@ -134,7 +137,7 @@ def events(
             reading=reading_from(options, EVENTS),
             force=options["force"],
         )
-        report = _send_to_target(upload_files, dry_run=dry_run, sandbox=sandbox, options=options)
+        report = _send_to_target(upload_files, target, dry_run=dry_run, options=options)
     print_report(report, quiet=options["quiet"])
     sys.exit(report.exit_status)
 
@@ -154,12 +157,17 @@ def _results_file(
 
 
 def _send_to_target(
-    upload_files: Callable[..., Report], *, dry_run: bool, sandbox: bool, options: dict[str, Any]
+    upload_files: Callable[..., Report],
+    target: tuple[str, Credentials] | None,
+    *,
+    dry_run: bool,
+    options: dict[str, Any],
 ) -> Report:
-    """Runs ``upload_files`` as a dry run, against a sandbox, or against the real target."""
+    """Runs ``upload_files`` as a dry run, against the real ``target``, or (when it is
+    ``None``) against a sandbox."""
     if dry_run:
         return upload_files(dry_run=True)
-    if sandbox:
+    if target is None:
         # The sandbox forgets what it was sent when it stops, so by default its journal does too.
         with Sandbox(sandbox_config(options)) as fake:
             return upload_files(
@@ -167,7 +175,7 @@ def _send_to_target(
                 credentials=_sandbox_credentials(),
                 journal_path=options["journal"],
             )
-    base_url, credentials = target_from(options)
+    base_url, credentials = target
     return upload_files(
         base_url=base_url, credentials=credentials, journal_path=journal_from(options)
     )

@@ -39,7 +39,7 @@ from .report import Report
 from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
 from .settings import Settings
 from .survey import Survey, survey
-from .target import Credentials
+from .target import Credentials, check_base_url
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
 from .verify import verify
 from .writer import FORMATS, ResultsWriter, results_writer
@@ -160,7 +160,7 @@ def checked_target(
         return None
     if base_url is None or credentials is None:
         raise ValueError("an upload needs base_url and credentials")
-    return base_url, credentials
+    return check_base_url(base_url), credentials
 
 
 def new_report(

@@ -415,3 +415,20 @@ def test_check_quotes_no_token_a_server_echoes() -> None:
 
     assert verdict.message.endswith(f"answered 409 {REDACTED}; try again later, and if it "
                                     "lasts, ask VTEX support")  # fmt: skip
+
+
+def test_the_library_refuses_a_password_in_the_address(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    source = write_csv("orderId,invoiceNumber,trackingNumber\n1-01,9,AA1\n")
+
+    with pytest.raises(UsageError) as caught:
+        run(
+            [source],
+            results_path=tmp_path / "out" / "results.csv",
+            base_url="https://user:hunter2-pass@oms.example.com",
+            credentials=Credentials(KEY, TOKEN),
+        )
+
+    assert "hunter2" not in str(caught.value)
+    assert not (tmp_path / "out").exists()

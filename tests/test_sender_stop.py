@@ -8,6 +8,7 @@ import httpx
 
 from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status, TrackingUpdate
+from batch_uploader.redaction import Redactor
 from batch_uploader.retry import RetryPolicy
 from batch_uploader.sender import Sender, build_client
 from batch_uploader.target import Credentials
@@ -40,6 +41,7 @@ def test_a_row_stopped_while_waiting_to_retry_failed_with_its_attempts() -> None
                 pacer=Pacer(1000),
                 concurrency=1,
                 policy=RetryPolicy(max_attempts=5),
+                redactor=Redactor(()),
                 sleep=interrupted_during_backoff,
             )
             return await sender.send(UPDATE)

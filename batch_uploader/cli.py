@@ -273,15 +273,17 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
 def verify_command(results_file: Path, results: Path | None, **options: Any) -> None:
     """Read back the orders of the rows sent in RESULTS_FILE (a results file of an upload) and
     check that VTEX holds the tracking number, URL and courier that were sent."""
-    output = results or results_file.with_name(f"{results_file.stem}-verified.csv")
     base_url, credentials = target_from(options)
-    report = verify_results(
-        results_file,
-        output,
-        base_url=base_url,
-        credentials=credentials,
-        settings=settings_from(options),
-    )
+    default = results_file.with_name(f"{results_file.stem}-verified.csv")
+    # The default name is never reused: an earlier read-back of the same file is kept.
+    with contextlib.nullcontext(results) if results else new_results_file(default) as output:
+        report = verify_results(
+            results_file,
+            output,
+            base_url=base_url,
+            credentials=credentials,
+            settings=settings_from(options),
+        )
     out = console()
     if report.examples:
         more = _first_of(len(report.examples), report.not_verified)

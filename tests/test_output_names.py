@@ -239,3 +239,22 @@ def test_an_explicit_results_path_is_overwritten(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
     assert [line["status"] for line in lines_of(results)] == ["sent"]
     assert names(tmp_path) == ["carrier.csv", "results.csv", "results.summary.json"]
+
+
+def test_reading_one_results_file_back_twice_keeps_both_read_backs(tmp_path: Path) -> None:
+    source = tmp_path / "carrier.csv"
+    source.write_text(CARRIER, encoding="utf-8")
+    results = tmp_path / "r.csv"
+    runner = CliRunner()
+    with Sandbox() as sandbox:
+        upload = ["upload", str(source), "--base-url", sandbox.base_url, "--results",
+                  str(results), "--journal", str(tmp_path / "j.sqlite3")]  # fmt: skip
+        runner.invoke(cli, upload, env=ENV)
+        for _ in range(2):
+            verify = ["verify", str(results), "--base-url", sandbox.base_url]
+            checked = runner.invoke(cli, verify, env=ENV)
+            assert checked.exit_code == 0, checked.output
+
+    assert (tmp_path / "r-verified.csv").is_file()
+    assert (tmp_path / "r-verified-2.csv").is_file()
+    assert "r-verified-2.csv" in checked.output

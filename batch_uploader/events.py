@@ -39,7 +39,7 @@ from .models import (
     Source,
     Status,
 )
-from .pipeline import checked_target, finish, new_report
+from .pipeline import checked_target, finish, new_report, redactor_of
 from .report import Report
 from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
 from .settings import Settings
@@ -97,16 +97,21 @@ def upload_events(
             report.understood.extend(describe(item, count, _orders(rules, source)))
     outcomes = decide(rows, rules)
     headings = {item.table.source: item.columns.headings for item in inputs}
+    redactor = redactor_of(upload_to)
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(
-            results_writer(results_path, with_source=len(headings) > 1, events=True)
+            results_writer(
+                results_path, with_source=len(headings) > 1, events=True, redactor=redactor
+            )
         )
-        fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
+        fixes = stack.enter_context(
+            RowsToFix(results_path.parent, report.stamp, headings, redactor)
+        )
         sending: _Sending | None = None
         try:
             if upload_to is not None:
                 target, secret = upload_to
-                journal = stack.enter_context(Journal(journal_path))
+                journal = stack.enter_context(Journal(journal_path, redactor=redactor))
                 run_id = journal.start_run(target, paths)
                 sending = _Sending(journal, run_id, target, force, report)
                 try:
@@ -124,7 +129,7 @@ def upload_events(
             fixes.add(outcome)
             report.record(outcome)
         finish(report, writer, fixes)
-    report.write_summary()
+    report.write_summary(redactor)
     return report
 
 

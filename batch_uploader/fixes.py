@@ -14,6 +14,7 @@ import xlsxwriter
 
 from .models import Outcome, Source, Status
 from .reader import EXCEL_SUFFIXES
+from .redaction import Redactor
 from .writer import claim, defused
 
 ERROR_COLUMN = "error"
@@ -22,12 +23,19 @@ ERROR_COLUMN = "error"
 class RowsToFix:
     """Collects the rows to fix of a run into files under ``folder``, named after their
     input and ``stamp`` (numbered when the name is taken). ``headings`` holds each table's
-    header row."""
+    header row; ``redactor`` takes the run's secrets out of what is written."""
 
-    def __init__(self, folder: Path, stamp: str, headings: Mapping[Source, Sequence[str]]) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        stamp: str,
+        headings: Mapping[Source, Sequence[str]],
+        redactor: Redactor | None = None,
+    ) -> None:
         self.folder = folder
         self.stamp = stamp
         self.headings = headings
+        self.redactor = redactor or Redactor(())
         self.paths: list[Path] = []
         self._open: dict[Source, _Sink] = {}
 
@@ -41,7 +49,8 @@ class RowsToFix:
         sink = self._open.get(row.source) or self._start(row.source)
         width = len(self.headings[row.source])
         cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
-        sink.write([*cells, _reason(outcome)])
+        # A cell may hold a secret (a token pasted in a spreadsheet): it is not written back.
+        sink.write(self.redactor.cells([*cells, _reason(outcome)]))
 
     def _start(self, source: Source) -> _Sink:
         name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")

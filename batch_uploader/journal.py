@@ -23,6 +23,7 @@ from typing import IO, Self
 from .errors import UsageError
 from .locks import take_lock
 from .models import InvoiceUpdate, Outcome, Row, Status
+from .redaction import Redactor
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -132,11 +133,16 @@ class Journal:
 
     Open it as a context manager: that takes the lock, which another process holding it makes
     fail with a :class:`UsageError` naming the holder. ``read_only`` takes no lock.
+    ``redactor`` takes the run's secrets out of the error texts it keeps (they may quote a
+    cell).
     """
 
-    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, *, read_only: bool = False, redactor: Redactor | None = None
+    ) -> None:
         self.path = path
         self.read_only = read_only
+        self._redactor = redactor or Redactor(())
         self._lock: IO[str] | None = None
         self._connection: sqlite3.Connection | None = None
         self._last_commit = 0.0
@@ -294,6 +300,8 @@ class Journal:
         error_message: str | None = None,
     ) -> None:
         file = row.source.file
+        if error_message is not None:
+            error_message = self._redactor.text(error_message)
         self.db.execute(
             "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, file, self._fingerprints.get(file, ""), row.source.sheet or "",

@@ -25,26 +25,31 @@ def invoice_path(order_id: str, invoice_number: str) -> str:
 
 
 def receipt_of(payload: Any) -> str | None:
-    """The receipt of an answer's JSON ``payload``, when it holds a non-empty string one."""
+    """The receipt of an answer's JSON ``payload``, when it holds one: a string of visible
+    characters, at least one a letter or digit (blanks, line breaks or invisible characters
+    are no receipt a person could look up)."""
     receipt = payload.get("receipt") if isinstance(payload, dict) else None
-    return receipt if isinstance(receipt, str) and receipt else None
+    if not isinstance(receipt, str) or not receipt.isprintable() or receipt.isspace():
+        return None
+    return receipt if any(character.isalnum() for character in receipt) else None
 
 
 @dataclass(frozen=True, slots=True)
 class Success:
     """What a 2xx answer to a request must be to count: a JSON object, holding a receipt when
-    ``receipt`` is set. ``holds`` names it for a person, and ``otherwise`` says what follows
-    when an answer is not one."""
+    ``receipt`` is set, and each of ``keys``. ``holds`` names it for a person, and
+    ``otherwise`` says what follows when an answer is not one."""
 
     holds: str
     otherwise: str
     receipt: bool = False
+    keys: tuple[str, ...] = ()
 
     def accepts(self, payload: Any) -> bool:
         """Whether ``payload``, the JSON of a 2xx answer (``None`` when it had none), counts."""
         if self.receipt:
             return receipt_of(payload) is not None
-        return isinstance(payload, dict)
+        return isinstance(payload, dict) and all(key in payload for key in self.keys)
 
 
 # VTEX answers every update it takes with a receipt (PATCH and events PUT alike): without one,

@@ -35,6 +35,7 @@ from .models import (
     Verdict,
     Verification,
 )
+from .redaction import Redactor
 from .report import Report
 from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
 from .settings import Settings
@@ -90,12 +91,24 @@ def run(
         report.understood = _understood(inputs, found, reading)
     checker = Checker(found, reading, now=dt.datetime.now(dt.UTC), url_templates=url_templates)
     headings = {item.table.source: item.columns.headings for item in inputs}
+    redactor = redactor_of(upload_to)
     with contextlib.ExitStack() as stack:
-        journal = None if upload_to is None else stack.enter_context(Journal(journal_path))
-        writer = stack.enter_context(
-            results_writer(results_path, with_source=len(headings) > 1, with_verification=verifying)
+        journal = (
+            None
+            if upload_to is None
+            else stack.enter_context(Journal(journal_path, redactor=redactor))
         )
-        fixes = stack.enter_context(RowsToFix(results_path.parent, report.stamp, headings))
+        writer = stack.enter_context(
+            results_writer(
+                results_path,
+                with_source=len(headings) > 1,
+                with_verification=verifying,
+                redactor=redactor,
+            )
+        )
+        fixes = stack.enter_context(
+            RowsToFix(results_path.parent, report.stamp, headings, redactor)
+        )
         bar = stack.enter_context(
             tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
         )
@@ -139,8 +152,13 @@ def run(
         finally:
             report.elapsed = time.perf_counter() - started
         finish(report, writer, fixes)
-    report.write_summary()
+    report.write_summary(redactor)
     return report
+
+
+def redactor_of(upload_to: tuple[str, Credentials] | None) -> Redactor:
+    """What takes the secrets of a run (``upload_to``'s credentials) out of its files."""
+    return Redactor(()) if upload_to is None else upload_to[1].redactor()
 
 
 def checked_target(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .models import Outcome, Status, Verdict
+from .redaction import Redactor
 from .sender import Sender
 
 # How many problem rows the summary spells out; the results file has them all.
@@ -154,11 +155,11 @@ class Report:
         pacer = sender.pacer
         self.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
 
-    def write_summary(self) -> None:
-        """Writes :meth:`as_json` to ``summary_path``."""
+    def write_summary(self, redactor: Redactor | None = None) -> None:
+        """Writes :meth:`as_json` to ``summary_path``, without the secrets of ``redactor``."""
         if self.summary_path is not None:
             text = json.dumps(self.as_json(), indent=2) + "\n"
-            self.summary_path.write_text(text, encoding="utf-8")
+            self.summary_path.write_text((redactor or Redactor(())).text(text), encoding="utf-8")
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

@@ -314,7 +314,9 @@ class Sender:
             # address (a wrong --base-url, a proxy, a login page) and would come again. The row
             # fails, a run where every row gets it meets the failure streak and stops, and the
             # journal keeps the row as not sent, so a later run sends it again.
-            message = f"VTEX answered {status} without {success.holds} ({_preview(text)})"
+            # Shown as parsed (and redacted) when it is JSON: its escapes could spell a secret.
+            shown = text if payload is None else json.dumps(payload, ensure_ascii=False)
+            message = f"VTEX answered {status} without {success.holds} ({_preview(shown)})"
             return _Answer(
                 status,
                 payload,

@@ -53,6 +53,7 @@ class OrderRead:
     SUCCESS: ClassVar[Success] = Success(
         "an order",
         "so the order cannot be checked; check that --account or --base-url points at VTEX's OMS",
+        keys=("orderId",),
     )
 
     order_id: str

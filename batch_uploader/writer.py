@@ -21,6 +21,7 @@ import xlsxwriter
 
 from .errors import UsageError
 from .models import EventsUpdate, Outcome, Status, TrackingUpdate
+from .redaction import Redactor
 from .report import Report
 
 RESULT_COLUMNS = (
@@ -206,8 +207,10 @@ class ResultsWriter(ABC):
         with_source: bool,
         with_verification: bool = False,
         events: bool = False,
+        redactor: Redactor | None = None,
     ) -> None:
         self.path = path
+        self._redactor = redactor or Redactor(())
         self.columns = (
             (SOURCE_COLUMNS if with_source else ())
             + (EVENT_RESULT_COLUMNS if events else RESULT_COLUMNS)
@@ -225,7 +228,9 @@ class ResultsWriter(ABC):
 
     def write(self, outcome: Outcome) -> None:
         line = self._line(outcome)
-        self._write_line([line[column] for column in self.columns], outcome.status)
+        # A cell of the input may hold a secret (a token pasted in a spreadsheet).
+        values = self._redactor.cells([line[column] for column in self.columns])
+        self._write_line(values, outcome.status)
 
     @abstractmethod
     def finish(self, report: Report) -> None:
@@ -250,15 +255,27 @@ class ResultsWriter(ABC):
 
 
 def results_writer(
-    path: Path, *, with_source: bool, with_verification: bool = False, events: bool = False
+    path: Path,
+    *,
+    with_source: bool,
+    with_verification: bool = False,
+    events: bool = False,
+    redactor: Redactor | None = None,
 ) -> ResultsWriter:
     """The writer for ``path``'s extension (.csv or .xlsx); ``with_verification`` adds the
-    read-back columns; ``events`` writes the columns of an events upload."""
+    read-back columns; ``events`` writes the columns of an events upload; ``redactor`` takes
+    the run's secrets out of every line."""
     kinds: dict[str, type[ResultsWriter]] = {".csv": CsvResults, ".xlsx": XlsxResults}
     kind = kinds.get(path.suffix.lower())
     if kind is None:
         raise UsageError(f"--results {path}: the results file must end in .csv or .xlsx")
-    return kind(path, with_source=with_source, with_verification=with_verification, events=events)
+    return kind(
+        path,
+        with_source=with_source,
+        with_verification=with_verification,
+        events=events,
+        redactor=redactor,
+    )
 
 
 class CsvResults(ResultsWriter):

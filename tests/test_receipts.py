@@ -44,6 +44,9 @@ NOT_RECEIPTS = [
     pytest.param(b'{"receipt": ""}', "application/json", id="empty-receipt"),
     pytest.param(b'{"receipt": 42}', "application/json", id="number-receipt"),
     pytest.param(b'["receipt"]', "application/json", id="array"),
+    pytest.param(b'{"receipt": "   "}', "application/json", id="blank-receipt"),
+    pytest.param(b'{"receipt": "\\n"}', "application/json", id="line-break-receipt"),
+    pytest.param(b'{"receipt": "\\u200b"}', "application/json", id="invisible-receipt"),
 ]
 
 
@@ -106,8 +109,13 @@ def test_a_json_receipt_is_sent() -> None:
 
 @pytest.mark.parametrize(
     ("body", "content_type"),
-    [(b"", None), (HTML.encode(), "text/html"), (b'["order"]', "application/json")],
-    ids=["empty", "html", "array"],
+    [
+        (b"", None),
+        (HTML.encode(), "text/html"),
+        (b'["order"]', "application/json"),
+        (b'{"notorder": true}', "application/json"),
+    ],
+    ids=["empty", "html", "array", "object-without-orderId"],
 )
 def test_an_order_read_must_be_a_json_object(body: bytes, content_type: str | None) -> None:
     delivery, requests = send(OrderRead("1-01"), answered(body, content_type))

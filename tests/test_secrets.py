@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -432,3 +432,83 @@ def test_the_library_refuses_a_password_in_the_address(
 
     assert "hunter2" not in str(caught.value)
     assert not (tmp_path / "out").exists()
+
+
+# A token as VTEX makes them: a hundred capital letters.
+VTEX_TOKEN = "".join(chr(ord("A") + (7 * n + n // 5) % 26) for n in range(100))
+VTEX_CREDENTIALS = Credentials(KEY, VTEX_TOKEN)
+
+
+def vtex_leaks(data: bytes) -> bool:
+    """Whether ``data`` holds the VTEX-like token, in any case, whole or its longer half."""
+    return VTEX_TOKEN[30:80].lower().encode() in data.lower()
+
+
+def first_char_escaped(text: str) -> str:
+    """``text`` as a JSON string's inside, its first character escaped as some servers do."""
+    return f"\\u{ord(text[0]):04x}{text[1:]}"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(
+            lambda: httpx.Response(
+                404, json={"error": {"code": "X", "message": VTEX_TOKEN.lower()}}
+            ),
+            id="lower-case-in-an-error",
+        ),
+        pytest.param(
+            lambda: httpx.Response(
+                200,
+                content=f'{{"echo": "{first_char_escaped(VTEX_TOKEN)}"}}'.encode(),
+                headers={"Content-Type": "application/json"},
+            ),
+            id="escaped-in-a-200-without-receipt",
+        ),
+        pytest.param(
+            lambda: httpx.Response(
+                500,
+                content=f"denied: {quote(VTEX_TOKEN.lower(), safe='')}".encode(),
+            ),
+            id="lower-case-in-a-text-error",
+        ),
+    ],
+)
+def test_an_echo_in_another_case_or_escaped_is_redacted(
+    write_csv: CsvFactory, tmp_path: Path, answer: Callable[[], httpx.Response]
+) -> None:
+    source = write_csv("orderId,invoiceNumber,trackingNumber\n1-01,9,AA1\n")
+
+    report = run(
+        [source], results_path=tmp_path / "results.csv", base_url=BASE,
+        credentials=VTEX_CREDENTIALS, settings=SETTINGS, journal_path=tmp_path / "j.sqlite3",
+        transport=httpx.MockTransport(lambda request: answer()),
+    )  # fmt: skip
+
+    assert report.counts[Status.FAILED] == 1
+    assert [name for name, data in written(tmp_path) if vtex_leaks(data)] == []
+
+
+def test_a_token_pasted_into_the_input_is_not_written_back(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    # Row 2 holds it in a column nothing reads, row 3 as its (bad) tracking URL: the results,
+    # the rows to fix, the journal and the summary quote cells and values.
+    source = write_csv(
+        "orderId,invoiceNumber,trackingNumber,trackingUrl,notes\n"
+        f"1-01,9,AA1,,token {VTEX_TOKEN}\n"
+        f"2-01,8,BB2,{VTEX_TOKEN},\n"
+    )
+    receipt = {"date": "d", "orderId": "1-01", "receipt": "r-1"}
+
+    report = run(
+        [source], results_path=tmp_path / "results.csv", base_url=BASE,
+        credentials=VTEX_CREDENTIALS, settings=SETTINGS, journal_path=tmp_path / "j.sqlite3",
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=receipt)),
+    )  # fmt: skip
+
+    assert (report.counts[Status.SENT], report.counts[Status.INVALID]) == (1, 1)
+    assert [
+        name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
+    ] == []

@@ -101,6 +101,16 @@ def check_base_url(base_url: str) -> str:
         raise UsageError(
             "--base-url (or VTEX_BASE_URL) must not have a query or fragment (a '?' or '#' part)"
         )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        # Not quoted: what stands there may be a password written without its user ("@").
+        raise UsageError(
+            "--base-url (or VTEX_BASE_URL) has a port that is not a number from 1 to 65535 (the "
+            "part after the host's ':'); write it as https://host or https://host:8443"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--base-url {base_url!r} must be an http(s) address such as https://host")
     if parts.scheme == "http" and not is_loopback(parts.hostname):

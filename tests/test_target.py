@@ -55,3 +55,25 @@ def test_tokens_no_http_header_can_carry_are_refused_without_echoing_them(token:
         caught.value
     )
     assert token not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1:x",
+        "https://127.0.0.1:99999",
+        "https://user:Secretpassword99/x",
+        "https://oms.example.com:0",
+    ],
+)
+def test_an_address_with_a_port_that_is_none_is_refused_without_quoting_it(url: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_base_url(url, None)
+
+    message = str(caught.value)
+    assert "Secretpassword99" not in message
+    assert "99999" not in message
+    assert message == (
+        "--base-url (or VTEX_BASE_URL) has a port that is not a number from 1 to 65535 (the "
+        "part after the host's ':'); write it as https://host or https://host:8443"
+    )

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,16 @@ def exits_on_error(command: F) -> F:
         except BatchUploaderError as error:
             console().error("error", f"batch-uploader: error: {error}")
             sys.exit(error.exit_status)
+        except KeyboardInterrupt:
+            # Outside the sending, where a signal ends the run cleanly: nothing was under way.
+            console().error(
+                "interrupted",
+                "batch-uploader: interrupted while reading the files or writing the results (no "
+                "request was under way); run the same command again: the journal skips what was "
+                "sent",
+                exitStatus=ExitStatus.INTERRUPTED,
+            )
+            sys.exit(ExitStatus.INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -399,4 +410,7 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
 
 
 def main() -> None:
+    # SIGTERM (a scheduler's stop) ends the program as Ctrl-C does: with exit status 130 and
+    # the results of a run under way, never killed half-way through writing them.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     cli(prog_name="batch-uploader")

@@ -427,13 +427,16 @@ class _Sending:
         for number in (signal.SIGINT, signal.SIGTERM):
             # Signals can be handled only from the main thread; elsewhere they keep their way.
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                previous = signal.getsignal(number)
                 loop.add_signal_handler(number, interrupt)
-                handled.append(number)
+                handled.append((number, previous))
         try:
             yield
         finally:
-            for number in handled:
+            for number, previous in handled:
                 loop.remove_signal_handler(number)
+                if previous is not None:  # removing a handler resets it to the default
+                    signal.signal(number, previous)
 
     async def _parcel(
         self,

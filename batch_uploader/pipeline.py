@@ -289,8 +289,9 @@ class _Upload:
         for number in (signal.SIGINT, signal.SIGTERM):
             # Signals can be handled only from the main thread; elsewhere they keep their way.
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                previous = signal.getsignal(number)
                 loop.add_signal_handler(number, self._interrupt, main)
-                handled.append(number)
+                handled.append((number, previous))
         try:
             for row in rows:
                 self.pending.append(self._start(row))
@@ -307,8 +308,10 @@ class _Upload:
             while self.pending and await self._decide_first():
                 pass
         finally:
-            for number in handled:
+            for number, previous in handled:
                 loop.remove_signal_handler(number)
+                if previous is not None:  # removing a handler resets it to the default
+                    signal.signal(number, previous)
             self._settle(rows)
 
     async def _decide_first(self) -> bool:

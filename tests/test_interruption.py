@@ -258,3 +258,27 @@ def test_an_interrupted_events_upload_gives_every_line_a_status(tmp_path: Path) 
     assert rest == {("not-attempted", "0")}
     assert "Interrupted: rows not sent are in the results" in out
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_files_are_read_ends_with_130(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    source = tmp_path / "big.csv"
+    lines = "".join(f"{n}-01,{n},T{n}\n" for n in range(1, 1_500_001))
+    source.write_text("orderId,invoiceNumber,trackingNumber\n" + lines)
+    upload = subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "upload", str(source), "--sandbox",
+         "--results", str(tmp_path / "results.csv")],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(1.5)  # started, and reading the rows before anything is sent
+
+    upload.send_signal(stop)
+    out, err = upload.communicate(timeout=60)
+
+    # Not 1 ("some rows were not sent", which a scheduler takes for a normal night).
+    assert upload.returncode == 130, out + err
+    assert "interrupted" in out + err
+    assert "Aborted!" not in err
+    assert "Traceback" not in err

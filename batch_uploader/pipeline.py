@@ -257,10 +257,13 @@ async def _upload(
 
 @dataclass(slots=True)
 class _Pending:
-    """A row started: its outcome once decided, and the requests that left for it so far."""
+    """A row started: the row checked (skipped already, when the journal says it was sent),
+    the requests that left for it so far, what VTEX answered once it has (before the order is
+    read back), and the outcome once decided."""
 
     checked: Outcome
     attempts: int = 0
+    answered: Outcome | None = None
     future: asyncio.Future[Outcome] = field(init=False)
 
 
@@ -339,6 +342,11 @@ class _Upload:
                 self.run.record(future.result())
                 continue
             future.cancel()
+            known = item.answered or item.checked
+            if known.status is not Status.VALID:
+                # Sent (or sent before) and being read back: only the reading was cut short.
+                self.run.record(self._unread(known))
+                continue
             outcome = self._given_up(item.checked, item.attempts)
             if not item.attempts:
                 # One whose request left stays in flight in the journal: it may have landed.
@@ -434,6 +442,7 @@ class _Upload:
 
         delivery = await self.sender.send(update, on_request=leaving)
         outcome = replace(checked, status=delivery.status, delivery=delivery)
+        item.answered = outcome
         # Journalled now, not when its results line is written: a receipt is kept at once.
         self.run.journal.record(self.run.run_id, self.run.target, outcome)
         self.failures.add(delivery)

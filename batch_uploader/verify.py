@@ -179,20 +179,28 @@ def verify_results(
     with output.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
+        unwritten: list[dict[str, str]] = []
         try:
             asyncio.run(
                 _verify_lines(
-                    lines, writer.writerow, columns, report, uploaded, base_url, credentials,
-                    settings, transport,
+                    lines, unwritten, writer.writerow, columns, report, uploaded, base_url,
+                    credentials, settings, transport,
                 )
             )  # fmt: skip
         except (KeyboardInterrupt, asyncio.CancelledError):
             report.interrupted = True
+            # Every line read is written: those not read back say so.
+            for line in itertools.chain(unwritten, lines):
+                checked = Verification(
+                    Verdict.NOT_CHECKED, "not read: interrupted" if _landed(line) else "not sent"
+                )
+                writer.writerow(_verified_line(line, checked, columns))
     return report
 
 
 async def _verify_lines(
     lines: Iterator[dict[str, str]],
+    unwritten: list[dict[str, str]],
     write: Callable[[list[str]], object],
     columns: list[str],
     report: VerifyReport,
@@ -214,15 +222,20 @@ async def _verify_lines(
                 report.examples.append(f"{where}: {checked.verdict.value}: {checked.detail}")
             return checked
 
+        # ``unwritten`` holds the lines being read back, for an interruption to write.
         while batch := list(itertools.islice(lines, _BATCH)):
+            unwritten[:] = batch
             verdicts = await asyncio.gather(*(check(line) for line in batch))
             for line, checked in zip(batch, verdicts, strict=True):
-                line |= {
-                    "verification": checked.verdict.value,
-                    "verificationDetail": checked.detail,
-                }
-                write([defused(line.get(column, "")) for column in columns])
+                write(_verified_line(line, checked, columns))
+            unwritten.clear()
         report.stop_reason = reader.stop_reason
+
+
+def _verified_line(line: dict[str, str], checked: Verification, columns: list[str]) -> list[str]:
+    """A results ``line`` with its read-back, as written."""
+    line = line | {"verification": checked.verdict.value, "verificationDetail": checked.detail}
+    return [defused(line.get(column, "")) for column in columns]
 
 
 def _update(line: dict[str, str]) -> TrackingUpdate:

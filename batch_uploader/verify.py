@@ -152,7 +152,7 @@ class VerifyReport:
         if self.stop_reason:
             text += f" Stopped early because {self.stop_reason}."
         if self.interrupted:
-            text += " Interrupted: the lines after the last one written were not read back."
+            text += " Interrupted: the lines not read back are written as not-checked."
         return text + f" Results: {self.results_path}"
 
 

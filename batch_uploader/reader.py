@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -86,16 +87,16 @@ def read_tables(
 
 
 def _csv_table(path: Path, encoding: str | None) -> Table:
-    if encoding is None:
-        encoding = charset.detect(path)
-    else:
-        charset.check(path, encoding)
-    if encoding in ("utf-8", "utf_8"):
-        encoding = "utf-8-sig"  # the same, and a BOM is never taken for a character
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path, encoding)
+    def open_bytes() -> BinaryIO:
+        return path.open("rb")
+
+    decoding = charset.decoding(open_bytes, str(path), encoding)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path, decoding.encoding)
 
     def records() -> Iterator[list[str]]:
-        with path.open(encoding=encoding, newline="") as handle:
+        # Bytes that are not text become U+FFFD, which the validator refuses: a UTF-8 file
+        # with a few bad bytes is read whole, and refused only where they stand.
+        with path.open(encoding=decoding.encoding, errors="replace", newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
             try:
                 yield from reader
@@ -113,12 +114,11 @@ def _csv_table(path: Path, encoding: str | None) -> Table:
     # survey of the run reads every row first.
     if next(records(), None) is None:
         raise InputError(f"{path}: the file is empty")
-    shown = encoding.removesuffix("-sig")
     return Table(
         Source(str(path)),
         rows,
         delimited=True,
-        format=f"CSV, {shown}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        format=f"CSV, {decoding}, delimiter {_DELIMITER_NAMES[delimiter]}",
     )
 
 

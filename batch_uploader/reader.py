@@ -1,9 +1,11 @@
 """Reading spreadsheets: every supported file becomes tables of rows of text.
 
-No type guessing happens here. A CSV cell is the exact text of the file. A workbook cell is
-rendered as the text a person sees (an integer number as its digits, a date in ISO 8601), and
-the reader records which cells were not stored as text, so later stages can tell damage done
-by a spreadsheet (a long number rounded by Excel) from what was typed.
+No type guessing happens here. A CSV cell is the exact text of the file, less the quote a
+tool puts before a cell a spreadsheet would run as a formula (see
+:func:`~batch_uploader.writer.defused`). A workbook cell is rendered as the text a person
+sees (an integer number as its digits, a date in ISO 8601), and the reader records which
+cells were not stored as text, so later stages can tell damage done by a spreadsheet (a long
+number rounded by Excel) from what was typed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from . import charset
 from .errors import InputError, UsageError
 from .models import CellKind, Source
+from .writer import undefused
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -106,8 +109,12 @@ def _csv_table(path: Path, encoding: str | None) -> Table:
                 ) from None
 
     def rows() -> Iterator[RawRow]:
-        # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
+        # One CSV record is one spreadsheet row, even when a quoted cell spans lines. A cell a
+        # tool wrote defused (the rows to fix, "'+55TRK") is given as typed; most rows hold no
+        # quote at all, and are let through after one search.
         for number, cells in enumerate(records(), start=1):
+            if "'" in "".join(cells):
+                cells = [undefused(cell) for cell in cells]
             yield RawRow(number, cells)
 
     # A file whose quotes break further down stops the run too, before anything is sent: the

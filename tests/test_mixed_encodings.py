@@ -18,6 +18,7 @@ from batch_uploader.inputs import Reading, data_rows, open_inputs
 from batch_uploader.models import TrackingUpdate
 from batch_uploader.reader import read_tables
 from batch_uploader.validator import validate
+from batch_uploader.writer import defused
 
 from .conftest import XlsxFactory
 
@@ -179,18 +180,12 @@ def test_a_stray_byte_spoils_its_cell_only(rows: list[list[str]], data: st.DataO
     cell = rows[row][column]
     at = data.draw(st.integers(0, len(cell)))
     stray = data.draw(st.integers(0x80, 0xBF))  # a continuation byte with no start: never UTF-8
+    written = [list(cells) for cells in rows]
+    written[row][column] = cell[:at] + "\x00" + cell[at:]  # where the stray byte goes
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["Observação", "b", "c"])  # an accent in UTF-8: more valid bytes than bad
-    for number, cells in enumerate(rows):
-        if number != row:
-            writer.writerow(cells)
-            continue
-        line = io.StringIO()
-        csv.writer(line).writerow(
-            [*cells[:column], cell[:at] + "\x00" + cell[at:], *cells[column + 1 :]]
-        )
-        text.write(line.getvalue())
+    writer.writerows([defused(value) for value in cells] for cells in written)
     content = text.getvalue().encode().replace(b"\x00", bytes([stray]))
 
     with tempfile.TemporaryDirectory() as folder:

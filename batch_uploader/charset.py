@@ -2,45 +2,96 @@
 
 Spreadsheet programs write UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text") or
 a legacy code page (Windows-1252 on most Brazilian and Latin-American machines). A BOM
-settles it; a file that decodes as UTF-8 is UTF-8; anything else is left to
+settles it; a file whose bytes are UTF-8 (the rule below) is UTF-8; anything else is left to
 charset-normalizer, among the encodings spreadsheet programs use.
+
+A UTF-8 file may hold a few bytes that are not UTF-8: a row pasted from a legacy export, a
+cell typed in an old editor. Re-reading the whole file in a legacy code page for them would
+garble every accent of every other row ("AÃ§Ã£o" for "Ação") and send them so. Such a file
+is read as UTF-8, each bad sequence becoming U+FFFD, and the validator refuses the rows whose
+values hold one (``undecodable-text``).
+
+The rule that tells such a file from a legacy one counts, over the whole file, the bytes of
+0x80 and above that belong to valid UTF-8 sequences and those that do not: a file is UTF-8
+when it has at least one valid multi-byte sequence and at least as many bytes in valid ones as
+in invalid ones. Text in a legacy code page almost never forms a valid sequence, since its
+accented letters (0xC0 to 0xFF) are followed by letters or spaces, not by the continuation
+bytes (0x80 to 0xBF) a sequence needs: a legacy file has many invalid bytes and next to no
+valid ones, a damaged UTF-8 file the reverse.
 """
 
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import BinaryIO
 
 import charset_normalizer
 
 from .errors import InputError, UsageError
 
+# Opens the file's bytes from their start, for one pass.
+Opener = Callable[[], BinaryIO]
+
 _SAMPLE_BYTES = 1024 * 1024
 _CHUNK_BYTES = 1024 * 1024
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CANDIDATES = ["cp1252", "latin_1", "cp850", "mac_roman", "utf_16_le", "utf_16_be"]
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_COUNTED = "batch-uploader-counted"
 
 
-def detect(path: Path) -> str:
-    """The encoding of the text file at ``path``, checked to decode the whole file. Raises
-    :class:`InputError` when a file that announces its encoding with a BOM does not decode."""
-    with path.open("rb") as handle:
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """How a file's bytes become text: the codec ``encoding`` and, for UTF-8, how many bytes
+    are not UTF-8 (``bad_bytes``, each read as U+FFFD) and the line of the first one."""
+
+    encoding: str
+    bad_bytes: int = 0
+    first_bad_line: int = 0
+
+    def __str__(self) -> str:
+        """The encoding for a person: ``utf-8``, or what is wrong with the file too."""
+        shown = self.encoding.removesuffix("-sig")
+        if not self.bad_bytes:
+            return shown
+        where = (
+            f"1 byte not UTF-8, on line {self.first_bad_line}"
+            if self.bad_bytes == 1
+            else f"{self.bad_bytes} bytes not UTF-8, the first on line {self.first_bad_line}"
+        )
+        return f"{shown} ({where}: a row holding one in a value to send is refused)"
+
+
+def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Decoding:
+    """How to decode the file ``name``, whose bytes ``open_bytes`` gives: in ``encoding`` when
+    given, else as detected, checked against the whole file. A UTF-8 file, named or found, may
+    hold a few bytes that are not UTF-8 (see the rule above). Raises :class:`InputError`,
+    naming the line, when the file does not decode in the encoding named or announced by a
+    BOM."""
+    codec = resolve(encoding) if encoding is not None else None
+    with open_bytes() as handle:
         sample = handle.read(_SAMPLE_BYTES)
-    for bom, name in _BOMS:
-        if sample.startswith(bom):
-            check(path, name)
-            return name
-    if _decodes(path, "utf-8"):
-        return "utf-8"
+    if codec is None and sample.startswith(_UTF16_BOMS):
+        codec = "utf-16"
+    if codec is not None and codec not in ("utf-8", "utf-8-sig"):
+        check(open_bytes, name, codec)
+        return Decoding(codec)
+    tally = _count(open_bytes, "utf-8")
+    if sample.startswith(codecs.BOM_UTF8) or tally.is_utf8():
+        # utf-8-sig: the same, and a BOM is never taken for a character.
+        return Decoding("utf-8-sig", tally.invalid, tally.first_line)
+    if codec is not None:
+        raise tally.refusal(name)
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guesses = ([best.encoding] if best is not None else []) + ["cp1252"]
     # Latin-1 decodes any byte: the last resort, so that a file is never refused for its
     # encoding alone when none was named.
-    return next((name for name in guesses if _decodes(path, name)), "latin_1")
+    return Decoding(
+        next((guess for guess in guesses if not _count(open_bytes, guess).invalid), "latin_1")
+    )
 
 
 def resolve(name: str) -> str:
@@ -53,34 +104,78 @@ def resolve(name: str) -> str:
         ) from None
 
 
-def check(path: Path, encoding: str) -> None:
-    """Raises :class:`InputError`, naming the line, when ``path`` does not decode."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    lines = 0
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK_BYTES)
-            try:
-                lines += decoder.decode(chunk, final=not chunk).count("\n")
-            except UnicodeDecodeError as error:
-                if not chunk:
-                    raise InputError(
-                        f"{path}: the file ends in the middle of a character, so it is not "
-                        f"{encoding} text; save it again as 'CSV UTF-8' and retry"
-                    ) from None
-                before = codecs.decode(chunk[: error.start], encoding, errors="replace")
-                raise InputError(
-                    f"{path}: line {lines + before.count(chr(10)) + 1} is not {encoding} text "
-                    f"(byte 0x{chunk[error.start]:02x}); save the file as 'CSV UTF-8', or name "
-                    "its encoding with --encoding"
-                ) from None
-            if not chunk:
-                return
+def check(open_bytes: Opener, name: str, encoding: str) -> None:
+    """Raises :class:`InputError`, naming the line, when the file ``name`` does not decode."""
+    tally = _count(open_bytes, encoding)
+    if tally.invalid:
+        raise tally.refusal(name)
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+@dataclass
+class _Tally:
+    """What decoding a file in ``encoding`` met: its bytes of 0x80 and above, those in
+    sequences that are not text (``invalid``), and where the first of those stands."""
+
+    encoding: str
+    high: int = 0
+    invalid: int = 0
+    lines: int = 0  # line breaks before the chunk being decoded
+    ending: bool = False  # the last call, when bytes left over are a character cut short
+    first_line: int = 0
+    first_byte: int = 0
+    cut: bool = False
+
+    def is_utf8(self) -> bool:
+        # With an invalid byte, at least as many valid ones: a valid sequence among them.
+        return self.high - self.invalid >= self.invalid
+
+    def replace(self, error: UnicodeDecodeError) -> tuple[str, int]:
+        if not self.invalid:
+            before = codecs.decode(error.object[: error.start], self.encoding, "replace")
+            self.first_line = self.lines + before.count("\n") + 1
+            self.first_byte = error.object[error.start]
+            self.cut = self.ending
+        self.invalid += error.end - error.start
+        return "\ufffd", error.end
+
+    def refusal(self, name: str) -> InputError:
+        if self.cut:
+            return InputError(
+                f"{name}: the file ends in the middle of a character, so it is not "
+                f"{self.encoding} text; save it again as 'CSV UTF-8' and retry"
+            )
+        return InputError(
+            f"{name}: line {self.first_line} is not {self.encoding} text "
+            f"(byte 0x{self.first_byte:02x}); save the file as 'CSV UTF-8', or name its "
+            "encoding with --encoding"
+        )
+
+
+_TALLY: ContextVar[_Tally] = ContextVar("_TALLY")
+
+
+def _replace_counted(error: UnicodeError) -> tuple[str, int]:
+    # An error handler is found by name: the tally of the decoding under way is in _TALLY.
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return _TALLY.get().replace(error)
+
+
+codecs.register_error(_COUNTED, _replace_counted)
+
+
+def _count(open_bytes: Opener, encoding: str) -> _Tally:
+    """Decodes the whole file in ``encoding``, counting what is not text in it."""
+    tally = _Tally(encoding)
+    token = _TALLY.set(tally)
     try:
-        check(path, encoding)
-    except InputError:
-        return False
-    return True
+        decoder = codecs.getincrementaldecoder(encoding)(errors=_COUNTED)
+        with open_bytes() as handle:
+            while chunk := handle.read(_CHUNK_BYTES):
+                tally.high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+                tally.lines += decoder.decode(chunk).count("\n")
+        tally.ending = True
+        decoder.decode(b"", final=True)
+    finally:
+        _TALLY.reset(token)
+    return tally

@@ -60,6 +60,13 @@ HEADER_SCAN_ROWS = 30
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 # A row whose first filled cell starts so is a totals line under the data, not an order.
 _TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
+# A row read from bytes of a CSV file that changed since it was opened (see reader.PinnedFile).
+FILE_CHANGED = RowError(
+    "file-changed",
+    "",
+    "the file changed while it was being uploaded, from about this row on: nothing after it was "
+    "sent; upload the file again once it is complete (rows already sent are skipped)",
+)
 
 
 @lru_cache(maxsize=4096)
@@ -180,7 +187,8 @@ class ColumnMap:
     def row(self, raw: RawRow, source: Source) -> Row:
         """The data row ``raw`` with its values picked out by field, surrounding spaces
         (non-breaking ones too) trimmed. When the header has a ``width``, a row with fewer
-        cells, or with values beyond it, is marked: its cells may stand under wrong headings."""
+        cells, or with values beyond it, is marked: its cells may stand under wrong headings;
+        so is a row read from bytes that changed since the file was opened."""
         cells = raw.cells
         count = len(cells)
         values = self.values(raw)
@@ -188,12 +196,12 @@ class ColumnMap:
         if raw.kinds:
             fields = self._fields
             kinds = {fields[i]: kind for i, kind in raw.kinds.items() if i in fields}
-        problems: tuple[RowError, ...] = ()
+        problems: tuple[RowError, ...] = (FILE_CHANGED,) if raw.changed else ()
         width = self.width
         if width is not None and (
             count < width or (count > width and any(cell.strip() for cell in cells[width:]))
         ):
-            problems = (
+            problems += (
                 RowError(
                     "wrong-cell-count",
                     "",

@@ -46,34 +46,79 @@ Values = tuple[Source, int, dict[str, str]]
 def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[str]]:
     """Opens every file and finds its header, so that an unreadable file stops the run before
     anything is sent. Every sheet of a workbook with a header is read; the others are named
-    in the notes returned, and a workbook with none is an error."""
+    in the notes returned, and a workbook with none is an error.
+
+    Every pass over the rows reads the files as they were opened here (see
+    :class:`~batch_uploader.reader.PinnedFile`); :func:`changed_since_opened` tells afterwards
+    which changed, and :func:`close_inputs` lets them go."""
     inputs: list[Input] = []
     notes: list[str] = []
     for path in paths:
-        tables = read_tables(path, encoding=reading.encoding, sheet=reading.sheet)
-        if not tables:
-            raise InputError(f"{path}: the workbook has no sheet with data")
-        found: list[Input] = []
-        missed: list[InputError] = []
-        for table in tables:
-            try:
-                columns = find_header(
-                    table.rows(),
-                    table.source,
-                    table.first_column,
-                    check_width=table.delimited,
-                    headings=reading.headings,
-                    layout=reading.layout,
-                )
-            except InputError as error:
-                missed.append(error)
-                continue
-            found.append(Input(table, columns))
-        if not found:
-            raise missed[0]
+        try:
+            found, missed = _open_tables(path, reading)
+        except BaseException:
+            close_inputs(inputs)
+            raise
         inputs.extend(found)
         notes.extend(f"sheet left out: {error}" for error in missed)
     return inputs, notes
+
+
+def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputError]]:
+    """The tables of ``path`` with a header, and why the others have none."""
+    tables = read_tables(path, encoding=reading.encoding, sheet=reading.sheet)
+    if not tables:
+        raise InputError(f"{path}: the workbook has no sheet with data")
+    found: list[Input] = []
+    missed: list[InputError] = []
+    for table in tables:
+        try:
+            columns = find_header(
+                table.rows(),
+                table.source,
+                table.first_column,
+                check_width=table.delimited,
+                headings=reading.headings,
+                layout=reading.layout,
+            )
+        except InputError as error:
+            missed.append(error)
+            continue
+        found.append(Input(table, columns))
+    if not found:
+        for table in tables:
+            table.close()
+        raise missed[0]
+    return found, missed
+
+
+def changed_since_opened(inputs: Iterable[Input]) -> list[str]:
+    """One note for a person per file of ``inputs`` whose path no longer holds what the run
+    read, saying what happened and what to do; empty when every file is as it was.
+
+    A file that grew (rows appended), was replaced (saved again or copied over, the usual way
+    programs save), was removed or renamed, or was changed in place since :func:`open_inputs`
+    opened it is named, with what was read of it: the rows as they were at the opening, or,
+    for a CSV file rewritten in place while it was read, the row from which the rows were
+    refused (``file-changed``). Call it after the last pass over the rows; such a file should
+    be uploaded again once complete (the rows already sent are then skipped)."""
+    notes: list[str] = []
+    seen: set[str] = set()
+    for item in inputs:
+        file = item.table.file
+        if str(file.path) not in seen:
+            seen.add(str(file.path))
+            if (note := file.changes()) is not None:
+                notes.append(note)
+    return notes
+
+
+def close_inputs(inputs: Iterable[Input]) -> None:
+    """Lets the files of ``inputs`` go (a CSV file is read through a descriptor held from
+    :func:`open_inputs` on). No pass over their rows may start after; closing twice is
+    harmless. Inputs never closed are closed when they are garbage-collected."""
+    for item in inputs:
+        item.table.close()
 
 
 def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Iterator[Row]:

@@ -1,26 +1,37 @@
 """Reading spreadsheets: every supported file becomes tables of rows of text.
 
-No type guessing happens here. A CSV cell is the exact text of the file. A workbook cell is
-rendered as the text a person sees (an integer number as its digits, a date in ISO 8601), and
-the reader records which cells were not stored as text, so later stages can tell damage done
-by a spreadsheet (a long number rounded by Excel) from what was typed.
+No type guessing happens here. A CSV cell is the exact text of the file, less the quote a
+tool puts before a cell a spreadsheet would run as a formula (see
+:func:`~batch_uploader.writer.defused`). A workbook cell is rendered as the text a person
+sees (an integer number as its digits, a date in ISO 8601), and the reader records which
+cells were not stored as text, so later stages can tell damage done by a spreadsheet (a long
+number rounded by Excel) from what was typed.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import io
+import os
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from . import charset
 from .errors import InputError, UsageError
 from .models import CellKind, Source
+from .writer import undefused
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -28,6 +39,9 @@ DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": '","', ";": '";"', "\t": "tab", "|": '"|"'}
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
+# A CSV file's bytes are checked for changes a block at a time (see PinnedFile).
+_BLOCK_BYTES = 1024 * 1024
+_BUFFER_BYTES = 64 * 1024
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
 
@@ -36,12 +50,14 @@ MAX_EXACT_DIGITS = 15
 # to build. Nothing changes one once built.
 @dataclass(slots=True)
 class RawRow:
-    """A row as read: its number in the spreadsheet, its cells as text, and the kinds of the
-    cells that were not stored as text (column index to kind; ``None`` when all are text)."""
+    """A row as read: its number in the spreadsheet, its cells as text, the kinds of the
+    cells that were not stored as text (column index to kind; ``None`` when all are text), and
+    whether it was read from bytes that changed since the file was opened."""
 
     number: int
     cells: list[str]
     kinds: dict[int, CellKind] | None = None
+    changed: bool = False
 
     def is_blank(self) -> bool:
         cells = self.cells
@@ -60,6 +76,7 @@ class Table:
     ``delimited`` tables (CSV) can have rows of another width than their header, which means
     a separator is missing or extra, so the row's cells stand under the wrong headings.
     ``format`` says how the file was read, for a person (``CSV, cp1252, delimiter ";"``).
+    ``file`` is the file as it was when opened; :meth:`close` lets it go.
     """
 
     source: Source
@@ -67,6 +84,143 @@ class Table:
     first_column: int = 0
     delimited: bool = False
     format: str = ""
+    file: OpenedFile = field(kw_only=True)
+
+    def close(self) -> None:
+        """Closes the file's descriptor, if it holds one; no pass may start after."""
+        self.file.close()
+
+
+class OpenedFile:
+    """A file as it was when opened, to tell afterwards whether its path still holds it."""
+
+    def __init__(self, path: Path, status: os.stat_result) -> None:
+        self.path = path
+        self.status = status
+
+    def changes(self) -> str | None:
+        """What happened to the file at ``path`` since it was opened, for a person; ``None``
+        when it is as it was."""
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return (
+                f"{self.path}: removed or renamed during the run: its rows were read as they "
+                "were when the run started"
+            )
+        if (now.st_dev, now.st_ino) != (self.status.st_dev, self.status.st_ino):
+            return (
+                f"{self.path}: replaced during the run (saved again or copied over): its rows "
+                "were read as they were when the run started; upload the new file (rows "
+                "already sent are skipped)"
+            )
+        return self._changed_in_place(now)
+
+    def _changed_in_place(self, now: os.stat_result) -> str | None:
+        if (now.st_size, now.st_mtime_ns) != (self.status.st_size, self.status.st_mtime_ns):
+            return (
+                f"{self.path}: changed during the run: its rows were read as they were when the "
+                f"run started; {_UPLOAD_AGAIN}"
+            )
+        return None
+
+    def close(self) -> None:
+        """Nothing to close: a workbook's sheets are read whole when it is opened."""
+
+
+_UPLOAD_AGAIN = "upload the file again once it is complete (rows already sent are skipped)"
+
+
+class PinnedFile(OpenedFile):
+    """A CSV file's bytes as they were when it was opened, read through one descriptor.
+
+    Every pass over the file (encoding, delimiter, header, survey, sending) reads them with
+    ``os.pread``, from its own offset and up to the size the file had when opened: rows
+    appended later, or a file replaced by a rename (as spreadsheet programs and most editors
+    save), never reach a pass. For a file rewritten in place, the first pass to read a block
+    records its digest and later passes compare theirs: the rows read from a block that
+    differs are marked ``changed``, and ``changed_row`` is the first of them.
+    """
+
+    def __init__(self, path: Path) -> None:
+        descriptor = os.open(path, os.O_RDONLY)
+        super().__init__(path, os.fstat(descriptor))
+        self._descriptor = descriptor
+        self._digests: dict[int, bytes] = {}
+        self.changed_row: int | None = None
+        # Closed by close(), or else when the file is let go.
+        self._closing = weakref.finalize(self, os.close, descriptor)
+
+    def open(self) -> BinaryIO:
+        """A new pass over the bytes, from the start."""
+        return io.BufferedReader(_Pass(self), _BUFFER_BYTES)
+
+    def block(self, index: int) -> tuple[bytes, bool]:
+        """Block ``index`` of the file as it is now, and whether it differs from its first
+        reading."""
+        if not self._closing.alive:
+            raise ValueError(f"{self.path} was closed")
+        start = index * _BLOCK_BYTES
+        data = os.pread(self._descriptor, min(_BLOCK_BYTES, self.status.st_size - start), start)
+        digest = hashlib.sha256(data).digest()
+        return data, self._digests.setdefault(index, digest) != digest
+
+    def mark(self, number: int) -> None:
+        """Row ``number`` was read from bytes that changed."""
+        if self.changed_row is None or number < self.changed_row:
+            self.changed_row = number
+
+    def changes(self) -> str | None:
+        if self.changed_row is not None:
+            return (
+                f"{self.path}: changed during the run, from about row {self.changed_row} on: "
+                f"those rows were not sent (file-changed); {_UPLOAD_AGAIN}"
+            )
+        return super().changes()
+
+    def _changed_in_place(self, now: os.stat_result) -> str | None:
+        if now.st_size > self.status.st_size:
+            return (
+                f"{self.path}: grew during the run ({now.st_size - self.status.st_size} bytes "
+                f"added): the rows added were not read; {_UPLOAD_AGAIN}"
+            )
+        return super()._changed_in_place(now)
+
+    def close(self) -> None:
+        self._closing()
+
+
+class _Pass(io.RawIOBase):
+    """One pass over a pinned file. A block is checked whole before any of its bytes is given,
+    so no row is read from changed bytes without being marked. ``unusual`` says that a block
+    read so far changed or holds a quote (rows may need undefusing): until then, which is to
+    the end in most files, a row needs no closer look."""
+
+    def __init__(self, file: PinnedFile) -> None:
+        super().__init__()
+        self._file = file
+        self._next = 0
+        self._left = memoryview(b"")
+        self.changed = False
+        self.unusual = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if not self._left:
+            if self._next * _BLOCK_BYTES >= self._file.status.st_size:
+                return 0
+            data, changed = self._file.block(self._next)
+            self._next += 1
+            self.changed |= changed
+            self.unusual |= changed or b"'" in data
+            self._left = memoryview(data)
+        view = memoryview(buffer).cast("B")
+        count = min(len(self._left), len(view))
+        view[:count] = self._left[:count]
+        self._left = self._left[count:]
+        return count
 
 
 def read_tables(
@@ -86,48 +240,82 @@ def read_tables(
 
 
 def _csv_table(path: Path, encoding: str | None) -> Table:
-    if encoding is None:
-        encoding = charset.detect(path)
-    else:
-        charset.check(path, encoding)
-    if encoding in ("utf-8", "utf_8"):
-        encoding = "utf-8-sig"  # the same, and a BOM is never taken for a character
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(path, encoding)
+    file = PinnedFile(path)
+    try:
+        return _pinned_table(file, encoding)
+    except BaseException:
+        file.close()
+        raise
 
-    def records() -> Iterator[list[str]]:
-        with path.open(encoding=encoding, newline="") as handle:
+
+def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
+    path = file.path
+    decoding = charset.decoding(file.open, str(path), encoding)
+
+    def text(reading: _Pass) -> io.TextIOWrapper:
+        # Bytes that are not text become U+FFFD, which the validator refuses: a UTF-8 file
+        # with a few bad bytes is read whole, and refused only where they stand. (Bytes that
+        # changed since the opening may not be text either: their rows are refused anyway.)
+        handle = io.TextIOWrapper(
+            io.BufferedReader(reading, _BUFFER_BYTES),
+            encoding=decoding.encoding,
+            errors="replace",
+            newline="",
+        )
+        # Decoded 64 KiB at a time, not 8: fewer calls into the Python reader below.
+        handle._CHUNK_SIZE = _BUFFER_BYTES  # type: ignore[attr-defined]
+        return handle
+
+    def records(reading: _Pass) -> Iterator[list[str]]:
+        with text(reading) as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
-            try:
-                yield from reader
-            except csv.Error as error:
-                raise InputError(
-                    f"{path}: line {reader.line_num}: {error}; check the quotes on that line"
-                ) from None
+            while True:
+                try:
+                    yield from reader
+                    return
+                except csv.Error as error:
+                    if not reading.changed:
+                        raise InputError(
+                            f"{path}: line {reader.line_num}: {error}; check the quotes on "
+                            "that line"
+                        ) from None
+                    # Bytes rewritten since the opening broke this record: it is left out,
+                    # and the rows after it are refused as read from a changed file.
 
     def rows() -> Iterator[RawRow]:
-        # One CSV record is one spreadsheet row, even when a quoted cell spans lines.
-        for number, cells in enumerate(records(), start=1):
-            yield RawRow(number, cells)
+        # One CSV record is one spreadsheet row, even when a quoted cell spans lines. A cell a
+        # tool wrote defused (the rows to fix, "'+55TRK") is given as typed.
+        reading = _Pass(file)
+        for number, cells in enumerate(records(reading), start=1):
+            if not reading.unusual:
+                yield RawRow(number, cells)
+                continue
+            if "'" in "".join(cells):
+                cells = [undefused(cell) for cell in cells]
+            if reading.changed:
+                file.mark(number)
+            yield RawRow(number, cells, changed=reading.changed)
 
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(text(_Pass(file)))
     # A file whose quotes break further down stops the run too, before anything is sent: the
     # survey of the run reads every row first.
-    if next(records(), None) is None:
+    if next(records(_Pass(file)), None) is None:
         raise InputError(f"{path}: the file is empty")
-    shown = encoding.removesuffix("-sig")
     return Table(
         Source(str(path)),
         rows,
         delimited=True,
-        format=f"CSV, {shown}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        format=f"CSV, {decoding}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        file=file,
     )
 
 
-def _guess_delimiter(path: Path, encoding: str) -> str:
-    """The delimiter that splits the most lines of the file's start into the same number of
-    cells (two at least). Title lines above the header, or a comma inside a courier's name in
-    a semicolon file, do not mislead it; a comma when nothing splits."""
-    with path.open(encoding=encoding, errors="replace", newline="") as handle:
-        sample = handle.read(_SNIFF_BYTES)
+def _guess_delimiter(text: io.TextIOWrapper) -> str:
+    """The delimiter that splits the most lines of the start of ``text`` into the same number
+    of cells (two at least). Title lines above the header, or a comma inside a courier's name
+    in a semicolon file, do not mislead it; a comma when nothing splits."""
+    with text:
+        sample = text.read(_SNIFF_BYTES)
     lines = sample.splitlines(keepends=True)
     if len(sample) == _SNIFF_BYTES and len(lines) > 1:
         lines.pop()  # cut in the middle
@@ -145,6 +333,10 @@ def _guess_delimiter(path: Path, encoding: str) -> str:
 
 
 def _workbook_tables(path: Path, only: str | None) -> list[Table]:
+    # python-calamine reads a sheet's cells when the sheet is got (a CalamineSheet holds its
+    # whole range), so every pass reads the workbook as it was opened; its status is taken
+    # first, so that a change made while it is read is told afterwards.
+    file = OpenedFile(path, path.stat())
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as error:
@@ -172,7 +364,7 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
                 yield _workbook_row(number, values)
 
         first_column = sheet.start[1] if sheet.start else 0
-        tables.append(Table(Source(str(path), name), rows, first_column, format=kind))
+        tables.append(Table(Source(str(path), name), rows, first_column, format=kind, file=file))
     return tables
 
 

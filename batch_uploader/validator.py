@@ -29,11 +29,11 @@ _LEFTOVER_STARTS = ("=", "#")
 _SHOWN = 60
 _ANY_ORDER = DateRules()
 # Most rows are plain: identifiers of letters, digits and ". _ -", other cells free of control
-# characters and not starting as a formula or an error value. One match over the row, its
-# values joined by a control character, proves that none of the common problems is there, so
-# the checks that explain them run only for the rest.
+# characters and of U+FFFD (bytes that were not text), and not starting as a formula or an
+# error value. One match over the row, its values joined by a control character, proves that
+# none of the common problems is there, so the checks that explain them run only for the rest.
 _ID = r"[0-9A-Za-z][0-9A-Za-z._-]*"
-_TEXT = r"[^=#\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*"
+_TEXT = r"[^=#\x00-\x1f\x7f-\x9f\ufffd][^\x00-\x1f\x7f-\x9f\ufffd]*"
 _PLAIN_ROW = re.compile("\x1f".join((_ID, _ID, _TEXT, f"(?:{_TEXT})?", f"(?:{_TEXT})?")))
 # An absolute http(s) address with a plain host, which needs no closer look.
 _PLAIN_WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]*)?(?:[/?#]\S*)?")
@@ -90,7 +90,8 @@ def _is_plain(row: Row, value: Mapping[str, str]) -> bool:
     identifiers = (value["orderId"], value["invoiceNumber"], value["trackingNumber"])
     ids = "\x1f".join(identifiers)
     joined = "\x1f".join((ids, value["trackingUrl"], value["courier"]))
-    if _PLAIN_ROW.fullmatch(joined) is None or value["dispatchedDate"][:1] in _LEFTOVER_STARTS:
+    date = value["dispatchedDate"]
+    if _PLAIN_ROW.fullmatch(joined) is None or date[:1] in _LEFTOVER_STARTS or "\ufffd" in date:
         return False
     # A text cell showing scientific notation ("1.23457E+17") is a rounded number.
     if "e" not in ids and "E" not in ids:
@@ -105,8 +106,9 @@ def common_problems(
     identifiers: tuple[str, ...],
     texts: tuple[str, ...],
 ) -> tuple[list[RowError], set[str]]:
-    """The problems every kind of row can have, and the fields spoiled by a spreadsheet (their
-    value is no value): leftover formulas and errors, missing ``required`` values,
+    """The problems every kind of row can have, and the fields spoiled by a spreadsheet or a
+    mixed encoding (their value is no value): leftover formulas and errors, text that was not
+    text in the file's encoding, missing ``required`` values,
     ``identifiers`` a spreadsheet damaged, control characters in ``texts``, and order and
     invoice numbers that cannot travel in a path."""
     errors = list(row.read_errors)
@@ -115,6 +117,9 @@ def common_problems(
         # Formulas start with "=" and every error value with "#": most cells are neither.
         if text[:1] in _LEFTOVER_STARTS and (problem := _spreadsheet_leftover(name, text)):
             errors.append(problem)
+            spoiled.add(name)
+        elif "\ufffd" in text:
+            errors.append(_undecodable(row, name, text))
             spoiled.add(name)
     for name in required:
         if not value[name]:
@@ -191,6 +196,22 @@ def _spreadsheet_leftover(name: str, value: str) -> RowError | None:
             f"{shown(value)} is a formula, not its result; copy the column and paste it as values",
         )
     return None
+
+
+def _undecodable(row: Row, name: str, value: str) -> RowError:
+    """A value holding U+FFFD: bytes of a CSV file that were not text in its encoding (see
+    :mod:`batch_uploader.charset`), or a workbook cell damaged when its text was copied in."""
+    if row.source.sheet is None:
+        advice = (
+            "holds bytes that are not UTF-8 text (shown as \ufffd): the file mixes two encodings; "
+            "correct the cell, or save the file again as CSV UTF-8"
+        )
+    else:
+        advice = (
+            "holds \ufffd, a character left where text could not be read when it was copied "
+            "in; type the value again"
+        )
+    return RowError("undecodable-text", name, f"{shown(value)} {advice}")
 
 
 def _spreadsheet_damage(row: Row, name: str) -> RowError | None:

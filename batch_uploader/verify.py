@@ -40,7 +40,6 @@ from .writer import (
     RESULT_COLUMNS,
     VERIFICATION_COLUMNS,
     defused,
-    undefused,
 )
 
 
@@ -296,8 +295,7 @@ def _read_results(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
     def lines() -> Iterator[dict[str, str]]:
         for raw in rows:
             if not raw.is_blank():
-                values = [undefused(cell) for cell in raw.cells]
-                yield dict(zip(header, values, strict=False))
+                yield dict(zip(header, raw.cells, strict=False))
 
     return header, lines()
 

@@ -62,19 +62,21 @@ EVENT_RESULT_COLUMNS = (
 SOURCE_COLUMNS = ("file", "sheet")
 VERIFICATION_COLUMNS = ("verification", "verificationDetail")
 FORMATS = ("csv", "xlsx")
-# A cell starting so could be taken for a formula by a spreadsheet (CSV injection).
-_FORMULA_STARTS = frozenset("=+-@\t\r")
+# A cell starting so could be taken for a formula by a spreadsheet (CSV injection), or, for
+# the quote, for one defused: both get a quote first.
+_QUOTED_STARTS = frozenset("=+-@\t\r'")
 
 
 def defused(text: str) -> str:
     """``text`` as a spreadsheet must show it: a leading quote keeps ``=cmd|...`` and the like
-    from being run as a formula."""
-    return "'" + text if text[:1] in _FORMULA_STARTS else text
+    from being run as a formula. Text starting with a quote gets one more, so that
+    :func:`undefused` gives back any text exactly."""
+    return "'" + text if text[:1] in _QUOTED_STARTS else text
 
 
 def undefused(text: str) -> str:
-    """``text`` as it was before :func:`defused`, when read back from a results file."""
-    return text[1:] if text[:1] == "'" and text[1:2] in _FORMULA_STARTS else text
+    """``text`` as it was before :func:`defused`, when read back from a CSV file."""
+    return text[1:] if text[:1] == "'" and text[1:2] in _QUOTED_STARTS else text
 
 
 def default_results_path(
@@ -290,7 +292,7 @@ class CsvResults(ResultsWriter):
 
     def _write_line(self, values: list[str], status: Status) -> None:
         # defused() inlined: this runs for every value of every line.
-        starts = _FORMULA_STARTS
+        starts = _QUOTED_STARTS
         self._csv.writerow([("'" + v) if v[:1] in starts else v for v in values])
 
     def finish(self, report: Report) -> None:

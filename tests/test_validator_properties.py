@@ -13,8 +13,8 @@ from batch_uploader.models import FIELDS, CellKind, Row, RowError, Source, Track
 
 PROPERTY = settings(max_examples=500, deadline=None)
 # Characters of every kind of trouble: formulas, error values, separators of the route,
-# spaces, control characters, scientific notation, accents.
-TROUBLE = "eE.+-_=#/?: \t\n\x01\x85\xa0é,!@"
+# spaces, control characters, scientific notation, accents, bytes that were not text.
+TROUBLE = "eE.+-_=#/?: \t\n\x01\x85\xa0é,!@\ufffd"
 TRICKY = st.text(alphabet="aZ09" + TROUBLE, max_size=10)
 PLAIN = st.from_regex(r"[0-9A-Za-z][0-9A-Za-z._-]{0,12}", fullmatch=True)
 # Mostly plain values, so that a row is often plain but for one character.

@@ -238,6 +238,7 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             settle=settle,
             extension=options["output_format"],
             settings_key=inbox.settings_digest(reading, url_templates),
+            target=base_url,
         )
     except KeyboardInterrupt:
         console().error("interrupted", "batch-uploader: interrupted")

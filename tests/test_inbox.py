@@ -1,14 +1,19 @@
 """The inbox a nightly job empties: complete files only, oldest first, moved when done,
-rejected when unreadable (and taken again once the settings are fixed), never processed twice
-with the same settings, symbolic links never followed, one run at a time."""
+rejected when unreadable (and taken again once the settings are fixed), a file whose rows all
+landed never processed twice for the same target and settings while a file with rows not sent
+is processed again when dropped again, symbolic links never followed, one run at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import stat
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import openpyxl
@@ -57,12 +62,21 @@ def drop_workbook(folder: Path, name: str, age: float) -> Path:
 
 
 def run_inbox(folder: Path, sandbox: Sandbox, *more: str) -> Result:
+    return run_inbox_at(folder, sandbox.base_url, *more)
+
+
+def run_inbox_at(folder: Path, base_url: str, *more: str) -> Result:
     return CliRunner().invoke(
         cli,
-        ["inbox", str(folder), "--base-url", sandbox.base_url, "--settle", "5", *more],
+        ["inbox", str(folder), "--base-url", base_url, "--settle", "5", *more],
         env=ENV,
         catch_exceptions=False,
     )
+
+
+def move_back(inbox: Path, name: str) -> None:
+    """What a person does to try a file again: moves it from done/ back into the inbox."""
+    os.replace(inbox / "done" / name, inbox / name)
 
 
 def names(folder: Path) -> list[str]:
@@ -306,7 +320,7 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
     (inbox / ".batch-uploader" / "processed.jsonl").write_text(json.dumps(line) + "\n")
     with Sandbox() as sandbox:
 
-        def night(settings_key: str) -> InboxReport:
+        def night(settings_key: str, target: str) -> InboxReport:
             return inbox_module.process(
                 inbox,
                 lambda source, results: run(
@@ -319,11 +333,12 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
                 settle=5,
                 extension="csv",
                 settings_key=settings_key,
+                target=target,
             )
 
-        unkeyed = night("")
+        unkeyed = night("", "")
         drop(inbox, "jadlog.csv", text)
-        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()))
+        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()), sandbox.base_url)
         orders = [received.order_id for received in sandbox.received]
 
     assert (unkeyed.repeated, unkeyed.processed) == ([inbox / "done" / "jadlog.csv"], [])
@@ -398,7 +413,7 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
             )
 
         night = inbox_module.process(
-            inbox, upload, settle=5, extension="csv", settings_key="settings"
+            inbox, upload, settle=5, extension="csv", settings_key="settings", target="target"
         )
         orders = [received.order_id for received in sandbox.received]
 
@@ -408,3 +423,130 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
     assert night.exit_status == 2
     assert later.readlink() == secret
     assert "Left alone: 1 symbolic links: b.csv." in night.summary(inbox)
+
+
+TWO_ROWS = "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n"
+
+
+def statuses(lines: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(line["status"], line["errorCode"]) for line in lines]
+
+
+def test_a_file_whose_rows_failed_is_sent_when_dropped_again(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with Sandbox(SandboxConfig(unavailable=1.0)) as sandbox:
+        failed = run_inbox(inbox, sandbox, "--max-attempts", "1")
+        sandbox.config = SandboxConfig()  # the outage is over: the same target answers
+        move_back(inbox, "jadlog.csv")
+        retried = run_inbox(inbox, sandbox)
+        move_back(inbox, "jadlog.csv")
+        repeated = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (failed.exit_code, retried.exit_code, repeated.exit_code) == (1, 0, 0), retried.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in retried.output
+    # Every row landed: dropped once more, the file is already processed.
+    assert "0 files processed (0 moved to done/), 0 rejected, 1 already processed" in (
+        repeated.output
+    )
+    assert [status for status, _ in statuses(results_lines(inbox / "done"))] == [
+        "failed",
+        "failed",
+        "sent",
+        "sent",
+    ]
+
+
+@contextlib.contextmanager
+def login_page() -> Iterator[str]:
+    """The address of a server on 127.0.0.1 that answers every request 200 with a login page,
+    as a wrong --base-url (or a proxy in front of the right one) does."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:
+            body = b"<html>login</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the test reads the results, not the server's log."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_a_file_answered_by_a_login_page_is_sent_once_the_address_is_fixed(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with login_page() as wrong:
+        failed = run_inbox_at(inbox, wrong)
+    move_back(inbox, "jadlog.csv")
+    with Sandbox() as sandbox:
+        fixed = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert failed.exit_code == 1, failed.output
+    assert fixed.exit_code == 0, fixed.output
+    assert orders == ["1-01", "2-01"]
+    assert statuses(results_lines(inbox / "done")) == [
+        ("failed", "unexpected-answer"),
+        ("failed", "unexpected-answer"),
+        ("sent", ""),
+        ("sent", ""),
+    ]
+
+
+def test_a_file_dropped_again_sends_only_the_rows_not_sent_before(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    # Row 3's order is unknown the first night; row 4 has no tracking number.
+    drop(inbox, "jadlog.csv", TWO_ROWS + "3-01;000003;\n")
+    with Sandbox(SandboxConfig(unknown_orders=frozenset({"2-01"}))) as sandbox:
+        first = run_inbox(inbox, sandbox)
+        sandbox.config = SandboxConfig()  # the order was created in the meantime
+        move_back(inbox, "jadlog.csv")
+        second = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (1, 1), second.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    assert statuses(results_lines(inbox / "done")) == [
+        ("sent", ""),
+        ("failed", "OMS007"),
+        ("invalid", "missing-value"),
+        ("skipped", "already-sent"),
+        ("sent", ""),
+        ("invalid", "missing-value"),
+    ]
+
+
+def test_the_same_file_for_another_target_is_processed(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with Sandbox() as first_account, Sandbox() as second_account:
+        first = run_inbox(inbox, first_account)
+        move_back(inbox, "jadlog.csv")
+        second = run_inbox(inbox, second_account)
+        orders = [received.order_id for received in second_account.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output

@@ -11,9 +11,12 @@ is always the way to retry it: a rejected one is read again (once the settings o
 fixed), and one with rows invalid or failed is sent again, the journal skipping the rows sent
 before, its failed rows sent again and its invalid ones refused again. The same content for
 another target (account, environment or base URL) is a new attempt.
+
 Symbolic links are never followed: they could lead to any file the job may read, such as its
-credentials. A lock keeps overlapping runs apart; the state (lock, journal, list of processed
-files) lives in ``.batch-uploader/``.
+credentials. What the inbox writes (a rejected file's reason, which may quote the file's first
+line) has the job's secrets redacted: a credentials file copied in is rejected without its
+token being repeated. A lock keeps overlapping runs apart; the state (lock, journal, list of
+processed files) lives in ``.batch-uploader/``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
+from .redaction import Redactor
 from .report import ExitStatus, Report
 from .tracking_urls import UrlTemplates
 from .writer import new_results_file, results_name
@@ -117,11 +121,13 @@ def process(
     extension: str,
     settings_key: str,
     target: str,
+    redactor: Redactor,
 ) -> InboxReport:
     """Processes the complete files of ``folder`` with ``upload``, results in ``extension``.
     ``settings_key`` (see :func:`settings_digest`) tells the settings ``upload`` reads and
     sends with, ``target`` the base URL it sends to: a file whose rows all landed before is
-    processed again only under other settings or for another target."""
+    processed again only under other settings or for another target. ``redactor`` takes the
+    job's secrets out of the reasons for rejection, in the files and in the report."""
     state = folder / STATE
     state.mkdir(parents=True, exist_ok=True)
     report = InboxReport()
@@ -134,7 +140,7 @@ def process(
             report.worsen(ExitStatus.USAGE)
         key = (settings_key, target)
         for path in files:
-            if not _process_one(folder, path, upload, extension, ledger, key, report):
+            if not _process_one(folder, path, upload, extension, ledger, key, redactor, report):
                 break
     return report
 
@@ -146,6 +152,7 @@ def _process_one(
     extension: str,
     ledger: _Ledger,
     key: tuple[str, str],
+    redactor: Redactor,
     report: InboxReport,
 ) -> bool:
     """Processes one file, ``key`` being the settings and the target it is sent with; False
@@ -167,12 +174,14 @@ def _process_one(
             outcome = upload(path, results)
     except InputError as error:
         moved = _move(path, folder / REJECTED, beside=REASON)
+        # The message may quote the file's first line: a credentials file's token, say.
+        reason = redactor.text(str(error))
         _write_reason(
             moved.with_name(moved.name + REASON),
-            f"{error}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
             "it is read again.\n",
         )
-        report.rejected.append((moved, str(error)))
+        report.rejected.append((moved, reason))
         # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
         report.worsen(ExitStatus.USAGE)
         return True

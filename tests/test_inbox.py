@@ -9,7 +9,10 @@ import contextlib
 import csv
 import json
 import os
+import random
+import re
 import stat
+import string
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner, Result
 
 from batch_uploader import inbox as inbox_module
@@ -26,6 +30,7 @@ from batch_uploader.inputs import Reading
 from batch_uploader.journal import fingerprint
 from batch_uploader.locks import take_lock
 from batch_uploader.pipeline import run
+from batch_uploader.redaction import Redactor
 from batch_uploader.report import Report
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 from batch_uploader.target import Credentials
@@ -334,6 +339,7 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
                 extension="csv",
                 settings_key=settings_key,
                 target=target,
+                redactor=Redactor(()),
             )
 
         unkeyed = night("", "")
@@ -413,7 +419,13 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
             )
 
         night = inbox_module.process(
-            inbox, upload, settle=5, extension="csv", settings_key="settings", target="target"
+            inbox,
+            upload,
+            settle=5,
+            extension="csv",
+            settings_key="settings",
+            target="target",
+            redactor=Redactor(()),
         )
         orders = [received.order_id for received in sandbox.received]
 
@@ -550,3 +562,53 @@ def test_the_same_file_for_another_target_is_processed(tmp_path: Path) -> None:
     assert (first.exit_code, second.exit_code) == (0, 0), second.output
     assert orders == ["1-01", "2-01"]
     assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+
+
+_LETTERS = "".join(random.Random(7).choices(string.ascii_uppercase, k=100))
+# VTEX's tokens are 100 upper-case letters; one with a quote and a backslash is written escaped
+# in a TOML credentials file, and escaped once more when a message quotes it.
+TOKEN = _LETTERS
+TOKEN_WITH_ESCAPES = _LETTERS[:48] + '"' + _LETTERS[48:50] + "\\" + _LETTERS[50:]
+
+
+@pytest.mark.parametrize(
+    ("token", "first_line", "log_format"),
+    [
+        (TOKEN, f'app_token = "{TOKEN}"', "human"),
+        (TOKEN, f'app_token = "{TOKEN}"', "json"),
+        (TOKEN_WITH_ESCAPES, f'app_token = "{TOKEN_WITH_ESCAPES}"', "human"),
+        (TOKEN_WITH_ESCAPES, f"app_token = {json.dumps(TOKEN_WITH_ESCAPES)}", "human"),
+        (TOKEN_WITH_ESCAPES, f"app_token = {json.dumps(TOKEN_WITH_ESCAPES)}", "json"),
+    ],
+    ids=["letters", "letters-json-log", "escapes", "escapes-as-toml", "escapes-as-toml-json-log"],
+)
+def test_a_credentials_file_dropped_in_the_inbox_leaves_its_token_nowhere(
+    tmp_path: Path, token: str, first_line: str, log_format: str
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    text = f'{first_line}\napp_key = "vtexappkey-mystore-ABCDEF"\n'
+    drop(inbox, "creds.csv", text)
+    with Sandbox() as sandbox:
+        outcome = CliRunner().invoke(
+            cli,
+            ["--log-format", log_format, "inbox", str(inbox), "--base-url", sandbox.base_url],
+            env={**ENV, "VTEX_APP_TOKEN": token},
+            catch_exceptions=False,
+        )
+
+    moved = inbox / "rejected" / "creds.csv"
+    assert outcome.exit_code == 2, outcome.output
+    assert moved.read_text(encoding="utf-8") == text  # the person's file, as it was dropped
+    # Whatever escaping a form of the token went through, its long runs of letters remain.
+    pieces = [piece.encode() for piece in re.split(r'["\\]', token) if len(piece) >= 16]
+    written = {path: path.read_bytes() for path in inbox.rglob("*") if path.is_file()}
+    del written[moved]
+    assert written, "the inbox wrote nothing to search"
+    leaks = [str(path) for path, data in written.items() if any(p in data for p in pieces)]
+    assert leaks == []
+    assert not any(piece.decode() in outcome.output for piece in pieces)
+    reason = (inbox / "rejected" / "creds.csv.error.txt").read_text(encoding="utf-8")
+    assert "creds.csv: cannot find the column(s)" in reason
+    assert "[redacted]" in reason
+    assert f"move it back into {inbox}" in reason

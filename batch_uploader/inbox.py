@@ -243,9 +243,11 @@ def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     number = 1
+    # lexists: a symbolic link, even to nothing, takes its name.
     while os.path.lexists(target) or (beside and os.path.lexists(f"{target}{beside}")):
         number += 1
         target = folder / f"{path.stem}-{number}{path.suffix}"
+    # A rename never writes through a link at its target.
     os.replace(path, target)
     return target
 
@@ -253,7 +255,8 @@ def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
 def _write_reason(path: Path, text: str) -> None:
     """Writes why a file was rejected, for the inbox's owner only: the reason may quote the
     file's first line."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # O_EXCL and O_NOFOLLOW: a link planted at the name fails the write, never leads it away.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 

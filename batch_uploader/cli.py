@@ -42,6 +42,7 @@ from .options import (
     verify_option,
 )
 from .pipeline import run
+from .redaction import Redactor, forms
 from .report import ExitStatus, Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
@@ -249,6 +250,10 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             settle=settle,
             extension=options["output_format"],
             settings_key=inbox.settings_digest(reading, url_templates),
+            target=base_url,
+            # A rejection quotes the file as Python text: a token written escaped in the file
+            # (as a TOML credentials file holds one with a quote) comes out escaped twice.
+            redactor=Redactor(forms(credentials.app_token)),
         )
     except KeyboardInterrupt:
         console().error("interrupted", "batch-uploader: interrupted")

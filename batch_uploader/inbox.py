@@ -2,12 +2,21 @@
 
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
 files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
-results beside it, or to ``rejected/`` with the reason when it cannot be read at all. A file
-whose content was processed before with the same settings is not processed again; a rejected
-file dropped again is, so that fixing the settings (or the file) is all a person has to do.
+results beside it, or to ``rejected/`` with the reason when it cannot be read at all.
+
+A file is "already processed", and not processed again, only when its content landed whole
+before (every row sent, or skipped as sent before: exit status 0) for the same target with the
+same settings. Any other file dropped again is processed again, so that dropping a file again
+is always the way to retry it: a rejected one is read again (once the settings or the file are
+fixed), and one with rows invalid or failed is sent again, the journal skipping the rows sent
+before, its failed rows sent again and its invalid ones refused again. The same content for
+another target (account, environment or base URL) is a new attempt.
+
 Symbolic links are never followed: they could lead to any file the job may read, such as its
-credentials. A lock keeps overlapping runs apart; the state (lock, journal, list of processed
-files) lives in ``.batch-uploader/``.
+credentials. What the inbox writes (a rejected file's reason, which may quote the file's first
+line) has the job's secrets redacted: a credentials file copied in is rejected without its
+token being repeated. A lock keeps overlapping runs apart; the state (lock, journal, list of
+processed files) lives in ``.batch-uploader/``.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
+from .redaction import Redactor
 from .report import ExitStatus, Report
 from .tracking_urls import UrlTemplates
 from .writer import new_results_file, results_name
@@ -104,11 +114,20 @@ def settings_digest(reading: Reading, url_templates: UrlTemplates | None) -> str
 
 
 def process(
-    folder: Path, upload: Upload, *, settle: float, extension: str, settings_key: str
+    folder: Path,
+    upload: Upload,
+    *,
+    settle: float,
+    extension: str,
+    settings_key: str,
+    target: str,
+    redactor: Redactor,
 ) -> InboxReport:
     """Processes the complete files of ``folder`` with ``upload``, results in ``extension``.
     ``settings_key`` (see :func:`settings_digest`) tells the settings ``upload`` reads and
-    sends with: a file processed before is processed again only under other settings."""
+    sends with, ``target`` the base URL it sends to: a file whose rows all landed before is
+    processed again only under other settings or for another target. ``redactor`` takes the
+    job's secrets out of the reasons for rejection, in the files and in the report."""
     state = folder / STATE
     state.mkdir(parents=True, exist_ok=True)
     report = InboxReport()
@@ -119,8 +138,9 @@ def process(
             # A link may lead to a file the carriers did not drop: nothing is sent, and a
             # person has to look.
             report.worsen(ExitStatus.USAGE)
+        key = (settings_key, target)
         for path in files:
-            if not _process_one(folder, path, upload, extension, ledger, settings_key, report):
+            if not _process_one(folder, path, upload, extension, ledger, key, redactor, report):
                 break
     return report
 
@@ -131,17 +151,19 @@ def _process_one(
     upload: Upload,
     extension: str,
     ledger: _Ledger,
-    settings_key: str,
+    key: tuple[str, str],
+    redactor: Redactor,
     report: InboxReport,
 ) -> bool:
-    """Processes one file; False when the inbox must stop (stopped run, interruption)."""
+    """Processes one file, ``key`` being the settings and the target it is sent with; False
+    when the inbox must stop (stopped run, interruption)."""
     if not _inside(folder, path):
         # Made a link since the folder was listed (earlier files may have taken hours).
         report.links.append(path)
         report.worsen(ExitStatus.USAGE)
         return True
     content = fingerprint(path)
-    if (content, settings_key) in ledger:
+    if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
         return True
     # carrier.csv and carrier.xlsx: the results name says which file they are of.
@@ -152,12 +174,14 @@ def _process_one(
             outcome = upload(path, results)
     except InputError as error:
         moved = _move(path, folder / REJECTED, beside=REASON)
+        # The message may quote the file's first line: a credentials file's token, say.
+        reason = redactor.text(str(error))
         _write_reason(
             moved.with_name(moved.name + REASON),
-            f"{error}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
             "it is read again.\n",
         )
-        report.rejected.append((moved, str(error)))
+        report.rejected.append((moved, reason))
         # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
         report.worsen(ExitStatus.USAGE)
         return True
@@ -168,7 +192,8 @@ def _process_one(
         # send only what was not sent.
         return False
     _move(path, folder / DONE)
-    ledger.add(content, settings_key, path.name, outcome.exit_status)
+    # Kept whatever the status: only a file whose rows all landed is skipped when dropped again.
+    ledger.add(content, *key, path.name, outcome.exit_status)
     return True
 
 
@@ -218,9 +243,11 @@ def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     number = 1
+    # lexists: a symbolic link, even to nothing, takes its name.
     while os.path.lexists(target) or (beside and os.path.lexists(f"{target}{beside}")):
         number += 1
         target = folder / f"{path.stem}-{number}{path.suffix}"
+    # A rename never writes through a link at its target.
     os.replace(path, target)
     return target
 
@@ -228,36 +255,45 @@ def _move(path: Path, folder: Path, *, beside: str = "") -> Path:
 def _write_reason(path: Path, text: str) -> None:
     """Writes why a file was rejected, for the inbox's owner only: the reason may quote the
     file's first line."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # O_EXCL and O_NOFOLLOW: a link planted at the name fails the write, never leads it away.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(text)
 
 
 class _Ledger:
-    """The files whose rows were decided, one JSON line each: their content's fingerprint, the
-    settings they were read with, name, when, status. Lines from before settings were kept
-    have none: their key is ""."""
+    """The files processed to the end, one JSON line each: their content's fingerprint, the
+    settings they were read with, the target they were sent to, name, when, exit status. Only
+    the lines of exit status 0 make a file "already processed": the others are kept as a record.
+    Lines from before settings or targets were kept have none: that part of their key is "",
+    which the command line never gives, so such a file dropped again is processed once more (the
+    journal skips the rows it sent)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: set[tuple[str, str]] = set()
+        self._landed: set[tuple[str, str, str]] = set()
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     entry = json.loads(line)
-                    self._seen.add((entry["fingerprint"], entry.get("settings", "")))
+                    if entry["exitStatus"] == ExitStatus.OK:
+                        settings, target = entry.get("settings", ""), entry.get("target", "")
+                        self._landed.add((entry["fingerprint"], settings, target))
 
-    def __contains__(self, key: tuple[str, str]) -> bool:
-        return key in self._seen
+    def landed(self, content: str, settings_key: str, target: str) -> bool:
+        """Whether every row of ``content`` landed before, under these settings and target."""
+        return (content, settings_key, target) in self._landed
 
-    def add(self, content: str, settings_key: str, name: str, status: int) -> None:
+    def add(self, content: str, settings_key: str, target: str, name: str, status: int) -> None:
         entry = {
             "fingerprint": content,
             "settings": settings_key,
+            "target": target,
             "file": name,
             "processedAt": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "exitStatus": status,
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
-        self._seen.add((content, settings_key))
+        if status == ExitStatus.OK:
+            self._landed.add((content, settings_key, target))

@@ -99,10 +99,11 @@ _RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
 
 
 def claim(path: Path, family: Sequence[str] = ()) -> Path:
-    """Creates ``path`` empty, exclusively, and returns it; when that name is taken, or a file
-    of its ``family`` (its stem with one of these suffixes) exists, the first free of
+    """Creates ``path`` empty, exclusively, and returns it; when that name is taken, or a name
+    of its ``family`` (its stem with one of these suffixes) is, the first free of
     ``<stem>-2<suffix>``, ``<stem>-3<suffix>``... instead. Two outputs, even of runs at the
-    same moment, so never get one name."""
+    same moment, so never get one name. Any entry takes a name, a symbolic link (even one to
+    nothing) included."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -111,7 +112,8 @@ def claim(path: Path, family: Sequence[str] = ()) -> Path:
             "another folder, or let batch-uploader write there"
         ) from None
     candidate, number = path, 1
-    while any(candidate.with_suffix(suffix).exists() for suffix in family) or not _created(
+    # lexists, not exists: a link to nothing would look free, and then be written through.
+    while any(os.path.lexists(candidate.with_suffix(end)) for end in family) or not _created(
         candidate
     ):
         number += 1
@@ -122,7 +124,8 @@ def claim(path: Path, family: Sequence[str] = ()) -> Path:
 def _created(path: Path) -> bool:
     """Whether ``path`` was made now, empty; False when it already existed."""
     try:
-        # O_EXCL: of two runs asking for one name at once, only one gets it.
+        # O_EXCL: of two runs asking for one name at once, only one gets it; and a symbolic
+        # link there, even to nothing, makes it fail rather than be followed.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
         return False

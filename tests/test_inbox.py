@@ -1,17 +1,26 @@
 """The inbox a nightly job empties: complete files only, oldest first, moved when done,
-rejected when unreadable (and taken again once the settings are fixed), never processed twice
-with the same settings, symbolic links never followed, one run at a time."""
+rejected when unreadable (and taken again once the settings are fixed), a file whose rows all
+landed never processed twice for the same target and settings while a file with rows not sent
+is processed again when dropped again, symbolic links never followed, one run at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import random
+import re
 import stat
+import string
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner, Result
 
 from batch_uploader import inbox as inbox_module
@@ -21,6 +30,7 @@ from batch_uploader.inputs import Reading
 from batch_uploader.journal import fingerprint
 from batch_uploader.locks import take_lock
 from batch_uploader.pipeline import run
+from batch_uploader.redaction import Redactor
 from batch_uploader.report import Report
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 from batch_uploader.target import Credentials
@@ -57,12 +67,21 @@ def drop_workbook(folder: Path, name: str, age: float) -> Path:
 
 
 def run_inbox(folder: Path, sandbox: Sandbox, *more: str) -> Result:
+    return run_inbox_at(folder, sandbox.base_url, *more)
+
+
+def run_inbox_at(folder: Path, base_url: str, *more: str) -> Result:
     return CliRunner().invoke(
         cli,
-        ["inbox", str(folder), "--base-url", sandbox.base_url, "--settle", "5", *more],
+        ["inbox", str(folder), "--base-url", base_url, "--settle", "5", *more],
         env=ENV,
         catch_exceptions=False,
     )
+
+
+def move_back(inbox: Path, name: str) -> None:
+    """What a person does to try a file again: moves it from done/ back into the inbox."""
+    os.replace(inbox / "done" / name, inbox / name)
 
 
 def names(folder: Path) -> list[str]:
@@ -306,7 +325,7 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
     (inbox / ".batch-uploader" / "processed.jsonl").write_text(json.dumps(line) + "\n")
     with Sandbox() as sandbox:
 
-        def night(settings_key: str) -> InboxReport:
+        def night(settings_key: str, target: str) -> InboxReport:
             return inbox_module.process(
                 inbox,
                 lambda source, results: run(
@@ -319,11 +338,13 @@ def test_lines_of_an_older_ledger_are_still_read(tmp_path: Path) -> None:
                 settle=5,
                 extension="csv",
                 settings_key=settings_key,
+                target=target,
+                redactor=Redactor(()),
             )
 
-        unkeyed = night("")
+        unkeyed = night("", "")
         drop(inbox, "jadlog.csv", text)
-        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()))
+        keyed = night(inbox_module.settings_digest(Reading(), UrlTemplates()), sandbox.base_url)
         orders = [received.order_id for received in sandbox.received]
 
     assert (unkeyed.repeated, unkeyed.processed) == ([inbox / "done" / "jadlog.csv"], [])
@@ -398,7 +419,13 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
             )
 
         night = inbox_module.process(
-            inbox, upload, settle=5, extension="csv", settings_key="settings"
+            inbox,
+            upload,
+            settle=5,
+            extension="csv",
+            settings_key="settings",
+            target="target",
+            redactor=Redactor(()),
         )
         orders = [received.order_id for received in sandbox.received]
 
@@ -408,3 +435,180 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
     assert night.exit_status == 2
     assert later.readlink() == secret
     assert "Left alone: 1 symbolic links: b.csv." in night.summary(inbox)
+
+
+TWO_ROWS = "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n"
+
+
+def statuses(lines: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return [(line["status"], line["errorCode"]) for line in lines]
+
+
+def test_a_file_whose_rows_failed_is_sent_when_dropped_again(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with Sandbox(SandboxConfig(unavailable=1.0)) as sandbox:
+        failed = run_inbox(inbox, sandbox, "--max-attempts", "1")
+        sandbox.config = SandboxConfig()  # the outage is over: the same target answers
+        move_back(inbox, "jadlog.csv")
+        retried = run_inbox(inbox, sandbox)
+        move_back(inbox, "jadlog.csv")
+        repeated = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (failed.exit_code, retried.exit_code, repeated.exit_code) == (1, 0, 0), retried.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in retried.output
+    # Every row landed: dropped once more, the file is already processed.
+    assert "0 files processed (0 moved to done/), 0 rejected, 1 already processed" in (
+        repeated.output
+    )
+    assert [status for status, _ in statuses(results_lines(inbox / "done"))] == [
+        "failed",
+        "failed",
+        "sent",
+        "sent",
+    ]
+
+
+@contextlib.contextmanager
+def login_page() -> Iterator[str]:
+    """The address of a server on 127.0.0.1 that answers every request 200 with a login page,
+    as a wrong --base-url (or a proxy in front of the right one) does."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PATCH(self) -> None:
+            body = b"<html>login</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the test reads the results, not the server's log."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_a_file_answered_by_a_login_page_is_sent_once_the_address_is_fixed(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with login_page() as wrong:
+        failed = run_inbox_at(inbox, wrong)
+    move_back(inbox, "jadlog.csv")
+    with Sandbox() as sandbox:
+        fixed = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert failed.exit_code == 1, failed.output
+    assert fixed.exit_code == 0, fixed.output
+    assert orders == ["1-01", "2-01"]
+    assert statuses(results_lines(inbox / "done")) == [
+        ("failed", "unexpected-answer"),
+        ("failed", "unexpected-answer"),
+        ("sent", ""),
+        ("sent", ""),
+    ]
+
+
+def test_a_file_dropped_again_sends_only_the_rows_not_sent_before(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    # Row 3's order is unknown the first night; row 4 has no tracking number.
+    drop(inbox, "jadlog.csv", TWO_ROWS + "3-01;000003;\n")
+    with Sandbox(SandboxConfig(unknown_orders=frozenset({"2-01"}))) as sandbox:
+        first = run_inbox(inbox, sandbox)
+        sandbox.config = SandboxConfig()  # the order was created in the meantime
+        move_back(inbox, "jadlog.csv")
+        second = run_inbox(inbox, sandbox)
+        orders = [received.order_id for received in sandbox.received]
+
+    assert (first.exit_code, second.exit_code) == (1, 1), second.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+    assert statuses(results_lines(inbox / "done")) == [
+        ("sent", ""),
+        ("failed", "OMS007"),
+        ("invalid", "missing-value"),
+        ("skipped", "already-sent"),
+        ("sent", ""),
+        ("invalid", "missing-value"),
+    ]
+
+
+def test_the_same_file_for_another_target_is_processed(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    drop(inbox, "jadlog.csv", TWO_ROWS)
+    with Sandbox() as first_account, Sandbox() as second_account:
+        first = run_inbox(inbox, first_account)
+        move_back(inbox, "jadlog.csv")
+        second = run_inbox(inbox, second_account)
+        orders = [received.order_id for received in second_account.received]
+
+    assert (first.exit_code, second.exit_code) == (0, 0), second.output
+    assert orders == ["1-01", "2-01"]
+    assert "1 files processed (1 moved to done/), 0 rejected, 0 already processed" in second.output
+
+
+_LETTERS = "".join(random.Random(7).choices(string.ascii_uppercase, k=100))
+# VTEX's tokens are 100 upper-case letters; one with a quote and a backslash is written escaped
+# in a TOML credentials file, and escaped once more when a message quotes it.
+TOKEN = _LETTERS
+TOKEN_WITH_ESCAPES = _LETTERS[:48] + '"' + _LETTERS[48:50] + "\\" + _LETTERS[50:]
+
+
+@pytest.mark.parametrize(
+    ("token", "first_line", "log_format"),
+    [
+        (TOKEN, f'app_token = "{TOKEN}"', "human"),
+        (TOKEN, f'app_token = "{TOKEN}"', "json"),
+        (TOKEN_WITH_ESCAPES, f'app_token = "{TOKEN_WITH_ESCAPES}"', "human"),
+        (TOKEN_WITH_ESCAPES, f"app_token = {json.dumps(TOKEN_WITH_ESCAPES)}", "human"),
+        (TOKEN_WITH_ESCAPES, f"app_token = {json.dumps(TOKEN_WITH_ESCAPES)}", "json"),
+    ],
+    ids=["letters", "letters-json-log", "escapes", "escapes-as-toml", "escapes-as-toml-json-log"],
+)
+def test_a_credentials_file_dropped_in_the_inbox_leaves_its_token_nowhere(
+    tmp_path: Path, token: str, first_line: str, log_format: str
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    text = f'{first_line}\napp_key = "vtexappkey-mystore-ABCDEF"\n'
+    drop(inbox, "creds.csv", text)
+    with Sandbox() as sandbox:
+        outcome = CliRunner().invoke(
+            cli,
+            ["--log-format", log_format, "inbox", str(inbox), "--base-url", sandbox.base_url],
+            env={**ENV, "VTEX_APP_TOKEN": token},
+            catch_exceptions=False,
+        )
+
+    moved = inbox / "rejected" / "creds.csv"
+    assert outcome.exit_code == 2, outcome.output
+    assert moved.read_text(encoding="utf-8") == text  # the person's file, as it was dropped
+    # Whatever escaping a form of the token went through, its long runs of letters remain.
+    pieces = [piece.encode() for piece in re.split(r'["\\]', token) if len(piece) >= 16]
+    written = {path: path.read_bytes() for path in inbox.rglob("*") if path.is_file()}
+    del written[moved]
+    assert written, "the inbox wrote nothing to search"
+    leaks = [str(path) for path, data in written.items() if any(p in data for p in pieces)]
+    assert leaks == []
+    assert not any(piece.decode() in outcome.output for piece in pieces)
+    reason = (inbox / "rejected" / "creds.csv.error.txt").read_text(encoding="utf-8")
+    assert "creds.csv: cannot find the column(s)" in reason
+    assert "[redacted]" in reason
+    assert f"move it back into {inbox}" in reason

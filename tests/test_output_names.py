@@ -131,6 +131,54 @@ def test_the_same_file_processed_again_in_the_same_second_keeps_both_results(
 
 
 @pytest.mark.usefixtures("same_second")
+def test_links_planted_at_the_next_names_in_the_inbox_are_never_written_through(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "incoming"
+    write(inbox / "carrier.csv", CARRIER)
+    write(inbox / "broken.csv", "this is not a carrier file\n")
+    old = time.time() - 60
+    for path in inbox.iterdir():
+        os.utime(path, (old, old))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # Dangling links at the exact names this run would use next, leading out of the inbox.
+    planted = {
+        inbox / "done" / f"carrier-csv-results-{STAMP}.summary.json": elsewhere / "pwned.json",
+        inbox / "done" / f"carrier-to-fix-{STAMP}.csv": elsewhere / "to-fix.csv",
+        inbox / "done" / "carrier.csv": elsewhere / "carrier.csv",
+        inbox / "rejected" / "broken.csv.error.txt": elsewhere / "reason.txt",
+    }
+    for link, target in planted.items():
+        link.parent.mkdir(exist_ok=True)
+        link.symlink_to(target)
+    with Sandbox() as sandbox:
+        outcome = invoke("inbox", str(inbox), "--base-url", sandbox.base_url, "--settle", "5")
+
+    assert names(elsewhere) == []
+    assert {link: link.readlink() for link in planted} == planted
+    assert outcome.exit_code == 2, outcome.output  # broken.csv is rejected
+    done = inbox / "done"
+    assert names(done) == [
+        "carrier-2.csv",
+        "carrier-csv-results-20261125T023000Z-2.csv",
+        "carrier-csv-results-20261125T023000Z-2.summary.json",
+        "carrier-csv-results-20261125T023000Z.summary.json",
+        "carrier-to-fix-20261125T023000Z-2.csv",
+        "carrier-to-fix-20261125T023000Z.csv",
+        "carrier.csv",
+    ]
+    summary = json.loads((done / f"carrier-csv-results-{STAMP}-2.summary.json").read_text())
+    assert summary["outputs"] == {
+        "results": str(done / f"carrier-csv-results-{STAMP}-2.csv"),
+        "toFix": [str(done / f"carrier-to-fix-{STAMP}-2.csv")],
+        "summary": str(done / f"carrier-csv-results-{STAMP}-2.summary.json"),
+    }
+    assert names(inbox / "rejected") == ["broken-2.csv", "broken-2.csv.error.txt",
+                                         "broken.csv.error.txt"]  # fmt: skip
+
+
+@pytest.mark.usefixtures("same_second")
 def test_two_uploads_of_one_file_in_the_same_second_keep_both_outputs(tmp_path: Path) -> None:
     output = tmp_path / "output"
     runs = []

@@ -25,7 +25,14 @@ import httpx
 from .columns import EVENTS, normalise
 from .dates import DateOrder, DateRules, column_order
 from .fixes import RowsToFix
-from .inputs import Reading, data_rows, describe, open_inputs
+from .inputs import (
+    Reading,
+    changed_since_opened,
+    close_inputs,
+    data_rows,
+    describe,
+    open_inputs,
+)
 from .journal import Journal
 from .models import (
     ALREADY_SENT,
@@ -86,51 +93,55 @@ def upload_events(
     upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
     started = time.perf_counter()
     inputs, notes = open_inputs(paths, reading)
-    totals: list[Row] = []
-    rows = list(data_rows(inputs, totals))
-    report = new_report(paths, results_path, upload_to, notes, totals)
-    rules = _date_rules(rows, reading)
-    if dry_run:
-        for item in inputs:
-            source = item.table.source
-            count = sum(1 for row in rows if row.source == source)
-            report.understood.extend(describe(item, count, _orders(rules, source)))
-    outcomes = decide(rows, rules)
-    headings = {item.table.source: item.columns.headings for item in inputs}
-    redactor = redactor_of(upload_to)
-    with contextlib.ExitStack() as stack:
-        writer = stack.enter_context(
-            results_writer(
-                results_path, with_source=len(headings) > 1, events=True, redactor=redactor
+    try:
+        totals: list[Row] = []
+        rows = list(data_rows(inputs, totals))
+        report = new_report(paths, results_path, upload_to, notes, totals)
+        rules = _date_rules(rows, reading)
+        if dry_run:
+            for item in inputs:
+                source = item.table.source
+                count = sum(1 for row in rows if row.source == source)
+                report.understood.extend(describe(item, count, _orders(rules, source)))
+        outcomes = decide(rows, rules)
+        headings = {item.table.source: item.columns.headings for item in inputs}
+        redactor = redactor_of(upload_to)
+        with contextlib.ExitStack() as stack:
+            writer = stack.enter_context(
+                results_writer(
+                    results_path, with_source=len(headings) > 1, events=True, redactor=redactor
+                )
             )
-        )
-        fixes = stack.enter_context(
-            RowsToFix(results_path.parent, report.stamp, headings, redactor)
-        )
-        sending: _Sending | None = None
-        try:
-            if upload_to is not None:
-                target, secret = upload_to
-                journal = stack.enter_context(Journal(journal_path, redactor=redactor))
-                run_id = journal.start_run(target, paths)
-                sending = _Sending(journal, run_id, target, force, report)
-                try:
-                    asyncio.run(sending.send(outcomes, target, secret, settings, transport))
-                finally:
-                    journal.finish_run(run_id, report.exit_status)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            report.interrupted = True
-        finally:
-            report.elapsed = time.perf_counter() - started
-        for outcome in outcomes:
-            if sending is not None and outcome.status is Status.VALID:
-                outcome = sending.given_up(outcome)  # the run ended before its parcel's answer
-            writer.write(outcome)
-            fixes.add(outcome)
-            report.record(outcome)
-        finish(report, writer, fixes)
-    report.write_summary(redactor)
-    return report
+            fixes = stack.enter_context(
+                RowsToFix(results_path.parent, report.stamp, headings, redactor)
+            )
+            sending: _Sending | None = None
+            try:
+                if upload_to is not None:
+                    target, secret = upload_to
+                    journal = stack.enter_context(Journal(journal_path, redactor=redactor))
+                    run_id = journal.start_run(target, paths)
+                    sending = _Sending(journal, run_id, target, force, report)
+                    try:
+                        asyncio.run(sending.send(outcomes, target, secret, settings, transport))
+                    finally:
+                        journal.finish_run(run_id, report.exit_status)
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                report.interrupted = True
+            finally:
+                report.elapsed = time.perf_counter() - started
+            for outcome in outcomes:
+                if sending is not None and outcome.status is Status.VALID:
+                    outcome = sending.given_up(outcome)  # the run ended before its parcel's answer
+                writer.write(outcome)
+                fixes.add(outcome)
+                report.record(outcome)
+            report.note_changes(changed_since_opened(inputs))
+            finish(report, writer, fixes)
+        report.write_summary(redactor)
+        return report
+    finally:
+        close_inputs(inputs)
 
 
 def decide(rows: Sequence[Row], rules: dict[Source, DateRules]) -> list[Outcome]:

@@ -69,6 +69,7 @@ class InboxReport:
     repeated: list[Path] = field(default_factory=list)
     waiting: list[Path] = field(default_factory=list)
     links: list[Path] = field(default_factory=list)
+    changed: list[Path] = field(default_factory=list)
     exit_status: int = ExitStatus.OK
 
     def worsen(self, status: int) -> None:
@@ -82,6 +83,11 @@ class InboxReport:
             f"{len(self.rejected)} rejected, {len(self.repeated)} already processed before, "
             f"{len(self.waiting)} still being written."
         )
+        if self.changed:
+            names = ", ".join(path.name for path in self.changed)
+            text += (
+                f" {len(self.changed)} changed while being read, left for the next run: {names}."
+            )
         if self.links:
             names = ", ".join(path.name for path in self.links)
             text += f" Left alone: {len(self.links)} symbolic links: {names}."
@@ -191,6 +197,11 @@ def _process_one(
         # Stopped or interrupted: the file stays for the next run, which the journal makes
         # send only what was not sent.
         return False
+    if outcome.changed_inputs:
+        # Written to while it was read (an export not finished after all): what was added was
+        # not read, so the file stays, out of the ledger, and the next run sends the rest.
+        report.changed.append(path)
+        return True
     _move(path, folder / DONE)
     # Kept whatever the status: only a file whose rows all landed is skipped when dropped again.
     ledger.add(content, *key, path.name, outcome.exit_status)

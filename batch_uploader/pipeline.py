@@ -22,7 +22,16 @@ from tqdm import tqdm
 from .checker import Checker
 from .errors import UsageError
 from .fixes import RowsToFix
-from .inputs import Input, Reading, data_rows, data_values, describe, open_inputs
+from .inputs import (
+    Input,
+    Reading,
+    changed_since_opened,
+    close_inputs,
+    data_rows,
+    data_values,
+    describe,
+    open_inputs,
+)
 from .journal import Journal
 from .models import (
     ALREADY_SENT,
@@ -81,79 +90,83 @@ def run(
     upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
     started = time.perf_counter()
     inputs, notes = open_inputs(paths, reading)
-    totals: list[Row] = []
-    found = survey(data_values(inputs, totals))
-    report = new_report(paths, results_path, upload_to, notes, totals)
-    verifying = verify_orders and upload_to is not None
-    if verifying:
-        report.verified = Counter()
-    if dry_run:
-        report.understood = _understood(inputs, found, reading)
-    checker = Checker(found, reading, now=dt.datetime.now(dt.UTC), url_templates=url_templates)
-    headings = {item.table.source: item.columns.headings for item in inputs}
-    redactor = redactor_of(upload_to)
-    with contextlib.ExitStack() as stack:
-        journal = (
-            None
-            if upload_to is None
-            else stack.enter_context(Journal(journal_path, redactor=redactor))
-        )
-        writer = stack.enter_context(
-            results_writer(
-                results_path,
-                with_source=len(headings) > 1,
-                with_verification=verifying,
-                redactor=redactor,
+    try:
+        totals: list[Row] = []
+        found = survey(data_values(inputs, totals))
+        report = new_report(paths, results_path, upload_to, notes, totals)
+        verifying = verify_orders and upload_to is not None
+        if verifying:
+            report.verified = Counter()
+        if dry_run:
+            report.understood = _understood(inputs, found, reading)
+        checker = Checker(found, reading, now=dt.datetime.now(dt.UTC), url_templates=url_templates)
+        headings = {item.table.source: item.columns.headings for item in inputs}
+        redactor = redactor_of(upload_to)
+        with contextlib.ExitStack() as stack:
+            journal = (
+                None
+                if upload_to is None
+                else stack.enter_context(Journal(journal_path, redactor=redactor))
             )
-        )
-        fixes = stack.enter_context(
-            RowsToFix(results_path.parent, report.stamp, headings, redactor)
-        )
-        bar = stack.enter_context(
-            tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
-        )
+            writer = stack.enter_context(
+                results_writer(
+                    results_path,
+                    with_source=len(headings) > 1,
+                    with_verification=verifying,
+                    redactor=redactor,
+                )
+            )
+            fixes = stack.enter_context(
+                RowsToFix(results_path.parent, report.stamp, headings, redactor)
+            )
+            bar = stack.enter_context(
+                tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
+            )
 
-        def record(outcome: Outcome) -> None:
-            writer.write(outcome)
-            fixes.add(outcome)
-            report.record(outcome)
-            bar.update()
+            def record(outcome: Outcome) -> None:
+                writer.write(outcome)
+                fixes.add(outcome)
+                report.record(outcome)
+                bar.update()
 
-        try:
-            if journal is None or upload_to is None:
-                for row in data_rows(inputs):
-                    record(checker.check(row))
-            else:
-                target, secret = upload_to
-                run_id = journal.start_run(target, paths)
-                try:
-                    asyncio.run(
-                        _upload(
-                            data_rows(inputs),
-                            _Run(
-                                journal,
-                                run_id,
-                                target,
-                                force,
-                                settings,
-                                checker,
-                                record,
-                                report,
-                                verifying,
-                            ),
-                            secret,
-                            transport,
+            try:
+                if journal is None or upload_to is None:
+                    for row in data_rows(inputs):
+                        record(checker.check(row))
+                else:
+                    target, secret = upload_to
+                    run_id = journal.start_run(target, paths)
+                    try:
+                        asyncio.run(
+                            _upload(
+                                data_rows(inputs),
+                                _Run(
+                                    journal,
+                                    run_id,
+                                    target,
+                                    force,
+                                    settings,
+                                    checker,
+                                    record,
+                                    report,
+                                    verifying,
+                                ),
+                                secret,
+                                transport,
+                            )
                         )
-                    )
-                finally:
-                    journal.finish_run(run_id, report.exit_status)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            report.interrupted = True
-        finally:
-            report.elapsed = time.perf_counter() - started
-        finish(report, writer, fixes)
-    report.write_summary(redactor)
-    return report
+                    finally:
+                        journal.finish_run(run_id, report.exit_status)
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                report.interrupted = True
+            finally:
+                report.elapsed = time.perf_counter() - started
+            report.note_changes(changed_since_opened(inputs))
+            finish(report, writer, fixes)
+        report.write_summary(redactor)
+        return report
+    finally:
+        close_inputs(inputs)
 
 
 def redactor_of(upload_to: tuple[str, Credentials] | None) -> Redactor:

@@ -55,6 +55,8 @@ class Report:
     to_fix: list[Path] = field(default_factory=list)
     summary_path: Path | None = None
     verified: Counter[Verdict] | None = None
+    # Files that changed while the run read them: what was added or changed was not read.
+    changed_inputs: list[str] = field(default_factory=list)
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
@@ -138,6 +140,7 @@ class Report:
             "verification": (
                 None if self.verified is None else {v.value: self.verified[v] for v in Verdict}
             ),
+            "changedInputs": self.changed_inputs,
             "exitStatus": self.exit_status,
             "stopReason": self.stop_reason,
             "interrupted": self.interrupted,
@@ -147,6 +150,11 @@ class Report:
                 "summary": str(self.summary_path) if self.summary_path else None,
             },
         }
+
+    def note_changes(self, changes: list[str]) -> None:
+        """Records the files that changed while the run read them (notes for a person)."""
+        self.changed_inputs.extend(changes)
+        self.notes.extend(changes)
 
     def add_traffic(self, sender: Sender) -> None:
         """Counts the requests of ``sender`` (and the lowest pace its pacer reached)."""

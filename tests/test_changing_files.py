@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import gc
+import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import httpx
 import pytest
 
-from batch_uploader import reader, run
+from batch_uploader import Credentials, Settings, reader, run
 from batch_uploader.inputs import (
     Input,
     Reading,
@@ -23,6 +25,7 @@ from batch_uploader.inputs import (
     data_values,
     open_inputs,
 )
+from batch_uploader.models import Status
 from batch_uploader.survey import Survey
 from batch_uploader.survey import survey as real_survey
 
@@ -228,3 +231,40 @@ def test_rows_appended_during_an_upload_are_not_sent(
     with results.open(encoding="utf-8-sig", newline="") as handle:
         sent = [(line["row"], line["status"], line["courier"]) for line in csv.DictReader(handle)]
     assert sent == [("2", "valid", "Loggi"), ("3", "valid", "Loggi"), ("4", "valid", "Loggi")]
+
+
+def test_an_upload_names_a_file_that_grew_while_it_was_sent(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    source = write_csv(HEADER + lines(1, 3))
+    results = tmp_path / "r.csv"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.split("/")[5] == "1-01":
+            with source.open("a", encoding="utf-8") as handle:
+                handle.write(lines(4, 4))  # the carrier's export goes on while the upload runs
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    report = run(
+        [source], results_path=results, base_url="https://mystore.vtexcommercestable.com.br",
+        credentials=Credentials("vtexappkey-mystore-ABC", "changing-files-token-1f3e"),
+        settings=Settings(rate=1000, concurrency=1), transport=httpx.MockTransport(answer),
+    )  # fmt: skip
+
+    assert report.counts[Status.SENT] == 3
+    note = (
+        f"{source}: grew during the run (18 bytes added): the rows added were not read; "
+        "upload the file again once it is complete (rows already sent are skipped)"
+    )
+    assert note in report.notes
+    summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
+    assert summary["changedInputs"] == [note]
+
+
+def test_an_unchanged_upload_has_no_changed_inputs(write_csv: CsvFactory, tmp_path: Path) -> None:
+    source = write_csv(HEADER + lines(1, 2))
+
+    report = run([source], results_path=tmp_path / "r.csv", dry_run=True)
+
+    summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
+    assert (report.changed_inputs, summary["changedInputs"]) == ([], [])

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
@@ -612,3 +613,47 @@ def test_a_credentials_file_dropped_in_the_inbox_leaves_its_token_nowhere(
     assert "creds.csv: cannot find the column(s)" in reason
     assert "[redacted]" in reason
     assert f"move it back into {inbox}" in reason
+
+
+def test_a_file_that_grows_while_it_is_sent_stays_for_the_next_run(tmp_path: Path) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    path = drop(inbox, "jadlog.csv", "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n")
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        order = request.url.path.split("/")[5]
+        sent.append(order)
+        if order == "1-01" and len(sent) == 1:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write("3-01;000003;J3\n")  # the export goes on while it is sent
+        return httpx.Response(200, json={"date": "d", "orderId": order, "receipt": f"r-{order}"})
+
+    def upload(source: Path, results: Path) -> Report:
+        return run(
+            [source],
+            results_path=results,
+            base_url="https://mystore.vtexcommercestable.com.br",
+            credentials=Credentials("key", "inbox-token-2b9d-41aa"),
+            journal_path=inbox_module.journal_path(inbox),
+            transport=httpx.MockTransport(answer),
+        )
+
+    def night() -> InboxReport:
+        return inbox_module.process(
+            inbox, upload, settle=0, extension="csv", settings_key="s", target="t",
+            redactor=Redactor(()),
+        )  # fmt: skip
+
+    first = night()
+    # Left in the inbox, out of the ledger: not "already processed" next time.
+    assert path.is_file()
+    assert not (inbox / "done" / "jadlog.csv").exists()
+    assert "1 changed while being read, left for the next run: jadlog.csv" in first.summary(inbox)
+    assert first.changed == [path]
+
+    second = night()
+
+    assert (inbox / "done" / "jadlog.csv").is_file()
+    assert sent == ["1-01", "2-01", "3-01"]  # the rows sent before are skipped by the journal
+    assert [(p.name, report.exit_status) for p, report in second.processed] == [("jadlog.csv", 0)]

@@ -127,8 +127,8 @@ def test_summary_json_keys(write_csv: CsvFactory, tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "r.summary.json").read_text())
     assert set(summary) == {
         "version", "startedAt", "seconds", "dryRun", "target", "files", "rows", "problems",
-        "requests", "achievedRate", "throttled", "lowestRate", "exitStatus", "stopReason",
-        "interrupted", "outputs", "verification",
+        "requests", "achievedRate", "throttled", "lowestRate", "changedInputs", "exitStatus",
+        "stopReason", "interrupted", "outputs", "verification",
     }  # fmt: skip
     assert summary["verification"] is None  # no read-back without --verify
     assert summary["version"] == 1

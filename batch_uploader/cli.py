@@ -42,7 +42,6 @@ from .options import (
     verify_option,
 )
 from .pipeline import run
-from .redaction import Redactor, forms
 from .report import ExitStatus, Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
@@ -253,7 +252,7 @@ def process_inbox(folder: Path, settle: float, **options: Any) -> None:
             target=base_url,
             # A rejection quotes the file as Python text: a token written escaped in the file
             # (as a TOML credentials file holds one with a quote) comes out escaped twice.
-            redactor=Redactor(forms(credentials.app_token)),
+            redactor=credentials.redactor(),
         )
     except KeyboardInterrupt:
         console().error("interrupted", "batch-uploader: interrupted")

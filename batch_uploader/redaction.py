@@ -46,7 +46,9 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str]) -> None:
         kept = [secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH]
-        found = {form for secret in kept for form in forms(secret)}
+        # Forms of forms too: a message quoting a line that held the secret escaped (a TOML
+        # credentials file) escapes it once more.
+        found = {twice for secret in kept for once in forms(secret) for twice in forms(once)}
         # Longest first: a form holding another is replaced whole, not around its inner part.
         ordered = sorted(found, key=len, reverse=True)
         self._pattern = (

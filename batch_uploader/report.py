@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,8 +167,12 @@ class Report:
     def write_summary(self, redactor: Redactor | None = None) -> None:
         """Writes :meth:`as_json` to ``summary_path``, without the secrets of ``redactor``."""
         if self.summary_path is not None:
-            text = json.dumps(self.as_json(), indent=2) + "\n"
-            self.summary_path.write_text((redactor or Redactor(())).text(text), encoding="utf-8")
+            text = (redactor or Redactor(())).text(json.dumps(self.as_json(), indent=2) + "\n")
+            if self.summary_path.is_symlink():
+                self.summary_path.unlink()  # written in its place, never through it
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+            with os.fdopen(os.open(self.summary_path, flags, 0o666), "w", encoding="utf-8") as out:
+                out.write(text)
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

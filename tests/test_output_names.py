@@ -306,3 +306,22 @@ def test_reading_one_results_file_back_twice_keeps_both_read_backs(tmp_path: Pat
     assert (tmp_path / "r-verified.csv").is_file()
     assert (tmp_path / "r-verified-2.csv").is_file()
     assert "r-verified-2.csv" in checked.output
+
+
+def test_a_summary_is_never_written_through_a_link(tmp_path: Path) -> None:
+    source = tmp_path / "carrier.csv"
+    source.write_text(CARRIER, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("kept\n", encoding="utf-8")
+    # Planted once the results name was reserved: a given --results is written as asked.
+    (tmp_path / "r.summary.json").symlink_to(elsewhere)
+
+    outcome = CliRunner().invoke(
+        cli, ["upload", str(source), "--dry-run", "--results", str(tmp_path / "r.csv")], env=ENV
+    )
+
+    assert outcome.exit_code == 1, outcome.output
+    assert elsewhere.read_text(encoding="utf-8") == "kept\n"
+    summary = tmp_path / "r.summary.json"
+    assert not summary.is_symlink()
+    assert json.loads(summary.read_text(encoding="utf-8"))["files"] == [str(source)]

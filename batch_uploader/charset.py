@@ -2,8 +2,9 @@
 
 Spreadsheet programs write UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text") or
 a legacy code page (Windows-1252 on most Brazilian and Latin-American machines). A BOM
-settles it; a file whose bytes are UTF-8 (the rule below) is UTF-8; anything else is left to
-charset-normalizer, among the encodings spreadsheet programs use.
+settles it; a file whose bytes are UTF-8 (the rule below) is UTF-8; a legacy code page is the
+one whose letters read as Portuguese or Spanish; charset-normalizer decides what is left
+(UTF-16 without a BOM), among the encodings spreadsheet programs use.
 
 A UTF-8 file may hold a few bytes that are not UTF-8: a row pasted from a legacy export, a
 cell typed in an old editor. Re-reading the whole file in a legacy code page for them would
@@ -40,6 +41,10 @@ _CHUNK_BYTES = 1024 * 1024
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _CANDIDATES = ["cp1252", "latin_1", "cp850", "mac_roman", "utf_16_le", "utf_16_be"]
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+# The single-byte code pages spreadsheet programs write, Windows first: it wins a tie.
+_LEGACY = ("cp1252", "cp850", "mac_roman")
+# What Portuguese and Spanish text holds beyond ASCII.
+_LETTERS = "áàâãçéêíóôõúüñÁÀÂÃÇÉÊÍÓÔÕÚÜÑºª¿¡"
 _COUNTED = "batch-uploader-counted"
 
 
@@ -85,13 +90,34 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
         return Decoding("utf-8-sig", tally.invalid, tally.first_line)
     if codec is not None:
         raise tally.refusal(name)
+    guesses = [guess] if (guess := _legacy(sample)) else []
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
-    guesses = ([best.encoding] if best is not None else []) + ["cp1252"]
+    guesses += ([best.encoding] if best is not None else []) + ["cp1252"]
     # Latin-1 decodes any byte: the last resort, so that a file is never refused for its
     # encoding alone when none was named.
     return Decoding(
         next((guess for guess in guesses if not _count(open_bytes, guess).invalid), "latin_1")
     )
+
+
+def _legacy(sample: bytes) -> str | None:
+    """The single-byte code page in which ``sample`` reads as the most Portuguese and Spanish
+    letters, Windows-1252 when tied; ``None`` when none makes any, or when the sample looks
+    like UTF-16 (NUL bytes), which is left to charset-normalizer.
+
+    Text with few distinct accents ("São João" on every line) fits several code pages byte
+    for byte, and charset-normalizer then picks one by the shape of the bytes (Mac Roman or
+    DOS's cp850 for plain Windows-1252 Portuguese, "S„o Jo„o"); the letters each one makes
+    tell them apart."""
+    if b"\x00" in sample:
+        return None
+    best, best_count = None, 0
+    for codec in _LEGACY:
+        text = sample.decode(codec, "replace")
+        count = sum(map(text.count, _LETTERS)) - text.count("\ufffd")
+        if count > best_count:
+            best, best_count = codec, count
+    return best
 
 
 def resolve(name: str) -> str:

@@ -202,3 +202,23 @@ def test_a_cell_spanning_lines_keeps_one_row_number(write_csv: CsvFactory) -> No
         (3, ["2-01", "x"]),
     ]
     assert table.delimited
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "cp850", "mac_roman"])
+@pytest.mark.parametrize(
+    "courier",
+    ["Expresso São João", "Transportes Açaí Ltda", "Logística Peñón", "Transportadora Conceição"],
+)
+def test_legacy_code_pages_of_plain_portuguese_and_spanish_are_told_apart(
+    write_csv: CsvFactory, encoding: str, courier: str
+) -> None:
+    # Nothing but these few accented letters, again and again: the bytes alone fit several
+    # code pages, and only the letters they make in each tell which one wrote them.
+    text = "Pedido;Nota Fiscal;Rastreio;Transportadora;Data de envio\n"
+    text += "".join(f"{n}-01;{n};TRK{n};{courier};24/11/2026\n" for n in range(1, 499))
+
+    (table,) = read_tables(write_csv(text, encoding=encoding))
+
+    rows = list(table.rows())
+    assert {tuple(row.cells[3:4]) for row in rows[1:]} == {(courier,)}
+    assert table.format == f'CSV, {encoding}, delimiter ";"'

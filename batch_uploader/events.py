@@ -35,9 +35,6 @@ from .inputs import (
 )
 from .journal import Journal
 from .models import (
-    ALREADY_SENT,
-    INTERRUPTED,
-    Delivery,
     Event,
     EventsUpdate,
     Outcome,
@@ -48,7 +45,7 @@ from .models import (
 )
 from .pipeline import checked_target, finish, new_report, redactor_of
 from .report import Report
-from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
+from .sender import FailureStreak, Sender, given_up, open_sender
 from .settings import Settings
 from .target import Credentials
 from .validator import checked_date, common_problems, shown
@@ -396,22 +393,7 @@ class _Sending:
         with the requests that left for it, or as not attempted."""
         assert outcome.update is not None
         attempts = self.attempts.get(id(outcome.update), 0)
-        if attempts:
-            delivery = Delivery(
-                Status.FAILED,
-                attempts=attempts,
-                error_code=INTERRUPTED,
-                error_message=f"the run was interrupted while this parcel waited for VTEX "
-                f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed "
-                "or not; running the same command again sends it again, which is harmless",
-            )
-        else:
-            delivery = Delivery(
-                Status.FAILED,
-                error_code=NOT_ATTEMPTED,
-                error_message="not sent: the run stopped because "
-                + (self.stop_reason or "it was interrupted"),
-            )
+        delivery = given_up(attempts, self.stop_reason, "parcel")
         outcome = replace(outcome, status=Status.FAILED, delivery=delivery)
         if not attempts:
             # One whose request left stays in flight in the journal: it may have landed.
@@ -460,13 +442,7 @@ class _Sending:
         journal, rows = self.journal, [outcomes[i].row for i in indexes]
         before = None if self.force else journal.sent_before(self.target, update)
         if before is not None:
-            delivery = Delivery(
-                Status.SKIPPED,
-                receipt=before.receipt,
-                error_code=ALREADY_SENT,
-                error_message=f"already sent on {before.sent_at} ({before.file} row "
-                f"{before.row}, run {before.run_id}); --force sends it again",
-            )
+            delivery = before.delivery()
         else:
             for row in rows:
                 journal.queued(self.run_id, self.target, row, update)

@@ -22,7 +22,7 @@ from typing import IO, Self
 
 from .errors import UsageError
 from .locks import take_lock
-from .models import InvoiceUpdate, Outcome, Row, Status
+from .models import ALREADY_SENT, Delivery, InvoiceUpdate, Outcome, Row, Status
 from .redaction import Redactor
 
 SCHEMA_VERSION = 1
@@ -95,6 +95,16 @@ class SentBefore:
     run_id: int
     file: str
     row: int
+
+    def delivery(self) -> Delivery:
+        """What becomes of an update sent before: skipped, with the earlier receipt."""
+        return Delivery(
+            Status.SKIPPED,
+            receipt=self.receipt,
+            error_code=ALREADY_SENT,
+            error_message=f"already sent on {self.sent_at} ({self.file} row {self.row}, run "
+            f"{self.run_id}); --force sends it again",
+        )
 
 
 @dataclass(frozen=True, slots=True)

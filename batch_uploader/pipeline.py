@@ -34,9 +34,6 @@ from .inputs import (
 )
 from .journal import Journal
 from .models import (
-    ALREADY_SENT,
-    INTERRUPTED,
-    Delivery,
     Outcome,
     Row,
     Status,
@@ -46,7 +43,7 @@ from .models import (
 )
 from .redaction import Redactor
 from .report import Report
-from .sender import NOT_ATTEMPTED, FailureStreak, Sender, open_sender
+from .sender import FailureStreak, Sender, given_up, open_sender
 from .settings import Settings
 from .survey import Survey, survey
 from .target import Credentials, check_base_url
@@ -375,22 +372,7 @@ class _Upload:
 
     def _given_up(self, checked: Outcome, attempts: int) -> Outcome:
         """``checked``, a valid row, as failed because the run ended before its answer."""
-        if attempts:
-            delivery = Delivery(
-                Status.FAILED,
-                attempts=attempts,
-                error_code=INTERRUPTED,
-                error_message=f"the run was interrupted while this row waited for VTEX "
-                f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed "
-                "or not; running the same command again sends it again, which is harmless",
-            )
-        else:
-            reason = self.sender.stop_reason or "it was interrupted"
-            delivery = Delivery(
-                Status.FAILED,
-                error_code=NOT_ATTEMPTED,
-                error_message=f"not sent: the run stopped because {reason}",
-            )
+        delivery = given_up(attempts, self.sender.stop_reason)
         return self._unread(replace(checked, status=Status.FAILED, delivery=delivery))
 
     def _unread(self, outcome: Outcome) -> Outcome:
@@ -427,14 +409,7 @@ class _Upload:
         before = None if run.force else run.journal.sent_before(run.target, update)
         if before is None:
             return None
-        delivery = Delivery(
-            Status.SKIPPED,
-            receipt=before.receipt,
-            error_code=ALREADY_SENT,
-            error_message=f"already sent on {before.sent_at} ({before.file} row "
-            f"{before.row}, run {before.run_id}); --force sends it again",
-        )
-        return replace(checked, status=Status.SKIPPED, delivery=delivery)
+        return replace(checked, status=Status.SKIPPED, delivery=before.delivery())
 
     def _decided(self, outcome: Outcome) -> _Pending:
         self.run.journal.record(self.run.run_id, self.run.target, outcome)

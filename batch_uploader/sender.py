@@ -26,7 +26,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from .limiter import Pacer
-from .models import Delivery, Request, Status, receipt_of
+from .models import INTERRUPTED, Delivery, Request, Status, receipt_of
 from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -375,6 +375,25 @@ class Sender:
             error_message=message,
             fatal=status in _FATAL,
         )
+
+
+def given_up(attempts: int, stop_reason: str | None, what: str = "row") -> Delivery:
+    """The delivery of a ``what`` (a row, a parcel) the run ended without an answer for: failed
+    with the requests that left for it (it may have landed), or not attempted."""
+    if attempts:
+        return Delivery(
+            Status.FAILED,
+            attempts=attempts,
+            error_code=INTERRUPTED,
+            error_message=f"the run was interrupted while this {what} waited for VTEX "
+            f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed or "
+            "not; running the same command again sends it again, which is harmless",
+        )
+    return Delivery(
+        Status.FAILED,
+        error_code=NOT_ATTEMPTED,
+        error_message=f"not sent: the run stopped because {stop_reason or 'it was interrupted'}",
+    )
 
 
 class FailureStreak:

@@ -191,14 +191,20 @@ def test_sigterm_ends_an_events_upload_with_130_and_every_parcel_it_sent(
     assert "Traceback" not in err
 
 
+def stopped_twice(upload: subprocess.Popen[str]) -> tuple[str, str]:
+    """What ``upload`` prints when stopped twice while its requests are in flight (the
+    sandbox answers in 20 s): the second SIGTERM does not wait for them."""
+    time.sleep(1.5)
+    upload.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    upload.send_signal(signal.SIGTERM)
+    return upload.communicate(timeout=15)
+
+
 def test_interrupted_while_answers_are_slow_every_row_read_has_a_status(tmp_path: Path) -> None:
     with serve_sandbox(latency=20) as slow_url:
         upload = start_upload(slow_url, tmp_path, "results.csv")
-        time.sleep(1.5)  # requests are in flight, and will be for 20 s
-        upload.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        upload.send_signal(signal.SIGTERM)
-        out, err = upload.communicate(timeout=15)
+        out, err = stopped_twice(upload)
 
     assert upload.returncode == 130, err
     lines = results_of(tmp_path / "results.csv")
@@ -241,11 +247,7 @@ def test_an_interrupted_events_upload_gives_every_line_a_status(tmp_path: Path) 
              "--concurrency", str(CONCURRENCY)],
             env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        time.sleep(1.5)
-        upload.send_signal(signal.SIGTERM)
-        time.sleep(0.3)
-        upload.send_signal(signal.SIGTERM)
-        out, err = upload.communicate(timeout=15)
+        out, err = stopped_twice(upload)
 
     assert upload.returncode == 130, err
     results = results_of(tmp_path / "results.csv")

@@ -199,7 +199,13 @@ def _count(open_bytes: Opener, encoding: str) -> _Tally:
         with open_bytes() as handle:
             while chunk := handle.read(_CHUNK_BYTES):
                 tally.high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
-                tally.lines += decoder.decode(chunk).count("\n")
+                try:
+                    tally.lines += decoder.decode(chunk).count("\n")
+                except UnicodeError:
+                    # Not a byte that fails but the stream: UTF-16 named for a file without
+                    # its byte order mark. Nothing of it is text in that encoding.
+                    tally.invalid, tally.first_line, tally.first_byte = len(chunk), 1, chunk[0]
+                    return tally
         tally.ending = True
         decoder.decode(b"", final=True)
     finally:

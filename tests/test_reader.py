@@ -222,3 +222,22 @@ def test_legacy_code_pages_of_plain_portuguese_and_spanish_are_told_apart(
     rows = list(table.rows())
     assert {tuple(row.cells[3:4]) for row in rows[1:]} == {(courier,)}
     assert table.format == f'CSV, {encoding}, delimiter ";"'
+
+
+@pytest.mark.parametrize(
+    ("encoding", "content"),
+    [
+        ("utf-16-le", "Pedido;NF;Rastreio\n1-01;9;AA1\n".encode("utf-16-le")),
+        ("cp1252", "Pedido;NF;Rastreio\n1-01;9;São\n".encode("cp1252")),
+    ],
+)
+def test_utf16_named_for_a_file_without_its_mark_is_refused_naming_it(
+    write_csv: CsvFactory, tmp_path: Path, encoding: str, content: bytes
+) -> None:
+    path = tmp_path / "carrier.csv"
+    path.write_bytes(content)
+
+    with pytest.raises(InputError) as caught:
+        read_tables(path, encoding="utf-16")
+
+    assert str(caught.value).startswith(f"{path}: line 1 is not utf-16 text")

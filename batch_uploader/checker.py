@@ -40,6 +40,8 @@ class Checker:
 
     def check(self, row: Row) -> Outcome:
         """What becomes of ``row`` before sending."""
+        if row.read_errors and not row.values:
+            return Outcome(row, Status.INVALID, errors=row.read_errors)  # no longer in its file
         checked = validate(row, self._rules.get(row.source, self._default))
         errors = checked if isinstance(checked, list) else []
         ref = (row.source, row.number)

@@ -77,7 +77,9 @@ class InboxReport:
             self.exit_status = status
 
     def summary(self, folder: Path) -> str:
-        done = sum(1 for _, report in self.processed if _moved(report))
+        done = sum(
+            1 for path, report in self.processed if _moved(report) and path not in self.changed
+        )
         text = (
             f"Inbox {folder}: {len(self.processed)} files processed ({done} moved to {DONE}/), "
             f"{len(self.rejected)} rejected, {len(self.repeated)} already processed before, "

@@ -11,7 +11,7 @@ from pathlib import Path
 from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .dates import DateOrder
 from .errors import InputError
-from .models import Row, Source
+from .models import Row, RowError, Source
 from .reader import RawRow, Table, read_tables
 
 
@@ -132,6 +132,46 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
                 yield row
             elif totals is not None:
                 totals.append(row)
+
+
+def as_surveyed(rows: Iterable[Row], numbers: Mapping[Source, Sequence[int]]) -> Iterator[Row]:
+    """``rows`` (of :func:`data_rows`), with a refused row (``file-changed``) in the place of
+    each row of ``numbers`` (the rows a first pass read, by table, in order) that a later
+    pass no longer finds: a file cut short or rewritten in place while the run read it. Every
+    row the first pass saw is so decided."""
+    seen: set[Source] = set()
+    source: Source | None = None
+    expected: Sequence[int] = ()
+    at = 0
+    for row in rows:
+        if row.source != source:
+            yield from _vanished(source, expected[at:])
+            source, expected, at = row.source, numbers.get(row.source, ()), 0
+            seen.add(source)
+        while at < len(expected) and expected[at] < row.number:
+            yield from _vanished(source, expected[at : at + 1])
+            at += 1
+        if at < len(expected) and expected[at] == row.number:
+            at += 1
+        yield row
+    yield from _vanished(source, expected[at:])
+    for other, left in numbers.items():
+        if other not in seen:  # a table that lost every row
+            yield from _vanished(other, left)
+
+
+def _vanished(source: Source | None, numbers: Sequence[int]) -> Iterator[Row]:
+    if source is not None:
+        for number in numbers:
+            yield Row(source, number, {}, read_errors=(_GONE,))
+
+
+_GONE = RowError(
+    "file-changed",
+    "",
+    "the file changed while it was uploaded and this row is no longer in it: nothing was sent; "
+    "upload the file again once it is complete (rows already sent are skipped)",
+)
 
 
 def data_values(inputs: Iterable[Input], totals: list[Row] | None = None) -> Iterator[Values]:

@@ -25,6 +25,7 @@ from .fixes import RowsToFix
 from .inputs import (
     Input,
     Reading,
+    as_surveyed,
     changed_since_opened,
     close_inputs,
     data_rows,
@@ -128,7 +129,7 @@ def run(
 
             try:
                 if journal is None or upload_to is None:
-                    for row in data_rows(inputs):
+                    for row in as_surveyed(data_rows(inputs), found.numbers):
                         record(checker.check(row))
                 else:
                     target, secret = upload_to
@@ -136,7 +137,7 @@ def run(
                     try:
                         asyncio.run(
                             _upload(
-                                data_rows(inputs),
+                                as_surveyed(data_rows(inputs), found.numbers),
                                 _Run(
                                     journal,
                                     run_id,

@@ -119,7 +119,8 @@ class Report:
             return ExitStatus.INTERRUPTED
         if self.stop_reason:
             return ExitStatus.ABORTED
-        if self.not_sent or self.not_verified:
+        if self.not_sent or self.not_verified or self.changed_inputs:
+            # A file that changed while it was read has rows that were not read at all.
             return ExitStatus.ROWS_NOT_SENT
         return ExitStatus.OK
 
@@ -196,6 +197,13 @@ class Report:
         if self.verified is not None:
             read = ", ".join(f"{self.verified[v]} {v.value}" for v in Verdict)
             text += f" Read back: {read}."
+        if self.changed_inputs:
+            many = len(self.changed_inputs) > 1
+            text += (
+                f" {len(self.changed_inputs)} file{'s' if many else ''} changed while "
+                f"{'they were' if many else 'it was'} read (see the notes): upload "
+                f"{'them' if many else 'it'} again once complete."
+            )
         if self.stop_reason:
             text += f" Stopped early because {self.stop_reason}."
         if self.interrupted:

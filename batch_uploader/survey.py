@@ -7,6 +7,7 @@ rows once, keeping little per row (two 64-bit hashes), so a file of a million ro
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ _MASK = (1 << 64) - 1
 class Survey:
     """What the rows of a run say as a whole.
 
-    ``date_orders`` holds each table's date order and whether its dates show both orders;
+    ``numbers`` holds each table's row numbers (4 bytes a row), so that no row it saw can go
+    missing from the results; ``date_orders`` each table's date order and whether its dates
+    show both orders;
     ``duplicates`` maps a row to the earlier row it repeats exactly (same order, invoice and
     tracking data); ``conflicts`` maps each row of an invoice given different tracking data
     to the other rows of that invoice.
@@ -31,6 +34,7 @@ class Survey:
 
     rows: int = 0
     rows_by_source: Counter[Source] = field(default_factory=Counter)
+    numbers: dict[Source, array[int]] = field(default_factory=dict)
     date_orders: dict[Source, tuple[DateOrder | None, bool]] = field(default_factory=dict)
     duplicates: dict[RowRef, RowRef] = field(default_factory=dict)
     conflicts: dict[RowRef, tuple[RowRef, ...]] = field(default_factory=dict)
@@ -52,7 +56,9 @@ def survey(rows: Iterable[Values]) -> Survey:
             source = row_source
             source_index = sources.setdefault(source, len(sources))
             dates = evidence_by_source[source]
+            numbers = result.numbers.setdefault(source, array("L"))
         result.rows_by_source[source] += 1
+        numbers.append(number)
         get = values.get
         if order := evidence(get("dispatchedDate", "")):
             dates[order] += 1

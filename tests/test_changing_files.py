@@ -227,7 +227,7 @@ def test_rows_appended_during_an_upload_are_not_sent(
     results = tmp_path / "r.csv"
     report = run([source], results_path=results, dry_run=True)
 
-    assert report.exit_status == 0
+    assert report.exit_status == 1  # the rows appended were not read: upload it again
     with results.open(encoding="utf-8-sig", newline="") as handle:
         sent = [(line["row"], line["status"], line["courier"]) for line in csv.DictReader(handle)]
     assert sent == [("2", "valid", "Loggi"), ("3", "valid", "Loggi"), ("4", "valid", "Loggi")]
@@ -268,3 +268,52 @@ def test_an_unchanged_upload_has_no_changed_inputs(write_csv: CsvFactory, tmp_pa
 
     summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
     assert (report.changed_inputs, summary["changedInputs"]) == ([], [])
+
+
+def test_rows_of_a_file_cut_short_during_the_upload_are_in_the_results(
+    write_csv: CsvFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "_BLOCK_BYTES", 4096)
+    before = HEADER + lines(1, 400)
+    source = write_csv(before)
+    results = tmp_path / "r.csv"
+    cut = 2 * 4096 + 100
+
+    def survey_then_cut(rows: Iterable[Values]) -> Survey:
+        found = real_survey(rows)
+        with source.open("r+b") as handle:
+            handle.truncate(cut)  # rewritten in place, shorter
+        return found
+
+    monkeypatch.setattr("batch_uploader.pipeline.survey", survey_then_cut)
+    report = run([source], results_path=results, dry_run=True)
+
+    with results.open(encoding="utf-8-sig", newline="") as handle:
+        read = [(line["row"], line["status"], line["errorCode"]) for line in csv.DictReader(handle)]
+    # Every row the first pass saw has its line: none is missing from the results.
+    assert [number for number, _, _ in read] == [str(n) for n in range(2, 402)]
+    gone = [line for line in read if line[2] == "file-changed"]
+    assert gone
+    assert all(status == "invalid" for _, status, _ in gone)
+    assert gone[-1][0] == "401"
+    assert report.rows == 400
+    assert report.exit_status == 1
+
+
+def test_an_upload_whose_file_grew_exits_1_and_says_so_in_its_summary_line(
+    write_csv: CsvFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_csv(HEADER + lines(1, 3))
+
+    def survey_then_append(rows: Iterable[Values]) -> Survey:
+        found = real_survey(rows)
+        with source.open("a", encoding="utf-8") as handle:
+            handle.write(lines(4, 4))
+        return found
+
+    monkeypatch.setattr("batch_uploader.pipeline.survey", survey_then_append)
+    report = run([source], results_path=tmp_path / "r.csv", dry_run=True)
+
+    # Not 0, "every row sent": the rows added were not read.
+    assert report.exit_status == 1
+    assert "1 file changed while it was read (see the notes): upload it again" in report.summary()

@@ -649,6 +649,7 @@ def test_a_file_that_grows_while_it_is_sent_stays_for_the_next_run(tmp_path: Pat
     # Left in the inbox, out of the ledger: not "already processed" next time.
     assert path.is_file()
     assert not (inbox / "done" / "jadlog.csv").exists()
+    assert "1 files processed (0 moved to done/)" in first.summary(inbox)
     assert "1 changed while being read, left for the next run: jadlog.csv" in first.summary(inbox)
     assert first.changed == [path]
 

@@ -8,14 +8,16 @@ import datetime as dt
 from . import carriers
 from .dates import DateRules
 from .inputs import Reading
-from .models import Delivery, Outcome, Row, RowError, Status
+from .models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Status
+from .redaction import Redactor
 from .survey import RowRef, Survey
 from .tracking_urls import UrlTemplates
 from .validator import validate
 
 
 class Checker:
-    """Checks rows with what the survey of the whole run found."""
+    """Checks rows with what the survey of the whole run found; a row holding one of
+    ``secrets`` is refused."""
 
     def __init__(
         self,
@@ -23,9 +25,11 @@ class Checker:
         reading: Reading,
         now: dt.datetime,
         url_templates: UrlTemplates | None = None,
+        secrets: Redactor | None = None,
     ) -> None:
         self._survey = survey
         self._templates = url_templates
+        self._secrets = secrets
         given = reading.date_order
         self._rules = {
             source: DateRules(
@@ -42,6 +46,8 @@ class Checker:
         """What becomes of ``row`` before sending."""
         if row.read_errors and not row.values:
             return Outcome(row, Status.INVALID, errors=row.read_errors)  # no longer in its file
+        if self._secrets is not None and self._secrets.holds("\x1f".join(row.values.values())):
+            return Outcome(row, Status.INVALID, errors=(SECRET_IN_ROW,))
         checked = validate(row, self._rules.get(row.source, self._default))
         errors = checked if isinstance(checked, list) else []
         ref = (row.source, row.number)

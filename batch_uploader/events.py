@@ -35,6 +35,7 @@ from .inputs import (
 )
 from .journal import Journal
 from .models import (
+    SECRET_IN_ROW,
     Event,
     EventsUpdate,
     Outcome,
@@ -44,6 +45,7 @@ from .models import (
     Status,
 )
 from .pipeline import checked_target, finish, new_report, redactor_of
+from .redaction import Redactor
 from .report import Report
 from .sender import FailureStreak, Sender, given_up, open_sender
 from .settings import Settings
@@ -100,9 +102,9 @@ def upload_events(
                 source = item.table.source
                 count = sum(1 for row in rows if row.source == source)
                 report.understood.extend(describe(item, count, _orders(rules, source)))
-        outcomes = decide(rows, rules)
-        headings = {item.table.source: item.columns.headings for item in inputs}
         redactor = redactor_of(upload_to)
+        outcomes = decide(rows, rules, redactor)
+        headings = {item.table.source: item.columns.headings for item in inputs}
         with contextlib.ExitStack() as stack:
             writer = stack.enter_context(
                 results_writer(
@@ -141,10 +143,18 @@ def upload_events(
         close_inputs(inputs)
 
 
-def decide(rows: Sequence[Row], rules: dict[Source, DateRules]) -> list[Outcome]:
+def decide(
+    rows: Sequence[Row], rules: dict[Source, DateRules], secrets: Redactor | None = None
+) -> list[Outcome]:
     """Each row's outcome before sending, in input order: invalid with its reasons, or valid
-    with its parcel's update (the same update object for every line of a parcel)."""
-    checked = [validate_event(row, rules.get(row.source, DateRules())) for row in rows]
+    with its parcel's update (the same update object for every line of a parcel). A line
+    holding one of ``secrets`` is refused."""
+    checked = [
+        [SECRET_IN_ROW]
+        if secrets is not None and secrets.holds("\x1f".join(row.values.values()))
+        else validate_event(row, rules.get(row.source, DateRules()))
+        for row in rows
+    ]
     parcels: dict[Parcel, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         order_id, invoice = row.get("orderId"), row.get("invoiceNumber")

@@ -310,6 +310,8 @@ class Journal:
         error_message: str | None = None,
     ) -> None:
         file = row.source.file
+        # A row refused for holding a secret keeps it out of its order and invoice too.
+        order_id, invoice_number = self._redactor.cells([order_id, invoice_number])
         if error_message is not None:
             error_message = self._redactor.text(error_message)
         self.db.execute(

@@ -251,6 +251,15 @@ class Delivery:
     payload: Any = field(default=None, repr=False, compare=False)
 
 
+# Why a row holding a secret of the run (the app token pasted into a cell) is not sent: it
+# would be stored on the order, and its value is never quoted anywhere.
+SECRET_IN_ROW = RowError(
+    "secret-in-row",
+    "",
+    "a value of the row holds the app token: it is never sent nor repeated; take it out of the "
+    "file and upload the row again",
+)
+
 # The error code of a row skipped because the journal says it was sent before.
 ALREADY_SENT = "already-sent"
 # The error code of a row whose request left but whose answer the run did not wait for.

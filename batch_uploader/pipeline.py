@@ -97,9 +97,15 @@ def run(
             report.verified = Counter()
         if dry_run:
             report.understood = _understood(inputs, found, reading)
-        checker = Checker(found, reading, now=dt.datetime.now(dt.UTC), url_templates=url_templates)
-        headings = {item.table.source: item.columns.headings for item in inputs}
         redactor = redactor_of(upload_to)
+        checker = Checker(
+            found,
+            reading,
+            now=dt.datetime.now(dt.UTC),
+            url_templates=url_templates,
+            secrets=redactor,
+        )
+        headings = {item.table.source: item.columns.headings for item in inputs}
         with contextlib.ExitStack() as stack:
             journal = (
                 None

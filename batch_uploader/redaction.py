@@ -68,6 +68,14 @@ class Redactor:
             return text
         return self._pattern.sub(REDACTED, text)
 
+    def holds(self, text: str) -> bool:
+        """Whether ``text`` holds a secret, in any of its forms."""
+        return (
+            self._pattern is not None
+            and self._may_hold(text)
+            and self._pattern.search(text) is not None
+        )
+
     def cells(self, cells: list[str]) -> list[str]:
         """``cells`` (a line about to be written) with every form of the secrets replaced;
         the same list when none holds one, which is nearly always, and found at the cost of

@@ -490,25 +490,56 @@ def test_an_echo_in_another_case_or_escaped_is_redacted(
     assert [name for name, data in written(tmp_path) if vtex_leaks(data)] == []
 
 
-def test_a_token_pasted_into_the_input_is_not_written_back(
+def test_a_token_pasted_into_the_input_is_neither_sent_nor_written_back(
     write_csv: CsvFactory, tmp_path: Path
 ) -> None:
-    # Row 2 holds it in a column nothing reads, row 3 as its (bad) tracking URL: the results,
-    # the rows to fix, the journal and the summary quote cells and values.
+    # Row 2 holds it in a column nothing reads; rows 3 to 5 in a value that would be sent (a
+    # bad URL, a good one, an order id): those are refused, without quoting it.
     source = write_csv(
         "orderId,invoiceNumber,trackingNumber,trackingUrl,notes\n"
         f"1-01,9,AA1,,token {VTEX_TOKEN}\n"
         f"2-01,8,BB2,{VTEX_TOKEN},\n"
+        f"3-01,7,CC3,https://x.example/{VTEX_TOKEN.lower()},\n"
+        f"4-01/{VTEX_TOKEN},6,DD4,,\n"
     )
-    receipt = {"date": "d", "orderId": "1-01", "receipt": "r-1"}
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path + request.content.decode())
+        return httpx.Response(200, json={"date": "d", "orderId": "1-01", "receipt": "r-1"})
 
     report = run(
         [source], results_path=tmp_path / "results.csv", base_url=BASE,
         credentials=VTEX_CREDENTIALS, settings=SETTINGS, journal_path=tmp_path / "j.sqlite3",
-        transport=httpx.MockTransport(lambda request: httpx.Response(200, json=receipt)),
+        transport=httpx.MockTransport(answer),
+    )  # fmt: skip
+
+    assert (report.counts[Status.SENT], report.counts[Status.INVALID]) == (1, 3)
+    assert report.error_codes == {"secret-in-row": 3}
+    assert len(sent) == 1
+    assert not vtex_leaks("".join(sent).encode())
+    assert [
+        name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
+    ] == []
+
+
+def test_an_events_line_holding_the_token_is_refused(write_csv: CsvFactory, tmp_path: Path) -> None:
+    source = write_csv(
+        "orderId,invoiceNumber,date,city,state,description\n"
+        "1-01,9,2026-11-22,Lima,LI,Posted\n"
+        f"2-01,8,2026-11-22,Lima,LI,note {VTEX_TOKEN}\n"
+    )
+
+    report = upload_events(
+        [source], results_path=tmp_path / "results.csv", base_url=BASE,
+        credentials=VTEX_CREDENTIALS, settings=SETTINGS, journal_path=tmp_path / "j.sqlite3",
+        transport=httpx.MockTransport(
+            lambda request: httpx.Response(200, json={"receipt": "r-1"})
+        ),
     )  # fmt: skip
 
     assert (report.counts[Status.SENT], report.counts[Status.INVALID]) == (1, 1)
+    assert report.error_codes == {"secret-in-row": 1}
     assert [
         name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
     ] == []

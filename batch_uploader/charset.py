@@ -14,11 +14,11 @@ values hold one (``undecodable-text``).
 
 The rule that tells such a file from a legacy one counts, over the whole file, the bytes of
 0x80 and above that belong to valid UTF-8 sequences and those that do not: a file is UTF-8
-when it has at least one valid multi-byte sequence and at least as many bytes in valid ones as
-in invalid ones. Text in a legacy code page almost never forms a valid sequence, since its
-accented letters (0xC0 to 0xFF) are followed by letters or spaces, not by the continuation
-bytes (0x80 to 0xBF) a sequence needs: a legacy file has many invalid bytes and next to no
-valid ones, a damaged UTF-8 file the reverse.
+when it has no invalid byte (ASCII text included), or at least as many bytes in valid
+sequences as in invalid ones. Text in a legacy code page almost never forms a valid sequence,
+since its accented letters (0xC0 to 0xFF) are followed by letters or spaces, not by the
+continuation bytes (0x80 to 0xBF) a sequence needs: a legacy file has many invalid bytes and
+next to no valid ones, a damaged UTF-8 file the reverse.
 """
 
 from __future__ import annotations
@@ -93,6 +93,7 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
     guesses = [guess] if (guess := _legacy(sample)) else []
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guesses += ([best.encoding] if best is not None else []) + ["cp1252"]
+    guesses = list(dict.fromkeys(guesses))  # each decoding of the whole file tried once
     # Latin-1 decodes any byte: the last resort, so that a file is never refused for its
     # encoding alone when none was named.
     return Decoding(

@@ -401,12 +401,11 @@ class _Sending:
     def given_up(self, outcome: Outcome) -> Outcome:
         """``outcome``, a line whose parcel the run ended without an answer for, as failed:
         with the requests that left for it, or as not attempted."""
-        assert outcome.update is not None
         attempts = self.attempts.get(id(outcome.update), 0)
         delivery = given_up(attempts, self.stop_reason, "parcel")
         outcome = replace(outcome, status=Status.FAILED, delivery=delivery)
         if not attempts:
-            # One whose request left stays in flight in the journal: it may have landed.
+            # Journalled as failed when no request left; one that left stays in flight there.
             self.journal.record(self.run_id, self.target, outcome)
         return outcome
 

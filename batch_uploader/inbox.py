@@ -92,7 +92,8 @@ class InboxReport:
             )
         if self.links:
             names = ", ".join(path.name for path in self.links)
-            text += f" Left alone: {len(self.links)} symbolic links: {names}."
+            links = len(self.links)
+            text += f" Left alone: {links} symbolic link{'s' if links > 1 else ''}: {names}."
         return text
 
 
@@ -170,6 +171,7 @@ def _process_one(
         report.links.append(path)
         report.worsen(ExitStatus.USAGE)
         return True
+    taken = _identity(path)
     content = fingerprint(path)
     if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
@@ -199,15 +201,22 @@ def _process_one(
         # Stopped or interrupted: the file stays for the next run, which the journal makes
         # send only what was not sent.
         return False
-    if outcome.changed_inputs:
-        # Written to while it was read (an export not finished after all): what was added was
-        # not read, so the file stays, out of the ledger, and the next run sends the rest.
+    if outcome.changed_inputs or _identity(path) != taken:
+        # Written to while it was read (an export not finished after all), or between its
+        # fingerprint and its reading: what was read may not be what the ledger would name,
+        # so the file stays, out of the ledger, and the next run sends the rest.
         report.changed.append(path)
         return True
     _move(path, folder / DONE)
     # Kept whatever the status: only a file whose rows all landed is skipped when dropped again.
     ledger.add(content, *key, path.name, outcome.exit_status)
     return True
+
+
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """What tells a file from itself changed or replaced: device, inode, size, modification."""
+    status = path.stat()
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _moved(report: Report) -> bool:

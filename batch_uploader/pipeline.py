@@ -322,7 +322,8 @@ class _Upload:
                 while self.pending and (
                     len(self.pending) >= self.window or self.pending[0].future.done()
                 ):
-                    await self._decide_first()
+                    if not await self._decide_first():
+                        break  # given up after an interruption: settled below
                 if self.run.report.interrupted:
                     break
             while self.pending and await self._decide_first():
@@ -351,12 +352,13 @@ class _Upload:
     def _settle(self, rows: Iterator[Row]) -> None:
         """Records, in input order, every row not recorded when the upload ends early: rows
         started and left without an answer fail with the requests they made, and the rows not
-        read yet are read and decided without sending, so no row read is missing."""
+        read yet are read and decided without sending, so no row read is missing (for a large
+        file, that reading takes as long as a dry run of the rest)."""
         while self.pending:
             item = self.pending.popleft()
             future = item.future
-            if future.done() and not future.cancelled() and future.exception() is None:
-                self.run.record(future.result())
+            if future.done() and not future.cancelled():
+                self.run.record(future.result())  # a fault of its own is raised, not hidden
                 continue
             future.cancel()
             known = item.answered or item.checked
@@ -366,7 +368,7 @@ class _Upload:
                 continue
             outcome = self._given_up(item.checked, item.attempts)
             if not item.attempts:
-                # One whose request left stays in flight in the journal: it may have landed.
+                # Journalled as failed when no request left; one that left stays in flight there.
                 self.run.journal.record(self.run.run_id, self.run.target, outcome)
             self.run.record(outcome)
         for row in rows:

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import UsageError
 from .models import Outcome, Status, Verdict
 from .redaction import Redactor
 from .sender import Sender
@@ -169,11 +170,18 @@ class Report:
         """Writes :meth:`as_json` to ``summary_path``, without the secrets of ``redactor``."""
         if self.summary_path is not None:
             text = (redactor or Redactor(())).text(json.dumps(self.as_json(), indent=2) + "\n")
-            if self.summary_path.is_symlink():
-                self.summary_path.unlink()  # written in its place, never through it
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
-            with os.fdopen(os.open(self.summary_path, flags, 0o666), "w", encoding="utf-8") as out:
-                out.write(text)
+            path = self.summary_path
+            try:
+                if path.is_symlink():
+                    path.unlink()  # written in its place, never through it
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as error:
+                raise UsageError(
+                    f"cannot write the summary {path}: {error.strerror}; the results file "
+                    f"{self.results_path} holds every row"
+                ) from None
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

@@ -101,8 +101,8 @@ _RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
 def claim(path: Path, family: Sequence[str] = ()) -> Path:
     """Creates ``path`` empty, exclusively, and returns it; when that name is taken, or a name
     of its ``family`` (its stem with one of these suffixes) is, the first free of
-    ``<stem>-2<suffix>``, ``<stem>-3<suffix>``... instead. Two outputs, even of runs at the
-    same moment, so never get one name. Any entry takes a name, a symbolic link (even one to
+    ``<stem>-2<suffix>``, ``<stem>-3<suffix>``... instead, so two outputs, even of runs at the
+    same moment, never share a name. Any entry takes a name, a symbolic link (even one to
     nothing) included."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

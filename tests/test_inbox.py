@@ -435,7 +435,7 @@ def test_a_file_made_a_link_while_the_inbox_works_is_left_alone(tmp_path: Path) 
     assert night.links == [later]
     assert night.exit_status == 2
     assert later.readlink() == secret
-    assert "Left alone: 1 symbolic links: b.csv." in night.summary(inbox)
+    assert "Left alone: 1 symbolic link: b.csv." in night.summary(inbox)
 
 
 TWO_ROWS = "Pedido;NF;Rastreio\n1-01;000001;J1\n2-01;000002;J2\n"

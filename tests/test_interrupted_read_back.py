@@ -8,6 +8,8 @@ import csv
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -95,3 +97,51 @@ def test_an_interrupted_verify_writes_every_line(write_csv: CsvFactory, tmp_path
         ("3", "not-checked", "not sent"),
         ("4", "not-checked", "not read: interrupted"),
     ]
+
+
+# A run of more rows than are held ahead whose first row is never answered, stopped once.
+HELD_AHEAD = """
+import asyncio, os, signal, sys, threading
+from pathlib import Path
+
+import httpx
+
+from batch_uploader import Credentials, Settings, run
+
+async def answer(request):
+    if request.url.path.split("/")[5] == "1-01":
+        await asyncio.sleep(3600)
+    return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+folder = Path(sys.argv[1])
+source = folder / "many.csv"
+source.write_text("orderId,invoiceNumber,trackingNumber\\n"
+                  + "".join(f"{n}-01,{n},T{n}\\n" for n in range(1, 1201)))
+threading.Timer(2, os.kill, (os.getpid(), signal.SIGINT)).start()
+report = run([source], results_path=folder / "r.csv", base_url="https://x.vtexcommercestable.com.br",
+             credentials=Credentials("key", "held-ahead-token-4e2f"),
+             settings=Settings(rate=1000, concurrency=4, grace=0.3, timeout=100),
+             transport=httpx.MockTransport(answer))
+sys.exit(report.exit_status)
+"""
+
+
+def test_an_interrupted_run_with_every_row_held_ahead_ends(tmp_path: Path) -> None:
+    script = tmp_path / "held_ahead.py"
+    script.write_text(HELD_AHEAD, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+
+    assert process.returncode == ExitStatus.INTERRUPTED, err
+    with (tmp_path / "r.csv").open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert len(lines) == 1200
+    assert (lines[0]["status"], lines[0]["errorCode"], lines[0]["attempts"]) == (
+        "failed", "interrupted", "1"
+    )  # fmt: skip

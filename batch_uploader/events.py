@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import signal
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from . import signals
 from .columns import EVENTS, normalise
 from .dates import DateOrder, DateRules, column_order
 from .fixes import RowsToFix
@@ -425,20 +425,8 @@ class _Sending:
             sender.stop("it was interrupted")
             loop.call_later(grace, main.cancel)
 
-        handled = []
-        for number in (signal.SIGINT, signal.SIGTERM):
-            # Signals can be handled only from the main thread; elsewhere they keep their way.
-            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
-                previous = signal.getsignal(number)
-                loop.add_signal_handler(number, interrupt)
-                handled.append((number, previous))
-        try:
+        with signals.caught(interrupt):
             yield
-        finally:
-            for number, previous in handled:
-                loop.remove_signal_handler(number)
-                if previous is not None:  # removing a handler resets it to the default
-                    signal.signal(number, previous)
 
     async def _parcel(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import signal
+import functools
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
+from . import signals
 from .checker import Checker
 from .errors import UsageError
 from .fixes import RowsToFix
@@ -302,37 +303,26 @@ class _Upload:
         self.pending: deque[_Pending] = deque()
 
     async def feed(self, rows: Iterator[Row]) -> None:
-        loop = asyncio.get_running_loop()
         main = asyncio.current_task()
         assert main is not None
-        handled = []
-        for number in (signal.SIGINT, signal.SIGTERM):
-            # Signals can be handled only from the main thread; elsewhere they keep their way.
-            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
-                previous = signal.getsignal(number)
-                loop.add_signal_handler(number, self._interrupt, main)
-                handled.append((number, previous))
         try:
-            for row in rows:
-                self.pending.append(self._start(row))
-                # The workers get the event loop after each row checked ahead, so requests
-                # leave on the pace: yielding only every 32 rows let a 100/s pace slip into
-                # bunches that met a 100/s limit (four 429s in 2,000 rows, 70/s kept).
-                await asyncio.sleep(0)
-                while self.pending and (
-                    len(self.pending) >= self.window or self.pending[0].future.done()
-                ):
-                    if not await self._decide_first():
-                        break  # given up after an interruption: settled below
-                if self.run.report.interrupted:
-                    break
-            while self.pending and await self._decide_first():
-                pass
+            with signals.caught(functools.partial(self._interrupt, main)):
+                for row in rows:
+                    self.pending.append(self._start(row))
+                    # The workers get the event loop after each row checked ahead, so requests
+                    # leave on the pace: yielding only every 32 rows let a 100/s pace slip into
+                    # bunches that met a 100/s limit (four 429s in 2,000 rows, 70/s kept).
+                    await asyncio.sleep(0)
+                    while self.pending and (
+                        len(self.pending) >= self.window or self.pending[0].future.done()
+                    ):
+                        if not await self._decide_first():
+                            break  # given up after an interruption: settled below
+                    if self.run.report.interrupted:
+                        break
+                while self.pending and await self._decide_first():
+                    pass
         finally:
-            for number, previous in handled:
-                loop.remove_signal_handler(number)
-                if previous is not None:  # removing a handler resets it to the default
-                    signal.signal(number, previous)
             self._settle(rows)
 
     async def _decide_first(self) -> bool:

@@ -24,6 +24,7 @@ next to no valid ones, a damaged UTF-8 file the reverse.
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -43,8 +44,13 @@ _CANDIDATES = ["cp1252", "latin_1", "cp850", "mac_roman", "utf_16_le", "utf_16_b
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 # The single-byte code pages spreadsheet programs write, Windows first: it wins a tie.
 _LEGACY = ("cp1252", "cp850", "mac_roman")
-# What Portuguese and Spanish text holds beyond ASCII.
-_LETTERS = "áàâãçéêíóôõúüñÁÀÂÃÇÉÊÍÓÔÕÚÜÑºª¿¡"
+# What Portuguese and Spanish text holds beyond ASCII: letters and signs, and the pairs that
+# tell a capital letter of one code page from another's (cp850's Ã is Windows-1252's Ç).
+_LETTERS = "áàâãçéêíóôõúüñÁÀÂÃÇÉÊÍÓÔÕÚÜÑºª¿¡€" + "\u201c\u201d\u2018\u2019\u2013\u2014\u2026"
+_PAIRS = ("ão", "ÃO", "ões", "ÕES", "ção", "ÇÃO", "ñ", "Ñ")
+# Bytes in valid UTF-8 sequences (two accented letters) that make a legacy file a mixed one.
+_MIXED_BYTES = 4
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 _COUNTED = "batch-uploader-counted"
 
 
@@ -90,7 +96,16 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
         return Decoding("utf-8-sig", tally.invalid, tally.first_line)
     if codec is not None:
         raise tally.refusal(name)
-    guesses = [guess] if (guess := _legacy(sample)) else []
+    if tally.high - tally.invalid >= _MIXED_BYTES:
+        # Valid UTF-8 beside more that is not: read either way, some rows would be garbled.
+        raise InputError(
+            f"{name}: mixes two encodings: line {_first_utf8_line(open_bytes)} is UTF-8 text "
+            f"and line {tally.first_line} is not (byte 0x{tally.first_byte:02x}), so some of its "
+            "rows would be sent garbled; save the file again as 'CSV UTF-8', or name its "
+            "encoding with --encoding"
+        )
+    # Told by the first stretch holding letters beyond ASCII, wherever it stands.
+    guesses = [guess] if (guess := _legacy(tally.sample or sample)) else []
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guesses += ([best.encoding] if best is not None else []) + ["cp1252"]
     guesses = list(dict.fromkeys(guesses))  # each decoding of the whole file tried once
@@ -115,10 +130,22 @@ def _legacy(sample: bytes) -> str | None:
     best, best_count = None, 0
     for codec in _LEGACY:
         text = sample.decode(codec, "replace")
-        count = sum(map(text.count, _LETTERS)) - text.count("\ufffd")
+        count = sum(map(text.count, _LETTERS)) + sum(map(text.count, _PAIRS))
+        count -= text.count("\ufffd")
         if count > best_count:
             best, best_count = codec, count
     return best
+
+
+def _first_utf8_line(open_bytes: Opener) -> int:
+    """The line of the first valid multi-byte UTF-8 sequence of a file (0 when none)."""
+    lines = 0
+    with open_bytes() as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            if found := _UTF8_SEQUENCE.search(chunk):
+                return lines + chunk.count(b"\n", 0, found.start()) + 1
+            lines += chunk.count(b"\n")
+    return 0
 
 
 def resolve(name: str) -> str:
@@ -151,6 +178,7 @@ class _Tally:
     first_line: int = 0
     first_byte: int = 0
     cut: bool = False
+    sample: bytes = b""  # the first chunk holding bytes beyond ASCII
 
     def is_utf8(self) -> bool:
         # With an invalid byte, at least as many valid ones: a valid sequence among them.
@@ -199,7 +227,10 @@ def _count(open_bytes: Opener, encoding: str) -> _Tally:
         decoder = codecs.getincrementaldecoder(encoding)(errors=_COUNTED)
         with open_bytes() as handle:
             while chunk := handle.read(_CHUNK_BYTES):
-                tally.high += len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+                high = len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
+                if high and not tally.high:
+                    tally.sample = chunk
+                tally.high += high
                 try:
                     tally.lines += decoder.decode(chunk).count("\n")
                 except UnicodeError:

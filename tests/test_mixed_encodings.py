@@ -113,7 +113,7 @@ def test_a_legacy_file_is_still_read_in_its_code_page(tmp_path: Path) -> None:
 
 def test_the_rule_weighs_valid_utf8_bytes_against_invalid_ones(tmp_path: Path) -> None:
     # Two accents in UTF-8 (4 bytes in valid sequences) and four in Windows-1252 (4 bytes that
-    # are not UTF-8): UTF-8. One more Windows-1252 accent tips it.
+    # are not UTF-8): UTF-8. One more Windows-1252 accent tips it: a mix, refused.
     utf8 = "1-01;1;T1;São;x\n2-01;2;T2;Ipê;x\n".encode()
     legacy = "3-01;3;T3;Açaí;x\n4-01;4;T4;Ré;x\n5-01;5;T5;Zé;x\n".encode("cp1252")
     source = tmp_path / "mixed.csv"
@@ -125,8 +125,20 @@ def test_the_rule_weighs_valid_utf8_bytes_against_invalid_ones(tmp_path: Path) -
     )
 
     source.write_bytes(HEADER.encode() + utf8 + legacy + "6-01;6;T6;Jé;x\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"mixes two encodings: line 2 is UTF-8 text and line 4"):
+        read_tables(source)
+
+
+def test_one_pair_of_bytes_that_happens_to_be_utf8_does_not_make_a_mix(tmp_path: Path) -> None:
+    # "É" then a closing quote, in Windows-1252, is also a valid UTF-8 sequence by chance.
+    legacy = "1-01;1;T1;CAFÉ\u201d;x\n2-01;2;T2;Açaí;x\n3-01;3;T3;São João;x\n"
+    source = tmp_path / "legado.csv"
+    source.write_bytes((HEADER + legacy).encode("cp1252"))
+
     (table,) = read_tables(source)
+
     assert table.format == 'CSV, cp1252, delimiter ";"'
+    assert [row.cells[3] for row in table.rows()][1:] == ["CAFÉ\u201d", "Açaí", "São João"]
 
 
 def test_a_named_utf8_that_the_file_is_not_is_refused(tmp_path: Path) -> None:

@@ -241,3 +241,48 @@ def test_utf16_named_for_a_file_without_its_mark_is_refused_naming_it(
         read_tables(path, encoding="utf-16")
 
     assert str(caught.value).startswith(f"{path}: line 1 is not utf-16 text")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "courier", "plain_rows"),
+    [
+        # Curly quotes, a dash and the euro sign only, no accented letter.
+        ("cp1252", "\u201cJadlog\u201d \u2013 Entregas \u20ac", 0),
+        ("cp850", "TRANSPORTES SÃO JOÃO", 0),  # capitals: Ã in cp850 is Ç in Windows-1252
+        ("cp850", "Transportes São João", 40_000),  # the first accent past the first MiB
+        ("mac_roman", "Transportes São João", 40_000),
+    ],
+)
+def test_legacy_code_pages_are_told_apart_by_what_the_whole_file_holds(
+    write_csv: CsvFactory, encoding: str, courier: str, plain_rows: int
+) -> None:
+    text = "Pedido;Nota Fiscal;Rastreio;Transportadora\n"
+    text += "".join(f"{n}-01;{n};TRK{n};Jadlog\n" for n in range(1, plain_rows + 1))
+    text += "".join(f"{n}-01;{n};TRK{n};{courier}\n" for n in range(1, 200))
+
+    (table,) = read_tables(write_csv(text, encoding=encoding))
+
+    assert list(table.rows())[-1].cells[3] == courier
+    assert table.format == f'CSV, {encoding}, delimiter ";"'
+
+
+def test_a_file_mixing_utf8_and_a_legacy_code_page_is_refused_naming_both(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    # Mostly Windows-1252, with rows pasted from a UTF-8 export: read either way, some rows
+    # would be sent garbled ("SÃ£o" or "S�o").
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        b"Pedido;NF;Rastreio;Transportadora\n"
+        + "".join(f"{n}-01;{n};T{n};Jadlog São Paulo\n" for n in range(1, 6)).encode()
+        + "".join(f"{n}-01;{n};T{n};Expresso São João\n" for n in range(6, 26)).encode("cp1252")
+    )
+
+    with pytest.raises(InputError) as caught:
+        read_tables(path)
+
+    assert str(caught.value) == (
+        f"{path}: mixes two encodings: line 2 is UTF-8 text and line 7 is not (byte 0xe3), so "
+        "some of its rows would be sent garbled; save the file again as 'CSV UTF-8', or name "
+        "its encoding with --encoding"
+    )

@@ -327,11 +327,17 @@ def _missing_header_message(
     accepted = "; ".join(
         f"{name}: {', '.join(repr(a) for a in _examples(name))}" for name in missing
     )
+    garbled = (
+        " Its headings hold bytes that are not text in the file's encoding (shown as \ufffd): "
+        "save the file again as 'CSV UTF-8'."
+        if "\ufffd" in headings
+        else ""
+    )
     return (
         f"{source}: cannot find the column(s) {', '.join(missing)}. "
         f"Headings on row {candidate.number}: {headings}. "
         f"Rename the columns to names batch-uploader knows ({accepted}, ...), or name them "
-        "with --map 'Heading in the file=field'."
+        f"with --map 'Heading in the file=field'.{garbled}"
     )
 
 

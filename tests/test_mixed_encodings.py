@@ -210,3 +210,18 @@ def test_a_stray_byte_spoils_its_cell_only(rows: list[list[str]], data: st.DataO
     expected[row][column] = cell[:at] + "\ufffd" + cell[at:]
     assert read == [["Observação", "b", "c"], *expected]
     assert table.format.startswith("CSV, utf-8 (1 byte not UTF-8, on line ")
+
+
+def test_a_heading_with_a_byte_that_is_not_text_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "carrier.csv"
+    source.write_bytes(
+        b"Pedido;NF;C" + b"\xf3" + "digo de Rastreio\n1-01;1;T1\n2-01;2;Açaí\n".encode()
+    )
+
+    with pytest.raises(InputError) as caught:
+        open_inputs([source], Reading())
+
+    assert str(caught.value).endswith(
+        "Its headings hold bytes that are not text in the file's encoding (shown as \ufffd): save "
+        "the file again as 'CSV UTF-8'."
+    )

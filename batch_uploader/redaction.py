@@ -68,6 +68,11 @@ class Redactor:
             return text
         return self._pattern.sub(REDACTED, text)
 
+    @property
+    def redacts(self) -> bool:
+        """Whether there is a secret to look for (none in a dry run)."""
+        return self._pattern is not None
+
     def holds(self, text: str) -> bool:
         """Whether ``text`` holds a secret, in any of its forms."""
         return (

@@ -14,13 +14,13 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, inbox
+from . import __version__, config, inbox
 from .access import check_access
 from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
 from .events import upload_events
 from .journal import Journal
-from .logs import Console
+from .logs import Console, keep_secret
 from .logs import configure as configure_logging
 from .options import (
     config_option,
@@ -177,7 +177,9 @@ def _send_to_target(
     """Runs ``upload_files`` as a dry run, against the real ``target``, or (when it is
     ``None``) against a sandbox."""
     if dry_run:
-        return upload_files(dry_run=True)
+        # Not needed, but when known the token is looked for: the rows that hold it are refused
+        # as the real run would refuse them, and it is repeated nowhere.
+        return upload_files(dry_run=True, credentials=_known_credentials(options))
     if target is None:
         # The sandbox forgets what it was sent when it stops, so by default its journal does too.
         with Sandbox(sandbox_config(options)) as fake:
@@ -307,6 +309,16 @@ def verify_command(results_file: Path, results: Path | None, **options: Any) -> 
             out.error("unverified-row", f"  {example}")
     out.say("summary", report.summary(), exitStatus=report.exit_status)
     sys.exit(report.exit_status)
+
+
+def _known_credentials(options: dict[str, Any]) -> Credentials | None:
+    """The credentials of the environment or the credentials file, when they are given."""
+    try:
+        credentials = config.credentials(os.environ, options["credentials"])
+    except UsageError:
+        return None
+    keep_secret(credentials.app_token)
+    return credentials
 
 
 def _sandbox_credentials() -> Credentials:

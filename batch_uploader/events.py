@@ -102,7 +102,7 @@ def upload_events(
                 source = item.table.source
                 count = sum(1 for row in rows if row.source == source)
                 report.understood.extend(describe(item, count, _orders(rules, source)))
-        redactor = redactor_of(upload_to)
+        redactor = redactor_of(credentials)
         outcomes = decide(rows, rules, redactor)
         headings = {item.table.source: item.columns.headings for item in inputs}
         with contextlib.ExitStack() as stack:

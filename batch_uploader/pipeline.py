@@ -75,7 +75,9 @@ def run(
     (in their files' own columns) and a machine-readable summary (``.summary.json``). The
     report tells what happened. ``reading`` says how to read the files.
 
-    Each row's state is kept in the journal at ``journal_path`` (in memory when ``None``):
+    ``credentials`` are needed to send; given to a dry run, rows holding the app token are
+    refused as the real run would refuse them. Each row's state is kept in the journal at
+    ``journal_path`` (in memory when ``None``):
     rows already sent to the same target with the same content are skipped, unless ``force``.
     ``url_templates`` make the tracking URL of rows that have none from their courier. With
     ``verify_orders``, each order updated is read back to check that it holds what was sent.
@@ -98,7 +100,7 @@ def run(
             report.verified = Counter()
         if dry_run:
             report.understood = _understood(inputs, found, reading)
-        redactor = redactor_of(upload_to)
+        redactor = redactor_of(credentials)
         checker = Checker(
             found,
             reading,
@@ -174,9 +176,10 @@ def run(
         close_inputs(inputs)
 
 
-def redactor_of(upload_to: tuple[str, Credentials] | None) -> Redactor:
-    """What takes the secrets of a run (``upload_to``'s credentials) out of its files."""
-    return Redactor(()) if upload_to is None else upload_to[1].redactor()
+def redactor_of(credentials: Credentials | None) -> Redactor:
+    """What takes the secrets of a run (its ``credentials``, a dry run's too when they are
+    known) out of its files and keeps rows holding them from being sent."""
+    return Redactor(()) if credentials is None else credentials.redactor()
 
 
 def checked_target(

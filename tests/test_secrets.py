@@ -543,3 +543,26 @@ def test_an_events_line_holding_the_token_is_refused(write_csv: CsvFactory, tmp_
     assert [
         name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
     ] == []
+
+
+def test_a_dry_run_refuses_and_hides_the_token_it_knows(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    source = write_csv(
+        "orderId,invoiceNumber,trackingNumber,trackingUrl\n"
+        "1-01,9,AA1,\n"
+        f"2-01,8,BB2,https://x.example/{VTEX_TOKEN}\n"
+    )
+
+    outcome = CliRunner().invoke(
+        cli, ["upload", str(source), "--dry-run", "--results", str(tmp_path / "r.csv")],
+        env={"VTEX_APP_KEY": KEY, "VTEX_APP_TOKEN": VTEX_TOKEN, "BATCH_UPLOADER_CONFIG": None},
+    )  # fmt: skip
+
+    # The same rows as the real run would refuse, and the token repeated nowhere.
+    assert outcome.exit_code == 1, outcome.output
+    assert "secret-in-row (1)" in outcome.output
+    assert not vtex_leaks(outcome.output.encode())
+    assert [
+        name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
+    ] == []

@@ -18,7 +18,10 @@ when it has no invalid byte (ASCII text included), or at least as many bytes in 
 sequences as in invalid ones. Text in a legacy code page almost never forms a valid sequence,
 since its accented letters (0xC0 to 0xFF) are followed by letters or spaces, not by the
 continuation bytes (0x80 to 0xBF) a sequence needs: a legacy file has many invalid bytes and
-next to no valid ones, a damaged UTF-8 file the reverse.
+next to no valid ones, a damaged UTF-8 file the reverse. The exception, a capital followed by
+a sign ("JOSÉ”"), makes a two-byte sequence beyond Latin-1, which is not counted. A legacy
+file that also holds UTF-8 letters (rows pasted from a UTF-8 export) is refused: read either
+way, some rows would be garbled.
 """
 
 from __future__ import annotations
@@ -44,12 +47,21 @@ _CANDIDATES = ["cp1252", "latin_1", "cp850", "mac_roman", "utf_16_le", "utf_16_b
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 # The single-byte code pages spreadsheet programs write, Windows first: it wins a tie.
 _LEGACY = ("cp1252", "cp850", "mac_roman")
-# What Portuguese and Spanish text holds beyond ASCII: letters and signs, and the pairs that
-# tell a capital letter of one code page from another's (cp850's Ã is Windows-1252's Ç).
-_LETTERS = "áàâãçéêíóôõúüñÁÀÂÃÇÉÊÍÓÔÕÚÜÑºª¿¡€" + "\u201c\u201d\u2018\u2019\u2013\u2014\u2026"
-_PAIRS = ("ão", "ÃO", "ões", "ÕES", "ção", "ÇÃO", "ñ", "Ñ")
-# Bytes in valid UTF-8 sequences (two accented letters) that make a legacy file a mixed one.
-_MIXED_BYTES = 4
+# What Portuguese and Spanish text holds beyond ASCII: the accented letters both write, and
+# the signs and punctuation a spreadsheet or a word processor puts in.
+_LETTERS = frozenset("áàâãçéêíóôõúüñÁÀÂÃÇÉÊÍÓÔÕÚÜÑ")
+_SIGNS = frozenset("ºª°¿¡€£§·«»\xa0\u201c\u201d\u2018\u2019\u2013\u2014\u2026")
+_WORDS_OF_ONE = frozenset("àé")  # Portuguese "à" and "é" stand alone
+# Pairs that tell a capital of one code page from another's (cp850's Ã is Windows-1252's Ç).
+_PAIRS = ("ão", "ÃO", "ões", "ÕES", "ção", "ÇÃO", "ãe", "ÃE")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_HIGH_RUN = re.compile(rb"[\x80-\xff]+")
+# How much of a file, around its bytes beyond ASCII, its code page is decided on.
+_EVIDENCE_BYTES = 64 * 1024
+_EVIDENCE_CONTEXT = 24
+# A two-byte UTF-8 sequence past Latin-1 (Latin Extended, IPA, Greek, Cyrillic...): what a
+# Windows-1252 capital (À to ß) followed by a sign (0x80 to 0xBF) makes by chance.
+_CHANCE_PAIR = re.compile(rb"[\xc4-\xdf][\x80-\xbf]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}")
 _COUNTED = "batch-uploader-counted"
 
@@ -96,16 +108,20 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
         return Decoding("utf-8-sig", tally.invalid, tally.first_line)
     if codec is not None:
         raise tally.refusal(name)
-    if tally.high - tally.invalid >= _MIXED_BYTES:
-        # Valid UTF-8 beside more that is not: read either way, some rows would be garbled.
+    if tally.high > tally.invalid and (utf8 := _utf8_letters(open_bytes))[0]:
+        # UTF-8 letters beside more bytes that are not UTF-8: read either way, some rows would
+        # be sent garbled.
+        where = (
+            f"line {utf8[1]} is UTF-8 text and line {tally.first_line} is not"
+            if utf8[1] != tally.first_line
+            else f"line {utf8[1]} holds UTF-8 text and bytes that are not"
+        )
         raise InputError(
-            f"{name}: mixes two encodings: line {_first_utf8_line(open_bytes)} is UTF-8 text "
-            f"and line {tally.first_line} is not (byte 0x{tally.first_byte:02x}), so some of its "
-            "rows would be sent garbled; save the file again as 'CSV UTF-8', or name its "
+            f"{name}: mixes two encodings: {where} (byte 0x{tally.first_byte:02x}), so some of "
+            "its rows would be sent garbled; save the file again as 'CSV UTF-8', or name its "
             "encoding with --encoding"
         )
-    # Told by the first stretch holding letters beyond ASCII, wherever it stands.
-    guesses = [guess] if (guess := _legacy(tally.sample or sample)) else []
+    guesses = [guess] if (guess := _legacy(tally.evidence or sample)) else []
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guesses += ([best.encoding] if best is not None else []) + ["cp1252"]
     guesses = list(dict.fromkeys(guesses))  # each decoding of the whole file tried once
@@ -116,36 +132,59 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
     )
 
 
-def _legacy(sample: bytes) -> str | None:
-    """The single-byte code page in which ``sample`` reads as the most Portuguese and Spanish
-    letters, Windows-1252 when tied; ``None`` when none makes any, or when the sample looks
-    like UTF-16 (NUL bytes), which is left to charset-normalizer.
+def _legacy(evidence: bytes) -> str | None:
+    """The single-byte code page in which ``evidence`` (stretches of the file around its bytes
+    beyond ASCII) reads most like Portuguese or Spanish, Windows-1252 when tied; ``None`` when
+    none reads like it, or when the file looks like UTF-16 (NUL bytes), which is left to
+    charset-normalizer.
 
-    Text with few distinct accents ("São João" on every line) fits several code pages byte
-    for byte, and charset-normalizer then picks one by the shape of the bytes (Mac Roman or
-    DOS's cp850 for plain Windows-1252 Portuguese, "S„o Jo„o"); the letters each one makes
-    tell them apart."""
-    if b"\x00" in sample:
+    The same bytes are letters in one code page and signs in another, so each reading is
+    judged in context: an accented letter of these languages inside a word (``São``, not
+    ``S„o``), a sign where signs go (a dash between spaces), capitals and small letters where
+    words have them (``Loja\xa0Centro``, not ``LojaáCentro``). charset-normalizer judges by
+    the shape of the bytes alone, and reads plain Windows-1252 Portuguese as Mac Roman."""
+    if b"\x00" in evidence:
         return None
-    best, best_count = None, 0
+    best, best_score = None, 0
     for codec in _LEGACY:
-        text = sample.decode(codec, "replace")
-        count = sum(map(text.count, _LETTERS)) + sum(map(text.count, _PAIRS))
-        count -= text.count("\ufffd")
-        if count > best_count:
-            best, best_count = codec, count
+        text = evidence.decode(codec, "replace")
+        score = sum(map(text.count, _PAIRS)) + sum(
+            _plausibility(text, found.start()) for found in _NON_ASCII.finditer(text)
+        )
+        if score > best_score:
+            best, best_score = codec, score
     return best
 
 
-def _first_utf8_line(open_bytes: Opener) -> int:
-    """The line of the first valid multi-byte UTF-8 sequence of a file (0 when none)."""
-    lines = 0
+def _plausibility(text: str, at: int) -> int:
+    """How much the character at ``at`` of ``text`` looks like Portuguese or Spanish."""
+    character = text[at]
+    if character in _SIGNS:
+        return 1
+    if character not in _LETTERS:
+        return -1
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    if not before.isalpha() and not after.isalpha():
+        return 2 if character in _WORDS_OF_ONE else -1
+    if (character.islower() and after.isupper()) or (character.isupper() and before.islower()):
+        return -1
+    return 2
+
+
+def _utf8_letters(open_bytes: Opener) -> tuple[int, int]:
+    """How many valid UTF-8 sequences of the file read as letters or signs of Portuguese and
+    Spanish, and the line of the first (two legacy bytes may form a valid sequence by chance,
+    an accented capital and a quote, but it is then no such letter)."""
+    count = first = lines = 0
     with open_bytes() as handle:
         while chunk := handle.read(_CHUNK_BYTES):
-            if found := _UTF8_SEQUENCE.search(chunk):
-                return lines + chunk.count(b"\n", 0, found.start()) + 1
+            for found in _UTF8_SEQUENCE.finditer(chunk):
+                if found.group().decode() in _LETTERS | _SIGNS:
+                    count += 1
+                    first = first or lines + chunk.count(b"\n", 0, found.start()) + 1
             lines += chunk.count(b"\n")
-    return 0
+    return count, first
 
 
 def resolve(name: str) -> str:
@@ -178,11 +217,13 @@ class _Tally:
     first_line: int = 0
     first_byte: int = 0
     cut: bool = False
-    sample: bytes = b""  # the first chunk holding bytes beyond ASCII
+    evidence: bytes = b""  # stretches around the bytes beyond ASCII, from the whole file
+    chance: int = 0  # bytes of two-byte sequences beyond Latin-1, such as chance pairs form
 
     def is_utf8(self) -> bool:
-        # With an invalid byte, at least as many valid ones: a valid sequence among them.
-        return self.high - self.invalid >= self.invalid
+        # With an invalid byte, at least as many in valid sequences, not counting the pairs a
+        # legacy capital and a sign form by chance (É and ” make a valid "ɔ").
+        return not self.invalid or self.high - self.invalid - self.chance >= self.invalid
 
     def replace(self, error: UnicodeDecodeError) -> tuple[str, int]:
         if not self.invalid:
@@ -219,6 +260,20 @@ def _replace_counted(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_COUNTED, _replace_counted)
 
 
+def _around_high_bytes(chunk: bytes) -> bytes:
+    """The stretches of ``chunk`` around its bytes beyond ASCII, a line apart, up to
+    ``_EVIDENCE_BYTES``: what a code page is told by, wherever in a file it stands."""
+    stretches = []
+    size = 0
+    for found in _HIGH_RUN.finditer(chunk):
+        start, end = max(0, found.start() - _EVIDENCE_CONTEXT), found.end() + _EVIDENCE_CONTEXT
+        stretches.append(chunk[start:end])
+        size += end - start + 1
+        if size >= _EVIDENCE_BYTES:
+            break
+    return b"\n".join(stretches) + b"\n"
+
+
 def _count(open_bytes: Opener, encoding: str) -> _Tally:
     """Decodes the whole file in ``encoding``, counting what is not text in it."""
     tally = _Tally(encoding)
@@ -228,8 +283,10 @@ def _count(open_bytes: Opener, encoding: str) -> _Tally:
         with open_bytes() as handle:
             while chunk := handle.read(_CHUNK_BYTES):
                 high = len(chunk) - len(chunk.translate(None, _HIGH_BYTES))
-                if high and not tally.high:
-                    tally.sample = chunk
+                if high and len(tally.evidence) < _EVIDENCE_BYTES:
+                    tally.evidence += _around_high_bytes(chunk)
+                if high:
+                    tally.chance += 2 * len(_CHANCE_PAIR.findall(chunk))
                 tally.high += high
                 try:
                     tally.lines += decoder.decode(chunk).count("\n")

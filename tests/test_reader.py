@@ -286,3 +286,55 @@ def test_a_file_mixing_utf8_and_a_legacy_code_page_is_refused_naming_both(
         "some of its rows would be sent garbled; save the file again as 'CSV UTF-8', or name "
         "its encoding with --encoding"
     )
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["Correios \u2013 PAC"],  # a dash alone between spaces: Mac Roman would make it "ñ"
+        ["Loja\xa0Centro"],  # a non-breaking space inside a value: cp850 would make it "á"
+        ["Rua X \xb7 Centro"],
+        ["Lote \xa7 3"],
+        ["\xa35 de frete"],
+        ["Correios \u2013 SEDEX", "São Paulo", "Goiânia", "Código"],
+        ["SÃO JOSÉ\xa0DOS CAMPOS", "\u201cJOSÉ\u201d TRANSPORTES"],  # pairs UTF-8 by chance
+    ],
+)
+def test_windows_1252_punctuation_and_chance_utf8_pairs_keep_a_file_windows_1252(
+    write_csv: CsvFactory, cells: list[str]
+) -> None:
+    text = "Pedido;Nota Fiscal;Código de Rastreio;Transportadora\n".replace("ó", "o")
+    text += "".join(f"{n}-01;{n};TRK{n};Jadlog\n" for n in range(1, 21))
+    text += "".join(f"{n}-01;{n};TRK{n};{cell}\n" for n, cell in enumerate(cells * 2, start=21))
+
+    (table,) = read_tables(write_csv(text, encoding="cp1252"))
+
+    assert table.format == 'CSV, cp1252, delimiter ";"'
+    assert [row.cells[3] for row in table.rows()][21:] == cells * 2
+
+
+def test_a_dash_early_and_accents_past_the_first_mib_keep_windows_1252(
+    write_csv: CsvFactory,
+) -> None:
+    text = "Pedido;NF;Rastreio;Transportadora\n1-01;1;T1;Correios \u2013 PAC\n"
+    text += "".join(f"{n}-01;{n};TRK{n};Jadlog Expresso\n" for n in range(2, 40_000))
+    text += "".join(f"{n}-01;{n};TRK{n};São João Transportes\n" for n in range(40_000, 40_100))
+
+    (table,) = read_tables(write_csv(text, encoding="cp1252"))
+
+    assert table.format == 'CSV, cp1252, delimiter ";"'
+    assert list(table.rows())[-1].cells[3] == "São João Transportes"
+
+
+def test_one_utf8_row_pasted_into_a_windows_1252_file_is_a_mix(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "onepaste.csv"
+    path.write_bytes(
+        b"Pedido;NF;Rastreio;Transportadora\n"
+        + "".join(f"{n}-01;{n};T{n};Açaí Express\n" for n in range(1, 30)).encode("cp1252")
+        + "30-01;30;T30;Jadlog São Paulo\n".encode()
+    )
+
+    with pytest.raises(InputError, match=r"mixes two encodings: line 31 is UTF-8 text and line 2"):
+        read_tables(path)

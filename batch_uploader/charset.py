@@ -99,6 +99,12 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
         sample = handle.read(_SAMPLE_BYTES)
     if codec is None and sample.startswith(_UTF16_BOMS):
         codec = "utf-16"
+    if (
+        codec is None
+        and (utf16 := _utf16_without_mark(sample))
+        and not _count(open_bytes, utf16).invalid
+    ):
+        return Decoding(utf16)
     if codec is not None and codec not in ("utf-8", "utf-8-sig"):
         check(open_bytes, name, codec)
         return Decoding(codec)
@@ -130,6 +136,19 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
     return Decoding(
         next((guess for guess in guesses if not _count(open_bytes, guess).invalid), "latin_1")
     )
+
+
+def _utf16_without_mark(sample: bytes) -> str | None:
+    """UTF-16 without its byte order mark, told by its zero bytes: text of Latin letters in
+    it has one in every other place, odd for little-endian and even for big-endian."""
+    if b"\x00" not in sample:
+        return None
+    half = len(sample) // 2
+    if sample[1::2].count(0) > half * 0.9:
+        return "utf_16_le"
+    if sample[0::2].count(0) > half * 0.9:
+        return "utf_16_be"
+    return None
 
 
 def _legacy(evidence: bytes) -> str | None:

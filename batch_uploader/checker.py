@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import carriers
+from .columns import FILE_CHANGED
 from .dates import DateRules
 from .inputs import Reading
 from .models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Status
@@ -45,8 +46,10 @@ class Checker:
 
     def check(self, row: Row) -> Outcome:
         """What becomes of ``row`` before sending."""
-        if row.read_errors and not row.values:
-            return Outcome(row, Status.INVALID, errors=row.read_errors)  # no longer in its file
+        if row.read_errors:
+            changed = [error for error in row.read_errors if error.code == FILE_CHANGED.code]
+            if changed:  # read from bytes that changed, or no longer there: its values say nothing
+                return Outcome(row, Status.INVALID, errors=(changed[0],))
         if self._secrets is not None and self._secrets.holds("\x1f".join(row.values.values())):
             return Outcome(row, Status.INVALID, errors=(SECRET_IN_ROW,))
         checked = validate(row, self._rules.get(row.source, self._default))

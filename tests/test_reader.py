@@ -338,3 +338,15 @@ def test_one_utf8_row_pasted_into_a_windows_1252_file_is_a_mix(
 
     with pytest.raises(InputError, match=r"mixes two encodings: line 31 is UTF-8 text and line 2"):
         read_tables(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_of_plain_ascii_without_its_mark_is_told_by_its_zero_bytes(
+    write_csv: CsvFactory, encoding: str
+) -> None:
+    text = "Pedido;NF;Rastreio\n" + "".join(f"{n}-01;{n};TRK{n}\n" for n in range(1, 20))
+
+    (table,) = read_tables(write_csv(text, encoding=encoding))
+
+    assert table.format == f'CSV, {encoding.replace("-", "_")}, delimiter ";"'
+    assert list(table.rows())[-1].cells == ["19-01", "19", "TRK19"]

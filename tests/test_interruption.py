@@ -77,6 +77,24 @@ def start_upload(base_url: str, tmp_path: Path, results: str) -> subprocess.Pope
     )  # fmt: skip
 
 
+def start_events(base_url: str, tmp_path: Path) -> subprocess.Popen[str]:
+    """An events upload of ROWS parcels of two lines each, in its own process."""
+    source = tmp_path / "events.csv"
+    lines = "".join(
+        f"{n}-01,{n},2026-11-2{day} 08:00,Recife,PE,step {day}\n"
+        for n in range(1, ROWS + 1)
+        for day in (1, 2)
+    )
+    source.write_text("orderId,invoiceNumber,date,city,state,description\n" + lines)
+    return subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "events", str(source),
+         "--base-url", base_url, "--journal", str(tmp_path / "journal.sqlite3"),
+         "--results", str(tmp_path / "results.csv"), "--rate", "60",
+         "--concurrency", str(CONCURRENCY)],
+        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
 def results_of(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -157,20 +175,7 @@ def test_a_second_signal_stops_at_once(tmp_path: Path) -> None:
 def test_sigterm_ends_an_events_upload_with_130_and_every_parcel_it_sent(
     sandbox_url: str, tmp_path: Path
 ) -> None:
-    source = tmp_path / "events.csv"
-    lines = "".join(
-        f"{n}-01,{n},2026-11-2{day} 08:00,Recife,PE,step {day}\n"
-        for n in range(1, ROWS + 1)
-        for day in (1, 2)
-    )
-    source.write_text("orderId,invoiceNumber,date,city,state,description\n" + lines)
-    upload = subprocess.Popen(
-        [sys.executable, "-m", "batch_uploader", "events", str(source),
-         "--base-url", sandbox_url, "--journal", str(tmp_path / "journal.sqlite3"),
-         "--results", str(tmp_path / "results.csv"), "--rate", "60",
-         "--concurrency", str(CONCURRENCY)],
-        env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    upload = start_events(sandbox_url, tmp_path)
     wait_until_accepted(sandbox_url, 20)
 
     upload.send_signal(signal.SIGTERM)
@@ -232,21 +237,8 @@ def test_interrupted_while_answers_are_slow_every_row_read_has_a_status(tmp_path
 
 
 def test_an_interrupted_events_upload_gives_every_line_a_status(tmp_path: Path) -> None:
-    source = tmp_path / "events.csv"
-    lines = "".join(
-        f"{n}-01,{n},2026-11-2{day} 08:00,Recife,PE,step {day}\n"
-        for n in range(1, ROWS + 1)
-        for day in (1, 2)
-    )
-    source.write_text("orderId,invoiceNumber,date,city,state,description\n" + lines)
     with serve_sandbox(latency=20) as slow_url:
-        upload = subprocess.Popen(
-            [sys.executable, "-m", "batch_uploader", "events", str(source),
-             "--base-url", slow_url, "--journal", str(tmp_path / "journal.sqlite3"),
-             "--results", str(tmp_path / "results.csv"), "--rate", "60",
-             "--concurrency", str(CONCURRENCY)],
-            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        upload = start_events(slow_url, tmp_path)
         out, err = stopped_twice(upload)
 
     assert upload.returncode == 130, err

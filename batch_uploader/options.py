@@ -101,7 +101,7 @@ pace_options = _stack(
         type=click.FloatRange(min=0, min_open=True),
         default=30.0,
         show_default=True,
-        help="Seconds to wait for each answer.",
+        help="Seconds an attempt may take, from connecting to the answer's last byte.",
     ),
     click.option(
         "--max-attempts",

@@ -14,8 +14,9 @@ class RetryPolicy:
     Timeouts, dropped connections, 429 and every 5xx are tried again, up to ``max_attempts``
     attempts in all, after an exponential backoff with full jitter (``backoff_initial`` doubled
     each time, at most ``backoff_max`` seconds). A ``Retry-After`` header replaces the backoff,
-    up to ``retry_after_max`` seconds. A row stops being retried once ``row_budget`` seconds
-    have passed since its first attempt. Other answers are final.
+    up to ``retry_after_max`` seconds (a longer one is cut to it, and the logs say so). A row
+    stops being retried once ``row_budget`` seconds have passed since its first attempt. Other
+    answers are final.
     """
 
     max_attempts: int = 5

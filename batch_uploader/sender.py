@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import math
 import ssl
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +46,11 @@ MESSAGE_LIMIT = 300
 PREVIEW_LIMIT = 100
 # Answers after which no request can succeed: the run stops.
 _FATAL = (401, 403)
+# Pauses asked within this many seconds of the end of the one in force are the same pause,
+# told by the answers of the requests already in flight: it is said once.
+SAME_PAUSE = 1.0
+
+logger = logging.getLogger("batch_uploader")
 
 
 def _refused(status: int, request: Request) -> str:
@@ -129,6 +137,7 @@ async def open_sender(
             concurrency=settings.concurrency,
             policy=settings.retry,
             redactor=credentials.redactor(),
+            timeout=settings.timeout,
         )
 
 
@@ -147,6 +156,14 @@ class _Answer:
         return self.http_status is None or RetryPolicy.retries_status(self.http_status)
 
 
+@dataclass(slots=True)
+class _Hold:
+    """Until when (``time.monotonic``) every worker is held by a Retry-After, shared by a
+    sender and its companions so that a pause is said once."""
+
+    until: float = -math.inf
+
+
 class Sender:
     """Sends updates with at most ``concurrency`` requests in flight and at most ``pacer.rate``
     requests per second over all of them, retrying as ``policy`` says.
@@ -154,7 +171,8 @@ class Sender:
     After a fatal answer (401, 403), or once :meth:`stop` is called, every later row is
     reported as not attempted: ``stop_reason`` says why. ``requests`` and ``throttled`` count
     the requests made and the 429 answers among them. ``redactor`` takes the secrets out of
-    every answer and error.
+    every answer and error. ``timeout`` is the limit on a whole attempt, from connecting to the
+    last byte of the answer.
     """
 
     def __init__(
@@ -167,6 +185,8 @@ class Sender:
         redactor: Redactor,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         lanes: asyncio.LifoQueue[httpx.AsyncClient] | None = None,
+        timeout: float = Settings().timeout,
+        hold: _Hold | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -187,6 +207,8 @@ class Sender:
         )
         self._sleep = sleep
         self._concurrency = concurrency
+        self._timeout = timeout
+        self._hold = hold or _Hold()
         self._retrying = AsyncRetrying(
             stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.row_budget),
             wait=self._wait,
@@ -214,6 +236,8 @@ class Sender:
             redactor=self._redactor,
             sleep=self._sleep,
             lanes=self._lanes,
+            timeout=self._timeout,
+            hold=self._hold,
         )
 
     def stop(self, reason: str) -> None:
@@ -266,7 +290,20 @@ class Sender:
             if on_request is not None:
                 on_request()
             try:
-                response = await client.request(update.METHOD, update.path(), json=update.body())
+                # httpx's timeouts are per operation: a server sending a byte at a time meets
+                # none of them. The whole attempt has this deadline; the body is read within
+                # it (client.request reads it before returning).
+                async with asyncio.timeout(self._timeout):
+                    response = await client.request(
+                        update.METHOD, update.path(), json=update.body()
+                    )
+            except TimeoutError:
+                return _Answer(
+                    None,
+                    error_code="timeout",
+                    error_message=f"VTEX's answer did not complete within "
+                    f"{_seconds(self._timeout)} s (--timeout)",
+                )
             except httpx.TimeoutException:
                 return _Answer(
                     None, error_code="timeout", error_message="VTEX did not answer in time"
@@ -302,7 +339,8 @@ class Sender:
             self._pacer.throttled()
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None:
-                retry_after = min(retry_after, self._policy.retry_after_max)
+                asked, retry_after = retry_after, min(retry_after, self._policy.retry_after_max)
+                self._tell_pause(status, asked, retry_after)
                 # Every worker waits, not only the one that was told to.
                 self._pacer.pause(retry_after)
         if 200 <= status < 300:
@@ -329,6 +367,22 @@ class Sender:
             return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
         code, message = _error_details(response, text, payload)
         return _Answer(status, payload, retry_after, code, self._clean(message))
+
+    def _tell_pause(self, status: int, asked: float, seconds: float) -> None:
+        """Logs that the run waits ``seconds`` because VTEX asked ``asked``: once per pause,
+        not once per worker told the same thing."""
+        now = time.monotonic()
+        held, self._hold.until = self._hold.until, max(self._hold.until, now + seconds)
+        if now < held and now + seconds <= held + SAME_PAUSE:
+            return
+        message = (
+            f"VTEX answered {status} asking to wait {_seconds(asked)} s before the next "
+            f"request: every request of the run waits {_seconds(seconds)} s"
+        )
+        if seconds < asked:
+            cap = _seconds(self._policy.retry_after_max)
+            message += f" (capped: the run waits at most {cap} s, whatever VTEX asks)"
+        logger.warning(message)
 
     def _failed(self, code: str, what: str, error: Exception) -> _Answer:
         return _Answer(
@@ -417,6 +471,11 @@ class FailureStreak:
                     f"{self._limit} {self._what} in a row failed (the last: "
                     f"{delivery.error_code}: {delivery.error_message})"
                 )
+
+
+def _seconds(value: float) -> str:
+    """``value`` seconds for a message: ``3600``, ``0.05``."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _preview(text: str) -> str:

@@ -13,7 +13,8 @@ class Settings:
 
     ``stop_after_failures`` rows failing one after another stop the run (0: never), as they
     mean something is wrong for every row. After an interruption, requests in flight get
-    ``grace`` seconds to end before the run gives up on them.
+    ``grace`` seconds to end before the run gives up on them. ``timeout`` seconds is the most
+    an attempt takes, whatever the server does (a server sending a byte at a time included).
     """
 
     rate: float = 10.0

@@ -47,12 +47,15 @@ REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-# From best to worst: the inbox's exit status is its worst file's.
+# From best to worst: the inbox's exit status is its worst file's. A fault of the program is
+# worse than a stop with a known cause (3, which `check` helps fix), as only a new version fixes
+# it; an interruption still ranks above it, being the scheduler's own word on how the run ended.
 _SEVERITY = (
     ExitStatus.OK,
     ExitStatus.ROWS_NOT_SENT,
     ExitStatus.USAGE,
     ExitStatus.ABORTED,
+    ExitStatus.INTERNAL_ERROR,
     ExitStatus.INTERRUPTED,
 )
 

@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,8 +175,19 @@ def _process_one(
         report.links.append(path)
         report.worsen(ExitStatus.USAGE)
         return True
-    taken = _identity(path)
-    content = fingerprint(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A folder or a pipe named like a spreadsheet: reading it would fail, or wait forever.
+            why = f"{path}: not a regular file; put the file itself in the inbox"
+            _reject(folder, path, why, redactor, report)
+            return True
+        taken = _identity(path)
+        content = fingerprint(path)
+    except OSError as error:
+        # Left where it is, it would stop the inbox at the same place every night.
+        why = f"{path}: cannot be read: {error.strerror}; let the job read it (owner, mode)"
+        _reject(folder, path, why, redactor, report)
+        return True
     if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
         return True
@@ -186,17 +198,7 @@ def _process_one(
         with new_results_file(folder / DONE / name) as results:
             outcome = upload(path, results)
     except InputError as error:
-        moved = _move(path, folder / REJECTED, beside=REASON)
-        # The message may quote the file's first line: a credentials file's token, say.
-        reason = redactor.text(str(error))
-        _write_reason(
-            moved.with_name(moved.name + REASON),
-            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
-            "it is read again.\n",
-        )
-        report.rejected.append((moved, reason))
-        # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
-        report.worsen(ExitStatus.USAGE)
+        _reject(folder, path, str(error), redactor, report)
         return True
     report.processed.append((path, outcome))
     report.worsen(outcome.exit_status)
@@ -214,6 +216,32 @@ def _process_one(
     # Kept whatever the status: only a file whose rows all landed is skipped when dropped again.
     ledger.add(content, *key, path.name, outcome.exit_status)
     return True
+
+
+def _reject(folder: Path, path: Path, why: str, redactor: Redactor, report: InboxReport) -> None:
+    """Moves ``path`` to ``rejected/`` with the reason ``why`` beside it; when it cannot be
+    moved, leaves it, the report saying why. Not in the ledger either way: dropped again once
+    the settings or the file are fixed, it is read."""
+    # The reason may quote the file's first line: a credentials file's token, say.
+    reason = redactor.text(why)
+    try:
+        moved = _move(path, folder / REJECTED, beside=REASON)
+    except OSError as error:
+        report.rejected.append(
+            (
+                path,
+                f"{reason}; it could not be moved to {REJECTED}/ either ({error.strerror}), so "
+                "it stays in the inbox: move or fix it by hand",
+            )
+        )
+    else:
+        _write_reason(
+            moved.with_name(moved.name + REASON),
+            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            "it is read again.\n",
+        )
+        report.rejected.append((moved, reason))
+    report.worsen(ExitStatus.USAGE)
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -254,9 +282,10 @@ def _inside(folder: Path, path: Path) -> bool:
 
 def _is_candidate(path: Path) -> bool:
     name = path.name.lower()
+    # Not only regular files: one named like a spreadsheet that is none is rejected, not
+    # silently left.
     return (
-        path.is_file()
-        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
         and not name.startswith(_UNFINISHED_PREFIXES)
         and not name.endswith(_UNFINISHED_SUFFIXES)
     )

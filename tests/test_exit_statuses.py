@@ -5,6 +5,9 @@ a traceback read as "some rows were invalid"."""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from batch_uploader.cli import cli
-from batch_uploader.journal import Journal
+from batch_uploader.journal import Journal, fingerprint
 from batch_uploader.report import ExitStatus
+from batch_uploader.sandbox import Sandbox
 
 from .conftest import SANDBOX_ENV, CsvFactory
 
@@ -47,3 +51,108 @@ def test_a_fault_deep_in_an_upload_exits_70_with_one_line(
     assert "report it" in message
     assert "RuntimeError: the journal fell over" in outcome.stderr
     assert ("Traceback" in outcome.output) is verbose
+
+
+# The inbox: a file that cannot be read is rejected (or, if it cannot be moved, left with a
+# message), and the files after it are processed the same night.
+
+GOOD = "Pedido;NF;Rastreio\n1-01;000001;AA1BR\n"
+
+
+def drop(folder: Path, name: str, age: float = 60.0) -> Path:
+    path = folder / name
+    path.write_text(GOOD, encoding="utf-8")
+    os.utime(path, (time.time() - age, time.time() - age))
+    return path
+
+
+def night(folder: Path) -> Result:
+    with Sandbox() as sandbox:
+        return CliRunner().invoke(
+            cli,
+            ["inbox", str(folder), "--base-url", sandbox.base_url, "--settle", "5"],
+            env=SANDBOX_ENV,
+            catch_exceptions=False,
+        )
+
+
+def _refusing(name: str, real: Callable[[Path], str]) -> Callable[[Path], str]:
+    """``fingerprint`` that reads every file but ``name``, as a file of mode 000 is refused."""
+
+    def refusing(path: Path) -> str:
+        if path.name == name:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    return refusing
+
+
+def test_an_unreadable_inbox_file_is_rejected_and_the_next_ones_are_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(tmp_path, "a-locked.csv", age=120)
+    drop(tmp_path, "b-fine.csv")
+    monkeypatch.setattr("batch_uploader.inbox.fingerprint", _refusing("a-locked.csv", fingerprint))
+
+    outcome = night(tmp_path)
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert sorted(p.name for p in (tmp_path / "rejected").iterdir()) == [
+        "a-locked.csv",
+        "a-locked.csv.error.txt",
+    ]
+    reason = (tmp_path / "rejected" / "a-locked.csv.error.txt").read_text(encoding="utf-8")
+    assert "cannot be read: Permission denied" in reason
+    assert "b-fine.csv" in [p.name for p in (tmp_path / "done").iterdir()]
+    assert "1 files processed (1 moved to done/), 1 rejected" in outcome.output
+    assert "Traceback" not in outcome.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file of mode 000")
+def test_a_file_of_mode_000_is_rejected(tmp_path: Path) -> None:
+    drop(tmp_path, "a-locked.csv", age=120).chmod(0)
+    drop(tmp_path, "b-fine.csv")
+
+    outcome = night(tmp_path)
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert (tmp_path / "rejected" / "a-locked.csv").exists()
+    assert (tmp_path / "done" / "b-fine.csv").exists()
+
+
+def test_a_folder_named_like_a_csv_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a-folder.csv").mkdir()
+    os.utime(tmp_path / "a-folder.csv", (time.time() - 120, time.time() - 120))
+    drop(tmp_path, "b-fine.csv")
+
+    outcome = night(tmp_path)
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert (tmp_path / "rejected" / "a-folder.csv").is_dir()
+    reason = (tmp_path / "rejected" / "a-folder.csv.error.txt").read_text(encoding="utf-8")
+    assert "not a regular file" in reason
+    assert (tmp_path / "done" / "b-fine.csv").exists()
+
+
+def test_an_unreadable_file_that_cannot_be_moved_is_left_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drop(tmp_path, "a-locked.csv", age=120)
+    drop(tmp_path, "b-fine.csv")
+    monkeypatch.setattr("batch_uploader.inbox.fingerprint", _refusing("a-locked.csv", fingerprint))
+    real_replace = os.replace
+
+    def replace(source: Any, target: Any) -> None:
+        if Path(source).name == "a-locked.csv":
+            raise PermissionError(13, "Permission denied", str(source))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+    outcome = night(tmp_path)
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert (tmp_path / "a-locked.csv").exists()
+    assert "could not be moved to rejected/ either" in outcome.output
+    assert (tmp_path / "done" / "b-fine.csv").exists()
+    assert "Traceback" not in outcome.output

@@ -156,3 +156,103 @@ def test_an_unreadable_file_that_cannot_be_moved_is_left_with_a_message(
     assert "could not be moved to rejected/ either" in outcome.output
     assert (tmp_path / "done" / "b-fine.csv").exists()
     assert "Traceback" not in outcome.output
+
+
+# The journal: damaged, or in a folder where its lock cannot be made.
+
+
+def _journal_with_a_run(write_csv: CsvFactory, tmp_path: Path) -> Path:
+    journal = tmp_path / "state" / "journal.sqlite3"
+    first = invoke(
+        "upload",
+        str(write_csv(ROWS, "first.csv")),
+        "--sandbox",
+        "--journal",
+        str(journal),
+        "--results",
+        str(tmp_path / "first-results.csv"),
+    )
+    assert first.exit_code == 0, first.output
+    return journal
+
+
+@pytest.mark.parametrize("start", [0, 4096], ids=["whole-file", "second-page-on"])
+def test_a_damaged_journal_is_named_with_what_to_do(
+    write_csv: CsvFactory, tmp_path: Path, start: int
+) -> None:
+    journal = _journal_with_a_run(write_csv, tmp_path)
+    size = journal.stat().st_size
+    with journal.open("r+b") as handle:
+        handle.seek(start)
+        handle.write(bytes(range(256)) * ((size - start) // 256 + 1))
+    output = tmp_path / "out"
+
+    outcome = invoke(
+        "upload",
+        str(write_csv(ROWS, "second.csv")),
+        "--sandbox",
+        "--journal",
+        str(journal),
+        "--output-dir",
+        str(output),
+    )
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert outcome.stderr.startswith(f"batch-uploader: error: journal {journal} ")
+    assert "move it aside" in outcome.stderr
+    assert "Traceback" not in outcome.output
+    assert not output.exists() or list(output.iterdir()) == []
+
+
+def test_a_journal_whose_lock_cannot_be_made_is_named_with_what_to_do(
+    write_csv: CsvFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a read-only folder refuses it; done this way since root may write anywhere.
+    journal = tmp_path / "read-only" / "journal.sqlite3"
+    journal.parent.mkdir()
+    real_open = Path.open
+
+    def refusing(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if path.name.endswith(".lock") and not path.exists():
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing)
+    output = tmp_path / "out"
+
+    outcome = invoke(
+        "upload",
+        str(write_csv(ROWS, "carrier.csv")),
+        "--sandbox",
+        "--journal",
+        str(journal),
+        "--output-dir",
+        str(output),
+    )
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert f"{journal}.lock" in outcome.stderr
+    assert "Permission denied" in outcome.stderr
+    assert "--journal" in outcome.stderr
+    assert "Traceback" not in outcome.output
+    assert list(output.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes in a read-only folder")
+def test_a_journal_in_a_read_only_folder_exits_2(write_csv: CsvFactory, tmp_path: Path) -> None:
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    outcome = invoke(
+        "upload",
+        str(write_csv(ROWS, "carrier.csv")),
+        "--sandbox",
+        "--journal",
+        str(folder / "journal.sqlite3"),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    folder.chmod(0o755)
+
+    assert outcome.exit_code == ExitStatus.USAGE, outcome.output
+    assert "Traceback" not in outcome.output

@@ -173,8 +173,10 @@ class Journal:
                     f"cannot create the folder {self.path.parent} of the journal: "
                     f"{error.strerror}; let batch-uploader write there, or give another --journal"
                 ) from None
+            # Named after the file itself: two paths to one journal (a link) take one lock.
+            real = self.path.resolve()
             self._lock = take_lock(
-                self.path.with_name(self.path.name + ".lock"),
+                real.with_name(real.name + ".lock"),
                 f"the journal {self.path}",
                 ", or give this one another --journal",
             )

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from batch_uploader.cli import cli
+from batch_uploader.errors import UsageError
 from batch_uploader.journal import Journal, fingerprint
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox
@@ -256,3 +257,14 @@ def test_a_journal_in_a_read_only_folder_exits_2(write_csv: CsvFactory, tmp_path
 
     assert outcome.exit_code == ExitStatus.USAGE, outcome.output
     assert "Traceback" not in outcome.output
+
+
+def test_a_journal_reached_through_a_link_is_locked_as_itself(tmp_path: Path) -> None:
+    real = tmp_path / "journal.sqlite3"
+    link = tmp_path / "elsewhere.sqlite3"
+    link.symlink_to(real)
+
+    with Journal(real), pytest.raises(UsageError) as refused, Journal(link):
+        pass
+
+    assert f"the journal {link} is in use by pid {os.getpid()}" in str(refused.value)

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from batch_uploader.cli import cli
-from batch_uploader.errors import UsageError
+from batch_uploader.errors import InputError, UsageError
 from batch_uploader.journal import Journal, fingerprint
+from batch_uploader.reader import read_tables
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox
 
@@ -268,3 +269,18 @@ def test_a_journal_reached_through_a_link_is_locked_as_itself(tmp_path: Path) ->
         pass
 
     assert f"the journal {link} is in use by pid {os.getpid()}" in str(refused.value)
+
+
+def test_a_pipe_given_as_a_file_is_not_a_regular_file(tmp_path: Path) -> None:
+    pipe = tmp_path / "carrier.csv"
+    os.mkfifo(pipe)
+
+    with pytest.raises(InputError) as refused:
+        read_tables(pipe)
+
+    assert str(refused.value).startswith(f"{pipe}: not a regular file")
+
+
+def test_a_missing_file_is_still_no_such_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_tables(tmp_path / "gone.csv")

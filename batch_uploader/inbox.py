@@ -1,7 +1,7 @@
 """The inbox: a folder where carriers' files are dropped, processed by a nightly job.
 
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
-files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
+files left out, and hidden ones, which the summary names), oldest first, uploads it, and moves it atomically to ``done/`` with its
 results beside it, or to ``rejected/`` with the reason when it cannot be read at all.
 
 A file is "already processed", and not processed again, only when its content landed whole
@@ -73,6 +73,7 @@ class InboxReport:
     repeated: list[Path] = field(default_factory=list)
     waiting: list[Path] = field(default_factory=list)
     links: list[Path] = field(default_factory=list)
+    hidden: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
     exit_status: int = ExitStatus.OK
 
@@ -98,6 +99,14 @@ class InboxReport:
             names = ", ".join(path.name for path in self.links)
             links = len(self.links)
             text += f" Left alone: {links} symbolic link{'s' if links > 1 else ''}: {names}."
+        if self.hidden:
+            names = ", ".join(path.name for path in self.hidden)
+            hidden = len(self.hidden)
+            text += (
+                f" Left alone: {hidden} hidden file{'s' if hidden > 1 else ''} (its name begins "
+                f"with a dot): {names}; rename {'them' if hidden > 1 else 'it'} to have "
+                f"{'them' if hidden > 1 else 'it'} sent."
+            )
         return text
 
 
@@ -146,7 +155,7 @@ def process(
     report = InboxReport()
     with take_lock(state / "inbox.lock", f"the inbox {folder}"):
         ledger = _Ledger(state / "processed.jsonl")
-        files, report.waiting, report.links = _complete_files(folder, settle)
+        files, report.waiting, report.links, report.hidden = _complete_files(folder, settle)
         if report.links:
             # A link may lead to a file the carriers did not drop: nothing is sent, and a
             # person has to look.
@@ -254,13 +263,17 @@ def _moved(report: Report) -> bool:
     return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
 
 
-def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path], list[Path]]:
-    """The files ready to process, oldest first, those still being written, and the symbolic
-    links (by name), which are never followed."""
+def _complete_files(
+    folder: Path, settle: float
+) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """The files ready to process, oldest first, those still being written, the symbolic links
+    (by name), which are never followed, and the hidden files named like spreadsheets, which
+    are never taken."""
     now = time.time()
     ready: list[tuple[float, Path]] = []
     waiting: list[Path] = []
     links: list[Path] = []
+    hidden: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.name in (STATE, DONE, REJECTED):
             continue  # the inbox's own folders, which may be links to another disk on purpose
@@ -272,7 +285,11 @@ def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]
                 waiting.append(path)
             else:
                 ready.append((modified, path))
-    return [path for _, path in sorted(ready)], waiting, links
+        elif path.name.startswith(".") and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES:
+            # Named, not taken: hidden may mean unfinished (.carrier.csv of a copy under way),
+            # yet a carrier's file saved so would otherwise wait there unseen every night.
+            hidden.append(path)
+    return [path for _, path in sorted(ready)], waiting, links, hidden
 
 
 def _inside(folder: Path, path: Path) -> bool:

@@ -284,3 +284,17 @@ def test_a_pipe_given_as_a_file_is_not_a_regular_file(tmp_path: Path) -> None:
 def test_a_missing_file_is_still_no_such_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read_tables(tmp_path / "gone.csv")
+
+
+def test_hidden_inbox_files_are_named_as_left_alone(tmp_path: Path) -> None:
+    drop(tmp_path, ".jadlog.csv")
+    drop(tmp_path, "loggi.csv")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")
+
+    outcome = night(tmp_path)
+
+    assert outcome.exit_code == ExitStatus.OK, outcome.output
+    assert (tmp_path / ".jadlog.csv").exists()
+    assert (tmp_path / "done" / "loggi.csv").exists()
+    assert "Left alone: 1 hidden file (its name begins with a dot): .jadlog.csv;" in outcome.output
+    assert ".DS_Store" not in outcome.output

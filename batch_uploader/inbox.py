@@ -1,8 +1,9 @@
 """The inbox: a folder where carriers' files are dropped, processed by a nightly job.
 
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
-files left out, and hidden ones, which the summary names), oldest first, uploads it, and moves it atomically to ``done/`` with its
-results beside it, or to ``rejected/`` with the reason when it cannot be read at all.
+files left out, and hidden ones, which the summary names), oldest first, uploads it, and moves
+it atomically to ``done/`` with its results beside it, or to ``rejected/`` with the reason when
+it cannot be read at all (a file it cannot move there is left, with a message).
 
 A file is "already processed", and not processed again, only when its content landed whole
 before (every row sent, or skipped as sent before: exit status 0) for the same target with the

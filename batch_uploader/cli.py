@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import signal
 import sys
@@ -49,6 +50,7 @@ from .verify import verify_results
 from .writer import default_results_path, new_results_file
 
 F = TypeVar("F", bound=Callable[..., Any])
+_log = logging.getLogger(__name__)
 
 
 def console() -> Console:
@@ -78,8 +80,40 @@ def exits_on_error(command: F) -> F:
                 exitStatus=ExitStatus.INTERRUPTED,
             )
             sys.exit(ExitStatus.INTERRUPTED)
+        except Exception as error:
+            # Not SystemExit or KeyboardInterrupt: those are the command's own endings. Anything
+            # else is a fault of the program, which must not exit 1 ("some rows invalid").
+            _log.debug("the fault in full:", exc_info=True)
+            console().error(
+                "internal-error",
+                f"batch-uploader: internal error while running {_doing()}: "
+                f"{type(error).__name__}: {error}; this is a fault of batch-uploader, not of "
+                f"your files or settings; {_results_so_far(kwargs)}please report it, with "
+                "what --verbose prints for the same command",
+                exitStatus=ExitStatus.INTERNAL_ERROR,
+            )
+            sys.exit(ExitStatus.INTERNAL_ERROR)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _doing() -> str:
+    """The command being run, as typed: ``batch-uploader upload``."""
+    context = click.get_current_context(silent=True)
+    return context.command_path if context is not None else "batch-uploader"
+
+
+def _results_so_far(arguments: dict[str, Any]) -> str:
+    """Where a command that failed had written its results, when it writes any."""
+    if arguments.get("results"):
+        where = f"the file {arguments['results']}"
+    elif arguments.get("folder"):
+        where = f"{Path(arguments['folder']) / inbox.DONE}/"
+    elif arguments.get("files") and arguments.get("output_dir"):
+        where = f"{arguments['output_dir']}/"
+    else:
+        return ""
+    return f"the results so far, if any, are in {where}; "
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

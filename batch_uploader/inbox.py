@@ -1,8 +1,9 @@
 """The inbox: a folder where carriers' files are dropped, processed by a nightly job.
 
 Each run takes every complete file (not written to for ``settle`` seconds; temporary and lock
-files left out), oldest first, uploads it, and moves it atomically to ``done/`` with its
-results beside it, or to ``rejected/`` with the reason when it cannot be read at all.
+files left out, and hidden ones, which the summary names), oldest first, uploads it, and moves
+it atomically to ``done/`` with its results beside it, or to ``rejected/`` with the reason when
+it cannot be read at all (a file it cannot move there is left, with a message).
 
 A file is "already processed", and not processed again, only when its content landed whole
 before (every row sent, or skipped as sent before: exit status 0) for the same target with the
@@ -25,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,12 +49,15 @@ REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-# From best to worst: the inbox's exit status is its worst file's.
+# From best to worst: the inbox's exit status is its worst file's. A fault of the program is
+# worse than a stop with a known cause (3, which `check` helps fix), as only a new version fixes
+# it; an interruption still ranks above it, being the scheduler's own word on how the run ended.
 _SEVERITY = (
     ExitStatus.OK,
     ExitStatus.ROWS_NOT_SENT,
     ExitStatus.USAGE,
     ExitStatus.ABORTED,
+    ExitStatus.INTERNAL_ERROR,
     ExitStatus.INTERRUPTED,
 )
 
@@ -69,6 +74,7 @@ class InboxReport:
     repeated: list[Path] = field(default_factory=list)
     waiting: list[Path] = field(default_factory=list)
     links: list[Path] = field(default_factory=list)
+    hidden: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
     exit_status: int = ExitStatus.OK
 
@@ -94,6 +100,14 @@ class InboxReport:
             names = ", ".join(path.name for path in self.links)
             links = len(self.links)
             text += f" Left alone: {links} symbolic link{'s' if links > 1 else ''}: {names}."
+        if self.hidden:
+            names = ", ".join(path.name for path in self.hidden)
+            hidden = len(self.hidden)
+            text += (
+                f" Left alone: {hidden} hidden file{'s' if hidden > 1 else ''} (its name begins "
+                f"with a dot): {names}; rename {'them' if hidden > 1 else 'it'} to have "
+                f"{'them' if hidden > 1 else 'it'} sent."
+            )
         return text
 
 
@@ -142,7 +156,7 @@ def process(
     report = InboxReport()
     with take_lock(state / "inbox.lock", f"the inbox {folder}"):
         ledger = _Ledger(state / "processed.jsonl")
-        files, report.waiting, report.links = _complete_files(folder, settle)
+        files, report.waiting, report.links, report.hidden = _complete_files(folder, settle)
         if report.links:
             # A link may lead to a file the carriers did not drop: nothing is sent, and a
             # person has to look.
@@ -171,8 +185,19 @@ def _process_one(
         report.links.append(path)
         report.worsen(ExitStatus.USAGE)
         return True
-    taken = _identity(path)
-    content = fingerprint(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A folder or a pipe named like a spreadsheet: reading it would fail, or wait forever.
+            why = f"{path}: not a regular file; put the file itself in the inbox"
+            _reject(folder, path, why, redactor, report)
+            return True
+        taken = _identity(path)
+        content = fingerprint(path)
+    except OSError as error:
+        # Left where it is, it would stop the inbox at the same place every night.
+        why = f"{path}: cannot be read: {error.strerror}; let the job read it (owner, mode)"
+        _reject(folder, path, why, redactor, report)
+        return True
     if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
         return True
@@ -183,17 +208,7 @@ def _process_one(
         with new_results_file(folder / DONE / name) as results:
             outcome = upload(path, results)
     except InputError as error:
-        moved = _move(path, folder / REJECTED, beside=REASON)
-        # The message may quote the file's first line: a credentials file's token, say.
-        reason = redactor.text(str(error))
-        _write_reason(
-            moved.with_name(moved.name + REASON),
-            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
-            "it is read again.\n",
-        )
-        report.rejected.append((moved, reason))
-        # Not in the ledger: dropped again once the settings or the file are fixed, it is read.
-        report.worsen(ExitStatus.USAGE)
+        _reject(folder, path, str(error), redactor, report)
         return True
     report.processed.append((path, outcome))
     report.worsen(outcome.exit_status)
@@ -213,6 +228,32 @@ def _process_one(
     return True
 
 
+def _reject(folder: Path, path: Path, why: str, redactor: Redactor, report: InboxReport) -> None:
+    """Moves ``path`` to ``rejected/`` with the reason ``why`` beside it; when it cannot be
+    moved, leaves it, the report saying why. Not in the ledger either way: dropped again once
+    the settings or the file are fixed, it is read."""
+    # The reason may quote the file's first line: a credentials file's token, say.
+    reason = redactor.text(why)
+    try:
+        moved = _move(path, folder / REJECTED, beside=REASON)
+    except OSError as error:
+        report.rejected.append(
+            (
+                path,
+                f"{reason}; it could not be moved to {REJECTED}/ either ({error.strerror}), so "
+                "it stays in the inbox: move or fix it by hand",
+            )
+        )
+    else:
+        _write_reason(
+            moved.with_name(moved.name + REASON),
+            f"{reason}\nOnce the file or the settings are fixed, move it back into {folder}: "
+            "it is read again.\n",
+        )
+        report.rejected.append((moved, reason))
+    report.worsen(ExitStatus.USAGE)
+
+
 def _identity(path: Path) -> tuple[int, int, int, int]:
     """What tells a file from itself changed or replaced: device, inode, size, modification."""
     status = path.stat()
@@ -223,13 +264,17 @@ def _moved(report: Report) -> bool:
     return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
 
 
-def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path], list[Path]]:
-    """The files ready to process, oldest first, those still being written, and the symbolic
-    links (by name), which are never followed."""
+def _complete_files(
+    folder: Path, settle: float
+) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """The files ready to process, oldest first, those still being written, the symbolic links
+    (by name), which are never followed, and the hidden files named like spreadsheets, which
+    are never taken."""
     now = time.time()
     ready: list[tuple[float, Path]] = []
     waiting: list[Path] = []
     links: list[Path] = []
+    hidden: list[Path] = []
     for path in sorted(folder.iterdir()):
         if path.name in (STATE, DONE, REJECTED):
             continue  # the inbox's own folders, which may be links to another disk on purpose
@@ -241,7 +286,11 @@ def _complete_files(folder: Path, settle: float) -> tuple[list[Path], list[Path]
                 waiting.append(path)
             else:
                 ready.append((modified, path))
-    return [path for _, path in sorted(ready)], waiting, links
+        elif path.name.startswith(".") and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES:
+            # Named, not taken: hidden may mean unfinished (.carrier.csv of a copy under way),
+            # yet a carrier's file saved so would otherwise wait there unseen every night.
+            hidden.append(path)
+    return [path for _, path in sorted(ready)], waiting, links, hidden
 
 
 def _inside(folder: Path, path: Path) -> bool:
@@ -251,9 +300,10 @@ def _inside(folder: Path, path: Path) -> bool:
 
 def _is_candidate(path: Path) -> bool:
     name = path.name.lower()
+    # Not only regular files: one named like a spreadsheet that is none is rejected, not
+    # silently left.
     return (
-        path.is_file()
-        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
         and not name.startswith(_UNFINISHED_PREFIXES)
         and not name.endswith(_UNFINISHED_SUFFIXES)
     )

@@ -17,7 +17,14 @@ def take_lock(path: Path, what: str, hint: str = "") -> IO[str]:
     """An exclusive lock on the file ``path``, held until the handle returned is closed and
     released by the system however the process ends. When another process holds it, a
     :class:`UsageError` says that ``what`` is in use, by whom, and what to do (``hint``)."""
-    handle = path.open("a+", encoding="utf-8")
+    try:
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as error:
+        # A read-only folder, say, where the lock file does not exist yet.
+        raise UsageError(
+            f"cannot create the lock file {path} of {what}: {error.strerror}; let "
+            f"batch-uploader write in {path.parent}{hint}"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

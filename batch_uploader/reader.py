@@ -233,7 +233,10 @@ def read_tables(
         supported = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
         raise UsageError(f"{path}: unsupported file type {suffix or '(none)'}; use {supported}")
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        if path.exists():
+            # A folder, a device such as /dev/zero, or a pipe: never read (it may never end).
+            raise InputError(f"{path}: not a regular file; give the spreadsheet file itself")
+        raise InputError(f"{path}: no such file; check its name and folder")
     if suffix in EXCEL_SUFFIXES:
         return _workbook_tables(path, sheet)
     return [_csv_table(path, encoding)]

@@ -25,6 +25,8 @@ class ExitStatus:
     ROWS_NOT_SENT = 1
     USAGE = 2
     ABORTED = 3
+    # EX_SOFTWARE of sysexits.h: a fault of batch-uploader itself, never of the rows.
+    INTERNAL_ERROR = 70
     INTERRUPTED = 130
 
 

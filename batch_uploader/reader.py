@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import weakref
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,19 @@ _BLOCK_BYTES = 1024 * 1024
 _BUFFER_BYTES = 64 * 1024
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
+# What a workbook may unpack to, checked from its zip directory before it is read (calamine
+# holds a sheet whole): carriers' files unpack to a few megabytes, a crafted one to gigabytes.
+# The variable raises the limit of one part (a sheet); the whole may unpack to
+# WORKBOOK_PARTS times it.
+WORKBOOK_LIMIT_VARIABLE = "BATCH_UPLOADER_MAX_WORKBOOK_MB"
+WORKBOOK_MEMBER_MB = 200
+WORKBOOK_PARTS = 4
+# Sheets compress 10 to 50 times; a part over a megabyte compressed far more is a bomb.
+WORKBOOK_RATIO = 200
+_RATIO_FLOOR = 1_000_000
+# Spreadsheet programs save tens of parts; a few thousand images still fit.
+WORKBOOK_MEMBERS = 10_000
+_MB = 1_000_000
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -340,6 +354,7 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
     # whole range), so every pass reads the workbook as it was opened; its status is taken
     # first, so that a change made while it is read is told afterwards.
     file = OpenedFile(path, path.stat())
+    _check_unpacked_size(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as error:
@@ -369,6 +384,68 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
         first_column = sheet.start[1] if sheet.start else 0
         tables.append(Table(Source(str(path), name), rows, first_column, format=kind, file=file))
     return tables
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuses a workbook whose zip directory says it would unpack to more than the limits:
+    only the directory is read, never a part."""
+    member_limit = _workbook_limit() * _MB
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
+    if len(members) > WORKBOOK_MEMBERS:
+        raise InputError(
+            f"{path}: holds {len(members)} files (limit {WORKBOOK_MEMBERS}), far more than a "
+            f"workbook has; {_AS_CSV}"
+        )
+    raise_it = (
+        f"set {WORKBOOK_LIMIT_VARIABLE} to more megabytes per sheet if the file is genuine "
+        f"(now {member_limit // _MB}), or {_AS_CSV}"
+    )
+    for member in members:
+        size = member.file_size
+        if size > member_limit:
+            raise InputError(
+                f"{path}: its part {member.filename} would unpack to {_megabytes(size)} "
+                f"(limit {_megabytes(member_limit)}); {raise_it}"
+            )
+        if size > _RATIO_FLOOR and size > WORKBOOK_RATIO * member.compress_size:
+            ratio = size // max(member.compress_size, 1)
+            raise InputError(
+                f"{path}: its part {member.filename} is compressed {ratio}:1 "
+                f"({_megabytes(member.compress_size)} unpacking to {_megabytes(size)}), "
+                f"more than any spreadsheet (at most {WORKBOOK_RATIO}:1): it would fill the "
+                f"memory; {_AS_CSV}"
+            )
+    total = sum(member.file_size for member in members)
+    if total > WORKBOOK_PARTS * member_limit:
+        raise InputError(
+            f"{path}: would unpack to {_megabytes(total)} in all "
+            f"(limit {_megabytes(WORKBOOK_PARTS * member_limit)}); {raise_it}"
+        )
+
+
+_AS_CSV = "save its sheet as CSV and upload that (a CSV file is streamed, never held whole)"
+
+
+def _workbook_limit() -> int:
+    """The megabytes a workbook's part may unpack to: the environment's, or the default."""
+    value = os.environ.get(WORKBOOK_LIMIT_VARIABLE, "").strip()
+    if not value:
+        return WORKBOOK_MEMBER_MB
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(
+            f"{WORKBOOK_LIMIT_VARIABLE}={value!r}: give a whole number of megabytes, such "
+            f"as {WORKBOOK_MEMBER_MB}"
+        )
+    return int(value)
+
+
+def _megabytes(size: int) -> str:
+    """``size`` bytes for a message: ``3.5 MB``, ``1,100 MB``."""
+    return f"{size / _MB:.1f} MB" if size < 10 * _MB else f"{size / _MB:,.0f} MB"
 
 
 def _workbook_row(number: int, values: list[object]) -> RawRow:

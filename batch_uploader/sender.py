@@ -291,12 +291,16 @@ class Sender:
                 on_request()
             try:
                 # httpx's timeouts are per operation: a server sending a byte at a time meets
-                # none of them. The whole attempt has this deadline; the body is read within
-                # it (client.request reads it before returning).
+                # none of them. The whole attempt has this deadline, the body's reading within.
                 async with asyncio.timeout(self._timeout):
-                    response = await client.request(
-                        update.METHOD, update.path(), json=update.body()
-                    )
+                    request = client.build_request(update.METHOD, update.path(), json=update.body())
+                    response = await client.send(request, stream=True)
+                    try:
+                        body = await _capped_body(response, ANSWER_LIMIT)
+                    finally:
+                        # Closing an answer not read to its end drops its connection: the rest
+                        # of an oversized body is never read.
+                        await response.aclose()
             except TimeoutError:
                 return _Answer(
                     None,
@@ -316,11 +320,17 @@ class Sender:
                 return self._failed("http-error", "the answer could not be read", error)
         finally:
             self._lanes.put_nowait(client)
-        return self._read(response, update)
+        return self._read(response, update, body)
 
-    def _read(self, response: httpx.Response, request: Request) -> _Answer:
+    def _read(self, response: httpx.Response, request: Request, body: bytes | None) -> _Answer:
+        """What ``response`` says, from its ``body`` (``None``: over ``ANSWER_LIMIT``, unread)."""
         status = response.status_code
-        body = response.content
+        if body is None:
+            # A refusal stops the run and a 429 or 503 holds it as usual, whatever the body.
+            body = b""
+            oversized = status not in _FATAL
+        else:
+            oversized = False
         # Decoded as JSON reads bytes (UTF-8, or UTF-16/32 by their first bytes), as
         # response.json() did: reading a charset from the headers doubles the time per answer.
         text = self._redactor.text(body.decode(json.detect_encoding(body), "replace"))
@@ -343,10 +353,19 @@ class Sender:
                 self._tell_pause(status, asked, retry_after)
                 # Every worker waits, not only the one that was told to.
                 self._pacer.pause(retry_after)
+        if oversized:
+            return _Answer(
+                status,
+                retry_after=retry_after,
+                error_code=ANSWER_TOO_LARGE,
+                error_message=_too_large(status, response),
+            )
         if 200 <= status < 300:
             self._pacer.succeeded()
             success = request.SUCCESS
-            if success.accepts(payload):
+            # A receipt is written to the results and the journal: one longer than any VTEX
+            # gives is not one.
+            if success.accepts(payload) and len(receipt_of(payload) or "") <= RECEIPT_LIMIT:
                 return _Answer(status, payload)
             # Final, not retried: an answer VTEX never gives comes from whatever stands at the
             # address (a wrong --base-url, a proxy, a login page) and would come again. The row
@@ -366,7 +385,7 @@ class Sender:
             self.stop(reason)
             return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
         code, message = _error_details(response, text, payload)
-        return _Answer(status, payload, retry_after, code, self._clean(message))
+        return _Answer(status, payload, retry_after, _short_code(code), self._clean(message))
 
     def _tell_pause(self, status: int, asked: float, seconds: float) -> None:
         """Logs that the run waits ``seconds`` because VTEX asked ``asked``: once per pause,
@@ -497,3 +516,47 @@ def _error_details(response: httpx.Response, text: str, payload: Any) -> tuple[s
     text = text.strip() if payload is None else json.dumps(payload)
     reason = response.reason_phrase or "error"
     return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")
+
+
+# At most this much of an answer is read: VTEX's receipts are under 1 KB, an order tens of KB.
+ANSWER_LIMIT = 1024 * 1024
+# The error code of an answer over ANSWER_LIMIT: final unless its status is retried.
+ANSWER_TOO_LARGE = "answer-too-large"
+# Receipts longer than this are no receipt (VTEX's have 32 characters).
+RECEIPT_LIMIT = 200
+# Error codes longer than this are cut: VTEX's are short (OMS007).
+CODE_LIMIT = 60
+
+
+async def _capped_body(response: httpx.Response, limit: int) -> bytes | None:
+    """The body of a streamed ``response``, decoded, or ``None`` as soon as it is over
+    ``limit`` bytes (declared or read), the rest unread."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(status: int, response: httpx.Response) -> str:
+    """The message of an answer over ``ANSWER_LIMIT``: how large it was, or is said to be."""
+    declared = response.headers.get("Content-Length", "")
+    limit = (
+        f"{ANSWER_LIMIT / 2**20:g} MiB" if ANSWER_LIMIT >= 2**20 else f"{ANSWER_LIMIT // 1024} KiB"
+    )
+    size = f"{int(declared):,} bytes" if declared.isdigit() else f"more than {limit}"
+    return (
+        f"VTEX answered {status} with {size}, over the {limit} read of an answer (VTEX's "
+        "are a few KB): not read; check --base-url, or whatever stands at the address"
+    )
+
+
+def _short_code(code: str) -> str:
+    """An error code from an answer, cut to ``CODE_LIMIT`` characters."""
+    return code if len(code) <= CODE_LIMIT else code[: CODE_LIMIT - 3] + "..."

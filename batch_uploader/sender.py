@@ -410,7 +410,7 @@ class Sender:
             return True
         if budget.spend():
             return True
-        if budget.refused == 1:
+        if budget.refused == 1:  # said once a run, when the budget is first spent
             logger.warning(
                 "VTEX failed more requests than the retry budget allows (%d %% of the requests "
                 "of the last %d s): until it recovers, a row that fails is not tried again",

@@ -724,12 +724,12 @@ class Runner:
         )
         self.document.sections.append(section)
         flaky = _median([s.wall for s in samples["flaky"]])
-        all_sent = all(s.extra["counts"].get("sent", 0) == rows for s in samples["flaky"])
+        sent = min(s.extra["counts"].get("sent", 0) for s in samples["flaky"])
+        # A row may fail every attempt by chance (15 % of faults, 5 attempts): not the target.
         self.target(
             f"{rows:,} rows at --rate {rate:.0f} through a flaky VTEX: within 2x of fault-free",
-            f"{flaky:.1f} s against {base:.1f} s ({flaky / base:.2f}x); "
-            f"{'all' if all_sent else 'NOT all'} rows sent",
-            flaky <= 2 * base and all_sent,
+            f"{flaky:.1f} s against {base:.1f} s ({flaky / base:.2f}x); {sent:,} rows sent",
+            flaky <= 2 * base,
         )
         path.unlink()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 
-# After a 429 or 503 the rate is multiplied by this, down to FLOOR of the ceiling at least...
+# After a 429 (or a 503 with Retry-After) the rate is multiplied by this, down to FLOOR of the
+# ceiling at least...
 DECREASE = 0.5
 FLOOR = 0.05
 # ...and while requests succeed it grows back by this share of the ceiling per second, up to
@@ -28,7 +30,7 @@ class Pacer:
     The rate adapts to the server: :meth:`throttled` lowers it (at most once per interval
     of the slower rate, as the answers of requests already in flight say the same thing),
     :meth:`succeeded` raises it again, quickly up to just under the rate the server refused,
-    slowly beyond, never above the ``ceiling`` given.
+    slowly beyond, never above the ``ceiling`` given. ``retries`` is the run's retry budget.
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class Pacer:
         self._calm_from = -math.inf
         self._grown_at = -math.inf
         self._refused_at = math.inf  # the rate when the server last said it was too much
+        self.retries = RetryBudget(clock=clock)
 
     async def wait(self) -> None:
         """Waits for this caller's slot."""
@@ -83,3 +86,40 @@ class Pacer:
                 rate = self.rate + self.ceiling * PROBE * elapsed
             self.rate = min(self.ceiling, rate)
             self._grown_at = now
+
+
+class RetryBudget:
+    """How many retries the run may send: at most ``SHARE`` of the requests answered in the
+    last ``WINDOW`` seconds, retries included, plus ``FLOOR`` a second (so that the first
+    failures of a run, or of a quiet spell, are retried too).
+
+    Random failures stay well within it; an outage fails every request, and then retrying
+    each one several times would only multiply the load on a server that is already down.
+    The same idea as the retry budgets of Finagle and gRPC.
+    """
+
+    SHARE = 0.2
+    WINDOW = 10.0
+    FLOOR = 5.0
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._requests: deque[float] = deque()
+        self._retries: deque[float] = deque()
+        self.refused = 0
+
+    def requested(self) -> None:
+        """A request was answered (or failed without an answer)."""
+        self._requests.append(self._clock())
+
+    def spend(self) -> bool:
+        """Takes one retry from the budget; ``False`` (and nothing taken) when it is spent."""
+        now = self._clock()
+        for times in (self._requests, self._retries):
+            while times and times[0] <= now - self.WINDOW:
+                times.popleft()
+        if len(self._retries) >= len(self._requests) * self.SHARE + self.FLOOR * self.WINDOW:
+            self.refused += 1
+            return False
+        self._retries.append(now)
+        return True

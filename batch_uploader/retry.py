@@ -16,7 +16,8 @@ class RetryPolicy:
     each time, at most ``backoff_max`` seconds). A ``Retry-After`` header replaces the backoff,
     up to ``retry_after_max`` seconds (a longer one is cut to it, and the logs say so). A row
     stops being retried once ``row_budget`` seconds have passed since its first attempt. Other
-    answers are final.
+    answers are final. Over the whole run, retries not asked by a 429 or a Retry-After are
+    also bounded by the run's :class:`~batch_uploader.limiter.RetryBudget`.
     """
 
     max_attempts: int = 5

@@ -346,8 +346,9 @@ class Sender:
         if status == 429:
             self.throttled += 1
         if status in (429, 503):
-            self._pacer.throttled()
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if _slows_everyone(status, retry_after):
+                self._pacer.throttled()
             if retry_after is not None:
                 asked, retry_after = retry_after, min(retry_after, self._policy.retry_after_max)
                 self._tell_pause(status, asked, retry_after)
@@ -417,7 +418,25 @@ class Sender:
         return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
 
     def _should_retry(self, answer: _Answer | None) -> bool:
-        return answer is not None and answer.retryable and not self.stop_reason
+        if answer is None:
+            return False
+        budget = self._pacer.retries
+        budget.requested()
+        if not answer.retryable or self.stop_reason:
+            return False
+        # The pace and the pause already hold back the retries of these.
+        if _slows_everyone(answer.http_status, answer.retry_after):
+            return True
+        if budget.spend():
+            return True
+        if budget.refused == 1:  # said once a run, when the budget is first spent
+            logger.warning(
+                "VTEX failed more requests than the retry budget allows (%d %% of the requests "
+                "of the last %d s): until it recovers, a row that fails is not tried again",
+                round(budget.SHARE * 100),
+                budget.WINDOW,
+            )
+        return False
 
     def _wait(self, state: RetryCallState) -> float:
         answer = state.outcome.result() if state.outcome else None
@@ -490,6 +509,13 @@ class FailureStreak:
                     f"{self._limit} {self._what} in a row failed (the last: "
                     f"{delivery.error_code}: {delivery.error_message})"
                 )
+
+
+def _slows_everyone(status: int | None, retry_after: float | None) -> bool:
+    """Whether an answer says the run is too fast: a 429 (the account's rate limit), or a 503
+    with Retry-After (VTEX's circuit breaker). A bare 503, a timeout or a dropped connection
+    is one request's bad luck and says nothing about the rate."""
+    return status == 429 or (status == 503 and retry_after is not None)
 
 
 def _seconds(value: float) -> str:

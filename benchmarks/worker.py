@@ -273,7 +273,9 @@ def _upload(params: Params) -> Operation:
 
     path, results = Path(params["path"]), Path(params["results"])
     settings = batch_uploader.Settings(
-        rate=float(params["rate"]), concurrency=int(params["concurrency"])
+        rate=float(params["rate"]),
+        concurrency=int(params["concurrency"]),
+        timeout=float(params.get("timeout", batch_uploader.Settings().timeout)),
     )
 
     def operation() -> Extra:

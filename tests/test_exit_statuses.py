@@ -21,13 +21,16 @@ from batch_uploader.reader import read_tables
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox
 
-from .conftest import SANDBOX_ENV, CsvFactory
+from .conftest import SANDBOX_ENV, CsvFactory, invoke
 
 ROWS = "Pedido;NF;Rastreio\n1-01;000001;AA1BR\n2-01;000002;AA2BR\n"
 
 
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=SANDBOX_ENV, catch_exceptions=False)
+def upload_to_sandbox(source: Path, journal: Path, output: Path) -> Result:
+    """``batch-uploader upload SOURCE`` to the sandbox with this journal and output folder."""
+    return invoke(
+        "upload", str(source), "--sandbox", "--journal", str(journal), "--output-dir", str(output)
+    )
 
 
 def _fault(*args: Any, **kwargs: Any) -> None:
@@ -189,15 +192,7 @@ def test_a_damaged_journal_is_named_with_what_to_do(
         handle.write(bytes(range(256)) * ((size - start) // 256 + 1))
     output = tmp_path / "out"
 
-    outcome = invoke(
-        "upload",
-        str(write_csv(ROWS, "second.csv")),
-        "--sandbox",
-        "--journal",
-        str(journal),
-        "--output-dir",
-        str(output),
-    )
+    outcome = upload_to_sandbox(write_csv(ROWS, "second.csv"), journal, output)
 
     assert outcome.exit_code == ExitStatus.USAGE, outcome.output
     assert outcome.stderr.startswith(f"batch-uploader: error: journal {journal} ")
@@ -222,15 +217,7 @@ def test_a_journal_whose_lock_cannot_be_made_is_named_with_what_to_do(
     monkeypatch.setattr(Path, "open", refusing)
     output = tmp_path / "out"
 
-    outcome = invoke(
-        "upload",
-        str(write_csv(ROWS, "carrier.csv")),
-        "--sandbox",
-        "--journal",
-        str(journal),
-        "--output-dir",
-        str(output),
-    )
+    outcome = upload_to_sandbox(write_csv(ROWS, "carrier.csv"), journal, output)
 
     assert outcome.exit_code == ExitStatus.USAGE, outcome.output
     assert f"{journal}.lock" in outcome.stderr
@@ -245,14 +232,8 @@ def test_a_journal_in_a_read_only_folder_exits_2(write_csv: CsvFactory, tmp_path
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o555)
-    outcome = invoke(
-        "upload",
-        str(write_csv(ROWS, "carrier.csv")),
-        "--sandbox",
-        "--journal",
-        str(folder / "journal.sqlite3"),
-        "--output-dir",
-        str(tmp_path / "out"),
+    outcome = upload_to_sandbox(
+        write_csv(ROWS, "carrier.csv"), folder / "journal.sqlite3", tmp_path / "out"
     )
     folder.chmod(0o755)
 

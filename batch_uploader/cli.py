@@ -42,6 +42,7 @@ from .options import (
     url_options,
     verify_option,
 )
+from .outputs import refusal
 from .pipeline import run
 from .report import ExitStatus, Report
 from .sandbox import Sandbox
@@ -81,6 +82,18 @@ def exits_on_error(command: F) -> F:
             )
             sys.exit(ExitStatus.INTERRUPTED)
         except Exception as error:
+            why = refusal(error)
+            if why is not None:
+                # The machine's, not the program's: a disk that filled where no part of the
+                # run could catch it sooner.
+                console().error(
+                    "unwritten",
+                    f"batch-uploader: could not write while running {_doing()}: {why}; free "
+                    f"space on that disk and run again: the journal skips the rows sent; "
+                    f"{_results_so_far(kwargs)}",
+                    exitStatus=ExitStatus.CANNOT_WRITE,
+                )
+                sys.exit(ExitStatus.CANNOT_WRITE)
             # Not SystemExit or KeyboardInterrupt: those are the command's own endings. Anything
             # else is a fault of the program, which must not exit 1 ("some rows invalid").
             _log.debug("the fault in full:", exc_info=True)
@@ -365,7 +378,11 @@ def _sandbox_credentials() -> Credentials:
 def print_report(report: Report, *, quiet: bool = False) -> None:
     """The report for a person; with ``quiet``, its summary line alone (and why it stopped)."""
     out = console()
-    if report.stop_reason:
+    for number, (what, why) in enumerate(report.unwritten):
+        # The first says what to do; the others, which the same disk refused, only what.
+        text = unwritten_message(what, why) if not number else f"also not written: {what}: {why}"
+        out.error("unwritten", f"batch-uploader: {text}")
+    if report.stop_reason and not report.unwritten:
         out.error("stopped", f"batch-uploader: stopped: {report.stop_reason}")
     if not quiet:
         for line in report.understood:
@@ -378,7 +395,9 @@ def print_report(report: Report, *, quiet: bool = False) -> None:
             out.say("note", f"Note: {note}")
         if report.problems:
             more = _first_of(len(report.problems), report.not_sent)
-            out.say("problems", f"Rows not sent{more}; the results file has them all:")
+            whole = report.results_path and not report.unwritten
+            where = "; the results file has them all" if whole else ""
+            out.say("problems", f"Rows not sent{more}{where}:")
             for problem in report.problems:
                 out.say("problem", f"  {problem}")
         if report.unverified:
@@ -389,6 +408,22 @@ def print_report(report: Report, *, quiet: bool = False) -> None:
             for line in report.unverified:
                 out.say("unverified-row", f"  {line}")
     out.say("summary", report.summary(), **report.as_json())
+
+
+def unwritten_message(what: str, why: str) -> str:
+    """What a person reads when the disk refused to write ``what`` during a run."""
+    text = (
+        f"{what} could not be written: {why}. Sending stopped there, so that no row is sent "
+        "without a record of it. Free space on that disk (or let batch-uploader write there) "
+        "and run again (a file of the inbox stays there for the next run): the journal skips "
+        "the rows already sent"
+    )
+    if what.startswith("the journal"):
+        text += (
+            "; a row whose answer came as the journal failed is sent again, which VTEX takes "
+            "as the same update"
+        )
+    return text + "."
 
 
 def _first_of(shown: int, total: int) -> str:

@@ -44,7 +44,8 @@ from .models import (
     Source,
     Status,
 )
-from .pipeline import checked_target, finish, new_report, redactor_of
+from .outputs import Halt, Outputs
+from .pipeline import checked_target, new_report, redactor_of
 from .redaction import Redactor
 from .report import Report
 from .sender import FailureStreak, Sender, given_up, open_sender
@@ -105,22 +106,27 @@ def upload_events(
         redactor = redactor_of(credentials)
         outcomes = decide(rows, rules, redactor)
         headings = {item.table.source: item.columns.headings for item in inputs}
+        halt = Halt(report)
         with contextlib.ExitStack() as stack:
-            writer = stack.enter_context(
-                results_writer(
-                    results_path, with_source=len(headings) > 1, events=True, redactor=redactor
+            outputs = stack.enter_context(
+                Outputs(
+                    results_writer(
+                        results_path, with_source=len(headings) > 1, events=True, redactor=redactor
+                    ),
+                    RowsToFix(results_path.parent, report.stamp, headings, redactor),
+                    report,
+                    halt,
                 )
-            )
-            fixes = stack.enter_context(
-                RowsToFix(results_path.parent, report.stamp, headings, redactor)
             )
             sending: _Sending | None = None
             try:
                 if upload_to is not None:
                     target, secret = upload_to
-                    journal = stack.enter_context(Journal(journal_path, redactor=redactor))
+                    journal = stack.enter_context(
+                        Journal(journal_path, redactor=redactor, on_failure=halt)
+                    )
                     run_id = journal.start_run(target, paths)
-                    sending = _Sending(journal, run_id, target, force, report)
+                    sending = _Sending(journal, run_id, target, force, report, halt)
                     try:
                         asyncio.run(sending.send(outcomes, target, secret, settings, transport))
                     finally:
@@ -132,11 +138,9 @@ def upload_events(
             for outcome in outcomes:
                 if sending is not None and outcome.status is Status.VALID:
                     outcome = sending.given_up(outcome)  # the run ended before its parcel's answer
-                writer.write(outcome)
-                fixes.add(outcome)
-                report.record(outcome)
+                outputs.record(outcome)
             report.note_changes(changed_since_opened(inputs))
-            finish(report, writer, fixes)
+            outputs.finish()
         report.write_summary(redactor)
         return report
     finally:
@@ -362,6 +366,7 @@ class _Sending:
     target: str
     force: bool
     report: Report
+    halt: Halt
     # Requests that left for each parcel's update (by the update's id).
     attempts: dict[int, int] = field(default_factory=dict)
     stop_reason: str | None = None
@@ -383,6 +388,7 @@ class _Sending:
                 lines[id(outcome.update)].append(index)
                 updates[id(outcome.update)] = outcome.update
         async with open_sender(base_url, credentials, settings, transport) as sender:
+            self.halt.add(sender.stop)
             failures = FailureStreak(sender, settings.stop_after_failures, "parcels")
             try:
                 with self._signals(sender, settings.grace):
@@ -445,9 +451,10 @@ class _Sending:
                 journal.queued(self.run_id, self.target, row, update)
 
             def leaving() -> None:
-                self.attempts[id(update)] = self.attempts.get(id(update), 0) + 1
                 for row in rows:
                     journal.in_flight(self.run_id, row)
+                if journal.failure is None:  # else the request does not leave
+                    self.attempts[id(update)] = self.attempts.get(id(update), 0) + 1
 
             delivery = await sender.send(update, on_request=leaving)
             failures.add(delivery)

@@ -4,6 +4,7 @@ again as it is. One file per input table, made only when it has a row."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ import xlsxwriter
 from .models import Outcome, Source, Status
 from .reader import EXCEL_SUFFIXES
 from .redaction import Redactor
-from .writer import claim, defused
+from .writer import claim, close_workbook, defused
 
 ERROR_COLUMN = "error"
 
@@ -70,8 +71,27 @@ class RowsToFix:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        for sink in self._open.values():
-            sink.close()
+        refused: OSError | None = None
+        for path, sink in zip(list(self.paths), self._open.values(), strict=True):
+            try:
+                sink.close()
+            except OSError as failure:
+                refused = refused or failure
+                if isinstance(sink, _XlsxSink):
+                    _remove(path)  # a workbook is written whole at its close: this one is not
+            # Every file has its header: one the disk left empty would only mislead.
+            with contextlib.suppress(OSError):
+                if path.exists() and path.stat().st_size == 0:
+                    _remove(path)
+            if not path.exists():
+                self.paths.remove(path)
+        if refused is not None:
+            raise refused
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _reason(outcome: Outcome) -> str:
@@ -104,6 +124,7 @@ class _XlsxSink:
     """Cells are written as text, so that opening the file does not turn 000123 into 123."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self._book = xlsxwriter.Workbook(
             str(path), {"constant_memory": True, "strings_to_formulas": False}
         )
@@ -117,4 +138,4 @@ class _XlsxSink:
         self._row += 1
 
     def close(self) -> None:
-        self._book.close()
+        close_workbook(self._book, self.path)

@@ -57,6 +57,7 @@ _SEVERITY = (
     ExitStatus.ROWS_NOT_SENT,
     ExitStatus.USAGE,
     ExitStatus.ABORTED,
+    ExitStatus.CANNOT_WRITE,
     ExitStatus.INTERNAL_ERROR,
     ExitStatus.INTERRUPTED,
 )

@@ -8,13 +8,14 @@ rest is sent. A lock keeps two runs from using one journal at once.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -145,14 +146,25 @@ class Journal:
     fail with a :class:`UsageError` naming the holder. ``read_only`` takes no lock.
     ``redactor`` takes the run's secrets out of the error texts it keeps (they may quote a
     cell).
+
+    Once open, a write the disk refuses (full, damaged, made read-only) raises nothing: the
+    journal records nothing more, ``failure`` says why, and ``on_failure`` is told (with what
+    failed and why) so that the run stops sending at once.
     """
 
     def __init__(
-        self, path: Path | None, *, read_only: bool = False, redactor: Redactor | None = None
+        self,
+        path: Path | None,
+        *,
+        read_only: bool = False,
+        redactor: Redactor | None = None,
+        on_failure: Callable[[str, str], None] | None = None,
     ) -> None:
         self.path = path
         self.read_only = read_only
         self._redactor = redactor or Redactor(())
+        self.on_failure = on_failure
+        self.failure: str | None = None
         self._lock: IO[str] | None = None
         self._connection: sqlite3.Connection | None = None
         self._last_commit = 0.0
@@ -218,7 +230,9 @@ class Journal:
         trace: TracebackType | None,
     ) -> None:
         if self._connection is not None:
-            self._connection.commit()
+            if self.failure is None:
+                with self._guard():
+                    self._connection.commit()
             self._connection.close()
             self._connection = None
         if self._lock is not None:
@@ -245,29 +259,41 @@ class Journal:
         """Records the start of a run and returns its id."""
         for path in files:
             self._fingerprints[str(path)] = fingerprint(path)
-        cursor = self.db.execute(
-            "INSERT INTO runs (target, files, started_at) VALUES (?, ?, ?)",
-            (target, json.dumps([str(path) for path in files]), _now()),
-        )
-        self.db.commit()
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        if self.failure is not None:
+            return 0
+        with self._guard():
+            cursor = self.db.execute(
+                "INSERT INTO runs (target, files, started_at) VALUES (?, ?, ?)",
+                (target, json.dumps([str(path) for path in files]), _now()),
+            )
+            self.db.commit()
+            assert cursor.lastrowid is not None
+            return cursor.lastrowid
+        return 0  # recorded nowhere: the run stops before sending anything
 
     def finish_run(self, run_id: int, exit_status: int) -> None:
-        self.db.execute(
-            "UPDATE runs SET finished_at = ?, exit_status = ? WHERE id = ?",
-            (_now(), exit_status, run_id),
-        )
-        self.db.commit()
+        if self.failure is not None:
+            return
+        with self._guard():
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, exit_status = ? WHERE id = ?",
+                (_now(), exit_status, run_id),
+            )
+            self.db.commit()
 
     def sent_before(self, target: str, update: InvoiceUpdate) -> SentBefore | None:
-        """The earliest delivery of exactly this update to ``target``, if any."""
-        found = self.db.execute(
-            "SELECT receipt, updated_at, run_id, file, row FROM rows WHERE state = 'sent' "
-            "AND target = ? AND order_id = ? AND invoice_number = ? AND payload_hash = ? "
-            "ORDER BY updated_at LIMIT 1",
-            (target, update.order_id, update.invoice_number, payload_hash(update)),
-        ).fetchone()
+        """The earliest delivery of exactly this update to ``target``, if any; ``None`` too
+        when the journal failed (the run sends nothing more then)."""
+        found = None
+        if self.failure is not None:
+            return None
+        with self._guard():
+            found = self.db.execute(
+                "SELECT receipt, updated_at, run_id, file, row FROM rows WHERE state = 'sent' "
+                "AND target = ? AND order_id = ? AND invoice_number = ? AND payload_hash = ? "
+                "ORDER BY updated_at LIMIT 1",
+                (target, update.order_id, update.invoice_number, payload_hash(update)),
+            ).fetchone()
         return SentBefore(*found) if found else None
 
     def queued(self, run_id: int, target: str, row: Row, update: InvoiceUpdate) -> None:
@@ -277,14 +303,18 @@ class Journal:
 
     def in_flight(self, run_id: int, row: Row) -> None:
         """Records, and commits, that a request for ``row`` is leaving: after a crash, such a
-        row may or may not have reached VTEX, and is sent again."""
-        self.db.execute(
-            "UPDATE rows SET state = ?, attempts = attempts + 1, updated_at = ? "
-            "WHERE run_id = ? AND fingerprint = ? AND sheet = ? AND row = ?",
-            (IN_FLIGHT, _now(), run_id, self._fingerprints.get(row.source.file, ""),
-             row.source.sheet or "", row.number),
-        )  # fmt: skip
-        self._commit()
+        row may or may not have reached VTEX, and is sent again. When that cannot be
+        recorded, the run is stopped (``on_failure``) before the request leaves."""
+        if self.failure is not None:
+            return
+        with self._guard():
+            self.db.execute(
+                "UPDATE rows SET state = ?, attempts = attempts + 1, updated_at = ? "
+                "WHERE run_id = ? AND fingerprint = ? AND sheet = ? AND row = ?",
+                (IN_FLIGHT, _now(), run_id, self._fingerprints.get(row.source.file, ""),
+                 row.source.sheet or "", row.number),
+            )  # fmt: skip
+            self._commit()
 
     def record(self, run_id: int, target: str, outcome: Outcome) -> None:
         """Records a row's final state; a sent row is committed at once, others in batches."""
@@ -311,8 +341,23 @@ class Journal:
             self._commit()
 
     def _commit(self) -> None:
-        self.db.commit()
-        self._last_commit = time.monotonic()
+        if self.failure is not None:
+            return
+        with self._guard():
+            self.db.commit()
+            self._last_commit = time.monotonic()
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """A SQLite error in the block (a full disk, a damaged page, a file made read-only)
+        makes the journal fail: see the class. Callers look at ``failure`` first."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            self.failure = str(error)
+            if self.on_failure is not None:
+                where = "the journal" + (f" {self.path}" if self.path else " (in memory)")
+                self.on_failure(where, self.failure)
 
     def _write(
         self,
@@ -329,17 +374,20 @@ class Journal:
         error_code: str | None = None,
         error_message: str | None = None,
     ) -> None:
+        if self.failure is not None:
+            return
         file = row.source.file
         # A row refused for holding a secret keeps it out of its order and invoice too.
         order_id, invoice_number = self._redactor.cells([order_id, invoice_number])
         if error_message is not None:
             error_message = self._redactor.text(error_message)
-        self.db.execute(
-            "INSERT OR REPLACE INTO rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, file, self._fingerprints.get(file, ""), row.source.sheet or "",
-             row.number, target, order_id, invoice_number, payload, state, attempts,
-             http_status, receipt, error_code, error_message, _now()),
-        )  # fmt: skip
+        with self._guard():
+            self.db.execute(
+                f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * 16)})",
+                (run_id, file, self._fingerprints.get(file, ""), row.source.sheet or "",
+                 row.number, target, order_id, invoice_number, payload, state, attempts,
+                 http_status, receipt, error_code, error_message, _now()),
+            )  # fmt: skip
 
     def runs(self, limit: int = 20) -> list[RunLine]:
         """The latest runs, newest first."""

@@ -43,6 +43,7 @@ from .models import (
     Verdict,
     Verification,
 )
+from .outputs import Halt, Outputs
 from .redaction import Redactor
 from .report import Report
 from .sender import FailureStreak, Sender, given_up, open_sender
@@ -51,7 +52,7 @@ from .survey import Survey, survey
 from .target import Credentials, check_base_url
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
 from .verify import verify
-from .writer import FORMATS, ResultsWriter, results_writer
+from .writer import FORMATS, results_writer
 
 
 def run(
@@ -109,31 +110,32 @@ def run(
             secrets=redactor,
         )
         headings = {item.table.source: item.columns.headings for item in inputs}
+        halt = Halt(report)
         with contextlib.ExitStack() as stack:
             journal = (
                 None
                 if upload_to is None
-                else stack.enter_context(Journal(journal_path, redactor=redactor))
+                else stack.enter_context(Journal(journal_path, redactor=redactor, on_failure=halt))
             )
-            writer = stack.enter_context(
-                results_writer(
-                    results_path,
-                    with_source=len(headings) > 1,
-                    with_verification=verifying,
-                    redactor=redactor,
+            outputs = stack.enter_context(
+                Outputs(
+                    results_writer(
+                        results_path,
+                        with_source=len(headings) > 1,
+                        with_verification=verifying,
+                        redactor=redactor,
+                    ),
+                    RowsToFix(results_path.parent, report.stamp, headings, redactor),
+                    report,
+                    halt,
                 )
-            )
-            fixes = stack.enter_context(
-                RowsToFix(results_path.parent, report.stamp, headings, redactor)
             )
             bar = stack.enter_context(
                 tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
             )
 
             def record(outcome: Outcome) -> None:
-                writer.write(outcome)
-                fixes.add(outcome)
-                report.record(outcome)
+                outputs.record(outcome)
                 bar.update()
 
             try:
@@ -156,6 +158,7 @@ def run(
                                     checker,
                                     record,
                                     report,
+                                    halt,
                                     verifying,
                                 ),
                                 secret,
@@ -169,7 +172,7 @@ def run(
             finally:
                 report.elapsed = time.perf_counter() - started
             report.note_changes(changed_since_opened(inputs))
-            finish(report, writer, fixes)
+            outputs.finish()
         report.write_summary(redactor)
         return report
     finally:
@@ -220,14 +223,6 @@ def new_report(
     )
 
 
-def finish(report: Report, writer: ResultsWriter, fixes: RowsToFix) -> None:
-    """Ends the results file with what only the end of the run knows."""
-    report.to_fix = list(fixes.paths)
-    assert report.results_path is not None
-    report.summary_path = report.results_path.with_name(report.results_path.stem + ".summary.json")
-    writer.finish(report)
-
-
 def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[str]:
     lines = []
     for item in inputs:
@@ -251,6 +246,7 @@ class _Run:
     checker: Checker
     record: Callable[[Outcome], None]
     report: Report
+    halt: Halt
     verify: bool = False
 
 
@@ -264,6 +260,10 @@ async def _upload(
         # Reads have a sender of their own: an app key that may not read orders stops the
         # reading, not the updates.
         reader = sender.companion() if run.verify else None
+        # An output the disk refuses stops every request: none leaves that is not recorded.
+        run.halt.add(sender.stop)
+        if reader is not None:
+            run.halt.add(reader.stop)
         upload = _Upload(sender, run, reader)
         try:
             await upload.feed(rows)
@@ -427,8 +427,9 @@ class _Upload:
         journal, run_id, checked = self.run.journal, self.run.run_id, item.checked
 
         def leaving() -> None:
-            item.attempts += 1
             journal.in_flight(run_id, checked.row)
+            if journal.failure is None:  # else the request does not leave
+                item.attempts += 1
 
         delivery = await self.sender.send(update, on_request=leaving)
         outcome = replace(checked, status=delivery.status, delivery=delivery)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -9,7 +10,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
 from .models import Outcome, Status, Verdict
 from .redaction import Redactor
 from .sender import Sender
@@ -27,6 +27,9 @@ class ExitStatus:
     ABORTED = 3
     # EX_SOFTWARE of sysexits.h: a fault of batch-uploader itself, never of the rows.
     INTERNAL_ERROR = 70
+    # EX_IOERR: the disk refused to write (full, over quota, read-only) once the run was under
+    # way; sending stopped there.
+    CANNOT_WRITE = 74
     INTERRUPTED = 130
 
 
@@ -61,6 +64,8 @@ class Report:
     verified: Counter[Verdict] | None = None
     # Files that changed while the run read them: what was added or changed was not read.
     changed_inputs: list[str] = field(default_factory=list)
+    # The outputs the disk refused to write, and its reason: sending stopped at the first.
+    unwritten: list[tuple[str, str]] = field(default_factory=list)
 
     def record(self, outcome: Outcome) -> None:
         self.counts[outcome.status] += 1
@@ -120,6 +125,8 @@ class Report:
     def exit_status(self) -> int:
         if self.interrupted:
             return ExitStatus.INTERRUPTED
+        if self.unwritten:
+            return ExitStatus.CANNOT_WRITE
         if self.stop_reason:
             return ExitStatus.ABORTED
         if self.not_sent or self.not_verified or self.changed_inputs:
@@ -146,6 +153,7 @@ class Report:
                 None if self.verified is None else {v.value: self.verified[v] for v in Verdict}
             ),
             "changedInputs": self.changed_inputs,
+            "unwritten": [f"{what}: {why}" for what, why in self.unwritten],
             "exitStatus": self.exit_status,
             "stopReason": self.stop_reason,
             "interrupted": self.interrupted,
@@ -180,10 +188,13 @@ class Report:
                 with os.fdopen(os.open(path, flags, 0o666), "w", encoding="utf-8") as out:
                     out.write(text)
             except OSError as error:
-                raise UsageError(
-                    f"cannot write the summary {path}: {error.strerror}; the results file "
-                    f"{self.results_path} holds every row"
-                ) from None
+                # The results file holds every row, and the console the run's end; a summary
+                # cut short is no JSON, and is removed.
+                self.unwritten.append((f"the summary {path}", error.strerror or str(error)))
+                with contextlib.suppress(OSError):
+                    if path.is_file():
+                        path.unlink()
+                self.summary_path = None
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""
@@ -216,6 +227,8 @@ class Report:
             )
         if self.stop_reason:
             text += f" Stopped early because {self.stop_reason}."
+        for what, why in self.unwritten:
+            text += f" Not written: {what} ({why})."
         if self.interrupted:
             text += (
                 " Interrupted: rows not sent are in the results as failed (interrupted: it"

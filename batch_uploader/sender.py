@@ -286,9 +286,13 @@ class Sender:
             await self._pacer.wait()
             if self.stop_reason:
                 return None
-            self.requests += 1
             if on_request is not None:
                 on_request()
+                # The hook may have stopped the run: a journal that could not note the request
+                # leaving. It does not leave.
+                if self.stop_reason:
+                    return None
+            self.requests += 1
             try:
                 # httpx's timeouts are per operation: a server sending a byte at a time meets
                 # none of them. The whole attempt has this deadline, the body's reading within.

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import gc
 import os
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,6 +20,7 @@ from types import TracebackType
 from typing import Self, TextIO
 
 import xlsxwriter
+import xlsxwriter.exceptions
 
 from .errors import UsageError
 from .models import EventsUpdate, Outcome, Status, TrackingUpdate
@@ -247,7 +250,22 @@ class ResultsWriter(ABC):
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        self._close()
+        try:
+            self._close()
+        except OSError:
+            # What the disk would not let be finished, when unusable (an empty file, a workbook
+            # cut short), is removed rather than mistaken for results.
+            if self._unusable():
+                with contextlib.suppress(OSError):
+                    self.path.unlink()
+            raise
+
+    def _unusable(self) -> bool:
+        """Whether the file, once its close failed, is of no use to anyone."""
+        try:
+            return self.path.stat().st_size == 0
+        except OSError:
+            return False
 
     @abstractmethod
     def _open(self) -> None: ...
@@ -306,6 +324,41 @@ class CsvResults(ResultsWriter):
             self._handle.close()
 
 
+def close_workbook(book: xlsxwriter.Workbook, path: Path) -> None:
+    """Closes ``book``, which writes it whole to ``path``; raises the disk's refusal as the
+    :class:`OSError` it is, and nothing afterwards."""
+    refused: OSError | None = None
+    with _unraisable_refusals_ignored():
+        try:
+            book.close()
+        except xlsxwriter.exceptions.FileCreateError as error:
+            if not (error.args and isinstance(error.args[0], OSError)):
+                raise
+            # A copy: the error itself holds, through its traceback, the archive left open.
+            refused = OSError(error.args[0].errno, error.args[0].strerror, str(path))
+        # That archive is closed now, quietly, not when the collector comes by: its second
+        # refusal would print a traceback wherever that happens.
+        gc.collect()
+    if refused is not None:
+        raise refused
+
+
+@contextlib.contextmanager
+def _unraisable_refusals_ignored() -> Iterator[None]:
+    """Ignores the disk's refusals raised where nothing can catch them (a finaliser)."""
+    hook = sys.unraisablehook
+
+    def quiet(unraisable: sys.UnraisableHookArgs) -> None:
+        if not isinstance(unraisable.exc_value, OSError):
+            hook(unraisable)
+
+    sys.unraisablehook = quiet
+    try:
+        yield
+    finally:
+        sys.unraisablehook = hook
+
+
 _STATUS_COLOURS = {
     Status.SENT: "#C6EFCE",
     Status.VALID: "#C6EFCE",
@@ -353,8 +406,12 @@ class XlsxResults(ResultsWriter):
 
     def _close(self) -> None:
         if self._book is not None:
-            self._book.close()
-            self._book = None
+            book, self._book = self._book, None
+            close_workbook(book, self.path)
+
+    def _unusable(self) -> bool:
+        # A workbook is written whole at its close: one cut short opens nowhere.
+        return True
 
 
 def _write_summary_sheet(

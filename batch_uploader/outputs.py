@@ -1,0 +1,162 @@
+"""What a run writes while it sends (its results, its rows to fix, its journal), and what
+happens when the disk refuses one of them mid-way: full, over its quota, made read-only.
+
+Sending then stops at once, since a row sent with no record of it is one nobody can account
+for; every row is still decided and counted, written wherever the disk still allows; a file
+the refusal left unusable is removed rather than left to be mistaken for a result; and the run
+ends with exit status 74 (:attr:`~batch_uploader.report.ExitStatus.CANNOT_WRITE`), the
+machine's problem, told apart from bad rows (1), bad settings (2) and faults of the program
+(70).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import sqlite3
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+import xlsxwriter.exceptions
+
+from .errors import UsageError
+from .fixes import RowsToFix
+from .models import Outcome
+from .report import Report
+from .writer import ResultsWriter
+
+# The errors of a disk that refuses to write, whatever the file: what the command line turns
+# into exit status 74 when no part of the run could catch it sooner.
+_REFUSALS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+# SQLite's words for the same.
+_SQLITE_REFUSALS = ("database or disk is full", "disk i/o error", "attempt to write a readonly")
+
+
+def refusal(error: BaseException) -> str | None:
+    """Why the disk refused a write, when ``error`` is a disk's refusal; ``None`` otherwise."""
+    if isinstance(error, xlsxwriter.exceptions.FileCreateError) and error.args:
+        error = error.args[0] if isinstance(error.args[0], BaseException) else error
+    if isinstance(error, OSError) and error.errno in _REFUSALS:
+        return error.strerror or str(error)
+    if isinstance(error, sqlite3.OperationalError) and str(error).lower().startswith(
+        _SQLITE_REFUSALS
+    ):
+        return str(error)
+    return None
+
+
+def reason_of(error: BaseException) -> str:
+    """The words of a failed write: the system's (``No space left on device``) when it has."""
+    if isinstance(error, xlsxwriter.exceptions.FileCreateError) and error.args:
+        cause = error.args[0]
+        error = cause if isinstance(cause, BaseException) else error
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
+
+
+class Halt:
+    """Stops a run's sending when one of its outputs cannot be written, and keeps which, for
+    the report. The senders register their ``stop``; a refusal met before they exist stops
+    them as they register."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self._stops: list[Callable[[str], None]] = []
+
+    @property
+    def reason(self) -> str | None:
+        if not self.report.unwritten:
+            return None
+        what, why = self.report.unwritten[0]
+        return f"{what} could not be written ({why})"
+
+    def add(self, stop: Callable[[str], None]) -> None:
+        self._stops.append(stop)
+        if self.reason is not None:
+            stop(self.reason)
+
+    def __call__(self, what: str, why: str) -> None:
+        """Records that ``what`` (``the journal x.sqlite3``) could not be written, ``why``."""
+        self.report.unwritten.append((what, why))
+        reason = self.reason
+        assert reason is not None
+        for stop in self._stops:
+            stop(reason)
+
+
+class Outputs:
+    """The results and the rows to fix of a run, written as rows are decided. Each row is
+    counted in the report whatever the disk does; the first refusal stops the sending (through
+    ``halt``) and the writing of both files, whose lines so far stay."""
+
+    def __init__(
+        self, results: ResultsWriter, fixes: RowsToFix, report: Report, halt: Halt
+    ) -> None:
+        self.results = results
+        self.fixes = fixes
+        self.report = report
+        self.halt = halt
+        self._writing = False
+
+    def __enter__(self) -> Self:
+        self.results.__enter__()
+        self._writing = True
+        return self
+
+    def record(self, outcome: Outcome) -> None:
+        self.report.record(outcome)
+        if not self._writing:
+            return
+        try:
+            self.results.write(outcome)
+        except OSError as error:
+            self._refused(f"the results file {self.results.path}", reason_of(error))
+            return
+        try:
+            self.fixes.add(outcome)
+        except (OSError, UsageError) as error:
+            self._refused("the rows to fix", reason_of(error))
+
+    def finish(self) -> None:
+        """Ends the results file with what only the end of the run knows."""
+        report = self.report
+        report.to_fix = list(self.fixes.paths)
+        assert report.results_path is not None
+        report.summary_path = report.results_path.with_name(
+            report.results_path.stem + ".summary.json"
+        )
+        if self._writing:
+            try:
+                self.results.finish(report)
+            except OSError as error:
+                self._refused(f"the results file {self.results.path}", reason_of(error))
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            self.fixes.__exit__(None, None, None)
+        except OSError as failure:
+            self._refused("the rows to fix", reason_of(failure))
+        try:
+            self.results.__exit__(None, None, None)
+        except OSError as failure:
+            self._refused(f"the results file {self.results.path}", reason_of(failure))
+        path = self.results.path
+        with contextlib.suppress(OSError):
+            # A results file has its header at least: one the disk left empty would mislead.
+            if path.is_file() and path.stat().st_size == 0:
+                path.unlink()
+        if not path.exists():
+            self.report.results_path = None
+        self.report.to_fix = [path for path in self.report.to_fix if path.exists()]
+
+    def _refused(self, what: str, why: str) -> None:
+        self._writing = False
+        if all(known != what for known, _ in self.report.unwritten):
+            self.halt(what, why)

@@ -20,7 +20,7 @@ from .access import check_access
 from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
 from .events import upload_events
-from .journal import Journal
+from .journal import DAMAGED, Journal
 from .logs import Console, keep_secret
 from .logs import configure as configure_logging
 from .options import (
@@ -412,13 +412,20 @@ def print_report(report: Report, *, quiet: bool = False) -> None:
 
 def unwritten_message(what: str, why: str) -> str:
     """What a person reads when the disk refused to write ``what`` during a run."""
+    remedy = (
+        "Free space on that disk (or let batch-uploader write there) and run again (a file of "
+        "the inbox stays there for the next run): the journal skips the rows already sent"
+    )
+    if why.startswith(DAMAGED):
+        remedy = (
+            "Move the journal aside (keep it: it records what was sent; a new journal sends "
+            "those rows again, which VTEX takes as the same updates) and run again"
+        )
     text = (
         f"{what} could not be written: {why}. Sending stopped there, so that no row is sent "
-        "without a record of it. Free space on that disk (or let batch-uploader write there) "
-        "and run again (a file of the inbox stays there for the next run): the journal skips "
-        "the rows already sent"
+        f"without a record of it. {remedy}"
     )
-    if what.startswith("the journal"):
+    if what.startswith("the journal") and not why.startswith(DAMAGED):
         text += (
             "; a row whose answer came as the journal failed is sent again, which VTEX takes "
             "as the same update"

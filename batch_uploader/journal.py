@@ -62,6 +62,8 @@ CREATE INDEX IF NOT EXISTS rows_fingerprint ON rows (fingerprint);
 """
 # Rows other than sent ones are committed in batches at least this often (seconds).
 _COMMIT_INTERVAL = 0.25
+# How a failure that is no refusal of the disk begins: the journal's file is damaged.
+DAMAGED = "damaged"
 # States besides the final ones of the results (sent, invalid, failed, skipped).
 PENDING = "pending"
 IN_FLIGHT = "in-flight"
@@ -354,7 +356,9 @@ class Journal:
         try:
             yield
         except sqlite3.Error as error:
-            self.failure = str(error)
+            # An operational error is the disk's (full, read-only); any other, a damaged file.
+            damaged = not isinstance(error, sqlite3.OperationalError)
+            self.failure = f"{DAMAGED}: {error}" if damaged else str(error)
             if self.on_failure is not None:
                 where = "the journal" + (f" {self.path}" if self.path else " (in memory)")
                 self.on_failure(where, self.failure)

@@ -103,28 +103,33 @@ def test_results_that_cannot_be_written_stop_the_sending_and_exit_74(
     assert set(orders.values()) == {1}
 
 
+def journal_failing_at(monkeypatch: pytest.MonkeyPatch, leaving: int, error: sqlite3.Error) -> None:
+    """Journals whose connection raises ``error`` as the request after ``leaving`` requests
+    is noted leaving: what SQLite raises when the disk fills, or a page turns out damaged."""
+    real_connect = sqlite3.connect
+
+    class Failing(sqlite3.Connection):
+        noted = 0
+
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            if sql.startswith("UPDATE rows SET state"):
+                Failing.noted += 1
+                if Failing.noted > leaving:
+                    raise error
+            return super().execute(sql, *args)
+
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda *args, **kwargs: real_connect(*args, **kwargs, factory=Failing)
+    )
+
+
 def test_a_journal_that_cannot_be_written_stops_every_request_at_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = carrier_file(tmp_path)
     journal, results = tmp_path / "journal.sqlite3", tmp_path / "results.csv"
-    real_connect = sqlite3.connect
+    journal_failing_at(monkeypatch, 30, sqlite3.OperationalError("database or disk is full"))
 
-    class Filling(sqlite3.Connection):
-        """A journal's connection whose disk fills as the 31st request is noted leaving."""
-
-        leaving = 0
-
-        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-            if sql.startswith("UPDATE rows SET state"):
-                Filling.leaving += 1
-                if Filling.leaving > 30:
-                    raise sqlite3.OperationalError("database or disk is full")
-            return super().execute(sql, *args)
-
-    monkeypatch.setattr(
-        sqlite3, "connect", lambda *args, **kwargs: real_connect(*args, **kwargs, factory=Filling)
-    )
     with Sandbox() as sandbox:
         outcome = upload(source, journal, results, sandbox.base_url)
         landed = len(sandbox.received)
@@ -140,6 +145,30 @@ def test_a_journal_that_cannot_be_written_stops_every_request_at_once(
     unsent = [line for line in lines if line["status"] == "failed"]
     assert {line["errorCode"] for line in unsent} == {"not-attempted"}
     assert f"the journal {journal} could not be written" in unsent[0]["errorMessage"]
+
+
+def test_a_journal_found_damaged_mid_run_says_to_move_it_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = carrier_file(tmp_path)
+    journal, results = tmp_path / "journal.sqlite3", tmp_path / "results.csv"
+    journal_failing_at(monkeypatch, 10, sqlite3.DatabaseError("database disk image is malformed"))
+
+    with Sandbox() as sandbox:
+        outcome = upload(source, journal, results, sandbox.base_url)
+        landed = len(sandbox.received)
+
+    assert outcome.exit_code == ExitStatus.CANNOT_WRITE
+    assert "Traceback" not in outcome.output
+    message = outcome.stderr
+    assert (
+        f"the journal {journal} could not be written: damaged: database disk image is malformed"
+        in message
+    )
+    assert "Move the journal aside" in message
+    assert "Free space" not in message
+    assert landed == 10
+    assert len(results_lines(results)) == ROWS
 
 
 def test_a_workbook_that_cannot_be_finished_is_not_left_broken(

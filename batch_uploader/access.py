@@ -9,13 +9,15 @@ VTEX's receipt).
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 
 import httpx
 
 from .models import TrackingUpdate, invoice_path
 from .report import ExitStatus
-from .sender import request_headers
+from .sender import ANSWER_LIMIT, capped_body, request_headers, too_large
 from .target import Credentials
 
 # An order id VTEX never gives (theirs are like 1172452900788-01).
@@ -36,30 +38,52 @@ def check_access(
     credentials: Credentials,
     *,
     timeout: float = 30.0,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Verdict:
-    """Sends the probe to ``base_url`` and says what its answer means."""
+    """Sends the probe to ``base_url`` and says what its answer means, within ``timeout``
+    seconds in all, however slowly the server answers."""
+    return asyncio.run(_check(base_url, credentials, timeout, transport))
+
+
+async def _check(
+    base_url: str,
+    credentials: Credentials,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> Verdict:
     url = base_url + invoice_path(PROBE.order_id, PROBE.invoice_number)
     try:
-        with httpx.Client(
-            headers=request_headers(credentials), timeout=timeout, transport=transport
-        ) as client:
-            response = client.patch(url, json=PROBE.body())
+        async with (
+            asyncio.timeout(timeout),
+            httpx.AsyncClient(
+                headers=request_headers(credentials), timeout=timeout, transport=transport
+            ) as client,
+            client.stream("PATCH", url, json=PROBE.body()) as response,
+        ):
+            # Read as the upload reads: an answer over the cap is not VTEX's, and not read.
+            body = await capped_body(response, ANSWER_LIMIT)
+    except TimeoutError:
+        return Verdict(
+            ExitStatus.USAGE,
+            f"{base_url} did not answer within {timeout:g} s (--timeout); check the account "
+            "name, the environment and the network",
+        )
     except httpx.HTTPError as error:
         return Verdict(
             ExitStatus.USAGE,
             f"cannot reach {base_url} ({type(error).__name__}); check the account name, "
             "the environment and the network",
         )
-    verdict = _verdict(base_url, response)
+    if body is None:
+        return Verdict(ExitStatus.USAGE, too_large(response.status_code, response))
+    verdict = _verdict(base_url, response.status_code, response.reason_phrase, body)
     # The message may quote the answer's reason phrase, which a server may echo the token in.
     return Verdict(verdict.exit_status, credentials.redactor().text(verdict.message))
 
 
-def _verdict(base_url: str, response: httpx.Response) -> Verdict:
-    status = response.status_code
+def _verdict(base_url: str, status: int, reason: str, body: bytes) -> Verdict:
     try:
-        payload = response.json()
+        payload = json.loads(body)
     except ValueError:
         payload = None
     error = payload.get("error") if isinstance(payload, dict) else None
@@ -98,6 +122,6 @@ def _verdict(base_url: str, response: httpx.Response) -> Verdict:
         )
     return Verdict(
         ExitStatus.ROWS_NOT_SENT,
-        f"{base_url} answered {status} {response.reason_phrase}; try again later, and "
+        f"{base_url} answered {status} {reason}; try again later, and "
         "if it lasts, ask VTEX support",
     )

@@ -300,7 +300,7 @@ class Sender:
                     request = client.build_request(update.METHOD, update.path(), json=update.body())
                     response = await client.send(request, stream=True)
                     try:
-                        body = await _capped_body(response, ANSWER_LIMIT)
+                        body = await capped_body(response, ANSWER_LIMIT)
                     finally:
                         # Closing an answer not read to its end drops its connection: the rest
                         # of an oversized body is never read.
@@ -363,7 +363,7 @@ class Sender:
                 status,
                 retry_after=retry_after,
                 error_code=ANSWER_TOO_LARGE,
-                error_message=_too_large(status, response),
+                error_message=too_large(status, response),
             )
         if 200 <= status < 300:
             self._pacer.succeeded()
@@ -558,7 +558,7 @@ RECEIPT_LIMIT = 200
 CODE_LIMIT = 60
 
 
-async def _capped_body(response: httpx.Response, limit: int) -> bytes | None:
+async def capped_body(response: httpx.Response, limit: int) -> bytes | None:
     """The body of a streamed ``response``, decoded, or ``None`` as soon as it is over
     ``limit`` bytes (declared or read), the rest unread."""
     declared = response.headers.get("Content-Length", "")
@@ -574,7 +574,7 @@ async def _capped_body(response: httpx.Response, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _too_large(status: int, response: httpx.Response) -> str:
+def too_large(status: int, response: httpx.Response) -> str:
     """The message of an answer over ``ANSWER_LIMIT``: how large it was, or is said to be."""
     declared = response.headers.get("Content-Length", "")
     limit = (

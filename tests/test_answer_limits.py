@@ -14,9 +14,11 @@ import httpx
 import pytest
 
 from batch_uploader import sender as sender_module
+from batch_uploader.access import check_access
 from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status, TrackingUpdate
 from batch_uploader.pipeline import run
+from batch_uploader.report import ExitStatus
 from batch_uploader.retry import RetryPolicy
 from batch_uploader.sender import MESSAGE_LIMIT, Sender, build_client
 from batch_uploader.settings import Settings
@@ -142,3 +144,48 @@ def test_the_results_line_and_journal_of_a_large_answer_are_short(
         stored = connection.execute("SELECT * FROM rows").fetchall()
     assert stored
     assert all(len(str(value)) <= STORED_LIMIT for entry in stored for value in entry)
+
+
+# `batch-uploader check` reads its one answer the same way, within --timeout in all.
+
+
+def test_the_check_reads_no_further_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    chunks = 0
+
+    async def endless() -> AsyncIterator[bytes]:
+        nonlocal chunks
+        while True:
+            chunks += 1
+            yield CHUNK
+
+    verdict = check_access(
+        BASE,
+        CREDENTIALS,
+        transport=httpx.MockTransport(lambda request: httpx.Response(404, content=endless())),
+    )
+
+    assert verdict.exit_status == ExitStatus.USAGE
+    assert "VTEX answered 404 with more than 1 MiB" in verdict.message
+    assert chunks == 17  # sixteen fill the limit, the seventeenth passes it
+
+
+def test_the_check_ends_within_its_timeout_however_slowly_the_answer_comes() -> None:
+    async def dripping() -> AsyncIterator[bytes]:
+        while True:
+            yield b" "
+            await asyncio.sleep(0.2)
+
+    started = time.monotonic()
+    verdict = check_access(
+        BASE,
+        CREDENTIALS,
+        timeout=1,
+        transport=httpx.MockTransport(lambda request: httpx.Response(404, content=dripping())),
+    )
+
+    assert time.monotonic() - started < 3
+    assert verdict.exit_status == ExitStatus.USAGE
+    assert verdict.message == (
+        f"{BASE} did not answer within 1 s (--timeout); check the account name, the "
+        "environment and the network"
+    )

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from .models import TrackingUpdate, invoice_path
+from .models import TrackingUpdate
 from .report import ExitStatus
-from .sender import ANSWER_LIMIT, capped_body, request_headers, too_large
+from .sender import ANSWER_LIMIT, build_client, capped_body, too_large
 from .target import Credentials
 
 # An order id VTEX never gives (theirs are like 1172452900788-01).
@@ -48,24 +48,24 @@ def check_access(
 async def _check(
     base_url: str,
     credentials: Credentials,
-    timeout: float,
+    seconds: float,
     transport: httpx.AsyncBaseTransport | None,
 ) -> Verdict:
-    url = base_url + invoice_path(PROBE.order_id, PROBE.invoice_number)
     try:
         async with (
-            asyncio.timeout(timeout),
-            httpx.AsyncClient(
-                headers=request_headers(credentials), timeout=timeout, transport=transport
+            asyncio.timeout(seconds),
+            # The upload's own client: what is checked is what a run will use.
+            build_client(
+                base_url, credentials, concurrency=1, timeout=seconds, transport=transport
             ) as client,
-            client.stream("PATCH", url, json=PROBE.body()) as response,
+            client.stream("PATCH", PROBE.path(), json=PROBE.body()) as response,
         ):
             # Read as the upload reads: an answer over the cap is not VTEX's, and not read.
             body = await capped_body(response, ANSWER_LIMIT)
     except TimeoutError:
         return Verdict(
             ExitStatus.USAGE,
-            f"{base_url} did not answer within {timeout:g} s (--timeout); check the account "
+            f"{base_url} did not answer within {seconds:g} s (--timeout); check the account "
             "name, the environment and the network",
         )
     except httpx.HTTPError as error:

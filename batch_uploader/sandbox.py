@@ -19,12 +19,15 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote
+
+import httpx
 
 _INVOICE_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)$")
 _TRACKING_ROUTE = re.compile(r"^/api/oms/pvt/orders/([^/?#]+)/invoice/([^/?#]+)/tracking$")
@@ -81,7 +84,8 @@ class Received:
     order_id: str
     invoice_number: str
     body: dict[str, Any]
-    headers: dict[str, str] = field(repr=False)
+    # Looked up in any case, as HTTP names them: a client may send them in lower case.
+    headers: Mapping[str, str] = field(repr=False)
     method: str = "PATCH"
 
 
@@ -205,7 +209,8 @@ class Sandbox:
             return _Answer(HTTPStatus.OK, _order(order_id, packages))
         invoice_number = unquote(route.group(2))
         with self._lock:
-            self.received.append(Received(order_id, invoice_number, payload, dict(headers), method))
+            received = Received(order_id, invoice_number, payload, httpx.Headers(headers), method)
+            self.received.append(received)
             if order_id not in config.lost_updates:
                 self._keep(order_id, invoice_number, method, payload)
         receipt = uuid.uuid4().hex

@@ -12,9 +12,8 @@ import contextlib
 import json
 import logging
 import math
-import ssl
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +33,7 @@ from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .target import Credentials
+from .transport import aiohttp_transport
 
 USER_AGENT = "batch-uploader"
 # The error code of a row the run stopped before trying.
@@ -87,25 +87,17 @@ def build_client(
     concurrency: int,
     timeout: float,
     transport: httpx.AsyncBaseTransport | None = None,
-    tls: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
-    """An HTTP client of a run, with a connection for each of its workers; ``tls`` is the
-    run's TLS context (a new one when ``None``)."""
-    headers = request_headers(credentials)
+    """An HTTP client of a run, with a connection for each of its workers; its I/O is
+    aiohttp's unless another ``transport`` is given (the tests give mock ones)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(
         base_url=base_url,
-        headers=headers,
+        headers=request_headers(credentials),
         timeout=httpx.Timeout(timeout),
         limits=limits,
-        transport=transport,
-        verify=True if tls is None else tls,
+        transport=transport or aiohttp_transport(limits, httpx.create_ssl_context()),
     )
-
-
-# httpcore's pool spends time quadratic in its connections to place each request (at 32
-# connections, 40 % of the client's CPU): more connections than this go to several pools.
-POOL_CONNECTIONS = 8
 
 
 @contextlib.asynccontextmanager
@@ -115,24 +107,16 @@ async def open_sender(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Sender]:
-    """The sender of a run, with its clients and pacer, for as long as the block lasts: one
-    client (one pool) per ``POOL_CONNECTIONS`` connections of ``settings.concurrency``."""
-    pools = -(-settings.concurrency // POOL_CONNECTIONS)
-    sizes = [len(range(i, settings.concurrency, pools)) for i in range(pools)]
-    # One TLS context for every pool: making one reads all the CA certificates (0.1 s).
-    tls = httpx.create_ssl_context() if transport is None and pools > 1 else None
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                build_client(
-                    base_url, credentials, concurrency=size, timeout=settings.timeout,
-                    transport=transport, tls=tls,
-                )
-            )
-            for size in sizes
-        ]  # fmt: skip
+    """The sender of a run, with its client and pacer, for as long as the block lasts."""
+    async with build_client(
+        base_url,
+        credentials,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        transport=transport,
+    ) as client:
         yield Sender(
-            [client for client, size in zip(clients, sizes, strict=True) for _ in range(size)],
+            client,
             pacer=Pacer(settings.rate),
             concurrency=settings.concurrency,
             policy=settings.retry,
@@ -177,7 +161,7 @@ class Sender:
 
     def __init__(
         self,
-        client: httpx.AsyncClient | Sequence[httpx.AsyncClient],
+        client: httpx.AsyncClient,
         *,
         pacer: Pacer,
         concurrency: int,
@@ -190,14 +174,13 @@ class Sender:
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        clients = [client] if isinstance(client, httpx.AsyncClient) else list(client)
-        self._clients = clients
+        self._client = client
         if lanes is None:
-            # A lane is the right to one request in flight, on a given client; ``client`` may
-            # list a client once per lane it gets. Last in, first out: warm connections first.
+            # A lane is the right to one request in flight. Last in, first out: the lanes used
+            # last hold the warm connections.
             lanes = asyncio.LifoQueue()
-            for index in range(concurrency):
-                lanes.put_nowait(clients[index % len(clients)])
+            for _ in range(concurrency):
+                lanes.put_nowait(client)
         self._lanes = lanes
         self._pacer = pacer
         self._policy = policy
@@ -229,7 +212,7 @@ class Sender:
         reads beside updates (within the same concurrency and rate), so that a key that may
         not read stops the reads only."""
         return Sender(
-            self._clients,
+            self._client,
             pacer=self._pacer,
             concurrency=self._concurrency,
             policy=self._policy,

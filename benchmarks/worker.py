@@ -346,20 +346,29 @@ def _sequential(params: Params) -> Operation:
 
 def _bare_async(params: Params) -> Operation:
     """The floor of an upload's client CPU: ``concurrency`` tasks sharing one
-    ``httpx.AsyncClient`` send the same requests, with no pacing, retries, journal or results
-    file; the rows read with the csv module."""
+    ``httpx.AsyncClient`` (on httpx's own transport, or with ``aiohttp`` on the transport the
+    upload uses) send the same requests, with no pacing, retries, journal or results file; the
+    rows read with the csv module."""
     import asyncio
 
     import httpx
 
+    from batch_uploader.transport import aiohttp_transport
+
     path, concurrency = Path(params["path"]), int(params["concurrency"])
+    over_aiohttp = bool(params.get("aiohttp"))
 
     async def send_all() -> Counter[int]:
         statuses: Counter[int] = Counter()
         pending = _requests(path)
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        transport = aiohttp_transport(limits, httpx.create_ssl_context()) if over_aiohttp else None
         async with httpx.AsyncClient(
-            base_url=params["base_url"], headers=_HEADERS, timeout=30, limits=limits
+            base_url=params["base_url"],
+            headers=_HEADERS,
+            timeout=30,
+            limits=limits,
+            transport=transport,
         ) as client:
 
             async def worker() -> None:
@@ -388,6 +397,7 @@ CASES: dict[str, Callable[[Params], Operation]] = {
     "upload": _upload,
     "sequential": _sequential,
     "bare_async": _bare_async,
+    "bare_aiohttp": lambda params: _bare_async(params | {"aiohttp": True}),
 }
 
 

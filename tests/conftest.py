@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
+import respx
 from click.testing import CliRunner, Result
 
+from batch_uploader import sender as sender_module
 from batch_uploader.cli import cli
 from batch_uploader.models import Row, Source
 
@@ -96,3 +100,16 @@ SANDBOX_ENV = {"VTEX_APP_KEY": "vtexappkey-test", "VTEX_APP_TOKEN": "app-token-9
 def invoke(*args: str) -> Result:
     """``batch-uploader ARGS`` in this process, with test credentials."""
     return CliRunner().invoke(cli, list(args), env=SANDBOX_ENV, catch_exceptions=False)
+
+
+@contextlib.contextmanager
+def mocked_vtex(monkeypatch: pytest.MonkeyPatch, base_url: str) -> Iterator[respx.MockRouter]:
+    """A respx router answering for ``base_url``. The product's clients do their I/O through
+    aiohttp, which respx does not see: the router is made their transport."""
+    with respx.mock(base_url=base_url, assert_all_called=False) as router:
+        monkeypatch.setattr(
+            sender_module,
+            "aiohttp_transport",
+            lambda limits, tls: httpx.MockTransport(router.async_handler),
+        )
+        yield router

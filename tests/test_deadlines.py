@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
-import respx
 
 from batch_uploader.models import Delivery, Status, TrackingUpdate
 from batch_uploader.retry import RetryPolicy
 from batch_uploader.sender import open_sender
 from batch_uploader.settings import Settings
 from batch_uploader.target import Credentials
+
+from .conftest import mocked_vtex
 
 BASE = "https://mystore.vtexcommercestable.com.br"
 CREDENTIALS = Credentials("vtexappkey-mystore-ABC", "SECRET-TOKEN-123")
@@ -176,7 +177,7 @@ def send_all(count: int, retry_after: str, retry_after_max: float) -> list[Deliv
             updates = [update(f"{n}-01") for n in range(count)]
             return list(await asyncio.gather(*(sender.send(u) for u in updates)))
 
-    with respx.mock(base_url=BASE, assert_all_called=False) as api:
+    with pytest.MonkeyPatch.context() as monkeypatch, mocked_vtex(monkeypatch, BASE) as api:
         api.patch().mock(side_effect=respond)
         return asyncio.run(go())
 

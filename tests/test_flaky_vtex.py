@@ -19,6 +19,7 @@ from batch_uploader.sandbox import SandboxConfig
 from batch_uploader.sender import Sender, build_client
 from batch_uploader.settings import Settings
 
+from .conftest import mocked_vtex
 from .test_faults import upload_rows
 from .test_limiter import FakeClock
 from .test_sender import BASE, CREDENTIALS, PATH, RECEIPT, UPDATE, Sleeps
@@ -52,8 +53,8 @@ def test_429s_still_lower_the_pace(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[respx.MockRouter]:
+    with mocked_vtex(monkeypatch, BASE) as router:
         yield router
 
 

@@ -10,6 +10,7 @@ number rounded by Excel) from what was typed.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import hashlib
@@ -17,6 +18,7 @@ import io
 import os
 import weakref
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -45,8 +47,9 @@ _BLOCK_BYTES = 1024 * 1024
 _BUFFER_BYTES = 64 * 1024
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
-# What a workbook may unpack to, checked from its zip directory before it is read (calamine
-# holds a sheet whole): carriers' files unpack to a few megabytes, a crafted one to gigabytes.
+# What a workbook may unpack to, checked before it is read (calamine holds a sheet whole): from
+# its zip directory, then by unpacking every part, as the directory can lie. Carriers' files
+# unpack to a few megabytes, a crafted one to gigabytes.
 # The variable raises the limit of one part (a sheet); the whole may unpack to
 # WORKBOOK_PARTS times it.
 WORKBOOK_LIMIT_VARIABLE = "BATCH_UPLOADER_MAX_WORKBOOK_MB"
@@ -58,6 +61,13 @@ _RATIO_FLOOR = 1_000_000
 # Spreadsheet programs save tens of parts; a few thousand images still fit.
 WORKBOOK_MEMBERS = 10_000
 _MB = 1_000_000
+# Parts are unpacked this much at a time to count their bytes.
+_UNPACK_BYTES = 256 * 1024
+# What spreadsheet programs (and calamine) unpack; zipfile would unpack bzip2 and LZMA
+# without bounds on the bytes a chunk gives.
+_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_ENCRYPTED = 0x1
+_ANY_SIZE = 2**63 - 1
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -387,14 +397,25 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
 
 
 def _check_unpacked_size(path: Path) -> None:
-    """Refuses a workbook whose zip directory says it would unpack to more than the limits:
-    only the directory is read, never a part."""
+    """Refuses a workbook that would unpack to more than the limits. Its zip directory is
+    checked first (cheap, and enough for an honest file); then every part is unpacked a chunk
+    at a time, nothing kept, to find one that holds other bytes than its directory declares."""
     member_limit = _workbook_limit() * _MB
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
+    with archive:
+        members = archive.infolist()
+        _check_directory(path, members, member_limit)
+        # A part is unpacked no further than one byte past its declared size, which the
+        # directory's check bounds: the real sizes are within the limits when no part lies.
+        for member in members:
+            _check_part(path, archive, member)
+
+
+def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: int) -> None:
+    """Refuses a workbook whose zip directory says it would unpack to more than the limits."""
     if len(members) > WORKBOOK_MEMBERS:
         raise InputError(
             f"{path}: holds {len(members)} files (limit {WORKBOOK_MEMBERS}), far more than a "
@@ -427,7 +448,52 @@ def _check_unpacked_size(path: Path) -> None:
         )
 
 
+def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Refuses a part that unpacks to other bytes than its zip directory declares, or cannot
+    be unpacked: the directory of a crafted workbook declares a kilobyte for a part that
+    unpacks to gigabytes, and the reader would unpack what is there."""
+    name, declared = member.filename, member.file_size
+    if member.flag_bits & _ENCRYPTED or member.compress_type not in _METHODS:
+        found = (
+            "encrypted"
+            if member.flag_bits & _ENCRYPTED
+            else f"compressed with method {member.compress_type}"
+        )
+        raise InputError(
+            f"{path}: its part {name} is {found} (spreadsheet programs store or deflate): what "
+            f"it unpacks to cannot be checked; {_SAVE_AGAIN}"
+        )
+    # zipfile stops at the declared size (without a word when the CRC is of the bytes
+    # declared): declaring "any size" to it makes it give what the part really holds.
+    unbounded = copy.copy(member)
+    unbounded.file_size = _ANY_SIZE
+    unpacked = 0
+    try:
+        with archive.open(unbounded) as part:
+            while unpacked <= declared:
+                chunk = part.read(min(_UNPACK_BYTES, declared + 1 - unpacked))
+                if not chunk:
+                    break
+                unpacked += len(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise InputError(
+            f"{path}: its part {name} cannot be unpacked ({error}): the file is damaged; "
+            f"{_SAVE_AGAIN}"
+        ) from None
+    if unpacked > declared:
+        raise InputError(
+            f"{path}: its part {name} unpacks to more than the {declared:,} bytes its zip "
+            f"directory declares: the file is damaged, or made to fill the memory; {_SAVE_AGAIN}"
+        )
+    if unpacked < declared:
+        raise InputError(
+            f"{path}: its part {name} unpacks to {unpacked:,} bytes, not the {declared:,} its "
+            f"zip directory declares: the file is damaged; {_SAVE_AGAIN}"
+        )
+
+
 _AS_CSV = "save its sheet as CSV and upload that (a CSV file is streamed, never held whole)"
+_SAVE_AGAIN = f"open it in its spreadsheet program and save it again, or {_AS_CSV}"
 
 
 def _workbook_limit() -> int:

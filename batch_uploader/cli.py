@@ -86,11 +86,12 @@ def exits_on_error(command: F) -> F:
             if why is not None:
                 # The machine's, not the program's: a disk that filled where no part of the
                 # run could catch it sooner.
+                what = getattr(error, "filename", None)
                 console().error(
                     "unwritten",
-                    f"batch-uploader: could not write while running {_doing()}: {why}; free "
-                    f"space on that disk and run again: the journal skips the rows sent; "
-                    f"{_results_so_far(kwargs)}",
+                    f"batch-uploader: could not write {what or 'a file'} while running "
+                    f"{_doing()}: {why}; {_results_so_far(kwargs)}free space on that disk and "
+                    "run again: the journal skips the rows sent",
                     exitStatus=ExitStatus.CANNOT_WRITE,
                 )
                 sys.exit(ExitStatus.CANNOT_WRITE)

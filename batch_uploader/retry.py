@@ -22,7 +22,10 @@ class RetryPolicy:
 
     max_attempts: int = 5
     row_budget: float = 600.0
-    backoff_initial: float = 0.5
+    # Short: a random 503 or a dropped connection says nothing of the account's rate (the
+    # pace answers a 429, the retry budget an outage), and a run lasts as long as its
+    # unluckiest row (BENCHMARKS.md, case 7).
+    backoff_initial: float = 0.2
     backoff_max: float = 30.0
     retry_after_max: float = 300.0
 

@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -293,3 +294,31 @@ def test_a_disk_that_fills_up_during_a_night_ends_with_74_and_the_next_night_fin
     assert int(second) == ExitStatus.OK, (tmp_path / "err2").read_text()
     assert "loggi.csv" not in (tmp_path / "left2").read_text().split()
     assert len(orders) == rows
+
+
+def test_a_disk_that_fills_as_the_inbox_notes_a_file_done_exits_74_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = tmp_path / "incoming"
+    inbox.mkdir()
+    carrier_file(inbox, rows=2)
+    then = time.time() - 60
+    os.utime(inbox / "loggi.csv", (then, then))
+    ledger = inbox / ".batch-uploader" / "processed.jsonl"
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(ledger))
+
+    monkeypatch.setattr("batch_uploader.inbox._Ledger.add", full)
+    with Sandbox() as sandbox:
+        outcome = invoke("inbox", str(inbox), "--base-url", sandbox.base_url, "--settle", "0")
+
+    assert outcome.exit_code == ExitStatus.CANNOT_WRITE
+    assert "Traceback" not in outcome.output
+    assert outcome.stderr.startswith(
+        f"batch-uploader: could not write {ledger} while running cli inbox: No space left on "
+        "device; "
+    )
+    assert outcome.stderr.rstrip().endswith(
+        "free space on that disk and run again: the journal skips the rows sent"
+    )

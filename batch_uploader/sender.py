@@ -175,6 +175,8 @@ class Sender:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._client = client
+        # Requests name their whole URL: httpx parses a path against its base URL twice.
+        self._base_url = str(client.base_url).rstrip("/")
         if lanes is None:
             # A lane is the right to one request in flight. Last in, first out: the lanes used
             # last hold the warm connections.
@@ -280,7 +282,9 @@ class Sender:
                 # httpx's timeouts are per operation: a server sending a byte at a time meets
                 # none of them. The whole attempt has this deadline, the body's reading within.
                 async with asyncio.timeout(self._timeout):
-                    request = client.build_request(update.METHOD, update.path(), json=update.body())
+                    request = client.build_request(
+                        update.METHOD, self._base_url + update.path(), json=update.body()
+                    )
                     response = await client.send(request, stream=True)
                     try:
                         body = await capped_body(response, ANSWER_LIMIT)

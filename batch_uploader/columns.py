@@ -159,6 +159,8 @@ class ColumnMap:
     width: int | None = None
     headings: tuple[str, ...] = ()
     required: tuple[str, ...] = REQUIRED_FIELDS
+    # The columns with a heading that feeds no field: index in the table to its label.
+    unused: Mapping[int, str] = field(default_factory=dict)
     _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _pick: itemgetter[str] | None = field(init=False, repr=False, compare=False)
     _reach: int = field(init=False, repr=False, compare=False)
@@ -235,22 +237,23 @@ def find_header(
             continue
         matches = _match(raw, source, known)
         if all(name in matches for name in layout.required):
+            used = set(matches.values())
             return ColumnMap(
                 header_row=raw.number,
                 indexes=matches,
-                labels={
-                    name: f"column {column_letter(first_column + i)} {raw.cells[i].strip()!r}"
-                    for name, i in matches.items()
-                },
+                labels={name: _label(raw, first_column, i) for name, i in matches.items()},
                 width=_last_heading(raw) + 1 if check_width else None,
                 headings=tuple(raw.cells[: _last_heading(raw) + 1]),
                 required=layout.required,
+                unused={
+                    i: _label(raw, first_column, i)
+                    for i, cell in enumerate(raw.cells)
+                    if cell.strip() and i not in used
+                },
             )
         if best is None or len(matches) > best[0]:
             best = (len(matches), raw)
-    raise InputError(
-        _missing_header_message(source, best[1] if best else None, known, layout.required)
-    )
+    raise InputError(_missing_header_message(source, best[1] if best else None, known, layout))
 
 
 def is_totals_row(
@@ -296,6 +299,60 @@ def read_mapping(
     return mapping
 
 
+def _label(raw: RawRow, first_column: int, index: int) -> str:
+    """A column as a person finds it: its letter and heading (``column C 'Rastreio'``)."""
+    return f"column {column_letter(first_column + index)} {raw.cells[index].strip()!r}"
+
+
+def heading_words(heading: str) -> frozenset[str]:
+    """The words of a heading, lowercase and without accents: ``Data de Postagem`` gives
+    data, de, postagem."""
+    decomposed = unicodedata.normalize("NFKD", heading)
+    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    return frozenset(plain.casefold().split())
+
+
+def _aliases_by_field(layout: Layout) -> dict[str, list[str]]:
+    spelled = _EVENT_ALIASES if layout is EVENTS else _ALIASES
+    return {name: [name, *spelled[name].split(",")] for name in layout.fields}
+
+
+def telling_words(layout: Layout) -> Mapping[str, frozenset[str]]:
+    """For each field of ``layout``, the words of its headings that no other field's headings
+    use (``postagem`` for the dispatch date, not ``código``, which names orders and tracking
+    numbers alike), of three letters or more."""
+    known = _TELLING.get(layout.name)
+    if known is None:
+        known = _TELLING[layout.name] = _telling_words(layout)
+    return known
+
+
+_TELLING: dict[str, Mapping[str, frozenset[str]]] = {}
+
+
+def _telling_words(layout: Layout) -> Mapping[str, frozenset[str]]:
+    words = {
+        name: frozenset().union(*(heading_words(alias) for alias in aliases))
+        for name, aliases in _aliases_by_field(layout).items()
+    }
+    return {
+        name: frozenset(
+            word
+            for word in own
+            if len(word) > 2
+            and word not in _GENERIC_WORDS
+            and not any(word in words[other] for other in words if other != name)
+        )
+        for name, own in words.items()
+    }
+
+
+# Words of headings that name no field in particular: a code, a number, a time of day.
+_GENERIC_WORDS = frozenset(
+    {"cod", "code", "codigo", "nro", "numero", "number", "del", "hora", "vtex"}
+)
+
+
 def _last_heading(raw: RawRow) -> int:
     return max(index for index, cell in enumerate(raw.cells) if cell.strip())
 
@@ -317,8 +374,9 @@ def _match(raw: RawRow, source: Source, known: Mapping[str, str]) -> dict[str, i
 
 
 def _missing_header_message(
-    source: Source, candidate: RawRow | None, known: Mapping[str, str], required: tuple[str, ...]
+    source: Source, candidate: RawRow | None, known: Mapping[str, str], layout: Layout
 ) -> str:
+    required = layout.required
     if candidate is None:
         return f"{source}: no header row found: the top of the table is empty"
     found = _match(candidate, source, known)
@@ -333,11 +391,18 @@ def _missing_header_message(
         if "\ufffd" in headings
         else ""
     )
+    used = set(found.values())
+    hints = [
+        f" {cell.strip()!r} may be the {name}: --map '{cell.strip()}={name}' uses it."
+        for name in missing
+        for index, cell in enumerate(candidate.cells)
+        if index not in used and heading_words(cell) & telling_words(layout).get(name, frozenset())
+    ]
     return (
         f"{source}: cannot find the column(s) {', '.join(missing)}. "
         f"Headings on row {candidate.number}: {headings}. "
         f"Rename the columns to names batch-uploader knows ({accepted}, ...), or name them "
-        f"with --map 'Heading in the file=field'.{garbled}"
+        f"with --map 'Heading in the file=field'.{''.join(hints)}{garbled}"
     )
 
 

@@ -98,6 +98,20 @@ def read_date(text: str, kind: CellKind | None, rules: DateRules) -> str:
     return value.isoformat()
 
 
+def looks_like_date(text: str, kind: CellKind | None) -> bool:
+    """Whether ``text`` reads as a date or a time, day first or month first, however old or
+    new: for telling what a column holds, not for sending."""
+    if kind is CellKind.DATE:
+        return True
+    for order in DateOrder:
+        try:
+            _parse(text, kind, DateRules(order=order))
+        except (DateProblem, ValueError, OverflowError):
+            continue
+        return True
+    return False
+
+
 def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.datetime:
     if kind is not CellKind.DATE and _SERIAL.match(text):
         serial = float(text)

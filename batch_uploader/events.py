@@ -45,7 +45,7 @@ from .models import (
     Status,
 )
 from .outputs import Halt, Outputs
-from .pipeline import checked_target, new_report, redactor_of
+from .pipeline import checked_target, new_report, note_unused_columns, redactor_of
 from .redaction import Redactor
 from .report import Report
 from .sender import FailureStreak, Sender, given_up, open_sender
@@ -97,6 +97,7 @@ def upload_events(
         totals: list[Row] = []
         rows = list(data_rows(inputs, totals))
         report = new_report(paths, results_path, upload_to, notes, totals)
+        note_unused_columns(report, inputs, reading, None)
         rules = _date_rules(rows, reading)
         if dry_run:
             for item in inputs:

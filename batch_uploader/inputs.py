@@ -187,6 +187,11 @@ def data_values(inputs: Iterable[Input], totals: list[Row] | None = None) -> Ite
                 totals.append(columns.row(raw, source))
 
 
+def data_raw(item: Input) -> Iterator[RawRow]:
+    """The rows under the header of ``item`` that are not blank, as read."""
+    return _data(item)
+
+
 def _data(item: Input) -> Iterator[RawRow]:
     """The rows under the header of ``item`` that are not blank."""
     header_row = item.columns.header_row
@@ -206,9 +211,11 @@ def describe(item: Input, rows: int, date_order: tuple[DateOrder | None, bool]) 
         dates = "no slashed date tells day from month"
     else:
         dates = "day first (24/11/2026)" if order is DateOrder.DMY else "month first (11/24/2026)"
+    unused = ", ".join(columns.unused.values()) or "none"
     return [
         f"{item.table.source}: {item.table.format}; header on row {columns.header_row}; "
         f"{rows} data rows",
         f"  columns: {mapping}",
+        f"  columns not used: {unused}",
         f"  dates: {dates}",
     ]

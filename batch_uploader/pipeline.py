@@ -51,6 +51,7 @@ from .settings import Settings
 from .survey import Survey, survey
 from .target import Credentials, check_base_url
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
+from .unused import suggestions, unused_columns
 from .verify import verify
 from .writer import FORMATS, results_writer
 
@@ -96,6 +97,7 @@ def run(
         totals: list[Row] = []
         found = survey(data_values(inputs, totals))
         report = new_report(paths, results_path, upload_to, notes, totals)
+        note_unused_columns(report, inputs, reading, url_templates)
         verifying = verify_orders and upload_to is not None
         if verifying:
             report.verified = Counter()
@@ -221,6 +223,17 @@ def new_report(
         files=[str(path) for path in paths],
         target=upload_to[0] if upload_to else None,
     )
+
+
+def note_unused_columns(
+    report: Report, inputs: list[Input], reading: Reading, templates: UrlTemplates | None
+) -> None:
+    """Records the columns no field takes, and the notes of those that look like a field
+    without a column."""
+    for item in inputs:
+        if item.columns.unused:
+            report.unused_columns[str(item.table.source)] = unused_columns(item)
+            report.notes.extend(suggestions(item, reading.layout, templates))
 
 
 def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[str]:

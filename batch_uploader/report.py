@@ -64,6 +64,8 @@ class Report:
     verified: Counter[Verdict] | None = None
     # Files that changed while the run read them: what was added or changed was not read.
     changed_inputs: list[str] = field(default_factory=list)
+    # The headings of each table (by source) that feed no field, as a person finds them.
+    unused_columns: dict[str, list[str]] = field(default_factory=dict)
     # The outputs the disk refused to write, and its reason: sending stopped at the first.
     unwritten: list[tuple[str, str]] = field(default_factory=list)
 
@@ -153,6 +155,8 @@ class Report:
                 None if self.verified is None else {v.value: self.verified[v] for v in Verdict}
             ),
             "changedInputs": self.changed_inputs,
+            "unusedColumns": self.unused_columns,
+            "notes": self.notes,
             "unwritten": [f"{what}: {why}" for what, why in self.unwritten],
             "exitStatus": self.exit_status,
             "stopReason": self.stop_reason,
@@ -218,6 +222,8 @@ class Report:
         if self.verified is not None:
             read = ", ".join(f"{self.verified[v]} {v.value}" for v in Verdict)
             text += f" Read back: {read}."
+        if self.unused_columns:
+            text += f" {_unused_summary(self.unused_columns)}"
         if self.changed_inputs:
             many = len(self.changed_inputs) > 1
             text += (
@@ -241,6 +247,14 @@ class Report:
         if self.results_path:
             text += f" Results: {self.results_path}"
         return text
+
+
+def _unused_summary(unused: dict[str, list[str]], shown: int = 5) -> str:
+    """``Columns not used: a.csv: column D 'Peso', ...`` for the summary paragraph, the first
+    few only (a carrier's export may have dozens): summary.json lists them all."""
+    named = [f"{source}: {label}" for source, labels in unused.items() for label in labels]
+    more = f" and {len(named) - shown} more" if len(named) > shown else ""
+    return f"Columns not used: {', '.join(named[:shown])}{more}."
 
 
 def describe_problem(outcome: Outcome) -> str:

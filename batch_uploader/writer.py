@@ -439,6 +439,11 @@ def _write_summary_sheet(
                 for (file, status), count in sorted(report.counts_by_file.items())
             ],
         ),
+        (
+            "Columns not used",
+            [(source, ", ".join(labels)) for source, labels in report.unused_columns.items()],
+        ),
+        ("Notes", [(note, "") for note in report.notes]),
     ]
     sheet.set_column(0, 0, 48)
     sheet.set_column(1, 1, 28)

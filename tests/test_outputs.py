@@ -128,7 +128,8 @@ def test_summary_json_keys(write_csv: CsvFactory, tmp_path: Path) -> None:
     assert set(summary) == {
         "version", "startedAt", "seconds", "dryRun", "target", "files", "rows", "problems",
         "requests", "achievedRate", "throttled", "lowestRate", "changedInputs", "exitStatus",
-        "stopReason", "interrupted", "outputs", "verification", "unwritten",
+        "stopReason", "interrupted", "outputs", "verification", "unwritten", "unusedColumns",
+        "notes",
     }  # fmt: skip
     assert summary["verification"] is None  # no read-back without --verify
     assert summary["version"] == 1

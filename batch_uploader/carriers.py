@@ -46,6 +46,18 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
     return []
 
 
+def correios_code(update: TrackingUpdate) -> str | None:
+    """``update``'s tracking number as Correios writes it (capitals, no spaces), when its
+    courier is Correios and that is a valid S10 code, check digit included; ``None`` otherwise."""
+    if not _is_correios(update.courier or ""):
+        return None
+    number = "".join(update.tracking_number.split()).upper()
+    found = _S10.match(number)
+    if found is None or s10_check_digit(found[1]) != int(found[2]):
+        return None
+    return number
+
+
 @lru_cache(maxsize=1024)
 def _is_correios(courier: str) -> bool:
     # A file names a handful of couriers over and over: normalise each name once.

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import carriers
 from .columns import FILE_CHANGED
 from .dates import DateRules
+from .identifiers import standardised
 from .inputs import Reading
 from .models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Status
 from .redaction import Redactor
@@ -68,6 +68,8 @@ class Checker:
             )
         if errors or isinstance(checked, list):
             return Outcome(row, Status.INVALID, errors=tuple(errors))
+        # Before the URL is made from it: the link must carry the code as it is sent.
+        checked, warned = standardised(checked)
         notes: tuple[str, ...] = ()
         if self._templates is not None:
             checked, note = self._templates.fill(checked)
@@ -80,8 +82,7 @@ class Checker:
                 "tracking data), which is sent once",
             )
             return Outcome(row, Status.SKIPPED, checked, delivery, notes=notes)
-        warnings = tuple(carriers.warnings(checked))
-        return Outcome(row, Status.VALID, checked, warnings=warnings, notes=notes)
+        return Outcome(row, Status.VALID, checked, warnings=tuple(warned), notes=notes)
 
 
 def _rows(row: Row, refs: tuple[RowRef, ...]) -> str:

@@ -1,0 +1,50 @@
+"""Identifiers that look wrong: warnings on the row, never refusals, since only a person can
+tell a typing mistake from a new series; and the one identifier batch-uploader writes the
+standard way, a Correios object code.
+
+A VTEX order id ends in ``-NN`` (``1300000000123-01``): one without is often a spreadsheet's
+number made of it (the ``-01`` lost), or another system's own order number. A Correios code
+(UPU S10: two letters, nine digits, two letters) is upper case without spaces wherever Correios
+shows it; typed in lower case or spaced (``aa 123 456 785 br``), it is sent the standard way
+when that is a valid code (check digit included), and the row says so. No other courier's
+number is ever changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import carriers
+from .models import RowError, TrackingUpdate
+
+_VTEX_ORDER_ID = re.compile(r".+-\d{2}\Z")
+
+
+def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]]:
+    """``update`` with its Correios code written the standard way when it was not, and the
+    warnings of what looks wrong in its identifiers."""
+    found: list[RowError] = []
+    order_id = update.order_id
+    if not _VTEX_ORDER_ID.match(order_id):
+        found.append(
+            RowError(
+                "order-id-without-suffix",
+                "orderId",
+                f"{order_id!r} has no '-NN' ending, as VTEX's order ids have "
+                "(1300000000123-01): a spreadsheet may have made a number of it, or it is "
+                "another system's order number; check it against the order in VTEX",
+            )
+        )
+    standard = carriers.correios_code(update)
+    if standard is not None and standard != update.tracking_number:
+        found.append(
+            RowError(
+                "correios-code-rewritten",
+                "trackingNumber",
+                f"{update.tracking_number!r} is sent as {standard!r}: a Correios code is "
+                "written in capitals without spaces",
+            )
+        )
+        update = replace(update, tracking_number=standard)
+    return update, found + carriers.warnings(update)

@@ -13,6 +13,7 @@ from typing import Protocol, Self, TextIO
 
 import xlsxwriter
 
+from .errors import UsageError
 from .models import Outcome, Source, Status
 from .reader import EXCEL_SUFFIXES
 from .redaction import Redactor
@@ -44,25 +45,34 @@ class RowsToFix:
         return self
 
     def add(self, outcome: Outcome) -> None:
+        """Writes ``outcome``'s row when it was not sent. Raises :class:`RowsToFixRefused`
+        when the disk refuses the file."""
         if outcome.status not in (Status.INVALID, Status.FAILED):
             return
         row = outcome.row
         sink = self._open.get(row.source) or self._start(row.source)
         width = len(self.headings[row.source])
         cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
-        # A cell may hold a secret (a token pasted in a spreadsheet): it is not written back.
-        sink.write(self.redactor.cells([*cells, _reason(outcome)]))
+        try:
+            # A cell may hold a secret (a token pasted in a spreadsheet): not written back.
+            sink.write(self.redactor.cells([*cells, _reason(outcome)]))
+        except OSError as error:
+            raise RowsToFixRefused(sink.path, error) from None
 
     def _start(self, source: Source) -> _Sink:
         name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")
         is_workbook = Path(source.file).suffix.lower() in EXCEL_SUFFIXES
         # Inputs of one stem (a/carrier.csv, b/carrier.csv) or runs in one second each get
         # their own file: the next free name.
-        path = claim(self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}")
-        sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
-        sink.write([*self.headings[source], ERROR_COLUMN])
-        self._open[source] = sink
-        self.paths.append(path)
+        path = self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}"
+        try:
+            path = claim(path)
+            sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
+            self._open[source] = sink
+            self.paths.append(path)
+            sink.write([*self.headings[source], ERROR_COLUMN])
+        except (OSError, UsageError) as error:
+            raise RowsToFixRefused(path, error) from None
         return sink
 
     def __exit__(
@@ -71,22 +81,38 @@ class RowsToFix:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        refused: OSError | None = None
-        for path, sink in zip(list(self.paths), self._open.values(), strict=True):
+        """Closes every file; raises :class:`RowsToFixRefused` for the first the disk refused
+        to finish, after removing them all (see :meth:`abandon`)."""
+        refused: RowsToFixRefused | None = None
+        for sink in self._open.values():
             try:
                 sink.close()
             except OSError as failure:
-                refused = refused or failure
-                if isinstance(sink, _XlsxSink):
-                    _remove(path)  # a workbook is written whole at its close: this one is not
-            # Every file has its header: one the disk left empty would only mislead.
-            with contextlib.suppress(OSError):
-                if path.exists() and path.stat().st_size == 0:
-                    _remove(path)
-            if not path.exists():
-                self.paths.remove(path)
+                refused = refused or RowsToFixRefused(sink.path, failure)
+        self._open.clear()
         if refused is not None:
+            self.abandon()
             raise refused
+
+    def abandon(self) -> None:
+        """Closes and removes every file: rows to fix the disk cut short would be taken for
+        all of them (the results file lists every row not sent)."""
+        for sink in self._open.values():
+            with contextlib.suppress(OSError):
+                sink.close()
+        self._open.clear()
+        for path in self.paths:
+            _remove(path)
+        self.paths.clear()
+
+
+class RowsToFixRefused(OSError):
+    """The disk refused to write the rows to fix at ``path``."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        super().__init__(getattr(error, "errno", None), reason, str(path))
+        self.path = path
 
 
 def _remove(path: Path) -> None:
@@ -103,6 +129,8 @@ def _reason(outcome: Outcome) -> str:
 
 
 class _Sink(Protocol):
+    path: Path
+
     def write(self, cells: list[str]) -> None: ...
 
     def close(self) -> None: ...
@@ -110,6 +138,7 @@ class _Sink(Protocol):
 
 class _CsvSink:
     def __init__(self, path: Path) -> None:
+        self.path = path
         self._handle: TextIO = path.open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._handle)
 

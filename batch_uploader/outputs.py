@@ -20,8 +20,7 @@ from typing import Self
 
 import xlsxwriter.exceptions
 
-from .errors import UsageError
-from .fixes import RowsToFix
+from .fixes import RowsToFix, RowsToFixRefused
 from .models import Outcome
 from .report import Report
 from .writer import ResultsWriter
@@ -88,8 +87,9 @@ class Halt:
 
 class Outputs:
     """The results and the rows to fix of a run, written as rows are decided. Each row is
-    counted in the report whatever the disk does; the first refusal stops the sending (through
-    ``halt``) and the writing of both files, whose lines so far stay."""
+    counted in the report whatever the disk does. The first refusal stops the sending
+    (through ``halt``); the file refused is written no more: the results file keeps its whole
+    lines, the rows to fix are removed (the results list every row not sent)."""
 
     def __init__(
         self, results: ResultsWriter, fixes: RowsToFix, report: Report, halt: Halt
@@ -98,40 +98,39 @@ class Outputs:
         self.fixes = fixes
         self.report = report
         self.halt = halt
-        self._writing = False
+        self._results_written = False
+        self._fixes_written = True
 
     def __enter__(self) -> Self:
         self.results.__enter__()
-        self._writing = True
+        self._results_written = True
         return self
 
     def record(self, outcome: Outcome) -> None:
         self.report.record(outcome)
-        if not self._writing:
-            return
-        try:
-            self.results.write(outcome)
-        except OSError as error:
-            self._refused(f"the results file {self.results.path}", reason_of(error))
-            return
-        try:
-            self.fixes.add(outcome)
-        except (OSError, UsageError) as error:
-            self._refused("the rows to fix", reason_of(error))
+        if self._results_written:
+            try:
+                self.results.write(outcome)
+            except OSError as error:
+                self._results_refused(reason_of(error))
+        if self._fixes_written:
+            try:
+                self.fixes.add(outcome)
+            except RowsToFixRefused as error:
+                self._fixes_refused(error)
 
     def finish(self) -> None:
         """Ends the results file with what only the end of the run knows."""
         report = self.report
-        report.to_fix = list(self.fixes.paths)
         assert report.results_path is not None
         report.summary_path = report.results_path.with_name(
             report.results_path.stem + ".summary.json"
         )
-        if self._writing:
+        if self._results_written:
             try:
                 self.results.finish(report)
             except OSError as error:
-                self._refused(f"the results file {self.results.path}", reason_of(error))
+                self._results_refused(reason_of(error))
 
     def __exit__(
         self,
@@ -139,24 +138,40 @@ class Outputs:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        try:
-            self.fixes.__exit__(None, None, None)
-        except OSError as failure:
-            self._refused("the rows to fix", reason_of(failure))
+        if self._fixes_written:
+            try:
+                self.fixes.__exit__(None, None, None)
+            except RowsToFixRefused as failure:
+                self._fixes_refused(failure)
+        self.report.to_fix = list(self.fixes.paths)
         try:
             self.results.__exit__(None, None, None)
         except OSError as failure:
-            self._refused(f"the results file {self.results.path}", reason_of(failure))
+            self._results_refused(reason_of(failure))
         path = self.results.path
+        if any(what == self._results_what for what, _ in self.report.unwritten):
+            self.results.cut_to_whole_lines()
         with contextlib.suppress(OSError):
             # A results file has its header at least: one the disk left empty would mislead.
             if path.is_file() and path.stat().st_size == 0:
                 path.unlink()
         if not path.exists():
             self.report.results_path = None
-        self.report.to_fix = [path for path in self.report.to_fix if path.exists()]
+
+    @property
+    def _results_what(self) -> str:
+        return f"the results file {self.results.path}"
+
+    def _results_refused(self, why: str) -> None:
+        self._results_written = False
+        self._refused(self._results_what, why)
+
+    def _fixes_refused(self, error: RowsToFixRefused) -> None:
+        self._fixes_written = False
+        self.fixes.abandon()
+        why = f"{reason_of(error)}; it was removed: the results file lists every row not sent"
+        self._refused(f"the rows to fix {error.path}", why)
 
     def _refused(self, what: str, why: str) -> None:
-        self._writing = False
         if all(known != what for known, _ in self.report.unwritten):
             self.halt(what, why)

@@ -33,7 +33,7 @@ from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .target import Credentials
-from .transport import aiohttp_transport
+from .transport import aiohttp_transport, proxied
 
 USER_AGENT = "batch-uploader"
 # The error code of a row the run stopped before trying.
@@ -89,14 +89,16 @@ def build_client(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
     """An HTTP client of a run, with a connection for each of its workers; its I/O is
-    aiohttp's unless another ``transport`` is given (the tests give mock ones)."""
+    aiohttp's unless another ``transport`` is given (the tests give mock ones) or the
+    environment names a proxy."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     return httpx.AsyncClient(
         base_url=base_url,
         headers=request_headers(credentials),
         timeout=httpx.Timeout(timeout),
         limits=limits,
-        transport=transport or aiohttp_transport(limits, httpx.create_ssl_context()),
+        transport=transport
+        or (None if proxied() else aiohttp_transport(limits, httpx.create_ssl_context())),
     )
 
 

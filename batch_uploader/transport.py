@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import httpx
 import httpx_aiohttp
+from aiohttp.connector import Connection
 
 
 def aiohttp_transport(limits: httpx.Limits, tls: ssl.SSLContext) -> httpx.AsyncBaseTransport:
@@ -30,11 +32,35 @@ def aiohttp_transport(limits: httpx.Limits, tls: ssl.SSLContext) -> httpx.AsyncB
             limit=limits.max_connections or 0,
             keepalive_timeout=limits.keepalive_expiry,
             ssl=tls,
+            # A TLS connection dropped at a deadline is aborted when the run ends rather than
+            # left waiting on the server's goodbye, its socket open.
+            enable_cleanup_closed=True,
         )
-        # httpx keeps the cookies: a second jar would send them twice.
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        return aiohttp.ClientSession(
+            connector=connector,
+            # httpx keeps the cookies: a second jar would send them twice.
+            cookie_jar=aiohttp.DummyCookieJar(),
+            response_class=_Response,
+        )
 
     return _Transport(verify=tls, limits=limits, client=session)
+
+
+def proxied() -> bool:
+    """Whether the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY...): then
+    httpx's own transport carries the requests, honouring those and NO_PROXY as it always has."""
+    return any(scheme != "no" for scheme in urllib.request.getproxies())
+
+
+class _Response(aiohttp.ClientResponse):
+    async def start(self, connection: Connection) -> aiohttp.ClientResponse:
+        started = await super().start(connection)
+        # aiohttp reads a reason phrase that is not UTF-8 (a proxy's Latin-1 "Serviço
+        # Indisponível") into text httpx-aiohttp cannot encode back: its bytes are kept as
+        # Latin-1 text instead, which always can be, and httpx shows the ASCII of it.
+        if self.reason is not None:
+            self.reason = self.reason.encode("utf-8", "surrogateescape").decode("latin-1")
+        return started
 
 
 class _Transport(httpx_aiohttp.AiohttpTransport):
@@ -78,7 +104,8 @@ def _as_httpx_errors() -> Iterator[None]:
 
 
 def _httpx_error(error: BaseException) -> httpx.HTTPError:
-    message = str(error) or type(error).__name__
+    # On one line: aiohttp's messages may span several, and they end up in a results cell.
+    message = " ".join(str(error).split()) or type(error).__name__
     if isinstance(error, aiohttp.ConnectionTimeoutError):
         return httpx.ConnectTimeout(message)
     if isinstance(error, asyncio.TimeoutError):  # aiohttp's read timeouts among them
@@ -87,6 +114,9 @@ def _httpx_error(error: BaseException) -> httpx.HTTPError:
         return httpx.ConnectError(message)
     if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return httpx.RemoteProtocolError(message)
+    if isinstance(error, aiohttp.ClientResponseError):
+        # An answer aiohttp could not parse: its "400" is its own code for that, not VTEX's.
+        return httpx.RemoteProtocolError(error.message or message)
     if isinstance(error, aiohttp.ClientConnectionError):
         return httpx.ReadError(message)  # reset by the peer, a broken pipe
     if isinstance(error, aiohttp.InvalidURL):

@@ -260,6 +260,11 @@ class ResultsWriter(ABC):
                     self.path.unlink()
             raise
 
+    @abstractmethod
+    def cut_to_whole_lines(self) -> None:
+        """After the disk refused part of it, ends the file with its last whole line: a line
+        cut in half would be read as a row with half an invoice number."""
+
     def _unusable(self) -> bool:
         """Whether the file, once its close failed, is of no use to anyone."""
         try:
@@ -318,6 +323,17 @@ class CsvResults(ResultsWriter):
 
     def finish(self, report: Report) -> None:
         """A CSV has no room for a summary: the run's summary.json holds it."""
+
+    def cut_to_whole_lines(self) -> None:
+        with contextlib.suppress(OSError):
+            data = self.path.read_bytes()
+            end = data.rfind(b"\r\n")
+            # A line ends where an even number of quotes stands before it: a quoted cell may
+            # hold a line break of its own.
+            while end != -1 and data.count(b'"', 0, end) % 2:
+                end = data.rfind(b"\r\n", 0, end)
+            # Truncating needs no room on the disk.
+            os.truncate(self.path, end + 2 if end != -1 else 0)
 
     def _close(self) -> None:
         if self._handle is not None:
@@ -412,6 +428,9 @@ class XlsxResults(ResultsWriter):
     def _unusable(self) -> bool:
         # A workbook is written whole at its close: one cut short opens nowhere.
         return True
+
+    def cut_to_whole_lines(self) -> None:
+        """Nothing to cut: a workbook the disk cut short is removed (see _unusable)."""
 
 
 def _write_summary_sheet(

@@ -156,7 +156,8 @@ def cli(context: click.Context, log_format: str, verbose: bool) -> None:
 def upload(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
 ) -> None:
-    """Send the tracking numbers in FILES (.csv, .tsv, .txt, .xlsx, .xlsm) to VTEX."""
+    """Send the tracking numbers in FILES (.csv, .tsv, .txt; workbooks .xlsx, .xlsm, .xlsb,
+    .xls, .ods) to VTEX."""
     # The target is checked before any file is written: a refused one leaves nothing behind.
     target = None if dry_run or sandbox else target_from(options)
     with _results_file(files, results, options) as results_path:
@@ -182,10 +183,11 @@ def upload(
 def events(
     files: tuple[Path, ...], dry_run: bool, results: Path | None, sandbox: bool, **options: Any
 ) -> None:
-    """Send the delivery events in FILES (one line per event: orderId, invoiceNumber, date,
-    city, state, description, and optionally isDelivered and deliveredDate) to VTEX, one
-    request per invoice with all its events in date order. The request replaces the events the
-    order holds: give each parcel's whole history so far, not only its new events."""
+    """Send the delivery events in FILES (.csv, .tsv, .txt, .xlsx, .xlsm, .xlsb, .xls, .ods;
+    one line per event: orderId, invoiceNumber, date, city, state, description, and
+    optionally isDelivered and deliveredDate) to VTEX, one request per invoice with all its
+    events in date order. The request replaces the events the order holds: give each parcel's
+    whole history so far, not only its new events."""
     target = None if dry_run or sandbox else target_from(options)
     with _results_file(files, results, options) as results_path:
         upload_files = functools.partial(
@@ -276,8 +278,9 @@ def check(timeout: float, **options: Any) -> None:
 )
 @exits_on_error
 def process_inbox(folder: Path, settle: float, **options: Any) -> None:
-    """Upload every complete file dropped into FOLDER, then move it to FOLDER/done (or
-    FOLDER/rejected when it cannot be read) with its results beside it."""
+    """Upload every complete file dropped into FOLDER (.csv, .tsv, .txt, .xlsx, .xlsm, .xlsb,
+    .xls, .ods), then move it to FOLDER/done (or FOLDER/rejected when it cannot be read) with
+    its results beside it."""
     base_url, credentials = target_from(options)
     reading, url_templates = reading_from(options), templates_from(options)
     upload_file = functools.partial(

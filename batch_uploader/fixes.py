@@ -15,7 +15,7 @@ import xlsxwriter
 
 from .errors import UsageError
 from .models import Outcome, Source, Status
-from .reader import EXCEL_SUFFIXES
+from .reader import WORKBOOK_SUFFIXES
 from .redaction import Redactor
 from .writer import claim, close_workbook, defused
 
@@ -61,7 +61,9 @@ class RowsToFix:
 
     def _start(self, source: Source) -> _Sink:
         name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")
-        is_workbook = Path(source.file).suffix.lower() in EXCEL_SUFFIXES
+        # Any workbook's rows (.xls, .xlsb, .ods too) are written back as .xlsx: every
+        # spreadsheet program opens it, and its cells stay text.
+        is_workbook = Path(source.file).suffix.lower() in WORKBOOK_SUFFIXES
         # Inputs of one stem (a/carrier.csv, b/carrier.csv) or runs in one second each get
         # their own file: the next free name.
         path = self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}"

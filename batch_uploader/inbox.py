@@ -36,7 +36,7 @@ from .errors import InputError
 from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
-from .reader import CSV_SUFFIXES, EXCEL_SUFFIXES
+from .reader import CSV_SUFFIXES, WORKBOOK_SUFFIXES
 from .redaction import Redactor
 from .report import ExitStatus, Report
 from .tracking_urls import UrlTemplates
@@ -287,7 +287,7 @@ def _complete_files(
                 waiting.append(path)
             else:
                 ready.append((modified, path))
-        elif path.name.startswith(".") and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES:
+        elif path.name.startswith(".") and path.suffix.lower() in CSV_SUFFIXES | WORKBOOK_SUFFIXES:
             # Named, not taken: hidden may mean unfinished (.carrier.csv of a copy under way),
             # yet a carrier's file saved so would otherwise wait there unseen every night.
             hidden.append(path)
@@ -304,7 +304,7 @@ def _is_candidate(path: Path) -> bool:
     # Not only regular files: one named like a spreadsheet that is none is rejected, not
     # silently left.
     return (
-        path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        path.suffix.lower() in CSV_SUFFIXES | WORKBOOK_SUFFIXES
         and not name.startswith(_UNFINISHED_PREFIXES)
         and not name.endswith(_UNFINISHED_SUFFIXES)
     )

@@ -128,7 +128,9 @@ sending_options = _stack(
 
 reading_options = _stack(
     click.option("--encoding", help="Encoding of CSV files (default: detected)."),
-    click.option("--sheet", help="Read only this sheet of each workbook."),
+    click.option(
+        "--sheet", help="Read only this sheet of each workbook (.xlsx, .xlsm, .xlsb, .xls, .ods)."
+    ),
     click.option(
         "--map",
         "mapped",

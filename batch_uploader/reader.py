@@ -37,7 +37,10 @@ if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+# The workbooks python-calamine reads. All are zip archives but .xls (Excel 97-2003), an OLE
+# compound file; .xlsb is Excel's binary workbook, .ods OpenDocument (LibreOffice and others).
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+ZIPPED_SUFFIXES = WORKBOOK_SUFFIXES - {".xls"}
 DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": '","', ";": '";"', "\t": "tab", "|": '"|"'}
 _SNIFF_BYTES = 64 * 1024
@@ -68,6 +71,17 @@ _UNPACK_BYTES = 256 * 1024
 _METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 _ENCRYPTED = 0x1
 _ANY_SIZE = 2**63 - 1
+# What python-calamine holds for each cell of a sheet's grid (measured: 537 MB for 65,536 rows
+# by 256 columns).
+_CELL_BYTES = 32
+# How the dry run names each format.
+_FORMATS = {
+    ".xlsx": "XLSX",
+    ".xlsm": "XLSM",
+    ".xlsb": "XLSB",
+    ".xls": "XLS (Excel 97-2003)",
+    ".ods": "ODS (OpenDocument)",
+}
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -253,15 +267,15 @@ def read_tables(
     """The tables of a file: one for a CSV (in ``encoding``, detected when ``None``), one per
     sheet for a workbook (only ``sheet`` when given)."""
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
-        supported = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
+    if suffix not in CSV_SUFFIXES | WORKBOOK_SUFFIXES:
+        supported = ", ".join(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES))
         raise UsageError(f"{path}: unsupported file type {suffix or '(none)'}; use {supported}")
     if not path.is_file():
         if path.exists():
             # A folder, a device such as /dev/zero, or a pipe: never read (it may never end).
             raise InputError(f"{path}: not a regular file; give the spreadsheet file itself")
         raise InputError(f"{path}: no such file; check its name and folder")
-    if suffix in EXCEL_SUFFIXES:
+    if suffix in WORKBOOK_SUFFIXES:
         return _workbook_tables(path, sheet)
     return [_csv_table(path, encoding)]
 
@@ -364,7 +378,11 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
     # whole range), so every pass reads the workbook as it was opened; its status is taken
     # first, so that a change made while it is read is told afterwards.
     file = OpenedFile(path, path.stat())
-    _check_unpacked_size(path)
+    suffix = path.suffix.lower()
+    if suffix in ZIPPED_SUFFIXES:
+        _check_unpacked_size(path)
+    else:
+        _check_file_size(path, file.status.st_size)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as error:
@@ -375,8 +393,9 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
             listed = ", ".join(repr(name) for name in names)
             raise InputError(f"{path}: no sheet named {only!r}; its sheets are {listed}")
         names = [only]
-    kind = "XLSM" if path.suffix.lower() == ".xlsm" else "XLSX"
+    kind = _FORMATS[suffix]
     tables = []
+    held = 0
     for name in names:
         try:
             sheet = workbook.get_sheet_by_name(name)
@@ -384,6 +403,8 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
             raise InputError(f"{path}: sheet {name!r} cannot be read ({error})") from None
         if sheet.height == 0:
             continue
+        if suffix not in ZIPPED_SUFFIXES:
+            held += _check_grid(path, name, sheet.height, sheet.width, held)
 
         def rows(sheet: object = sheet) -> Iterator[RawRow]:
             # Rows start at the sheet's first row, so numbers match the spreadsheet's own;
@@ -394,6 +415,38 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
         first_column = sheet.start[1] if sheet.start else 0
         tables.append(Table(Source(str(path), name), rows, first_column, format=kind, file=file))
     return tables
+
+
+def _check_file_size(path: Path, size: int) -> None:
+    """Refuses an .xls file larger than a whole workbook may unpack to. It is no zip: its cells
+    are stored as they are, not compressed, so what python-calamine reads of it is bounded by
+    its size; the grids its sheets make are not (see :func:`_check_grid`)."""
+    member_limit = _workbook_limit() * _MB
+    if size > WORKBOOK_PARTS * member_limit:
+        raise InputError(
+            f"{path}: {_megabytes(size)}, more than a workbook may hold "
+            f"(limit {_megabytes(WORKBOOK_PARTS * member_limit)}); {_raise_it(member_limit)}"
+        )
+
+
+def _check_grid(path: Path, sheet: str, height: int, width: int, held: int) -> int:
+    """The bytes a sheet's grid holds, once read; refuses it when that is more than a part
+    may unpack to, or brings the sheets read so far (``held``) over the whole's limit.
+
+    python-calamine holds a sheet as a grid from its first used cell to its last: an .xls of
+    a few kilobytes with a cell in A1 and one in IV65536 makes a grid of 65,536 rows by 256
+    columns (half a gigabyte; about twice that while it is read). An .xls sheet has no more
+    cells than that, so checking the grid once read bounds what one sheet costs, and no more
+    than one such sheet is held: the file is refused before the next is read."""
+    member_limit = _workbook_limit() * _MB
+    size = height * width * _CELL_BYTES
+    if size > member_limit or held + size > WORKBOOK_PARTS * member_limit:
+        raise InputError(
+            f"{path}: sheet {sheet!r} spans {height:,} rows by {width:,} columns, "
+            f"{_megabytes(size)} in memory (limit {_megabytes(member_limit)} a sheet, "
+            f"{_megabytes(WORKBOOK_PARTS * member_limit)} in all); {_raise_it(member_limit)}"
+        )
+    return size
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -421,10 +474,7 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: i
             f"{path}: holds {len(members)} files (limit {WORKBOOK_MEMBERS}), far more than a "
             f"workbook has; {_AS_CSV}"
         )
-    raise_it = (
-        f"set {WORKBOOK_LIMIT_VARIABLE} to more megabytes per sheet if the file is genuine "
-        f"(now {member_limit // _MB}), or {_AS_CSV}"
-    )
+    raise_it = _raise_it(member_limit)
     for member in members:
         size = member.file_size
         if size > member_limit:
@@ -493,6 +543,16 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
 
 
 _AS_CSV = "save its sheet as CSV and upload that (a CSV file is streamed, never held whole)"
+
+
+def _raise_it(member_limit: int) -> str:
+    """How to read a genuine workbook over the limits."""
+    return (
+        f"set {WORKBOOK_LIMIT_VARIABLE} to more megabytes per sheet if the file is genuine "
+        f"(now {member_limit // _MB}), or {_AS_CSV}"
+    )
+
+
 _SAVE_AGAIN = f"open it in its spreadsheet program and save it again, or {_AS_CSV}"
 
 

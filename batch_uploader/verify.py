@@ -29,7 +29,7 @@ from .models import (
     Verification,
     order_path,
 )
-from .reader import read_tables
+from .reader import WORKBOOK_SUFFIXES, read_tables
 from .report import EXAMPLES_SHOWN, ExitStatus
 from .sender import NOT_ATTEMPTED, Sender, open_sender
 from .settings import Settings
@@ -301,4 +301,5 @@ def _read_results(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
 
 
 def _is_workbook(path: Path) -> bool:
-    return path.suffix.lower() in (".xlsx", ".xlsm")
+    # batch-uploader writes .xlsx; one saved again in another format keeps its Results sheet.
+    return path.suffix.lower() in WORKBOOK_SUFFIXES

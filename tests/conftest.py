@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -10,7 +11,12 @@ import httpx
 import openpyxl
 import pytest
 import respx
+import xlwt
 from click.testing import CliRunner, Result
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import Table as OdsTable
+from odf.table import TableCell, TableRow
+from odf.text import P
 
 from batch_uploader import sender as sender_module
 from batch_uploader.cli import cli
@@ -18,6 +24,7 @@ from batch_uploader.models import Row, Source
 
 CsvFactory = Callable[..., Path]
 XlsxFactory = Callable[..., Path]
+WorkbookFactory = Callable[..., Path]
 # The default folder of results and journal, relative to where the suite runs: the repository.
 REPOSITORY_OUTPUT = Path(__file__).resolve().parents[1] / "output"
 
@@ -81,6 +88,97 @@ def write_xlsx(tmp_path: Path) -> XlsxFactory:
             workbook.create_sheet(title)
         path = tmp_path / name
         workbook.save(path)
+        return path
+
+    return write
+
+
+class ErrorCell:
+    """An error value in a workbook cell (``#N/A``), as a failed formula leaves it."""
+
+
+ERROR = ErrorCell()
+
+
+@pytest.fixture
+def write_xls(tmp_path: Path) -> WorkbookFactory:
+    """Writes rows of cells to an Excel 97-2003 workbook the way Excel does: text as text
+    (``000123`` keeps its zeros), numbers as numbers, dates as serial numbers shown as dates
+    (from 1904 with ``dates_1904``, as Excel for Mac wrote them), errors as error cells."""
+
+    def write(
+        rows: Sequence[Sequence[object]],
+        name: str = "input.xls",
+        *,
+        sheet: str = "Sheet1",
+        dates_1904: bool = False,
+    ) -> Path:
+        book = xlwt.Workbook()
+        book.dates_1904 = dates_1904
+        worksheet = book.add_sheet(sheet)
+        day = xlwt.easyxf(num_format_str="dd/mm/yyyy")
+        moment = xlwt.easyxf(num_format_str="dd/mm/yyyy hh:mm")
+        for index, cells in enumerate(rows):
+            for column, value in enumerate(cells):
+                if value is None:
+                    continue
+                if isinstance(value, ErrorCell):
+                    worksheet.row(index).set_cell_error(column, 0x2A)  # #N/A
+                elif isinstance(value, dt.datetime):
+                    worksheet.write(index, column, value, moment)
+                elif isinstance(value, dt.date):
+                    worksheet.write(index, column, value, day)
+                else:
+                    worksheet.write(index, column, value)
+        path = tmp_path / name
+        book.save(str(path))
+        return path
+
+    return write
+
+
+def _ods_cell(value: object) -> TableCell:
+    """A cell as LibreOffice Calc writes it in content.xml."""
+    if value is None:
+        return TableCell()
+    if isinstance(value, ErrorCell):
+        # A failed formula: its result is an empty string, "#N/A" only what is shown.
+        cell = TableCell(formula="of:=NA()", valuetype="string", stringvalue="")
+        shown = "#N/A"
+    elif isinstance(value, bool):
+        cell = TableCell(valuetype="boolean", booleanvalue=str(value).lower())
+        shown = str(value).upper()
+    elif isinstance(value, int | float):
+        cell = TableCell(valuetype="float", value=str(value))
+        shown = str(value)
+    elif isinstance(value, dt.date):
+        cell = TableCell(valuetype="date", datevalue=value.isoformat())
+        shown = value.isoformat()
+    else:
+        cell = TableCell(valuetype="string")
+        shown = str(value)
+    cell.addElement(P(text=shown))
+    return cell
+
+
+@pytest.fixture
+def write_ods(tmp_path: Path) -> WorkbookFactory:
+    """Writes rows of cells to an OpenDocument spreadsheet, each cell typed as LibreOffice
+    types it (see ``_ods_cell``)."""
+
+    def write(
+        rows: Sequence[Sequence[object]], name: str = "input.ods", *, sheet: str = "Sheet1"
+    ) -> Path:
+        document = OpenDocumentSpreadsheet()
+        table = OdsTable(name=sheet)
+        for cells in rows:
+            row = TableRow()
+            for value in cells:
+                row.addElement(_ods_cell(value))
+            table.addElement(row)
+        document.spreadsheet.addElement(table)
+        path = tmp_path / name
+        document.save(str(path))
         return path
 
     return write

@@ -1,11 +1,12 @@
 """Reading spreadsheets: every supported file becomes tables of rows of text.
 
-No type guessing happens here. A CSV cell is the exact text of the file, less the quote a
-tool puts before a cell a spreadsheet would run as a formula (see
-:func:`~batch_uploader.writer.defused`). A workbook cell is rendered as the text a person
-sees (an integer number as its digits, a date in ISO 8601), and the reader records which
-cells were not stored as text, so later stages can tell damage done by a spreadsheet (a long
-number rounded by Excel) from what was typed.
+No type guessing happens here. A CSV cell is the text of the file as its writer means it: a
+cell kept as text by a spreadsheet user or a tool (``'0012345``, ``="0012345"``) is the text
+itself (see :mod:`~batch_uploader.cell_text`); a first line ``sep=;`` names the delimiter and
+is not a row. A workbook cell is rendered as the text a person sees (an integer number as its
+digits, a date in ISO 8601), and the reader records which cells were not stored as text, so
+later stages can tell damage done by a spreadsheet (a long number rounded by Excel) from what
+was typed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import weakref
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +30,9 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from . import charset
+from . import cell_text, charset
 from .errors import InputError, UsageError
 from .models import CellKind, Source
-from .writer import undefused
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -43,11 +44,15 @@ WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 ZIPPED_SUFFIXES = WORKBOOK_SUFFIXES - {".xls"}
 DELIMITERS = ",;\t|"
 _DELIMITER_NAMES = {",": '","', ";": '";"', "\t": "tab", "|": '"|"'}
+# A first line naming the delimiter, as Excel reads it (and some programs write it).
+_SEP_LINE = re.compile(rf"\ufeff?sep=([{re.escape(DELIMITERS)}])(?:\r\n?|\n|\Z)", re.IGNORECASE)
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_LINES = 50
 # A CSV file's bytes are checked for changes a block at a time (see PinnedFile).
 _BLOCK_BYTES = 1024 * 1024
 _BUFFER_BYTES = 64 * 1024
+# Bytes of two blocks, either side of their seam, looked at for a mark (see _marks).
+_SEAM_BYTES = 8
 # Integers of more digits than this cannot come out of Excel intact (it keeps 15).
 MAX_EXACT_DIGITS = 15
 # What a workbook may unpack to, checked before it is read (calamine holds a sheet whole): from
@@ -230,17 +235,21 @@ class PinnedFile(OpenedFile):
 
 class _Pass(io.RawIOBase):
     """One pass over a pinned file. A block is checked whole before any of its bytes is given,
-    so no row is read from changed bytes without being marked. ``unusual`` says that a block
-    read so far changed or holds a quote (rows may need undefusing): until then, which is to
-    the end in most files, a row needs no closer look."""
+    so no row is read from changed bytes without being marked. ``found`` holds the marks of
+    cells kept as text (:data:`cell_text.MARKS`, as ``marks`` gives their bytes) that a block
+    read so far holds; ``unusual`` says that one does, or that a block changed: until then,
+    which is to the end in most files, a row needs no closer look."""
 
-    def __init__(self, file: PinnedFile) -> None:
+    def __init__(self, file: PinnedFile, marks: Mapping[str, bytes] | None = None) -> None:
         super().__init__()
         self._file = file
+        self._marks = marks or {}
         self._next = 0
         self._left = memoryview(b"")
+        self._tail = b""
         self.changed = False
         self.unusual = False
+        self.found: list[str] = []
 
     def readable(self) -> bool:
         return True
@@ -252,13 +261,43 @@ class _Pass(io.RawIOBase):
             data, changed = self._file.block(self._next)
             self._next += 1
             self.changed |= changed
-            self.unusual |= changed or b"'" in data
+            if len(self.found) < len(self._marks):
+                seam = self._tail + data[:_SEAM_BYTES]  # a mark may straddle two blocks
+                for text, mark in self._marks.items():
+                    if text not in self.found and (_holds(data, mark) or mark in seam):
+                        self.found.append(text)
+                self._tail = data[-_SEAM_BYTES:]
+            self.unusual = self.changed or bool(self.found)
             self._left = memoryview(data)
         view = memoryview(buffer).cast("B")
         count = min(len(self._left), len(view))
         view[:count] = self._left[:count]
         self._left = self._left[count:]
         return count
+
+
+def _marks(encoding: str) -> dict[str, bytes]:
+    """The bytes of each of :data:`cell_text.MARKS` in ``encoding``, without the zero bytes of
+    a UTF-16 or UTF-32 character, so that they are found in either byte order; no bytes, found
+    in any block, when the encoding cannot write them."""
+    try:
+        start = len("".encode(encoding))  # a byte order mark, for some
+        return {text: text.encode(encoding)[start:].strip(b"\0") for text in cell_text.MARKS}
+    except (LookupError, UnicodeError):
+        return dict.fromkeys(cell_text.MARKS, b"")
+
+
+def _holds(data: bytes, mark: bytes) -> bool:
+    # A byte is looked for with memchr; a longer mark far more slowly (0.3 ms a MiB with re,
+    # 1 ms with "in"), so only in a block holding its last byte: a quote, which most lack.
+    if mark[-1:] not in data:
+        return False
+    return len(mark) == 1 or _search(mark)(data) is not None
+
+
+@lru_cache(maxsize=16)
+def _search(mark: bytes) -> Callable[[bytes], re.Match[bytes] | None]:
+    return re.compile(re.escape(mark)).search
 
 
 def read_tables(
@@ -323,40 +362,66 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
                     # Bytes rewritten since the opening broke this record: it is left out,
                     # and the rows after it are refused as read from a changed file.
 
+    def table_records(reading: _Pass) -> Iterator[list[str]]:
+        found = records(reading)
+        if named is not None:
+            next(found, None)  # the sep= line
+        return found
+
     def rows() -> Iterator[RawRow]:
-        # One CSV record is one spreadsheet row, even when a quoted cell spans lines. A cell a
-        # tool wrote defused (the rows to fix, "'+55TRK") is given as typed.
-        reading = _Pass(file)
-        for number, cells in enumerate(records(reading), start=1):
+        # One CSV record is one spreadsheet row, even when a quoted cell spans lines, and its
+        # number counts the sep= line. A cell kept as text ("'0012345", '="0012345"', or
+        # "'+55TRK" in the rows to fix) is given as meant.
+        reading = _Pass(file, marks)
+        for number, cells in enumerate(table_records(reading), start=first_row):
             if not reading.unusual:
                 yield RawRow(number, cells)
                 continue
-            if "'" in "".join(cells):
-                cells = [undefused(cell) for cell in cells]
+            joined = "".join(cells)  # one look at the row for each mark: most hold none
+            for mark in reading.found:
+                if mark in joined:
+                    cells = [cell_text.meant(cell) for cell in cells]
+                    break
             if reading.changed:
                 file.mark(number)
             yield RawRow(number, cells, changed=reading.changed)
 
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _guess_delimiter(text(_Pass(file)))
+    with text(_Pass(file)) as handle:
+        sample = handle.read(_SNIFF_BYTES)
+    named = _named_delimiter(sample)
+    if named is not None:
+        delimiter = named
+    elif path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    else:
+        delimiter = _guess_delimiter(sample)
+    first_row = 1 if named is None else 2
+    marks = _marks(decoding.encoding)
     # A file whose quotes break further down stops the run too, before anything is sent: the
     # survey of the run reads every row first.
-    if next(records(_Pass(file)), None) is None:
+    if next(table_records(_Pass(file)), None) is None:
         raise InputError(f"{path}: the file is empty")
+    how = " (named on its first line, sep=)" if named is not None else ""
     return Table(
         Source(str(path)),
         rows,
         delimited=True,
-        format=f"CSV, {decoding}, delimiter {_DELIMITER_NAMES[delimiter]}",
+        format=f"CSV, {decoding}, delimiter {_DELIMITER_NAMES[delimiter]}{how}",
         file=file,
     )
 
 
-def _guess_delimiter(text: io.TextIOWrapper) -> str:
-    """The delimiter that splits the most lines of the start of ``text`` into the same number
-    of cells (two at least). Title lines above the header, or a comma inside a courier's name
-    in a semicolon file, do not mislead it; a comma when nothing splits."""
-    with text:
-        sample = text.read(_SNIFF_BYTES)
+def _named_delimiter(sample: str) -> str | None:
+    """The delimiter a first line ``sep=;`` names (``sep=,``, ``sep=|``, ``sep=`` and a tab),
+    or ``None``: Excel reads such a line so, not as a row, whatever else the file holds."""
+    found = _SEP_LINE.match(sample)
+    return found.group(1) if found else None
+
+
+def _guess_delimiter(sample: str) -> str:
+    """The delimiter that splits the most lines of ``sample``, the start of the file, into the
+    same number of cells (two at least). Title lines above the header, or a comma inside a
+    courier's name in a semicolon file, do not mislead it; a comma when nothing splits."""
     lines = sample.splitlines(keepends=True)
     if len(sample) == _SNIFF_BYTES and len(lines) > 1:
         lines.pop()  # cut in the middle

@@ -72,14 +72,10 @@ _QUOTED_STARTS = frozenset("=+-@\t\r'")
 
 def defused(text: str) -> str:
     """``text`` as a spreadsheet must show it: a leading quote keeps ``=cmd|...`` and the like
-    from being run as a formula. Text starting with a quote gets one more, so that
-    :func:`undefused` gives back any text exactly."""
+    from being run as a formula. Text starting with a quote gets one more, so that the CSV
+    reader, which takes a leading quote off (:func:`~batch_uploader.cell_text.meant`), gives
+    back any text exactly."""
     return "'" + text if text[:1] in _QUOTED_STARTS else text
-
-
-def undefused(text: str) -> str:
-    """``text`` as it was before :func:`defused`, when read back from a CSV file."""
-    return text[1:] if text[:1] == "'" and text[1:2] in _QUOTED_STARTS else text
 
 
 def default_results_path(

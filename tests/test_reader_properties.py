@@ -7,16 +7,17 @@ import csv
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from batch_uploader.cell_text import meant
 from batch_uploader.errors import InputError
-from batch_uploader.reader import read_tables
+from batch_uploader.reader import DELIMITERS, read_tables
 from batch_uploader.writer import defused
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -51,6 +52,8 @@ def scratch(name: str, content: bytes) -> Iterator[Path]:
     )
 )
 def test_csv_rows_come_back_exactly(rows: list[list[str]]) -> None:
+    # A first line "sep=," names the delimiter (as Excel reads it): it is not a row.
+    assume([cell.lower() for cell in rows[0]] != ["sep=", ""])
     # Written as batch-uploader writes its CSV files: cells a spreadsheet could run defused.
     text = io.StringIO()
     csv.writer(text).writerows([defused(cell) for cell in cells] for cells in rows)
@@ -60,6 +63,52 @@ def test_csv_rows_come_back_exactly(rows: list[list[str]]) -> None:
         read = [(row.number, row.cells) for row in table.rows()]
 
     assert read == list(enumerate(rows, start=1))
+
+
+# The forms a spreadsheet user or a tool writes to keep a cell as text.
+EXCEL_FORMS = (
+    lambda cell: '="' + cell.replace('"', '""') + '"',
+    lambda cell: "'" + cell,
+    defused,
+)
+
+
+@PROPERTY
+@given(
+    st.integers(min_value=2, max_value=5).flatmap(
+        lambda width: st.lists(
+            st.lists(st.tuples(CELL, st.sampled_from(EXCEL_FORMS)), min_size=width,
+                     max_size=width),
+            min_size=1,
+            max_size=20,
+        )
+    ),
+    st.sampled_from(DELIMITERS),
+)  # fmt: skip
+def test_csv_cells_kept_as_text_come_back_as_their_text(
+    rows: list[list[tuple[str, Callable[[str], str]]]], delimiter: str
+) -> None:
+    text = io.StringIO()
+    text.write(f"sep={delimiter}\r\n")
+    csv.writer(text, delimiter=delimiter).writerows(
+        [form(cell) for cell, form in cells] for cells in rows
+    )
+
+    with scratch("excel.csv", text.getvalue().encode("utf-8")) as path:
+        (table,) = read_tables(path)
+        read = [(row.number, row.cells) for row in table.rows()]
+
+    # Numbered as the file's lines, under the sep= line.
+    assert read == [
+        (number, [cell for cell, _ in cells]) for number, cells in enumerate(rows, start=2)
+    ]
+
+
+@given(st.one_of(st.text(), st.text(alphabet="'=\"A\n", max_size=8)))
+def test_a_cell_read_as_meant_holds_nothing_its_text_does_not(cell: str) -> None:
+    # Its characters, in their order: only the marks of the form are taken out.
+    left = iter(cell)
+    assert all(character in left for character in meant(cell))
 
 
 @PROPERTY

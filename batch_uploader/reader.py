@@ -528,8 +528,14 @@ def _check_unpacked_size(path: Path) -> None:
         _check_directory(path, members, member_limit)
         # A part is unpacked no further than one byte past its declared size, which the
         # directory's check bounds: the real sizes are within the limits when no part lies.
+        held = 0
         for member in members:
-            _check_part(path, archive, member)
+            extent = _check_part(path, archive, member)
+            if extent is not None:
+                # python-calamine allocates a sheet's grid, first cell to last, before a row is
+                # read: a few kilobytes with a cell in A1 and one in XFD1048576 would ask for
+                # hundreds of gigabytes and end the process. Refused before it is opened.
+                held += _check_grid(path, member.filename, *extent, held)
 
 
 def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: int) -> None:
@@ -563,10 +569,13 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: i
         )
 
 
-def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def _check_part(
+    path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo
+) -> tuple[int, int] | None:
     """Refuses a part that unpacks to other bytes than its zip directory declares, or cannot
     be unpacked: the directory of a crafted workbook declares a kilobyte for a part that
-    unpacks to gigabytes, and the reader would unpack what is there."""
+    unpacks to gigabytes, and the reader would unpack what is there. A worksheet's extent is
+    found on the way: its rows and columns, for :func:`_check_grid`."""
     name, declared = member.filename, member.file_size
     if member.flag_bits & _ENCRYPTED or member.compress_type not in _METHODS:
         found = (
@@ -583,6 +592,7 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
     unbounded = copy.copy(member)
     unbounded.file_size = _ANY_SIZE
     unpacked = 0
+    extent = _Extent() if _WORKSHEET.match(name) else None
     try:
         with archive.open(unbounded) as part:
             while unpacked <= declared:
@@ -590,6 +600,8 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
                 if not chunk:
                     break
                 unpacked += len(chunk)
+                if extent is not None:
+                    extent.add(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
         raise InputError(
             f"{path}: its part {name} cannot be unpacked ({error}): the file is damaged; "
@@ -605,6 +617,51 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
             f"{path}: its part {name} unpacks to {unpacked:,} bytes, not the {declared:,} its "
             f"zip directory declares: the file is damaged; {_SAVE_AGAIN}"
         )
+    return None if extent is None else (extent.rows, extent.columns)
+
+
+# The sheets of an .xlsx or .xlsm workbook, whose cells name their place (<c r="AB12">).
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml\Z")
+_ONE_LETTER_CELL = re.compile(rb'<c r="([A-Z])[0-9]')
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})([0-9]{1,7})"')
+_FAR_ROW_CELL = re.compile(rb'<c r="[A-Z]([0-9]{6,7})"')
+_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
+class _Extent:
+    """How far a sheet's cells reach, from its XML as it is unpacked: the rows and columns of
+    the grid python-calamine will make of it. Cheap on a carrier's sheet (columns A to Z, rows
+    in order): only the last row of each chunk is read, and cell references of two or three
+    letters, or of a row past 99,999, are looked at one by one where there are any."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.columns = 0
+        self._tail = b""
+
+    def add(self, chunk: bytes) -> None:
+        # A reference may straddle two chunks: the end of the last one goes first.
+        data = self._tail + chunk
+        self._tail = chunk[-32:]
+        if self.columns < 26 and (letters := _ONE_LETTER_CELL.findall(data[:65536])):
+            self.columns = max(self.columns, max(letters)[0] - ord("A") + 1)
+        if (last := data.rfind(b'<row r="')) != -1 and (row := _ROW.match(data, last)):
+            self.rows = max(self.rows, int(row[1]))
+        for far in _FAR_ROW_CELL.findall(data):
+            self.rows = max(self.rows, int(far))
+            self.columns = max(self.columns, 26)
+        if _WIDE_CELL.search(data):
+            for letters, row in _WIDE_CELL.findall(data):
+                self.columns = max(self.columns, _column_number(letters))
+                self.rows = max(self.rows, int(row))
+
+
+def _column_number(letters: bytes) -> int:
+    """AB is column 28."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
 
 
 _AS_CSV = "save its sheet as CSV and upload that (a CSV file is streamed, never held whole)"

@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from batch_uploader import reader
@@ -285,3 +286,41 @@ def test_a_file_that_is_not_a_zip_is_still_an_input_error(tmp_path: Path) -> Non
 
     with pytest.raises(InputError, match="cannot be opened as a workbook"):
         read_tables(path)
+
+
+@pytest.mark.parametrize(
+    ("far", "rows", "columns"),
+    [("XFD1048576", 1_048_576, 16_384), ("Z1048576", 1_048_576, 26), ("AMJ99999", 99_999, 1_024)],
+)
+def test_a_sheet_whose_cells_span_a_grid_too_large_is_refused_before_it_is_read(
+    tmp_path: Path, far: str, rows: int, columns: int
+) -> None:
+    path = tmp_path / "corners.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Pedido", "NF", "Rastreio"])
+    sheet.append(["1-01", "000001", "AA1BR"])
+    sheet[far] = "x"  # a few kilobytes: python-calamine would make a grid of every cell between
+    book.save(path)
+
+    with pytest.raises(InputError) as refused:
+        read_tables(path)
+
+    assert f"spans {rows:,} rows by {columns:,} columns" in str(refused.value)
+    assert "BATCH_UPLOADER_MAX_WORKBOOK_MB" in str(refused.value)
+
+
+def test_a_wide_sheet_of_normal_size_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "wide.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Pedido", "NF", "Rastreio", *(f"extra {n}" for n in range(60))])
+    for n in range(2000):
+        sheet.append([f"{n}-01", f"{n:06d}", f"AA{n}BR", *range(60)])
+    book.save(path)
+
+    (table,) = read_tables(path)
+
+    assert sum(1 for _ in table.rows()) == 2001

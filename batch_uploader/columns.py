@@ -34,8 +34,9 @@ _ALIASES = {
         rastreio, código de rastreio, código rastreio, número de rastreio, rastreamento,
         código de rastreamento, código rastreamento, cód rastreio, cód de rastreio,
         cód rastreamento, objeto, código do objeto, cód objeto, nº do objeto,
+        número do objeto, etiqueta,
         seguimiento, número de seguimiento, código de seguimiento, número seguimiento,
-        guía, número de guía
+        guía, número de guía, rastreo, número de rastreo, código de rastreo
     """,
     "trackingUrl": """
         tracking url, tracking link, url, link, url de rastreio, link de rastreio,
@@ -44,13 +45,15 @@ _ALIASES = {
     """,
     "courier": """
         courier, carrier, shipping company, shipper, transportadora, transportista,
-        paquetería, empresa de envío, mensajería
+        paquetería, empresa de envío, mensajería, transportador, empresa transportadora,
+        operador logístico
     """,
     "dispatchedDate": """
         dispatched date, dispatch date, dispatched, shipped date, ship date, shipping date,
         data de envio, data envio, data de despacho, data despacho, data expedição,
-        data de expedição, data da postagem, data postagem,
-        fecha de envío, fecha envío, fecha de despacho, fecha despacho
+        data de expedição, data da postagem, data postagem, data de postagem,
+        data de coleta, data da coleta,
+        fecha de envío, fecha envío, fecha de despacho, fecha despacho, fecha de recolección
     """,
 }
 
@@ -235,7 +238,7 @@ def find_header(
             break
         if raw.is_blank():
             continue
-        matches = _match(raw, source, known)
+        matches = _match(raw, source, known, layout)
         if all(name in matches for name in layout.required):
             used = set(matches.values())
             return ColumnMap(
@@ -357,20 +360,89 @@ def _last_heading(raw: RawRow) -> int:
     return max(index for index, cell in enumerate(raw.cells) if cell.strip())
 
 
-def _match(raw: RawRow, source: Source, known: Mapping[str, str]) -> dict[str, int]:
+def _match(
+    raw: RawRow, source: Source, known: Mapping[str, str], layout: Layout = TRACKING
+) -> dict[str, int]:
+    """The columns of ``raw`` that name a field: by their whole heading first; then, for the
+    fields left, by their words (see :func:`_by_words`)."""
     matches: dict[str, int] = {}
     for index, heading in enumerate(raw.cells):
         name = known.get(normalise(heading))
         if name is None:
             continue
         if name in matches:
-            first = raw.cells[matches[name]].strip()
-            raise InputError(
-                f"{source}: row {raw.number}: columns {first!r} and {heading.strip()!r} both "
-                f"look like {name}; rename the one that is not"
-            )
+            _refuse_both(raw, source, matches[name], index, name)
         matches[name] = index
-    return matches
+    used = set(matches.values())
+    by_words: dict[str, int] = {}
+    for index, heading in enumerate(raw.cells):
+        if index in used or not heading.strip():
+            continue
+        name = _by_words(heading, layout)
+        if name is None or name in matches:
+            continue  # a field a whole heading names keeps that column
+        if name in by_words:
+            _refuse_both(raw, source, by_words[name], index, name)
+        by_words[name] = index
+    return matches | by_words
+
+
+def _refuse_both(raw: RawRow, source: Source, first: int, second: int, name: str) -> None:
+    raise InputError(
+        f"{source}: row {raw.number}: columns {raw.cells[first].strip()!r} and "
+        f"{raw.cells[second].strip()!r} both look like {name}; rename the one that is not"
+    )
+
+
+# Words that tie others together and tell nothing: left out when headings are matched by words.
+_LINKING_WORDS = frozenset(
+    {"de", "do", "da", "dos", "das", "del", "la", "el", "los", "las", "of", "the", "e", "y", "a"}
+)
+
+
+def _by_words(heading: str, layout: Layout) -> str | None:
+    """The field a heading names by its words: the field of the longest heading of two words or
+    more that it holds every word of (``Data de postagem do objeto`` holds ``data postagem``).
+    A single word is no proof (``Data do pedido`` is no order id), and a heading holding as
+    long a heading of another field names none."""
+    words = heading_words(heading) - _LINKING_WORDS
+    if words & _LINK_WORDS and "trackingUrl" in layout.fields:
+        # "Link da nota fiscal" is a link, not an invoice number: a link names a link or nothing.
+        name = _by_words_among(words, layout, "trackingUrl")
+        return name
+    return _by_words_among(words, layout)
+
+
+_LINK_WORDS = frozenset({"link", "url", "enlace"})
+
+
+def _by_words_among(words: frozenset[str], layout: Layout, only: str | None = None) -> str | None:
+    best: tuple[int, str | None] = (1, None)
+    for alias_words, name in _word_aliases(layout):
+        if (only and name != only) or len(alias_words) < best[0] or not alias_words <= words:
+            continue
+        if len(alias_words) > best[0]:
+            best = (len(alias_words), name)
+        elif best[1] is not None and best[1] != name:
+            return None  # as long a heading of two fields: neither
+        else:
+            best = (len(alias_words), name)
+    return best[1]
+
+
+def _word_aliases(layout: Layout) -> list[tuple[frozenset[str], str]]:
+    found = _WORD_ALIASES.get(layout.name)
+    if found is None:
+        found = _WORD_ALIASES[layout.name] = [
+            (words, name)
+            for name, aliases in _aliases_by_field(layout).items()
+            for alias in aliases
+            if len(words := heading_words(alias) - _LINKING_WORDS) >= 2
+        ]
+    return found
+
+
+_WORD_ALIASES: dict[str, list[tuple[frozenset[str], str]]] = {}
 
 
 def _missing_header_message(
@@ -379,7 +451,7 @@ def _missing_header_message(
     required = layout.required
     if candidate is None:
         return f"{source}: no header row found: the top of the table is empty"
-    found = _match(candidate, source, known)
+    found = _match(candidate, source, known, layout)
     missing = [name for name in required if name not in found]
     headings = ", ".join(repr(cell.strip()) for cell in candidate.cells if cell.strip())
     accepted = "; ".join(

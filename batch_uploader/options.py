@@ -136,7 +136,7 @@ reading_options = _stack(
         "mapped",
         multiple=True,
         metavar="'HEADING=FIELD'",
-        help="Name the field of a column heading (repeatable), e.g. 'Etiqueta=trackingNumber'.",
+        help="Name the field of a column heading (repeatable), e.g. 'Etiqueta SRO=trackingNumber'.",
     ),
     click.option(
         "--mapping",

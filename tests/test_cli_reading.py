@@ -23,13 +23,13 @@ def results_of(path: Path) -> list[dict[str, str]]:
 
 
 def test_map_names_a_column_the_aliases_do_not_know(write_csv: CsvFactory, tmp_path: Path) -> None:
-    source = write_csv("Ref;NF;Etiqueta\n1-01;9;RA473124829BR\n")
+    source = write_csv("Ref;NF;Volume\n1-01;9;RA473124829BR\n")
     results = tmp_path / "r.csv"
 
     refused = dry_run(str(source), "--results", str(results))
     mapped = dry_run(
         str(source), "--results", str(results), "--map", "Ref=orderId",
-        "--map", "Etiqueta=trackingNumber",
+        "--map", "Volume=trackingNumber",
     )  # fmt: skip
 
     assert refused.exit_code == 2

@@ -206,3 +206,106 @@ def test_zero_width_characters_are_removed() -> None:
     row = columns.row(RawRow(2, ["\u200b1-01", "9\ufeff", "AA\u200d1"]), SOURCE)
 
     assert dict(row.values) == {"orderId": "1-01", "invoiceNumber": "9", "trackingNumber": "AA1"}
+
+
+# Headings matched by their words, when no known heading is the whole of theirs.
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Data de postagem do objeto", "dispatchedDate"),
+        ("URL de rastreio do pedido", "trackingUrl"),
+        ("Fecha de envío al cliente", "dispatchedDate"),
+        ("Nome da empresa transportadora", "courier"),
+    ],
+)
+def test_a_heading_holding_a_known_one_names_its_field(heading: str, field: str) -> None:
+    columns = find_header([header("Pedido", "NF", "Rastreio", heading)], SOURCE)
+
+    assert columns.indexes[field] == 3
+    assert 3 not in columns.unused
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Código do objeto postado", "trackingNumber"),
+        ("Código de rastreio da encomenda", "trackingNumber"),
+        ("Número de guía de la paquetería", "trackingNumber"),
+        ("Nº da nota fiscal eletrônica", "invoiceNumber"),
+        ("Número do pedido VTEX", "orderId"),
+    ],
+)
+def test_a_required_field_is_found_by_the_words_of_its_heading(heading: str, field: str) -> None:
+    others = {
+        "orderId": "Pedido",
+        "invoiceNumber": "NF",
+        "trackingNumber": "Rastreio",
+    }
+    headings = [heading if name == field else known for name, known in others.items()]
+
+    columns = find_header([header(*headings)], SOURCE)
+
+    assert columns.indexes[field] == list(others).index(field)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Data do pedido",  # one word of a heading is no proof: not the order id
+        "Link da nota fiscal",  # a link is no invoice number
+        "Transportadora do pedido vtex",  # as long a heading of two fields: neither
+        "Etiqueta SRO",
+    ],
+)
+def test_a_heading_that_only_shares_a_word_names_nothing(heading: str) -> None:
+    columns = find_header([header("Pedido", "NF", "Rastreio", heading)], SOURCE)
+
+    assert 3 in columns.unused
+
+
+def test_a_whole_heading_wins_over_one_holding_its_words() -> None:
+    columns = find_header(
+        [header("Pedido", "NF", "Rastreio", "Data de postagem", "Data de postagem corrigida")],
+        SOURCE,
+    )
+
+    assert columns.indexes["dispatchedDate"] == 3
+    assert 4 in columns.unused
+
+
+def test_two_headings_holding_one_fields_words_are_refused_as_today() -> None:
+    with pytest.raises(InputError, match="both look like dispatchedDate"):
+        find_header(
+            [header("Pedido", "NF", "Rastreio", "Data postagem inicial", "Data postagem final")],
+            SOURCE,
+        )
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Número do objeto", "trackingNumber"),
+        ("Etiqueta", "trackingNumber"),
+        ("Rastreo", "trackingNumber"),
+        ("Número de rastreo", "trackingNumber"),
+        ("Código de rastreo", "trackingNumber"),
+        ("Transportador", "courier"),
+        ("Empresa transportadora", "courier"),
+        ("Operador logístico", "courier"),
+        ("Data de postagem", "dispatchedDate"),
+        ("Data de coleta", "dispatchedDate"),
+        ("Data da coleta", "dispatchedDate"),
+        ("Fecha de recolección", "dispatchedDate"),
+    ],
+)
+def test_headings_of_carriers_exports(heading: str, field: str) -> None:
+    required = {"orderId": "Pedido", "invoiceNumber": "NF", "trackingNumber": "Rastreio"}
+    headings = [required[name] if name != field else heading for name in required]
+    if field not in required:
+        headings.append(heading)
+
+    columns = find_header([header(*headings)], SOURCE)
+
+    assert columns.labels[field].endswith(f"{heading!r}")

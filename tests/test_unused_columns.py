@@ -75,7 +75,7 @@ def test_columns_whose_values_are_dates_links_or_couriers_are_suggested(
     write_csv: CsvFactory,
 ) -> None:
     source = write_csv(
-        "Pedido;NF;Rastreio;Enviado em;Site;Operador\n"
+        "Pedido;NF;Rastreio;Enviado em;Site;Parceiro\n"
         "1-01;000001;AA1BR;24/11/2026;https://track.example.com/AA1BR;Correios\n"
         "2-01;000002;JD2;25/11/2026;https://track.example.com/JD2;Jadlog\n",
         "export.csv",
@@ -86,8 +86,8 @@ def test_columns_whose_values_are_dates_links_or_couriers_are_suggested(
     assert summary["notes"] == [
         f"{source}: column E 'Site' may be the trackingUrl (its values are links), which no "
         "column gives: --map 'Site=trackingUrl' would send it",
-        f"{source}: column F 'Operador' may be the courier (its values are couriers' names), "
-        "which no column gives: --map 'Operador=courier' would send it",
+        f"{source}: column F 'Parceiro' may be the courier (its values are couriers' names), "
+        "which no column gives: --map 'Parceiro=courier' would send it",
         f"{source}: column D 'Enviado em' may be the dispatchedDate (its values are dates), "
         "which no column gives: --map 'Enviado em=dispatchedDate' would send it",
     ]
@@ -105,14 +105,14 @@ def test_a_column_of_other_values_is_named_but_not_suggested(write_csv: CsvFacto
 def test_a_missing_required_column_names_the_heading_that_looks_like_it(
     write_csv: CsvFactory,
 ) -> None:
-    source = write_csv("Pedido;NF;Código do objeto postado\n1-01;000001;AA1BR\n")
+    source = write_csv("Pedido;NF;Objeto postado\n1-01;000001;AA1BR\n")
 
     outcome = invoke("upload", str(source), "--dry-run", "--results", str(source) + ".out.csv")
 
     assert outcome.exit_code == ExitStatus.USAGE
     assert (
-        "'Código do objeto postado' may be the trackingNumber: --map 'Código do objeto "
-        "postado=trackingNumber' uses it." in outcome.stderr
+        "'Objeto postado' may be the trackingNumber: --map 'Objeto postado=trackingNumber' "
+        "uses it." in outcome.stderr
     )
 
 

@@ -17,8 +17,11 @@ import datetime as dt
 import hashlib
 import io
 import os
+import posixpath
 import re
+import shlex
 import weakref
+import xml.etree.ElementTree as ElementTree
 import zipfile
 import zlib
 from collections import Counter
@@ -26,9 +29,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from pyexpat import ExpatError, ParserCreate
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from . import cell_text, charset
 from .errors import InputError, UsageError
@@ -87,6 +91,12 @@ _FORMATS = {
     ".xls": "XLS (Excel 97-2003)",
     ".ods": "ODS (OpenDocument)",
 }
+# The workbooks whose rows hidden by a filter or by hand are found (in their sheets' XML);
+# python-calamine says nothing of them.
+_ROWS_TOLD = frozenset({".xlsx", ".xlsm"})
+# Bytes that a sheet part with a hidden row holds (<row r="5" hidden="1">): a part without
+# them, most, is not parsed again.
+_HIDDEN = b"hidden"
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -119,7 +129,9 @@ class Table:
     ``delimited`` tables (CSV) can have rows of another width than their header, which means
     a separator is missing or extra, so the row's cells stand under the wrong headings.
     ``format`` says how the file was read, for a person (``CSV, cp1252, delimiter ";"``).
-    ``file`` is the file as it was when opened; :meth:`close` lets it go.
+    ``file`` is the file as it was when opened; :meth:`close` lets it go. ``hidden_rows``
+    are the numbers of the rows a filter or a person hid (XLSX and XLSM only): they are read
+    like the others.
     """
 
     source: Source
@@ -128,6 +140,7 @@ class Table:
     delimited: bool = False
     format: str = ""
     file: OpenedFile = field(kw_only=True)
+    hidden_rows: frozenset[int] = field(default=frozenset(), kw_only=True)
 
     def close(self) -> None:
         """Closes the file's descriptor, if it holds one; no pass may start after."""
@@ -304,7 +317,15 @@ def read_tables(
     path: Path, *, encoding: str | None = None, sheet: str | None = None
 ) -> list[Table]:
     """The tables of a file: one for a CSV (in ``encoding``, detected when ``None``), one per
-    sheet for a workbook (only ``sheet`` when given)."""
+    sheet for a workbook with data (only ``sheet`` when given; hidden sheets are left out
+    unless so named)."""
+    return open_tables(path, encoding=encoding, sheet=sheet)[0]
+
+
+def open_tables(
+    path: Path, *, encoding: str | None = None, sheet: str | None = None
+) -> tuple[list[Table], list[str]]:
+    """What :func:`read_tables` gives, and a note for a person per hidden sheet left out."""
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | WORKBOOK_SUFFIXES:
         supported = ", ".join(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES))
@@ -316,7 +337,7 @@ def read_tables(
         raise InputError(f"{path}: no such file; check its name and folder")
     if suffix in WORKBOOK_SUFFIXES:
         return _workbook_tables(path, sheet)
-    return [_csv_table(path, encoding)]
+    return [_csv_table(path, encoding)], []
 
 
 def _csv_table(path: Path, encoding: str | None) -> Table:
@@ -438,14 +459,15 @@ def _guess_delimiter(sample: str) -> str:
     return best
 
 
-def _workbook_tables(path: Path, only: str | None) -> list[Table]:
+def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[str]]:
     # python-calamine reads a sheet's cells when the sheet is got (a CalamineSheet holds its
     # whole range), so every pass reads the workbook as it was opened; its status is taken
     # first, so that a change made while it is read is told afterwards.
     file = OpenedFile(path, path.stat())
     suffix = path.suffix.lower()
+    marked: set[str] = set()
     if suffix in ZIPPED_SUFFIXES:
-        _check_unpacked_size(path)
+        marked = _check_unpacked_size(path, _HIDDEN if suffix in _ROWS_TOLD else None)
     else:
         _check_file_size(path, file.status.st_size)
     try:
@@ -453,23 +475,35 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
     except (CalamineError, OSError, ValueError) as error:
         raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
     names = workbook.sheet_names
+    hidden: list[str] = []
     if only is not None:
         if only not in names:
             listed = ", ".join(repr(name) for name in names)
             raise InputError(f"{path}: no sheet named {only!r}; its sheets are {listed}")
         names = [only]
+    else:
+        # A hidden sheet usually holds old or lookup data: only --sheet reads it.
+        hidden = [
+            sheet.name
+            for sheet in workbook.sheets_metadata
+            if sheet.visible != SheetVisibleEnum.Visible and sheet.name in names
+        ]
+        names = [name for name in names if name not in hidden]
     kind = _FORMATS[suffix]
     tables = []
     held = 0
+    parts: dict[str, str] | None = None
     for name in names:
-        try:
-            sheet = workbook.get_sheet_by_name(name)
-        except (CalamineError, ValueError) as error:
-            raise InputError(f"{path}: sheet {name!r} cannot be read ({error})") from None
+        sheet = _sheet(workbook, path, name)
         if sheet.height == 0:
             continue
         if suffix not in ZIPPED_SUFFIXES:
             held += _check_grid(path, name, sheet.height, sheet.width, held)
+        hidden_rows: frozenset[int] = frozenset()
+        if marked:
+            parts = _sheet_parts(path) if parts is None else parts
+            if parts.get(name) in marked:
+                hidden_rows = _hidden_rows(path, parts[name])
 
         def rows(sheet: object = sheet) -> Iterator[RawRow]:
             # Rows start at the sheet's first row, so numbers match the spreadsheet's own;
@@ -478,8 +512,117 @@ def _workbook_tables(path: Path, only: str | None) -> list[Table]:
                 yield _workbook_row(number, values)
 
         first_column = sheet.start[1] if sheet.start else 0
-        tables.append(Table(Source(str(path), name), rows, first_column, format=kind, file=file))
-    return tables
+        tables.append(
+            Table(
+                Source(str(path), name),
+                rows,
+                first_column,
+                format=kind,
+                file=file,
+                hidden_rows=hidden_rows,
+            )
+        )
+    if not tables and hidden:
+        _refuse_hidden_only(path, workbook, hidden)
+    return tables, [
+        f"{path}: sheet {name!r} is hidden: left out; --sheet {shlex.quote(name)} reads it"
+        for name in hidden
+    ]
+
+
+def _sheet(workbook: CalamineWorkbook, path: Path, name: str) -> Any:
+    try:
+        return workbook.get_sheet_by_name(name)
+    except (CalamineError, ValueError) as error:
+        raise InputError(f"{path}: sheet {name!r} cannot be read ({error})") from None
+
+
+def _refuse_hidden_only(path: Path, workbook: CalamineWorkbook, hidden: list[str]) -> None:
+    """Refuses a workbook whose only sheets with data are hidden: reading one in silence
+    would send old or lookup data, and reading none would say the workbook is empty."""
+    full = [name for name in hidden if _sheet(workbook, path, name).height]
+    if full:
+        listed = ", ".join(repr(name) for name in full)
+        many = len(full) > 1
+        raise InputError(
+            f"{path}: its only sheet{'s' if many else ''} with data "
+            f"{'are' if many else 'is'} hidden ({listed}), which usually hold old or lookup "
+            f"data: nothing read; --sheet {shlex.quote(full[0])} reads "
+            f"{'one' if many else 'it'}"
+        )
+
+
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """The zip part of each sheet of an XLSX workbook, by sheet name: the workbook part (named
+    in ``_rels/.rels``) lists its sheets with a relationship id, its relationships part gives
+    each id's target."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = _relationships(archive, "_rels/.rels", "").get("officeDocument", {})
+            workbook = next(iter(book.values()), "xl/workbook.xml")
+            folder, base = posixpath.split(workbook)
+            targets = _relationships(
+                archive, posixpath.join(folder, "_rels", base + ".rels"), folder
+            ).get("worksheet", {})
+            parts: dict[str, str] = {}
+            for element in ElementTree.fromstring(archive.read(workbook)).iter():
+                if _local(element.tag) == "sheet":
+                    ids = [value for key, value in element.attrib.items() if _local(key) == "id"]
+                    target = targets.get(ids[0]) if ids else None
+                    if target is not None:
+                        parts[element.get("name", "")] = target
+            return parts
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError) as error:
+        # Only the note of hidden rows depends on it: calamine read the sheets already.
+        raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
+
+
+def _relationships(archive: zipfile.ZipFile, name: str, folder: str) -> dict[str, dict[str, str]]:
+    """The targets of a relationships part, by type (its last word) and id, as zip names."""
+    found: dict[str, dict[str, str]] = {}
+    if name not in archive.namelist():
+        return found
+    for element in ElementTree.fromstring(archive.read(name)).iter():
+        if _local(element.tag) == "Relationship":
+            target = element.get("Target", "")
+            # An absolute target starts at the package's root; others at the part's folder.
+            where = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            kind = element.get("Type", "").rpartition("/")[2]
+            found.setdefault(kind, {})[element.get("Id", "")] = posixpath.normpath(where)
+    return found
+
+
+def _local(name: str) -> str:
+    """An XML name without its namespace (``{uri}row``, ``x:row``: ``row``)."""
+    return name.rpartition("}")[2].rpartition(":")[2]
+
+
+def _hidden_rows(path: Path, part: str) -> frozenset[int]:
+    """The numbers of the rows a sheet's XML part marks hidden (``<row r="5" hidden="1">``).
+
+    The part is streamed through expat, which builds nothing: only the start of each element
+    is seen, and only a row's ``r`` and ``hidden`` are looked at. A row without ``r`` is the
+    one after the previous row."""
+    hidden: set[int] = set()
+    last = 0
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal last
+        if name == "row" or name.endswith(":row"):
+            number = attributes.get("r", "")
+            last = int(number) if number.isdigit() else last + 1
+            if attributes.get("hidden") in ("1", "true"):
+                hidden.add(last)
+
+    parser = ParserCreate()
+    parser.StartElementHandler = start
+    parser.buffer_text = True
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(part) as handle:
+            parser.ParseFile(handle)
+    except (KeyError, ExpatError, zipfile.BadZipFile, zlib.error, OSError) as error:
+        raise InputError(f"{path}: its part {part} cannot be read ({error})") from None
+    return frozenset(hidden)
 
 
 def _check_file_size(path: Path, size: int) -> None:
@@ -514,10 +657,12 @@ def _check_grid(path: Path, sheet: str, height: int, width: int, held: int) -> i
     return size
 
 
-def _check_unpacked_size(path: Path) -> None:
+def _check_unpacked_size(path: Path, marker: bytes | None = None) -> set[str]:
     """Refuses a workbook that would unpack to more than the limits. Its zip directory is
     checked first (cheap, and enough for an honest file); then every part is unpacked a chunk
-    at a time, nothing kept, to find one that holds other bytes than its directory declares."""
+    at a time, nothing kept, to find one that holds other bytes than its directory declares.
+    The names of the parts whose bytes hold ``marker`` are returned: they are unpacked here
+    anyway, so looking for it costs a search, not another unpacking."""
     member_limit = _workbook_limit() * _MB
     try:
         archive = zipfile.ZipFile(path)
@@ -528,8 +673,7 @@ def _check_unpacked_size(path: Path) -> None:
         _check_directory(path, members, member_limit)
         # A part is unpacked no further than one byte past its declared size, which the
         # directory's check bounds: the real sizes are within the limits when no part lies.
-        for member in members:
-            _check_part(path, archive, member)
+        return {member.filename for member in members if _check_part(path, archive, member, marker)}
 
 
 def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: int) -> None:
@@ -563,10 +707,13 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: i
         )
 
 
-def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def _check_part(
+    path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo, marker: bytes | None
+) -> bool:
     """Refuses a part that unpacks to other bytes than its zip directory declares, or cannot
     be unpacked: the directory of a crafted workbook declares a kilobyte for a part that
-    unpacks to gigabytes, and the reader would unpack what is there."""
+    unpacks to gigabytes, and the reader would unpack what is there. Says whether its bytes
+    hold ``marker``."""
     name, declared = member.filename, member.file_size
     if member.flag_bits & _ENCRYPTED or member.compress_type not in _METHODS:
         found = (
@@ -583,6 +730,8 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
     unbounded = copy.copy(member)
     unbounded.file_size = _ANY_SIZE
     unpacked = 0
+    holds = False
+    tail = b""  # the end of the chunk before: the marker may straddle two
     try:
         with archive.open(unbounded) as part:
             while unpacked <= declared:
@@ -590,6 +739,9 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
                 if not chunk:
                     break
                 unpacked += len(chunk)
+                if marker and not holds:
+                    holds = marker in chunk or marker in tail + chunk[: len(marker) - 1]
+                    tail = chunk[1 - len(marker) :]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
         raise InputError(
             f"{path}: its part {name} cannot be unpacked ({error}): the file is damaged; "
@@ -605,6 +757,7 @@ def _check_part(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
             f"{path}: its part {name} unpacks to {unpacked:,} bytes, not the {declared:,} its "
             f"zip directory declares: the file is damaged; {_SAVE_AGAIN}"
         )
+    return holds
 
 
 _AS_CSV = "save its sheet as CSV and upload that (a CSV file is streamed, never held whole)"

@@ -106,19 +106,16 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
     return found, missed
 
 
+# The hidden rows a note names, at most.
+_ROWS_NAMED = 10
+
+
 def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
     """A note naming the data rows of ``table`` hidden by a filter or by hand, which are sent
-    like the others; none when there are none. Rows above the header and blank rows, which
-    nothing sends, are not named."""
-    if not table.hidden_rows or max(table.hidden_rows) <= columns.header_row:
-        return []
-    numbers = [
-        raw.number
-        for raw in table.rows()
-        if raw.number in table.hidden_rows
-        and raw.number > columns.header_row
-        and not raw.is_blank()
-    ]
+    like the others; none when there are none. Rows above the header, and rows without cells
+    (see :attr:`~batch_uploader.reader.Table.hidden_rows`), which nothing sends, are not
+    named; finding them costs no pass over the rows."""
+    numbers = sorted(number for number in table.hidden_rows if number > columns.header_row)
     if not numbers:
         return []
     where = f"{table.source.file} sheet {table.source.sheet!r}"
@@ -127,7 +124,12 @@ def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
             f"row {numbers[0]} of {where} is hidden (a filter, or by hand): it is read and sent "
             "like the others; to send only the rows shown, delete it"
         ]
-    listed = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
+    if len(numbers) > _ROWS_NAMED:  # a filter may hide thousands: the first say where
+        more = len(numbers) - _ROWS_NAMED
+        listed = f"{', '.join(map(str, numbers[:_ROWS_NAMED]))} and {more:,} more"
+        listed += f" ({len(numbers):,} in all)"
+    else:
+        listed = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
     return [
         f"rows {listed} of {where} are hidden (a filter, or by hand): they are read and sent "
         "like the others; to send only the rows shown, delete the hidden ones"

@@ -31,6 +31,7 @@ from .inputs import (
     close_inputs,
     data_rows,
     describe,
+    hidden_notes,
     open_inputs,
 )
 from .journal import Journal
@@ -100,6 +101,7 @@ def upload_events(
         note_unused_columns(report, inputs, reading, None)
         rules = _date_rules(rows, reading)
         if dry_run:
+            report.understood.extend(hidden_notes(inputs))
             for item in inputs:
                 source = item.table.source
                 count = sum(1 for row in rows if row.source == source)

@@ -12,7 +12,7 @@ from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .dates import DateOrder
 from .errors import InputError
 from .models import Row, RowError, Source
-from .reader import RawRow, Table, read_tables
+from .reader import RawRow, Table, open_tables
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -33,10 +33,12 @@ class Reading:
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    """A table to upload and where its columns are."""
+    """A table to upload, where its columns are, and what it hides that a person should know
+    first (hidden sheets of its workbook left out, hidden rows read: ``hidden``)."""
 
     table: Table
     columns: ColumnMap
+    hidden: tuple[str, ...] = ()
 
 
 # A data row in short: its source, its number and its values by field.
@@ -46,7 +48,9 @@ Values = tuple[Source, int, dict[str, str]]
 def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[str]]:
     """Opens every file and finds its header, so that an unreadable file stops the run before
     anything is sent. Every sheet of a workbook with a header is read; the others are named
-    in the notes returned, and a workbook with none is an error.
+    in the notes returned, and a workbook with none is an error. Hidden sheets are left out
+    unless ``reading.sheet`` names one, and rows hidden by a filter or by hand are read: the
+    notes say both, first (see :func:`hidden_notes`).
 
     Every pass over the rows reads the files as they were opened here (see
     :class:`~batch_uploader.reader.PinnedFile`); :func:`changed_since_opened` tells afterwards
@@ -60,13 +64,20 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
             close_inputs(inputs)
             raise
         inputs.extend(found)
+        notes.extend(note for item in found for note in item.hidden)
         notes.extend(f"sheet left out: {error}" for error in missed)
     return inputs, notes
 
 
+def hidden_notes(inputs: Iterable[Input]) -> list[str]:
+    """What the workbooks of ``inputs`` hide (sheets left out, rows read), for the first lines
+    of a dry run: a person checking a file should see it before anything else."""
+    return [note for item in inputs for note in item.hidden]
+
+
 def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputError]]:
     """The tables of ``path`` with a header, and why the others have none."""
-    tables = read_tables(path, encoding=reading.encoding, sheet=reading.sheet)
+    tables, hidden_sheets = open_tables(path, encoding=reading.encoding, sheet=reading.sheet)
     if not tables:
         raise InputError(f"{path}: the workbook has no sheet with data")
     found: list[Input] = []
@@ -84,12 +95,45 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
         except InputError as error:
             missed.append(error)
             continue
-        found.append(Input(table, columns))
+        notes = (hidden_sheets if not found else []) + _hidden_rows_note(table, columns)
+        found.append(Input(table, columns, tuple(notes)))
     if not found:
         for table in tables:
             table.close()
+        if hidden_sheets:  # the sheet the person meant may be one of them
+            raise InputError("; ".join([str(missed[0]), *hidden_sheets]))
         raise missed[0]
     return found, missed
+
+
+# The hidden rows a note names, at most.
+_ROWS_NAMED = 10
+
+
+def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
+    """A note naming the data rows of ``table`` hidden by a filter or by hand, which are sent
+    like the others; none when there are none. Rows above the header, and rows without cells
+    (see :attr:`~batch_uploader.reader.Table.hidden_rows`), which nothing sends, are not
+    named; finding them costs no pass over the rows."""
+    numbers = sorted(number for number in table.hidden_rows if number > columns.header_row)
+    if not numbers:
+        return []
+    where = f"{table.source.file} sheet {table.source.sheet!r}"
+    if len(numbers) == 1:
+        return [
+            f"row {numbers[0]} of {where} is hidden (a filter, or by hand): it is read and sent "
+            "like the others; to send only the rows shown, delete it"
+        ]
+    if len(numbers) > _ROWS_NAMED:  # a filter may hide thousands: the first say where
+        more = len(numbers) - _ROWS_NAMED
+        listed = f"{', '.join(map(str, numbers[:_ROWS_NAMED]))} and {more:,} more"
+        listed += f" ({len(numbers):,} in all)"
+    else:
+        listed = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
+    return [
+        f"rows {listed} of {where} are hidden (a filter, or by hand): they are read and sent "
+        "like the others; to send only the rows shown, delete the hidden ones"
+    ]
 
 
 def changed_since_opened(inputs: Iterable[Input]) -> list[str]:

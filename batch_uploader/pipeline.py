@@ -32,6 +32,7 @@ from .inputs import (
     data_rows,
     data_values,
     describe,
+    hidden_notes,
     open_inputs,
 )
 from .journal import Journal
@@ -102,7 +103,7 @@ def run(
         if verifying:
             report.verified = Counter()
         if dry_run:
-            report.understood = _understood(inputs, found, reading)
+            report.understood = hidden_notes(inputs) + _understood(inputs, found, reading)
         redactor = redactor_of(credentials)
         checker = Checker(
             found,

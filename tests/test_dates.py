@@ -35,6 +35,18 @@ def test_dates_read(text: str, rules: DateRules, sent: str) -> None:
     assert read_date(text, None, rules) == sent
 
 
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("2026-11-24 16:05:00", "2026-11-24T16:05:00"),  # SQL's DATETIME: a space for the T
+        ("2026-11-24 16:05:00.000", "2026-11-24T16:05:00"),  # SQL Server's, with milliseconds
+        ("2026-11-24 16:05:00-03:00", "2026-11-24T16:05:00-03:00"),
+    ],
+)
+def test_sql_date_times_read_as_iso(text: str, sent: str) -> None:
+    assert read_date(text, None, UNDECIDED) == sent
+
+
 def test_excel_date_cells_are_taken_as_they_are() -> None:
     assert read_date("2026-11-24T09:15:00", CellKind.DATE, UNDECIDED) == "2026-11-24T09:15:00"
 

@@ -19,8 +19,11 @@ from functools import lru_cache
 from .models import CellKind
 
 _SLASHED = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
 )
+# A two-digit year YY is 20YY: 19YY is before EARLIEST and 21YY more than a day ahead, so the
+# range check leaves no other century (until 2100).
+_CENTURY = 2000
 _SEPARATORS = ("/", ".", "-")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 # Excel serial numbers of 2000-01-01 and 2099-12-31 (days since 1899-12-30).
@@ -137,7 +140,7 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
 
 
 def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.datetime:
-    first, second, year = int(found[1]), int(found[2]), int(found[3])
+    first, second, year = int(found[1]), int(found[2]), _full_year(found[3])
     if rules.mixed:
         raise DateProblem(
             "ambiguous-date",
@@ -166,6 +169,10 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
         ) from None
 
 
+def _full_year(digits: str) -> int:
+    return int(digits) + (_CENTURY if len(digits) == 2 else 0)
+
+
 def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> None:
     day = value.date() if isinstance(value, dt.datetime) else value
     if day < EARLIEST:
@@ -178,7 +185,12 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
     else:
         late = day - now.date() > FUTURE_TOLERANCE
     if late:
+        # Only on the way out: say how a two-digit year was read (99 is 2099, never 1999).
+        found = _SLASHED.match(text)
+        short = found[3] if found is not None and len(found[3]) == 2 else None
+        read_as = f" (a two-digit year {short} is read as {day.year})" if short else ""
         raise DateProblem(
             "date-out-of-range",
-            f"{text!r} is in the future; a parcel cannot have left yet (check day and month)",
+            f"{text!r} is in the future{read_as}; a parcel cannot have left yet "
+            "(check day and month)",
         )

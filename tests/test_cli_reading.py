@@ -95,6 +95,12 @@ def test_sql_date_times_are_sent_as_iso(write_csv: CsvFactory, tmp_path: Path) -
     assert sent == ["2026-11-24T16:05:00", "2026-11-24T16:05:00"]
 
 
+def test_two_digit_years_are_sent_in_full(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(write_csv, tmp_path, "24/11/26", "05/11/26 16:05")
+
+    assert sent == ["2026-11-24", "2026-11-05T16:05:00"]
+
+
 def test_sheet_picks_one(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     source = write_xlsx([["orderId", "invoiceNumber", "trackingNumber"], ["1-01", "9", "T1"]],
                         sheet="Loggi", extra_sheets=["Jadlog"])  # fmt: skip

@@ -47,6 +47,37 @@ def test_sql_date_times_read_as_iso(text: str, sent: str) -> None:
     assert read_date(text, None, UNDECIDED) == sent
 
 
+@pytest.mark.parametrize(
+    ("text", "rules", "sent"),
+    [
+        ("05/11/26", DMY, "2026-11-05"),  # 26 can only be 2026: 1926 is before 2000, 2126 ahead
+        ("05/11/26", MDY, "2026-05-11"),
+        ("24/11/26", UNDECIDED, "2026-11-24"),  # a day above 12 still decides by itself
+        ("11-24-26", UNDECIDED, "2026-11-24"),
+        ("24.11.00 16:05", DMY, "2000-11-24T16:05:00"),
+        ("1/2/26 9:05:09", DMY, "2026-02-01T09:05:09"),
+    ],
+)
+def test_two_digit_years_are_this_century(text: str, rules: DateRules, sent: str) -> None:
+    assert read_date(text, None, rules) == sent
+
+
+@pytest.mark.parametrize(
+    ("text", "rules", "code", "says"),
+    [
+        ("05/11/26", UNDECIDED, "ambiguous-date", "give --date-format dmy"),
+        ("05/12/99", DMY, "date-out-of-range", "99 is read as 2099"),  # 1999: refused too
+        ("05/12/026", DMY, "invalid-date", "is not a date"),
+    ],
+)
+def test_two_digit_years_refused(text: str, rules: DateRules, code: str, says: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        read_date(text, None, rules)
+
+    assert caught.value.code == code
+    assert says in str(caught.value)
+
+
 def test_excel_date_cells_are_taken_as_they_are() -> None:
     assert read_date("2026-11-24T09:15:00", CellKind.DATE, UNDECIDED) == "2026-11-24T09:15:00"
 
@@ -92,6 +123,8 @@ def test_a_day_ahead_is_tolerated() -> None:
         (["01/02/2026", "11/24/2026"], (DateOrder.MDY, False)),
         (["01/02/2026", "2026-11-24"], (None, False)),
         (["24/11/2026", "11/24/2026"], (None, True)),
+        (["01/02/26", "24/11/26"], (DateOrder.DMY, False)),
+        (["24/11/26", "11/24/2026"], (None, True)),
     ],
 )
 def test_column_order(texts: list[str], decided: tuple[DateOrder | None, bool]) -> None:

@@ -18,9 +18,13 @@ from functools import lru_cache
 
 from .models import CellKind
 
-_SLASHED = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
-)
+# A time after a date: 16:05[:09], or on the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.).
+_CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+_MERIDIEM = r"\s*([AaPp])\.?\s*[Mm]\.?"
+_TIME = rf"(?:(?:,\s*|[ T]){_CLOCK}(?:{_MERIDIEM})?)?"
+_SLASHED = re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}}){_TIME}$")
+# ISO 8601 but for the 12-hour clock, which fromisoformat does not know.
+_ISO_12_HOUR = re.compile(rf"^(\d{{4}})-(\d{{2}})-(\d{{2}})[ T]{_CLOCK}{_MERIDIEM}$")
 # A two-digit year YY is 20YY: 19YY is before EARLIEST and 21YY more than a day ahead, so the
 # range check leaves no other century (until 2100).
 _CENTURY = 2000
@@ -130,13 +134,18 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     except ValueError:
         pass
     found = _SLASHED.match(text)
-    if found is None:
-        raise DateProblem(
-            "invalid-date",
-            f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
-            "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
-        )
-    return _slashed(text, found, rules)
+    if found is not None:
+        return _slashed(text, found, rules)
+    # The rarer ways below are tried only once the common ones failed.
+    found = _ISO_12_HOUR.match(text)
+    if found is not None:
+        year, month, day = (int(found[i]) for i in (1, 2, 3))
+        return _at(text, year, month, day, found, 4, "as ISO 8601")
+    raise DateProblem(
+        "invalid-date",
+        f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
+        "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
+    )
 
 
 def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.datetime:
@@ -156,17 +165,36 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
             "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
         )
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
-    hour, minute, second_ = (int(found[i]) if found[i] else 0 for i in (4, 5, 6))
+    read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
+    return _at(text, year, month, day, found, 4, read)
+
+
+def _at(
+    text: str, year: int, month: int, day: int, found: re.Match[str], clock: int, read: str
+) -> dt.date | dt.datetime:
+    """The date, with the time in groups ``clock`` to ``clock + 3`` of ``found`` (hour,
+    minute, second, AM/PM) if there is one; ``read`` says how it was read, for the error."""
+    hour = None if found[clock] is None else _hour(text, int(found[clock]), found[clock + 3])
     try:
-        if found[4] is None:
+        if hour is None:
             return dt.date(year, month, day)
-        return dt.datetime(year, month, day, hour, minute, second_)
-    except ValueError:
+        minute, second = int(found[clock + 1]), int(found[clock + 2] or 0)
+        return dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:  # DateProblem is one too: _hour is called outside
+        raise DateProblem("invalid-date", f"{text!r} is not a date {read}") from None
+
+
+def _hour(text: str, hour: int, meridiem: str | None) -> int:
+    """``hour`` on the 24-hour clock; 12 AM is midnight and 12 PM noon."""
+    if meridiem is None:
+        return hour
+    if not 1 <= hour <= 12:
         raise DateProblem(
             "invalid-date",
-            f"{text!r} is not a date when read {'month' if order is DateOrder.MDY else 'day'} "
-            "first, as this column is",
-        ) from None
+            f"{text!r} is not a time: AM and PM go with the 12-hour clock (1 to 12); write "
+            "16:05 or 4:05 PM",
+        )
+    return hour % 12 + (12 if meridiem in "Pp" else 0)
 
 
 def _full_year(digits: str) -> int:

@@ -101,6 +101,12 @@ def test_two_digit_years_are_sent_in_full(write_csv: CsvFactory, tmp_path: Path)
     assert sent == ["2026-11-24", "2026-11-05T16:05:00"]
 
 
+def test_twelve_hour_times_are_sent_on_24_hours(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(write_csv, tmp_path, "24/11/2026 4:05 PM", "01/11/2026 12:30 AM")
+
+    assert sent == ["2026-11-24T16:05:00", "2026-11-01T00:30:00"]
+
+
 def test_sheet_picks_one(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     source = write_xlsx([["orderId", "invoiceNumber", "trackingNumber"], ["1-01", "9", "T1"]],
                         sheet="Loggi", extra_sheets=["Jadlog"])  # fmt: skip

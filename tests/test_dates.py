@@ -78,6 +78,40 @@ def test_two_digit_years_refused(text: str, rules: DateRules, code: str, says: s
     assert says in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("24/11/2026 4:05 PM", "2026-11-24T16:05:00"),
+        ("24/11/2026 4:05pm", "2026-11-24T16:05:00"),
+        ("24/11/2026 12:30 AM", "2026-11-24T00:30:00"),  # 12 AM is midnight
+        ("24/11/2026 12:30 PM", "2026-11-24T12:30:00"),  # 12 PM is noon
+        ("11/24/2026 4:05:09 p.m.", "2026-11-24T16:05:09"),
+        ("11/24/26, 9:10 AM", "2026-11-24T09:10:00"),  # as JavaScript's toLocaleString writes
+        ("2026-11-24 4:05 PM", "2026-11-24T16:05:00"),
+        ("2026-11-24T04:05:00 am", "2026-11-24T04:05:00"),
+    ],
+)
+def test_twelve_hour_times(text: str, sent: str) -> None:
+    assert read_date(text, None, UNDECIDED) == sent
+
+
+@pytest.mark.parametrize(
+    "text", ["24/11/2026 16:05 PM", "24/11/2026 0:30 AM", "2026-11-24 13:00 AM"]
+)
+def test_twelve_hour_times_refused_past_twelve(text: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        read_date(text, None, UNDECIDED)
+
+    assert caught.value.code == "invalid-date"
+    assert "12-hour" in str(caught.value)
+
+
+def test_twelve_hour_times_take_the_timezone() -> None:
+    rules = DateRules(timezone=ZoneInfo("America/Sao_Paulo"), now=NOW)
+
+    assert read_date("24/11/2026 4:05 PM", None, rules) == "2026-11-24T16:05:00-03:00"
+
+
 def test_excel_date_cells_are_taken_as_they_are() -> None:
     assert read_date("2026-11-24T09:15:00", CellKind.DATE, UNDECIDED) == "2026-11-24T09:15:00"
 
@@ -125,6 +159,7 @@ def test_a_day_ahead_is_tolerated() -> None:
         (["24/11/2026", "11/24/2026"], (None, True)),
         (["01/02/26", "24/11/26"], (DateOrder.DMY, False)),
         (["24/11/26", "11/24/2026"], (None, True)),
+        (["01/02/2026", "11/24/2026 4:05 PM"], (DateOrder.MDY, False)),
     ],
 )
 def test_column_order(texts: list[str], decided: tuple[DateOrder | None, bool]) -> None:

@@ -25,6 +25,32 @@ _TIME = rf"(?:(?:,\s*|[ T]){_CLOCK}(?:{_MERIDIEM})?)?"
 _SLASHED = re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}}){_TIME}$")
 # ISO 8601 but for the 12-hour clock, which fromisoformat does not know.
 _ISO_12_HOUR = re.compile(rf"^(\d{{4}})-(\d{{2}})-(\d{{2}})[ T]{_CLOCK}{_MERIDIEM}$")
+# Months by name, in Portuguese, Spanish and English, in full and abbreviated; no name is two
+# months, so a date that names its month needs no column order.
+_MONTH_NAMES = (
+    ("janeiro", "enero", "january", "jan", "ene"),
+    ("fevereiro", "febrero", "february", "fev", "feb"),
+    ("março", "marco", "marzo", "march", "mar"),
+    ("abril", "april", "abr", "apr"),
+    ("maio", "mayo", "may", "mai"),
+    ("junho", "junio", "june", "jun"),
+    ("julho", "julio", "july", "jul"),
+    ("agosto", "august", "ago", "aug"),
+    ("setembro", "septiembre", "setiembre", "september", "set", "sep", "sept"),
+    ("outubro", "octubre", "october", "out", "oct"),
+    ("novembro", "noviembre", "november", "nov"),
+    ("dezembro", "diciembre", "december", "dez", "dic", "dec"),
+)
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+# 3 de dezembro de 2026, 03/ago/2026, 7-Dic-26, Oct. 3, 2026, diciembre 7 de 2026, Dec 1st.
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|º|°)?"
+_NAME = r"([^\W\d_]{3,10})\.?"
+_BETWEEN = r"(?:\s*[-/.,]\s*|\s+(?:de|del)\s+|\s+)"
+_YEAR = r"(\d{4}|\d{2})"
+_NAMED_DAY_FIRST = re.compile(rf"^{_DAY}{_BETWEEN}{_NAME}{_BETWEEN}{_YEAR}{_TIME}$", re.I)
+_NAMED_MONTH_FIRST = re.compile(rf"^{_NAME}{_BETWEEN}{_DAY}{_BETWEEN}{_YEAR}{_TIME}$", re.I)
+# Every pattern of a day, month and year has the year in group 3.
+_WITH_YEAR = (_SLASHED, _NAMED_DAY_FIRST, _NAMED_MONTH_FIRST)
 # A two-digit year YY is 20YY: 19YY is before EARLIEST and 21YY more than a day ahead, so the
 # range check leaves no other century (until 2100).
 _CENTURY = 2000
@@ -141,6 +167,12 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     if found is not None:
         year, month, day = (int(found[i]) for i in (1, 2, 3))
         return _at(text, year, month, day, found, 4, "as ISO 8601")
+    found = _NAMED_DAY_FIRST.match(text)
+    if found is not None:
+        return _named(text, found, day=1, name=2)
+    found = _NAMED_MONTH_FIRST.match(text)
+    if found is not None:
+        return _named(text, found, day=2, name=1)
     raise DateProblem(
         "invalid-date",
         f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
@@ -167,6 +199,18 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
     read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
     return _at(text, year, month, day, found, 4, read)
+
+
+def _named(text: str, found: re.Match[str], *, day: int, name: int) -> dt.date | dt.datetime:
+    """A date that names its month: whatever its column's order, as the name settles it."""
+    month = _MONTHS.get(found[name].lower())
+    if month is None:
+        raise DateProblem(
+            "invalid-date",
+            f"{text!r} is not a date: {found[name]!r} is not a month in Portuguese, Spanish "
+            "or English (write 3 de dezembro de 2026, 03/dez/2026 or Dec 3, 2026)",
+        )
+    return _at(text, _full_year(found[3]), month, int(found[day]), found, 4, "(no such day)")
 
 
 def _at(
@@ -214,7 +258,7 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
         late = day - now.date() > FUTURE_TOLERANCE
     if late:
         # Only on the way out: say how a two-digit year was read (99 is 2099, never 1999).
-        found = _SLASHED.match(text)
+        found = next(filter(None, (pattern.match(text) for pattern in _WITH_YEAR)), None)
         short = found[3] if found is not None and len(found[3]) == 2 else None
         read_as = f" (a two-digit year {short} is read as {day.year})" if short else ""
         raise DateProblem(

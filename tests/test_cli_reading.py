@@ -107,6 +107,14 @@ def test_twelve_hour_times_are_sent_on_24_hours(write_csv: CsvFactory, tmp_path:
     assert sent == ["2026-11-24T16:05:00", "2026-11-01T00:30:00"]
 
 
+def test_month_names_are_sent_as_iso(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(
+        write_csv, tmp_path, "03/ago/2026", "Oct 3, 2026 9:10", "12 de outubro de 2026", "7-Nov-26"
+    )
+
+    assert sent == ["2026-08-03", "2026-10-03T09:10:00", "2026-10-12", "2026-11-07"]
+
+
 def test_sheet_picks_one(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     source = write_xlsx([["orderId", "invoiceNumber", "trackingNumber"], ["1-01", "9", "T1"]],
                         sheet="Loggi", extra_sheets=["Jadlog"])  # fmt: skip

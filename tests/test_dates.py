@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from batch_uploader import dates
 from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
 from batch_uploader.models import CellKind
 
@@ -12,6 +13,7 @@ NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 DMY = DateRules(order=DateOrder.DMY, now=NOW)
 MDY = DateRules(order=DateOrder.MDY, now=NOW)
 UNDECIDED = DateRules(now=NOW)
+YEAR_END = DateRules(now=dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.UTC))
 
 
 @pytest.mark.parametrize(
@@ -112,6 +114,64 @@ def test_twelve_hour_times_take_the_timezone() -> None:
     assert read_date("24/11/2026 4:05 PM", None, rules) == "2026-11-24T16:05:00-03:00"
 
 
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("03/ago/2026", "2026-08-03"),
+        ("7-Dic-26", "2026-12-07"),
+        ("12 de outubro de 2026", "2026-10-12"),
+        ("Oct 3, 2026 9:10", "2026-10-03T09:10:00"),
+        ("3 de dezembro de 2026", "2026-12-03"),
+        ("3 Sept 2026", "2026-09-03"),
+        ("3-SET-2026", "2026-09-03"),
+        ("3.sep.2026", "2026-09-03"),
+        ("12 de octubre del 2026", "2026-10-12"),
+        ("3 DE MARÇO DE 2026", "2026-03-03"),
+        ("3 de marco de 2026", "2026-03-03"),
+        ("3 dez. 2026 16:05", "2026-12-03T16:05:00"),
+        ("Oct. 3, 2026 4:05 PM", "2026-10-03T16:05:00"),
+        ("October 3 2026", "2026-10-03"),
+        ("diciembre 7 de 2026", "2026-12-07"),
+        ("Dec 1st, 2026", "2026-12-01"),
+        ("1º de dezembro de 2026", "2026-12-01"),
+        ("03 ago 26", "2026-08-03"),
+    ],
+)
+def test_month_names(text: str, sent: str) -> None:
+    assert read_date(text, None, YEAR_END) == sent
+
+
+def test_no_month_name_is_two_months() -> None:
+    assert len(dates._MONTHS) == sum(map(len, dates._MONTH_NAMES))
+
+
+@pytest.mark.parametrize("text", ["Oct 3, 2026", "3/oct/2026", "10/out/2026"])
+def test_a_month_name_needs_no_column_order(text: str) -> None:
+    orders = [DateRules(order=order, now=NOW) for order in DateOrder]
+    read = {read_date(text, None, rules) for rules in [UNDECIDED, *orders]}
+    mixed = DateRules(mixed=True, now=NOW)
+
+    assert len(read) == 1
+    assert read_date(text, None, mixed) == read.pop()
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "says"),
+    [
+        ("31 de fevereiro de 2026", "invalid-date", "is not a date"),
+        ("3 Foo 2026", "invalid-date", "'Foo' is not a month"),
+        ("3 de dezembro de 1999", "date-out-of-range", "before 2000"),
+        ("Dec 3, 99", "date-out-of-range", "99 is read as 2099"),
+    ],
+)
+def test_month_names_refused(text: str, code: str, says: str) -> None:
+    with pytest.raises(DateProblem) as caught:
+        read_date(text, None, UNDECIDED)
+
+    assert caught.value.code == code
+    assert says in str(caught.value)
+
+
 def test_excel_date_cells_are_taken_as_they_are() -> None:
     assert read_date("2026-11-24T09:15:00", CellKind.DATE, UNDECIDED) == "2026-11-24T09:15:00"
 
@@ -160,6 +220,9 @@ def test_a_day_ahead_is_tolerated() -> None:
         (["01/02/26", "24/11/26"], (DateOrder.DMY, False)),
         (["24/11/26", "11/24/2026"], (None, True)),
         (["01/02/2026", "11/24/2026 4:05 PM"], (DateOrder.MDY, False)),
+        # A month's name settles its own date and tells nothing of how numbers are written.
+        (["01/02/2026", "Oct 3, 2026", "3 Oct 2026"], (None, False)),
+        (["24/11/2026", "Oct 3, 2026"], (DateOrder.DMY, False)),
     ],
 )
 def test_column_order(texts: list[str], decided: tuple[DateOrder | None, bool]) -> None:

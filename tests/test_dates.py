@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch_uploader import dates
 from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
@@ -227,3 +230,48 @@ def test_a_day_ahead_is_tolerated() -> None:
 )
 def test_column_order(texts: list[str], decided: tuple[DateOrder | None, bool]) -> None:
     assert column_order(texts) == decided
+
+
+# Written here again, not taken from the module: what people type, per language.
+_PT = "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro"
+_ES = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+_EN = "January February March April May June July August September October November December"
+_SHORT = (
+    "jan fev mar abr mai jun jul ago set out nov dez",
+    "ene feb mar abr may jun jul ago sep oct nov dic",
+    "Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec",
+)
+_NAMES = [names.split() for names in (_PT, _ES, _EN, *_SHORT)]
+_WRITTEN = (
+    lambda d, name: f"{d.day} de {name} de {d.year}",
+    lambda d, name: f"{d.day:02d}/{name}/{d.year}",
+    lambda d, name: f"{d.day}-{name}-{d.year % 100:02d}",
+    lambda d, name: f"{d.day:02d}.{name}.{d.year % 100:02d}",
+    lambda d, name: f"{name} {d.day}, {d.year}",
+    lambda d, name: f"{d.day:02d}/{d.month:02d}/{d.year % 100:02d}",  # day first, as DMY says
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    day=st.dates(min_value=dt.date(2000, 1, 1), max_value=NOW.date()),
+    written=st.sampled_from(_WRITTEN),
+    names=st.sampled_from(_NAMES),
+    case=st.sampled_from([str, str.upper, str.lower, str.title]),
+    time=st.one_of(st.none(), st.times().map(lambda t: t.replace(microsecond=0))),
+)
+def test_every_date_in_range_written_a_new_way_reads_as_itself(
+    day: dt.date,
+    written: Callable[[dt.date, str], str],
+    names: list[str],
+    case: Callable[[str], str],
+    time: dt.time | None,
+) -> None:
+    text = written(day, names[day.month - 1])
+    sent: dt.date | dt.datetime = day
+    if time is not None:
+        hour = time.hour % 12 or 12
+        text += f" {hour}:{time.minute:02d}:{time.second:02d} {'PM' if time.hour >= 12 else 'AM'}"
+        sent = dt.datetime.combine(day, time)
+
+    assert read_date(case(text), None, DMY) == sent.isoformat()

@@ -18,9 +18,42 @@ from functools import lru_cache
 
 from .models import CellKind
 
-_SLASHED = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+# A time after a date: 16:05[:09], or on the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.).
+_CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+_MERIDIEM = r"\s*([AaPp])\.?\s*[Mm]\.?"
+_TIME = rf"(?:(?:,\s*|[ T]){_CLOCK}(?:{_MERIDIEM})?)?"
+_SLASHED = re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}}){_TIME}$")
+# ISO 8601 but for the 12-hour clock, which fromisoformat does not know.
+_ISO_12_HOUR = re.compile(rf"^(\d{{4}})-(\d{{2}})-(\d{{2}})[ T]{_CLOCK}{_MERIDIEM}$")
+# Months by name, in Portuguese, Spanish and English, in full and abbreviated; no name is two
+# months, so a date that names its month needs no column order.
+_MONTH_NAMES = (
+    ("janeiro", "enero", "january", "jan", "ene"),
+    ("fevereiro", "febrero", "february", "fev", "feb"),
+    ("março", "marco", "marzo", "march", "mar"),
+    ("abril", "april", "abr", "apr"),
+    ("maio", "mayo", "may", "mai"),
+    ("junho", "junio", "june", "jun"),
+    ("julho", "julio", "july", "jul"),
+    ("agosto", "august", "ago", "aug"),
+    ("setembro", "septiembre", "setiembre", "september", "set", "sep", "sept"),
+    ("outubro", "octubre", "october", "out", "oct"),
+    ("novembro", "noviembre", "november", "nov"),
+    ("dezembro", "diciembre", "december", "dez", "dic", "dec"),
 )
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+# 3 de dezembro de 2026, 03/ago/2026, 7-Dic-26, Oct. 3, 2026, diciembre 7 de 2026, Dec 1st.
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|º|°)?"
+_NAME = r"([^\W\d_]{3,10})\.?"
+_BETWEEN = r"(?:\s*[-/.,]\s*|\s+(?:de|del)\s+|\s+)"
+_YEAR = r"(\d{4}|\d{2})"
+_NAMED_DAY_FIRST = re.compile(rf"^{_DAY}{_BETWEEN}{_NAME}{_BETWEEN}{_YEAR}{_TIME}$", re.I)
+_NAMED_MONTH_FIRST = re.compile(rf"^{_NAME}{_BETWEEN}{_DAY}{_BETWEEN}{_YEAR}{_TIME}$", re.I)
+# Every pattern of a day, month and year has the year in group 3.
+_WITH_YEAR = (_SLASHED, _NAMED_DAY_FIRST, _NAMED_MONTH_FIRST)
+# A two-digit year YY is 20YY: 19YY is before EARLIEST and 21YY more than a day ahead, so the
+# range check leaves no other century (until 2100).
+_CENTURY = 2000
 _SEPARATORS = ("/", ".", "-")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 # Excel serial numbers of 2000-01-01 and 2099-12-31 (days since 1899-12-30).
@@ -127,17 +160,28 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     except ValueError:
         pass
     found = _SLASHED.match(text)
-    if found is None:
-        raise DateProblem(
-            "invalid-date",
-            f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
-            "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
-        )
-    return _slashed(text, found, rules)
+    if found is not None:
+        return _slashed(text, found, rules)
+    # The rarer ways below are tried only once the common ones failed.
+    found = _ISO_12_HOUR.match(text)
+    if found is not None:
+        year, month, day = (int(found[i]) for i in (1, 2, 3))
+        return _at(text, year, month, day, found, 4, "as ISO 8601")
+    found = _NAMED_DAY_FIRST.match(text)
+    if found is not None:
+        return _named(text, found, day=1, name=2)
+    found = _NAMED_MONTH_FIRST.match(text)
+    if found is not None:
+        return _named(text, found, day=2, name=1)
+    raise DateProblem(
+        "invalid-date",
+        f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
+        "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
+    )
 
 
 def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.datetime:
-    first, second, year = int(found[1]), int(found[2]), int(found[3])
+    first, second, year = int(found[1]), int(found[2]), _full_year(found[3])
     if rules.mixed:
         raise DateProblem(
             "ambiguous-date",
@@ -153,17 +197,52 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
             "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
         )
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
-    hour, minute, second_ = (int(found[i]) if found[i] else 0 for i in (4, 5, 6))
-    try:
-        if found[4] is None:
-            return dt.date(year, month, day)
-        return dt.datetime(year, month, day, hour, minute, second_)
-    except ValueError:
+    read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
+    return _at(text, year, month, day, found, 4, read)
+
+
+def _named(text: str, found: re.Match[str], *, day: int, name: int) -> dt.date | dt.datetime:
+    """A date that names its month: whatever its column's order, as the name settles it."""
+    month = _MONTHS.get(found[name].lower())
+    if month is None:
         raise DateProblem(
             "invalid-date",
-            f"{text!r} is not a date when read {'month' if order is DateOrder.MDY else 'day'} "
-            "first, as this column is",
-        ) from None
+            f"{text!r} is not a date: {found[name]!r} is not a month in Portuguese, Spanish "
+            "or English (write 3 de dezembro de 2026, 03/dez/2026 or Dec 3, 2026)",
+        )
+    return _at(text, _full_year(found[3]), month, int(found[day]), found, 4, "(no such day)")
+
+
+def _at(
+    text: str, year: int, month: int, day: int, found: re.Match[str], clock: int, read: str
+) -> dt.date | dt.datetime:
+    """The date, with the time in groups ``clock`` to ``clock + 3`` of ``found`` (hour,
+    minute, second, AM/PM) if there is one; ``read`` says how it was read, for the error."""
+    hour = None if found[clock] is None else _hour(text, int(found[clock]), found[clock + 3])
+    try:
+        if hour is None:
+            return dt.date(year, month, day)
+        minute, second = int(found[clock + 1]), int(found[clock + 2] or 0)
+        return dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:  # DateProblem is one too: _hour is called outside
+        raise DateProblem("invalid-date", f"{text!r} is not a date {read}") from None
+
+
+def _hour(text: str, hour: int, meridiem: str | None) -> int:
+    """``hour`` on the 24-hour clock; 12 AM is midnight and 12 PM noon."""
+    if meridiem is None:
+        return hour
+    if not 1 <= hour <= 12:
+        raise DateProblem(
+            "invalid-date",
+            f"{text!r} is not a time: AM and PM go with the 12-hour clock (1 to 12); write "
+            "16:05 or 4:05 PM",
+        )
+    return hour % 12 + (12 if meridiem in "Pp" else 0)
+
+
+def _full_year(digits: str) -> int:
+    return int(digits) + (_CENTURY if len(digits) == 2 else 0)
 
 
 def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> None:
@@ -178,7 +257,12 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
     else:
         late = day - now.date() > FUTURE_TOLERANCE
     if late:
+        # Only on the way out: say how a two-digit year was read (99 is 2099, never 1999).
+        found = next(filter(None, (pattern.match(text) for pattern in _WITH_YEAR)), None)
+        short = found[3] if found is not None and len(found[3]) == 2 else None
+        read_as = f" (a two-digit year {short} is read as {day.year})" if short else ""
         raise DateProblem(
             "date-out-of-range",
-            f"{text!r} is in the future; a parcel cannot have left yet (check day and month)",
+            f"{text!r} is in the future{read_as}; a parcel cannot have left yet "
+            "(check day and month)",
         )

@@ -75,6 +75,46 @@ def test_timezone_gives_naive_times_an_offset(write_csv: CsvFactory, tmp_path: P
     assert results_of(results)[0]["dispatchedDate"] == "2026-11-24T16:05:00-03:00"
 
 
+def dates_sent(
+    write_csv: CsvFactory, tmp_path: Path, *dates: str, options: tuple[str, ...] = ()
+) -> list[str]:
+    """The dispatch dates a dry run would send for a column of ``dates``."""
+    lines = "".join(f"{i}-01;{i};T{i};{date}\n" for i, date in enumerate(dates, 1))
+    source = write_csv("Pedido;NF;Rastreio;Data de envio\n" + lines)
+    results = tmp_path / "r.csv"
+
+    outcome = dry_run(str(source), "--results", str(results), *options)
+
+    assert outcome.exit_code == 0, outcome.output
+    return [x["dispatchedDate"] for x in results_of(results)]
+
+
+def test_sql_date_times_are_sent_as_iso(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(write_csv, tmp_path, "2026-11-24 16:05:00", "2026-11-24 16:05:00.000")
+
+    assert sent == ["2026-11-24T16:05:00", "2026-11-24T16:05:00"]
+
+
+def test_two_digit_years_are_sent_in_full(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(write_csv, tmp_path, "24/11/26", "05/11/26 16:05")
+
+    assert sent == ["2026-11-24", "2026-11-05T16:05:00"]
+
+
+def test_twelve_hour_times_are_sent_on_24_hours(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(write_csv, tmp_path, "24/11/2026 4:05 PM", "01/11/2026 12:30 AM")
+
+    assert sent == ["2026-11-24T16:05:00", "2026-11-01T00:30:00"]
+
+
+def test_month_names_are_sent_as_iso(write_csv: CsvFactory, tmp_path: Path) -> None:
+    sent = dates_sent(
+        write_csv, tmp_path, "03/ago/2026", "Oct 3, 2026 9:10", "12 de outubro de 2026", "7-Nov-26"
+    )
+
+    assert sent == ["2026-08-03", "2026-10-03T09:10:00", "2026-10-12", "2026-11-07"]
+
+
 def test_sheet_picks_one(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     source = write_xlsx([["orderId", "invoiceNumber", "trackingNumber"], ["1-01", "9", "T1"]],
                         sheet="Loggi", extra_sheets=["Jadlog"])  # fmt: skip

@@ -12,39 +12,39 @@ number is ever changed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from . import carriers
 from .models import RowError, TrackingUpdate
 
-_VTEX_ORDER_ID = re.compile(r".+-\d{2}\Z")
-
 
 def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]]:
     """``update`` with its Correios code written the standard way when it was not, and the
-    warnings of what looks wrong in its identifiers."""
-    found: list[RowError] = []
-    order_id = update.order_id
-    if not _VTEX_ORDER_ID.match(order_id):
-        found.append(
-            RowError(
-                "order-id-without-suffix",
-                "orderId",
-                f"{order_id!r} has no '-NN' ending, as VTEX's order ids have "
-                "(1300000000123-01): a spreadsheet may have made a number of it, or it is "
-                "another system's order number; check it against the order in VTEX",
-            )
-        )
-    standard = carriers.correios_code(update)
-    if standard is not None and standard != update.tracking_number:
-        found.append(
-            RowError(
-                "correios-code-rewritten",
-                "trackingNumber",
-                f"{update.tracking_number!r} is sent as {standard!r}: a Correios code is "
-                "written in capitals without spaces",
-            )
+    warnings of what looks wrong in its identifiers. Runs for every row: the common case (an
+    order id with its suffix, a code as Correios writes it) costs a few string methods."""
+    number = update.tracking_number
+    if (number != number.upper() or " " in number) and (standard := carriers.correios_code(update)):
+        rewritten = RowError(
+            "correios-code-rewritten",
+            "trackingNumber",
+            f"{number!r} is sent as {standard!r}: a Correios code is written in capitals "
+            "without spaces",
         )
         update = replace(update, tracking_number=standard)
-    return update, found + carriers.warnings(update)
+        found = [rewritten, *carriers.warnings(update)]
+    else:
+        found = carriers.warnings(update)
+    order_id = update.order_id
+    if not (order_id[-3:-2] == "-" and order_id[-2:].isdigit() and len(order_id) > 3):
+        found = [_without_suffix(order_id), *found]
+    return update, found
+
+
+def _without_suffix(order_id: str) -> RowError:
+    return RowError(
+        "order-id-without-suffix",
+        "orderId",
+        f"{order_id!r} has no '-NN' ending, as VTEX's order ids have (1300000000123-01): a "
+        "spreadsheet may have made a number of it, or it is another system's order number; "
+        "check it against the order in VTEX",
+    )

@@ -847,6 +847,7 @@ _ONE_LETTER_CELL = re.compile(rb'<c r="([A-Z])[0-9]')
 _WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})([0-9]{1,7})"')
 _FAR_ROW_CELL = re.compile(rb'<c r="[A-Z]([0-9]{6,7})"')
 _ROW = re.compile(rb'<row r="([0-9]{1,7})"')
+_FAR_OR_WIDE_CELL = re.compile(rb'<c r="(?:[A-Z]{2,3}[0-9]|[A-Z][0-9]{6})')
 
 
 class _Extent:
@@ -868,13 +869,15 @@ class _Extent:
             self.columns = max(self.columns, max(letters)[0] - ord("A") + 1)
         if (last := data.rfind(b'<row r="')) != -1 and (row := _ROW.match(data, last)):
             self.rows = max(self.rows, int(row[1]))
+        # One search over the chunk finds whether any reference needs a closer look.
+        if _FAR_OR_WIDE_CELL.search(data) is None:
+            return
         for far in _FAR_ROW_CELL.findall(data):
             self.rows = max(self.rows, int(far))
             self.columns = max(self.columns, 26)
-        if _WIDE_CELL.search(data):
-            for letters, row in _WIDE_CELL.findall(data):
-                self.columns = max(self.columns, _column_number(letters))
-                self.rows = max(self.rows, int(row))
+        for letters, row in _WIDE_CELL.findall(data):
+            self.columns = max(self.columns, _column_number(letters))
+            self.rows = max(self.rows, int(row))
 
 
 def _column_number(letters: bytes) -> int:

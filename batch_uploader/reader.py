@@ -97,6 +97,9 @@ _ROWS_TOLD = frozenset({".xlsx", ".xlsm"})
 # Bytes that a sheet part with a hidden row holds (<row r="5" hidden="1">): a part without
 # them, most, is not parsed again.
 _HIDDEN = b"hidden"
+# Bytes of a cell holding an error value (<c r="B2" t="e"><v>#N/A</v></c>), which
+# python-calamine reads as an empty cell: the error is put back in its place, to be refused.
+_ERROR = b't="e"'
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -465,9 +468,9 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
     # first, so that a change made while it is read is told afterwards.
     file = OpenedFile(path, path.stat())
     suffix = path.suffix.lower()
-    marked: set[str] = set()
+    marked: dict[str, frozenset[bytes]] = {}
     if suffix in ZIPPED_SUFFIXES:
-        marked = _check_unpacked_size(path, _HIDDEN if suffix in _ROWS_TOLD else None)
+        marked = _check_unpacked_size(path, (_HIDDEN, _ERROR) if suffix in _ROWS_TOLD else ())
     else:
         _check_file_size(path, file.status.st_size)
     try:
@@ -500,18 +503,28 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
         if suffix not in ZIPPED_SUFFIXES:
             held += _check_grid(path, name, sheet.height, sheet.width, held)
         hidden_rows: frozenset[int] = frozenset()
+        errors: dict[int, dict[int, str]] = {}
+        first_column = sheet.start[1] if sheet.start else 0
         if marked:
             parts = _sheet_parts(path) if parts is None else parts
-            if parts.get(name) in marked:
+            found = marked.get(parts.get(name, ""), frozenset())
+            if _HIDDEN in found:
                 hidden_rows = _hidden_rows(path, parts[name])
+            if _ERROR in found:
+                errors = _error_cells(path, parts[name], first_column)
 
-        def rows(sheet: object = sheet) -> Iterator[RawRow]:
+        def rows(
+            sheet: object = sheet, errors: dict[int, dict[int, str]] = errors
+        ) -> Iterator[RawRow]:
             # Rows start at the sheet's first row, so numbers match the spreadsheet's own;
             # columns start at its first used column.
             for number, values in enumerate(sheet.iter_rows(), start=1):  # type: ignore[attr-defined]
+                if errors and number in errors:
+                    for index, error in errors[number].items():
+                        if index < len(values) and values[index] == "":
+                            values[index] = error
                 yield _workbook_row(number, values)
 
-        first_column = sheet.start[1] if sheet.start else 0
         tables.append(
             Table(
                 Source(str(path), name),
@@ -595,6 +608,31 @@ def _relationships(archive: zipfile.ZipFile, name: str, folder: str) -> dict[str
 def _local(name: str) -> str:
     """An XML name without its namespace (``{uri}row``, ``x:row``: ``row``)."""
     return name.rpartition("}")[2].rpartition(":")[2]
+
+
+_ERROR_CELL = re.compile(
+    rb'<c\b[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*/>|<f\b[^>]*>.*?</f>)?<v>([^<]{1,16})</v>', re.S
+)
+_CELL_PLACE = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _error_cells(path: Path, part: str, first_column: int) -> dict[int, dict[int, str]]:
+    """The error values (``#N/A``) of a sheet's XML part by row number and column index in the
+    table, which python-calamine gives as empty cells. Only a part known to hold one is read,
+    whole: its size was bounded by the checks of the archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(part)
+    except (KeyError, zipfile.BadZipFile, OSError) as error:
+        raise InputError(f"{path}: cannot be opened as a workbook ({error})") from None
+    found: dict[int, dict[int, str]] = {}
+    for cell in _ERROR_CELL.finditer(data):
+        place = _CELL_PLACE.search(cell[0], 0, cell[0].find(b">"))
+        if place is not None:
+            column = _column_number(place[1]) - 1 - first_column
+            text = cell[1].decode("utf-8", "replace")
+            found.setdefault(int(place[2]), {})[column] = text
+    return found
 
 
 def _hidden_rows(path: Path, part: str) -> frozenset[int]:
@@ -723,12 +761,14 @@ def _check_grid(path: Path, sheet: str, height: int, width: int, held: int) -> i
     return size
 
 
-def _check_unpacked_size(path: Path, marker: bytes | None = None) -> set[str]:
+def _check_unpacked_size(
+    path: Path, markers: tuple[bytes, ...] = ()
+) -> dict[str, frozenset[bytes]]:
     """Refuses a workbook that would unpack to more than the limits. Its zip directory is
     checked first (cheap, and enough for an honest file); then every part is unpacked a chunk
     at a time, nothing kept, to find one that holds other bytes than its directory declares.
-    The names of the parts whose bytes hold ``marker`` are returned: they are unpacked here
-    anyway, so looking for it costs a search, not another unpacking."""
+    The parts whose bytes hold some of ``markers`` are returned, with those they hold: they
+    are unpacked here anyway, so looking for them costs a search, not another unpacking."""
     member_limit = _workbook_limit() * _MB
     try:
         archive = zipfile.ZipFile(path)
@@ -740,11 +780,11 @@ def _check_unpacked_size(path: Path, marker: bytes | None = None) -> set[str]:
         # A part is unpacked no further than one byte past its declared size, which the
         # directory's check bounds: the real sizes are within the limits when no part lies.
         held = 0
-        marked: set[str] = set()
+        marked: dict[str, frozenset[bytes]] = {}
         for member in members:
-            holds, extent = _check_part(path, archive, member, marker)
+            holds, extent = _check_part(path, archive, member, markers)
             if holds:
-                marked.add(member.filename)
+                marked[member.filename] = holds
             if extent is not None:
                 # python-calamine allocates a sheet's grid, first cell to last, before a row is
                 # read: a few kilobytes with a cell in A1 and one in XFD1048576 would ask for
@@ -785,12 +825,12 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], member_limit: i
 
 
 def _check_part(
-    path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo, marker: bytes | None
-) -> tuple[bool, tuple[int, int] | None]:
+    path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo, markers: tuple[bytes, ...]
+) -> tuple[frozenset[bytes], tuple[int, int] | None]:
     """Refuses a part that unpacks to other bytes than its zip directory declares, or cannot
     be unpacked: the directory of a crafted workbook declares a kilobyte for a part that
-    unpacks to gigabytes, and the reader would unpack what is there. Says whether its bytes
-    hold ``marker``, and, for a worksheet, how far its cells reach (rows, columns), for
+    unpacks to gigabytes, and the reader would unpack what is there. Says which of
+    ``markers`` its bytes hold, and, for a worksheet, how far its cells reach (rows, columns), for
     :func:`_check_grid`."""
     name, declared = member.filename, member.file_size
     if member.flag_bits & _ENCRYPTED or member.compress_type not in _METHODS:
@@ -809,8 +849,8 @@ def _check_part(
     unbounded.file_size = _ANY_SIZE
     unpacked = 0
     extent = _Extent() if _WORKSHEET.match(name) else None
-    holds = False
-    tail = b""  # the end of the chunk before: the marker may straddle two
+    holds: set[bytes] = set()
+    tail = b""  # the end of the chunk before: a marker may straddle two
     try:
         with archive.open(unbounded) as part:
             while unpacked <= declared:
@@ -820,9 +860,12 @@ def _check_part(
                 unpacked += len(chunk)
                 if extent is not None:
                     extent.add(chunk)
-                if marker and not holds:
-                    holds = marker in chunk or marker in tail + chunk[: len(marker) - 1]
-                    tail = chunk[1 - len(marker) :]
+                for marker in markers:
+                    if marker not in holds and (
+                        marker in chunk or marker in tail + chunk[: len(marker) - 1]
+                    ):
+                        holds.add(marker)
+                tail = chunk[-16:]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
         raise InputError(
             f"{path}: its part {name} cannot be unpacked ({error}): the file is damaged; "
@@ -838,7 +881,7 @@ def _check_part(
             f"{path}: its part {name} unpacks to {unpacked:,} bytes, not the {declared:,} its "
             f"zip directory declares: the file is damaged; {_SAVE_AGAIN}"
         )
-    return holds, (None if extent is None else (extent.rows, extent.columns))
+    return frozenset(holds), (None if extent is None else (extent.rows, extent.columns))
 
 
 # The sheets of an .xlsx or .xlsm workbook, whose cells name their place (<c r="AB12">).

@@ -74,10 +74,15 @@ class Decoding:
     encoding: str
     bad_bytes: int = 0
     first_bad_line: int = 0
+    # Other legacy code pages in which the file reads about as well: the guess is unsure.
+    close: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         """The encoding for a person: ``utf-8``, or what is wrong with the file too."""
         shown = self.encoding.removesuffix("-sig")
+        if self.close:
+            others = " or ".join(f"--encoding {name}" for name in self.close)
+            return f"{shown} (a guess: if accented letters look wrong, name it with {others})"
         if not self.bad_bytes:
             return shown
         where = (
@@ -127,15 +132,18 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
             "its rows would be sent garbled; save the file again as 'CSV UTF-8', or name its "
             "encoding with --encoding"
         )
-    guesses = [guess] if (guess := _legacy(tally.evidence or sample)) else []
+    guess, close = _legacy(tally.evidence or sample)
+    guesses = [guess] if guess else []
     best = charset_normalizer.from_bytes(sample, cp_isolation=_CANDIDATES).best()
     guesses += ([best.encoding] if best is not None else []) + ["cp1252"]
     guesses = list(dict.fromkeys(guesses))  # each decoding of the whole file tried once
     # Latin-1 decodes any byte: the last resort, so that a file is never refused for its
     # encoding alone when none was named.
-    return Decoding(
-        next((guess for guess in guesses if not _count(open_bytes, guess).invalid), "latin_1")
-    )
+    chosen = next((g for g in guesses if not _count(open_bytes, g).invalid), "latin_1")
+    # Unsure when another code page read the file about as well, or none read like Portuguese
+    # or Spanish at all: the dry run then says how to name the encoding.
+    unsure = close if chosen == guess else tuple(c for c in _LEGACY if c != chosen)
+    return Decoding(chosen, close=unsure)
 
 
 def _utf16_without_mark(sample: bytes) -> str | None:
@@ -151,7 +159,7 @@ def _utf16_without_mark(sample: bytes) -> str | None:
     return None
 
 
-def _legacy(evidence: bytes) -> str | None:
+def _legacy(evidence: bytes) -> tuple[str | None, tuple[str, ...]]:
     """The single-byte code page in which ``evidence`` (stretches of the file around its bytes
     beyond ASCII) reads most like Portuguese or Spanish, Windows-1252 when tied; ``None`` when
     none reads like it, or when the file looks like UTF-16 (NUL bytes), which is left to
@@ -161,18 +169,23 @@ def _legacy(evidence: bytes) -> str | None:
     judged in context: an accented letter of these languages inside a word (``São``, not
     ``S„o``), a sign where signs go (a dash between spaces), capitals and small letters where
     words have them (``Loja\xa0Centro``, not ``LojaáCentro``). charset-normalizer judges by
-    the shape of the bytes alone, and reads plain Windows-1252 Portuguese as Mac Roman."""
+    the shape of the bytes alone, and reads plain Windows-1252 Portuguese as Mac Roman. The
+    other code pages that scored nearly as well are given too: the guess is then unsure."""
     if b"\x00" in evidence:
-        return None
-    best, best_score = None, 0
+        return None, ()
+    scores: dict[str, int] = {}
     for codec in _LEGACY:
         text = evidence.decode(codec, "replace")
-        score = sum(map(text.count, _PAIRS)) + sum(
+        scores[codec] = sum(map(text.count, _PAIRS)) + sum(
             _plausibility(text, found.start()) for found in _NON_ASCII.finditer(text)
         )
-        if score > best_score:
-            best, best_score = codec, score
-    return best
+    best = max(scores, key=lambda codec: scores[codec])  # the first, Windows-1252, when tied
+    if scores[best] <= 0:
+        return None, ()
+    # Within a tenth, or two points: a few words that read either way.
+    margin = max(2, scores[best] // 10)
+    close = tuple(c for c in _LEGACY if c != best and scores[c] >= scores[best] - margin)
+    return best, close
 
 
 def _plausibility(text: str, at: int) -> int:

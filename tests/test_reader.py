@@ -309,7 +309,9 @@ def test_windows_1252_punctuation_and_chance_utf8_pairs_keep_a_file_windows_1252
 
     (table,) = read_tables(write_csv(text, encoding="cp1252"))
 
-    assert table.format == 'CSV, cp1252, delimiter ";"'
+    # A lone sign (§, £) is a sign in DOS's code page too: the dry run may call it a guess.
+    assert table.format.startswith("CSV, cp1252")
+    assert table.format.endswith(', delimiter ";"')
     assert [row.cells[3] for row in table.rows()][21:] == cells * 2
 
 

@@ -42,6 +42,20 @@ _MONTH_NAMES = (
     ("dezembro", "diciembre", "december", "dez", "dic", "dec"),
 )
 _MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, 1) for name in names}
+# Weekdays, Monday first, that Excel's long dates start with ("terça-feira, 24 de novembro de
+# 2026", "Tuesday, November 24, 2026"): checked against the date, then left aside.
+_WEEKDAY_NAMES = (
+    ("segunda-feira", "segunda", "seg", "lunes", "lun", "monday", "mon"),
+    ("terça-feira", "terca-feira", "terça", "terca", "ter", "martes", "tuesday", "tue", "tues"),
+    ("quarta-feira", "quarta", "qua", "miércoles", "miercoles", "mié", "mie", "wednesday",
+     "wed"),
+    ("quinta-feira", "quinta", "qui", "jueves", "jue", "thursday", "thu", "thur", "thurs"),
+    ("sexta-feira", "sexta", "sex", "viernes", "vie", "friday", "fri"),
+    ("sábado", "sabado", "sáb", "sab", "saturday", "sat"),
+    ("domingo", "dom", "sunday", "sun"),
+)  # fmt: skip
+_WEEKDAYS = {name: number for number, names in enumerate(_WEEKDAY_NAMES) for name in names}
+_WEEKDAY = re.compile(r"^([^\W\d_]+(?:-feira)?)\.?,?\s+(?=\S)", re.I)
 # 3 de dezembro de 2026, 03/ago/2026, 7-Dic-26, Oct. 3, 2026, diciembre 7 de 2026, Dec 1st.
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|º|°)?"
 _NAME = r"([^\W\d_]{3,10})\.?"
@@ -173,6 +187,9 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     found = _NAMED_MONTH_FIRST.match(text)
     if found is not None:
         return _named(text, found, day=2, name=1)
+    found = _WEEKDAY.match(text)
+    if found is not None and (weekday := _WEEKDAYS.get(found[1].lower())) is not None:
+        return _on_weekday(text, _parse(text[found.end() :], kind, rules), found[1], weekday)
     raise DateProblem(
         "invalid-date",
         f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
@@ -199,6 +216,20 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
     read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
     return _at(text, year, month, day, found, 4, read)
+
+
+def _on_weekday(
+    text: str, value: dt.date | dt.datetime, said: str, weekday: int
+) -> dt.date | dt.datetime:
+    """``value``, read after the weekday ``said`` that a long date starts with, when it falls on
+    that day: a weekday that does not is a date typed wrong, in one of its two parts."""
+    if value.weekday() != weekday:
+        raise DateProblem(
+            "invalid-date",
+            f"{text!r} is not a date that can be trusted: {value:%Y-%m-%d} is not a "
+            f"{said}; correct the day or the weekday",
+        )
+    return value
 
 
 def _named(text: str, found: re.Match[str], *, day: int, name: int) -> dt.date | dt.datetime:

@@ -275,3 +275,27 @@ def test_every_date_in_range_written_a_new_way_reads_as_itself(
         sent = dt.datetime.combine(day, time)
 
     assert read_date(case(text), None, DMY) == sent.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("terça-feira, 24 de novembro de 2026", "2026-11-24"),  # Excel's pt-BR long date
+        ("Terça-Feira, 24 De Novembro De 2026 16:05", "2026-11-24T16:05:00"),
+        ("martes, 24 de noviembre de 2026", "2026-11-24"),
+        ("Tuesday, November 24, 2026", "2026-11-24"),
+        ("Tue, Nov 24, 2026", "2026-11-24"),
+        ("ter, 2026-11-24", "2026-11-24"),
+        ("domingo, 1 de novembro de 2026", "2026-11-01"),
+    ],
+)
+def test_a_long_date_that_starts_with_its_weekday(text: str, sent: str) -> None:
+    assert read_date(text, None, DateRules(now=NOW)) == sent
+
+
+def test_a_weekday_that_does_not_fall_on_the_date_is_refused() -> None:
+    with pytest.raises(DateProblem) as refused:
+        read_date("segunda-feira, 24 de novembro de 2026", None, DateRules(now=NOW))
+
+    assert refused.value.code == "invalid-date"
+    assert "2026-11-24 is not a segunda-feira; correct the day or the weekday" in str(refused.value)

@@ -170,7 +170,7 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
     lines, which are added to ``totals`` when it is given."""
     for item in inputs:
         source, columns = item.table.source, item.columns
-        for raw in _data(item):
+        for raw in data_raw(item):
             row = columns.row(raw, source)
             if not is_totals_row(raw, row.values, columns.required):
                 yield row
@@ -223,7 +223,7 @@ def data_values(inputs: Iterable[Input], totals: list[Row] | None = None) -> Ite
     for a pass that looks at every row and keeps none (the survey)."""
     for item in inputs:
         source, columns = item.table.source, item.columns
-        for raw in _data(item):
+        for raw in data_raw(item):
             values = columns.values(raw)
             if not is_totals_row(raw, values, columns.required):
                 yield source, raw.number, values
@@ -233,11 +233,6 @@ def data_values(inputs: Iterable[Input], totals: list[Row] | None = None) -> Ite
 
 def data_raw(item: Input) -> Iterator[RawRow]:
     """The rows under the header of ``item`` that are not blank, as read."""
-    return _data(item)
-
-
-def _data(item: Input) -> Iterator[RawRow]:
-    """The rows under the header of ``item`` that are not blank."""
     header_row = item.columns.header_row
     for raw in item.table.rows():
         if raw.number > header_row and not raw.is_blank():

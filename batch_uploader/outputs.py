@@ -18,8 +18,6 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
-import xlsxwriter.exceptions
-
 from .fixes import RowsToFix, RowsToFixRefused
 from .models import Outcome
 from .report import Report
@@ -33,9 +31,8 @@ _SQLITE_REFUSALS = ("database or disk is full", "disk i/o error", "attempt to wr
 
 
 def refusal(error: BaseException) -> str | None:
-    """Why the disk refused a write, when ``error`` is a disk's refusal; ``None`` otherwise."""
-    if isinstance(error, xlsxwriter.exceptions.FileCreateError) and error.args:
-        error = error.args[0] if isinstance(error.args[0], BaseException) else error
+    """Why the disk refused a write, when ``error`` is a disk's refusal; ``None`` otherwise
+    (a workbook's refusal comes as the OSError it is: see writer.close_workbook)."""
     if isinstance(error, OSError) and error.errno in _REFUSALS:
         return error.strerror or str(error)
     if isinstance(error, sqlite3.OperationalError) and str(error).lower().startswith(
@@ -47,9 +44,6 @@ def refusal(error: BaseException) -> str | None:
 
 def reason_of(error: BaseException) -> str:
     """The words of a failed write: the system's (``No space left on device``) when it has."""
-    if isinstance(error, xlsxwriter.exceptions.FileCreateError) and error.args:
-        cause = error.args[0]
-        error = cause if isinstance(cause, BaseException) else error
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error)
@@ -149,7 +143,7 @@ class Outputs:
         except OSError as failure:
             self._results_refused(reason_of(failure))
         path = self.results.path
-        if any(what == self._results_what for what, _ in self.report.unwritten):
+        if not self._results_written:  # refused on the way
             self.results.cut_to_whole_lines()
         with contextlib.suppress(OSError):
             # A results file has its header at least: one the disk left empty would mislead.

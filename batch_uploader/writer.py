@@ -204,6 +204,10 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
 class ResultsWriter(ABC):
     """Writes results lines as they are decided. Use :func:`results_writer` to get one."""
 
+    # Whether the file is written whole at its close (a workbook's archive), so that one the
+    # disk cut short there is of no use.
+    WRITTEN_AT_CLOSE = False
+
     def __init__(
         self,
         path: Path,
@@ -249,9 +253,9 @@ class ResultsWriter(ABC):
         try:
             self._close()
         except OSError:
-            # What the disk would not let be finished, when unusable (an empty file, a workbook
-            # cut short), is removed rather than mistaken for results.
-            if self._unusable():
+            # A file written whole at its close and cut short there opens nowhere: removed
+            # rather than mistaken for results (an empty one is left to the run's outputs).
+            if self.WRITTEN_AT_CLOSE:
                 with contextlib.suppress(OSError):
                     self.path.unlink()
             raise
@@ -260,13 +264,6 @@ class ResultsWriter(ABC):
     def cut_to_whole_lines(self) -> None:
         """After the disk refused part of it, ends the file with its last whole line: a line
         cut in half would be read as a row with half an invoice number."""
-
-    def _unusable(self) -> bool:
-        """Whether the file, once its close failed, is of no use to anyone."""
-        try:
-            return self.path.stat().st_size == 0
-        except OSError:
-            return False
 
     @abstractmethod
     def _open(self) -> None: ...
@@ -385,6 +382,8 @@ class XlsxResults(ResultsWriter):
     """Results as a workbook: a Results sheet with a frozen, filtered header, statuses in
     colour and widths that fit, and a Summary sheet. Written in constant memory."""
 
+    WRITTEN_AT_CLOSE = True
+
     _book: xlsxwriter.Workbook | None = None
 
     def _open(self) -> None:
@@ -421,12 +420,8 @@ class XlsxResults(ResultsWriter):
             book, self._book = self._book, None
             close_workbook(book, self.path)
 
-    def _unusable(self) -> bool:
-        # A workbook is written whole at its close: one cut short opens nowhere.
-        return True
-
     def cut_to_whole_lines(self) -> None:
-        """Nothing to cut: a workbook the disk cut short is removed (see _unusable)."""
+        """Nothing to cut: a workbook the disk cut short is removed (WRITTEN_AT_CLOSE)."""
 
 
 def _write_summary_sheet(

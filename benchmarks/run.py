@@ -204,6 +204,19 @@ class Runner:
         """A fresh path in the work directory."""
         return self.workdir / f"{uuid.uuid4().hex[:12]}-{name}"
 
+    def upload_params(self, path: Path, base_url: str, rate: float, **more: Any) -> dict[str, Any]:
+        """The parameters of an upload of ``path`` at ``rate`` with 8 requests in flight, to
+        a fresh results file and journal."""
+        return {
+            "path": str(path),
+            "base_url": base_url,
+            "results": str(self.path("results.csv")),
+            "journal": str(self.path("journal.sqlite3")),
+            "rate": rate,
+            "concurrency": 8,
+            **more,
+        }
+
     def run(self, case: str, params: dict[str, Any], label: str) -> Sample:
         profile = None
         if self.profile_dir is not None and case not in ("idle",):
@@ -501,14 +514,7 @@ class Runner:
             for rate in rates:
                 # A fresh sandbox per run: its token bucket starts full (burst 10).
                 with SandboxProcess("--rate-limit", "100", "--burst", "10") as sandbox:
-                    params = {
-                        "path": str(path),
-                        "base_url": sandbox.base_url,
-                        "results": str(self.path("results.csv")),
-                        "journal": str(self.path("journal.sqlite3")),
-                        "rate": rate,
-                        "concurrency": 8,
-                    }
+                    params = self.upload_params(path, sandbox.base_url, rate)
                     samples[rate].append(self.run("upload", params, f"rate {rate} {run + 1}"))
         section = Section(
             f"4. Rate fidelity, {rows:,} rows, sandbox limited to 100 requests/s (burst 10)",
@@ -543,7 +549,7 @@ class Runner:
             )
         section.notes.append(
             "report.achieved_rate is report.requests ÷ report.elapsed (the whole run, reading "
-            f"the file included). Concurrency {Settings().concurrency} (the default)."
+            "the file included). Concurrency 8."
         )
         self.document.sections.append(section)
         at_100 = samples[100]
@@ -625,14 +631,7 @@ class Runner:
         samples: list[Sample] = []
         with SandboxProcess("--latency", str(plan.e2e_latency)) as sandbox:
             for run in range(plan.e2e_runs):
-                params = {
-                    "path": str(path),
-                    "base_url": sandbox.base_url,
-                    "results": str(self.path("results.csv")),
-                    "journal": str(self.path("journal.sqlite3")),
-                    "rate": rate,
-                    "concurrency": 8,
-                }
+                params = self.upload_params(path, sandbox.base_url, rate)
                 samples.append(self.run("upload", params, f"e2e {run + 1}"))
         ideal = rows / rate
         section = Section(
@@ -662,7 +661,7 @@ class Runner:
                 _spread([s.cpu / rows * 1000 for s in samples], 2),
             ]
         )
-        section.notes.append(f"Concurrency {Settings().concurrency} (the default).")
+        section.notes.append("Concurrency 8.")
         self.document.sections.append(section)
         wall = _median([s.wall for s in samples])
         self.target(
@@ -690,15 +689,7 @@ class Runner:
         for run in range(plan.flaky_runs):
             for name, options in variants.items():
                 with SandboxProcess(*options) as sandbox:
-                    params = {
-                        "path": str(path),
-                        "base_url": sandbox.base_url,
-                        "results": str(self.path("results.csv")),
-                        "journal": str(self.path("journal.sqlite3")),
-                        "rate": rate,
-                        "concurrency": 8,
-                        "timeout": 1.0,
-                    }
+                    params = self.upload_params(path, sandbox.base_url, rate, timeout=1.0)
                     samples[name].append(self.run("upload", params, f"{name} {run + 1}"))
         section = Section(
             f"7. A flaky VTEX: {rows:,} rows at --rate {rate:.0f}, --timeout 1",

@@ -8,6 +8,7 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,8 @@ def endless_chunked(conn: socket.socket) -> None:
         time.sleep(0.1)
 
 
-HANDLERS = [silent_after_request, trickled_headers, trickled_body, endless_chunked]
+Handler = Callable[[socket.socket], None]
+HANDLERS: list[Handler] = [silent_after_request, trickled_headers, trickled_body, endless_chunked]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def timed(base_url: str) -> tuple[Delivery, float]:
 
 
 @pytest.mark.parametrize("handle", [silent, *HANDLERS], ids=lambda h: h.__name__)
-def test_plain_http_attempt_ends_within_the_timeout(handle) -> None:  # type: ignore[no-untyped-def]
+def test_plain_http_attempt_ends_within_the_timeout(handle: Handler) -> None:
     with RawServer(handle) as server:
         delivery, took = timed(server.base_url)
     assert delivery.status is Status.FAILED
@@ -104,7 +106,9 @@ def test_plain_http_attempt_ends_within_the_timeout(handle) -> None:  # type: ig
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.parametrize("handle", [silent, *HANDLERS], ids=lambda h: h.__name__)
-def test_tls_attempt_ends_within_the_timeout(handle, tls_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_tls_attempt_ends_within_the_timeout(
+    handle: Handler, tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     cert, key = tls_files
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -118,7 +122,9 @@ def test_tls_attempt_ends_within_the_timeout(handle, tls_files, monkeypatch) -> 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_a_self_signed_certificate_is_refused_and_nothing_is_sent(tls_files) -> None:  # type: ignore[no-untyped-def]
+def test_a_self_signed_certificate_is_refused_and_nothing_is_sent(
+    tls_files: tuple[Path, Path],
+) -> None:
     cert, key = tls_files
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -141,7 +147,9 @@ def test_a_self_signed_certificate_is_refused_and_nothing_is_sent(tls_files) -> 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
-def test_a_trusted_certificate_for_another_host_is_refused(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_trusted_certificate_for_another_host_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
@@ -168,7 +176,9 @@ def test_a_trusted_certificate_for_another_host_is_refused(tmp_path: Path, monke
 
 
 @pytest.mark.parametrize("handle", [silent_after_request, trickled_body], ids=lambda h: h.__name__)
-def test_a_timed_out_tls_attempt_closes_its_socket(handle, tls_files, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_timed_out_tls_attempt_closes_its_socket(
+    handle: Handler, tls_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The run's event loop ends with the socket of each TLS attempt that timed out still
     open (aiohttp leaves it to an SSL shutdown the loop never finishes): ResourceWarning
     "unclosed <socket.socket ...>" when it is collected."""

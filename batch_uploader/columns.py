@@ -20,23 +20,40 @@ _ALIASES = {
     "orderId": """
         order, order id, order number, order no, order nr, id order,
         pedido, id pedido, id do pedido, número pedido, número do pedido, nº pedido,
-        no pedido, pedido vtex, código do pedido, código pedido,
-        orden, id orden, número de orden, número orden, orden id, pedido/orden
+        no pedido, pedido vtex, código do pedido, código pedido, nº do pedido, n° pedido,
+        n° do pedido, número pedido loja, número do pedido na loja, pedido loja,
+        pedido na loja, pedido loja virtual, número pedido loja virtual, nº pedido loja,
+        pedido e-commerce, pedido no e-commerce, número do pedido no e-commerce,
+        número pedido e-commerce, nº pedido e-commerce,
+        orden, id orden, número de orden, número orden, orden id, pedido/orden,
+        número de pedido, nro pedido, nro de pedido, n° de pedido, id de pedido, id del pedido,
+        nro orden, nro de orden, n° orden, n° de orden
     """,
     "invoiceNumber": """
         invoice, invoice number, invoice no, invoice nr, invoice id,
         nf, nf-e, nota, nota fiscal, número nf, número da nf, número nota fiscal,
-        número da nota fiscal, nf número, número nf-e, número da nf-e,
-        factura, número factura, número de factura, nro factura, factura número
+        número da nota fiscal, nf número, número nf-e, número da nf-e, número da nota,
+        número nota, nº nf, n° nf, nº da nf, nº nota fiscal, nº da nota fiscal, nº nf-e,
+        n° nf-e,
+        factura, número factura, número de factura, nro factura, factura número,
+        nro de factura, n° factura, n° de factura, boleta, número de boleta, n° boleta,
+        nro boleta, comprobante, número de comprobante, nro comprobante, nro de comprobante,
+        n° comprobante
     """,
     "trackingNumber": """
         tracking, tracking number, tracking code, tracking no, tracking id, tracking nr, awb,
+        awb number, air waybill,
         rastreio, código de rastreio, código rastreio, número de rastreio, rastreamento,
         código de rastreamento, código rastreamento, cód rastreio, cód de rastreio,
-        cód rastreamento, objeto, código do objeto, cód objeto, nº do objeto,
+        cód rastreamento, cód de rastreamento, número de rastreamento, nº de rastreamento,
+        nº rastreio, n° rastreio, objeto, código do objeto, cód objeto, nº do objeto,
         número do objeto, etiqueta,
         seguimiento, número de seguimiento, código de seguimiento, número seguimiento,
-        guía, número de guía, rastreo, número de rastreo, código de rastreo
+        nro de seguimiento, nro seguimiento, n° de seguimiento, n° seguimiento,
+        guía, número de guía, n° guía, n° de guía, nro guía, nro de guía, no guía,
+        rastreo, número de rastreo, código de rastreo,
+        orden de transporte, número de orden de transporte, n° de orden de transporte, n° ot,
+        nro ot
     """,
     "trackingUrl": """
         tracking url, tracking link, url, link, url de rastreio, link de rastreio,
@@ -46,14 +63,20 @@ _ALIASES = {
     "courier": """
         courier, carrier, shipping company, shipper, transportadora, transportista,
         paquetería, empresa de envío, mensajería, transportador, empresa transportadora,
-        operador logístico
+        operador logístico, transportador logístico, nome da transportadora,
+        logistic provider, logistic provider name, carrier name, courier name,
+        empresa de transporte, empresa de mensajería, nombre de la paquetería
     """,
     "dispatchedDate": """
         dispatched date, dispatch date, dispatched, shipped date, ship date, shipping date,
-        data de envio, data envio, data de despacho, data despacho, data expedição,
-        data de expedição, data da postagem, data postagem, data de postagem,
-        data de coleta, data da coleta,
-        fecha de envío, fecha envío, fecha de despacho, fecha despacho, fecha de recolección
+        shipped at, shipped on, dispatched at,
+        data de envio, data envio, data do envio, data de despacho, data despacho,
+        data expedição, data de expedição, data da postagem, data postagem, data de postagem,
+        postado em, data de coleta, data da coleta, data coleta, data de saída, data saída,
+        data da saída,
+        fecha de envío, fecha envío, fecha de despacho, fecha despacho, fecha de recolección,
+        fecha de embarque, fecha embarque, fecha de salida, fecha salida, fecha de retiro,
+        fecha de expedición, fecha de recogida
     """,
 }
 
@@ -232,13 +255,14 @@ def find_header(
     ``check_width``, data rows must be as wide as the header. ``headings`` (from
     :func:`read_mapping`) name more headings, and win over the built-in ones."""
     known = {**layout.aliases, **(headings or {})}
+    mapped = frozenset(headings or ())
     best: tuple[int, RawRow] | None = None
     for scanned, raw in enumerate(rows):
         if scanned >= HEADER_SCAN_ROWS:
             break
         if raw.is_blank():
             continue
-        matches = _match(raw, source, known, layout)
+        matches = _match(raw, source, known, layout, mapped)
         if all(name in matches for name in layout.required):
             used = set(matches.values())
             return ColumnMap(
@@ -334,10 +358,7 @@ _TELLING: dict[str, Mapping[str, frozenset[str]]] = {}
 
 
 def _telling_words(layout: Layout) -> Mapping[str, frozenset[str]]:
-    words = {
-        name: frozenset().union(*(heading_words(alias) for alias in aliases))
-        for name, aliases in _aliases_by_field(layout).items()
-    }
+    words = _vocabulary(layout)
     return {
         name: frozenset(
             word
@@ -361,18 +382,32 @@ def _last_heading(raw: RawRow) -> int:
 
 
 def _match(
-    raw: RawRow, source: Source, known: Mapping[str, str], layout: Layout = TRACKING
+    raw: RawRow,
+    source: Source,
+    known: Mapping[str, str],
+    layout: Layout = TRACKING,
+    mapped: frozenset[str] = frozenset(),
 ) -> dict[str, int]:
-    """The columns of ``raw`` that name a field: by their whole heading first; then, for the
-    fields left, by their words (see :func:`_by_words`)."""
+    """The columns of ``raw`` that name a field: by a heading the person mapped (``mapped``, in
+    ``known``) first, so that a mapping settles two columns that look like one field; then by
+    their whole heading; then, for the fields left, by their words (see :func:`_by_words`)."""
     matches: dict[str, int] = {}
+    by_mapping: set[str] = set()
     for index, heading in enumerate(raw.cells):
-        name = known.get(normalise(heading))
-        if name is None:
+        if (key := normalise(heading)) in mapped:
+            field_name = known[key]
+            if field_name in matches:
+                _refuse_both(raw, source, matches[field_name], index, field_name)
+            matches[field_name] = index
+            by_mapping.add(field_name)
+    for index, heading in enumerate(raw.cells):
+        key = normalise(heading)
+        known_name = known.get(key)
+        if known_name is None or key in mapped or known_name in by_mapping:
             continue
-        if name in matches:
-            _refuse_both(raw, source, matches[name], index, name)
-        matches[name] = index
+        if known_name in matches:
+            _refuse_both(raw, source, matches[known_name], index, known_name)
+        matches[known_name] = index
     used = set(matches.values())
     by_words: dict[str, int] = {}
     for index, heading in enumerate(raw.cells):
@@ -390,7 +425,8 @@ def _match(
 def _refuse_both(raw: RawRow, source: Source, first: int, second: int, name: str) -> None:
     raise InputError(
         f"{source}: row {raw.number}: columns {raw.cells[first].strip()!r} and "
-        f"{raw.cells[second].strip()!r} both look like {name}; rename the one that is not"
+        f"{raw.cells[second].strip()!r} both look like {name}; say which one to use with "
+        f"--map 'Heading={name}' (or rename the other)"
     )
 
 
@@ -409,8 +445,36 @@ def _by_words(heading: str, layout: Layout) -> str | None:
     if words & _LINK_WORDS and "trackingUrl" in layout.fields:
         # "Link da nota fiscal" is a link, not an invoice number: a link names a link or nothing.
         name = _by_words_among(words, layout, "trackingUrl")
-        return name
-    return _by_words_among(words, layout)
+    else:
+        name = _by_words_among(words, layout)
+    if name is not None and (words & _OTHER_VALUE_WORDS) - _vocabulary(layout)[name]:
+        return None  # "Valor da nota fiscal" is an amount, "Data prevista de envio" a plan
+    return name
+
+
+# Words saying that a column holds another value than the field its other words name: an
+# amount, a key, a weight, a status, a date that is planned or of something else.
+_OTHER_VALUE_WORDS = heading_words(
+    """
+    valor value total amount preco precio price frete flete custo costo cost serie series
+    chave key acesso peso weight quantidade qtd cantidad quantity qty cep cpf cnpj rut rfc
+    status situacao estado emissao emision issued issue data fecha date hora time prevista
+    previsto previsao estimada estimado estimated expected prazo plazo limite deadline
+    """
+)
+
+
+def _vocabulary(layout: Layout) -> Mapping[str, frozenset[str]]:
+    known = _VOCABULARY.get(layout.name)
+    if known is None:
+        known = _VOCABULARY[layout.name] = {
+            name: frozenset().union(*(heading_words(alias) for alias in aliases))
+            for name, aliases in _aliases_by_field(layout).items()
+        }
+    return known
+
+
+_VOCABULARY: dict[str, Mapping[str, frozenset[str]]] = {}
 
 
 _LINK_WORDS = frozenset({"link", "url", "enlace"})

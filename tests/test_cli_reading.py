@@ -156,3 +156,30 @@ def test_encoding_named_for_a_legacy_file(write_csv: CsvFactory, tmp_path: Path)
     assert outcome.exit_code == 0
     assert "CSV, iso8859-1, delimiter" in outcome.output
     assert results_of(results)[0]["courier"] == "São João"
+
+
+def test_map_says_which_of_two_order_numbers_is_vtexs(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    """A Tiny export: its own order number and the store's. Refused until the person says which
+    one is VTEX's; then the other column is listed as unused."""
+    source = write_csv(
+        "Número do pedido;Número do pedido no e-commerce;Número da nota;Código de rastreamento\n"
+        "4410;1300000000123-01;9;RA473124829BR\n"
+    )
+    results = tmp_path / "r.csv"
+
+    refused = dry_run(str(source), "--results", str(results))
+    mapped = dry_run(
+        str(source), "--results", str(results),
+        "--map", "Número do pedido no e-commerce=orderId",
+    )  # fmt: skip
+
+    assert refused.exit_code == 2
+    assert (
+        "both look like orderId; say which one to use with --map 'Heading=orderId'"
+        in refused.output
+    )
+    assert mapped.exit_code == 0, mapped.output
+    assert results_of(results)[0]["orderId"] == "1300000000123-01"
+    assert "columns not used: column A 'Número do pedido'" in mapped.output

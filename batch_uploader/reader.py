@@ -37,6 +37,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 from . import cell_text, charset
 from .errors import InputError, UsageError
 from .models import CellKind, Source
+from .sheet_marks import NO_MARKS, MarksReader, SheetMarks
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -94,6 +95,8 @@ _FORMATS = {
 # The workbooks whose rows hidden by a filter or by hand are found (in their sheets' XML);
 # python-calamine says nothing of them.
 _ROWS_TOLD = frozenset({".xlsx", ".xlsm"})
+# The formats whose marks (see sheet_marks) are read by a reader of their own.
+_MARKS_READERS: dict[str, MarksReader] = {}
 # Bytes that a sheet part with a hidden row holds (<row r="5" hidden="1">): a part without
 # them, most, is not parsed again.
 _HIDDEN = b"hidden"
@@ -473,6 +476,8 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
         marked = _check_unpacked_size(path, (_HIDDEN, _ERROR) if suffix in _ROWS_TOLD else ())
     else:
         _check_file_size(path, file.status.st_size)
+    read_marks = _MARKS_READERS.get(suffix)
+    marks_by_sheet: Mapping[str, SheetMarks] = read_marks(path) if read_marks else {}
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as error:
@@ -512,6 +517,12 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
                 hidden_rows = _hidden_rows(path, parts[name])
             if _ERROR in found:
                 errors = _error_cells(path, parts[name], first_column)
+        elif (marks := marks_by_sheet.get(name, NO_MARKS)) is not NO_MARKS:
+            hidden_rows = marks.hidden_rows
+            errors = {
+                number: {column - first_column: text for column, text in cells.items()}
+                for number, cells in marks.errors.items()
+            }
 
         def rows(
             sheet: object = sheet, errors: dict[int, dict[int, str]] = errors

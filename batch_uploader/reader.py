@@ -532,7 +532,7 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
             for number, values in enumerate(sheet.iter_rows(), start=1):  # type: ignore[attr-defined]
                 if errors and number in errors:
                     for index, error in errors[number].items():
-                        if index < len(values) and values[index] == "":
+                        if 0 <= index < len(values) and values[index] == "":
                             values[index] = error
                 yield _workbook_row(number, values)
 

@@ -18,10 +18,13 @@ from functools import lru_cache
 
 from .models import CellKind
 
-# A time after a date: 16:05[:09], or on the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.).
-_CLOCK = r"(\d{1,2}):(\d{2})(?::(\d{2}))?"
+# A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
+# the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.); after a space, a comma, a T or a word
+# (às, a las, at) or dash between the two.
+_CLOCK = r"(\d{1,2})(?::(?=\d{2})|[hH])(\d{2})?(?::(\d{2}))?(?:[hH]|min)?"
 _MERIDIEM = r"\s*([AaPp])\.?\s*[Mm]\.?"
-_TIME = rf"(?:(?:,\s*|[ T]){_CLOCK}(?:{_MERIDIEM})?)?"
+_BEFORE_TIME = r"(?:,\s*|[ T]|\s+(?:[àaÀA][sS]|[aA]\s+las|[aA][tT]|-|\u2013)\s+)"
+_TIME = rf"(?:{_BEFORE_TIME}{_CLOCK}(?:{_MERIDIEM})?)?"
 _SLASHED = re.compile(rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-](\d{{4}}|\d{{2}}){_TIME}$")
 # ISO 8601 but for the 12-hour clock, which fromisoformat does not know.
 _ISO_12_HOUR = re.compile(rf"^(\d{{4}})-(\d{{2}})-(\d{{2}})[ T]{_CLOCK}{_MERIDIEM}$")
@@ -253,7 +256,7 @@ def _at(
     try:
         if hour is None:
             return dt.date(year, month, day)
-        minute, second = int(found[clock + 1]), int(found[clock + 2] or 0)
+        minute, second = int(found[clock + 1] or 0), int(found[clock + 2] or 0)
         return dt.datetime(year, month, day, hour, minute, second)
     except ValueError:  # DateProblem is one too: _hour is called outside
         raise DateProblem("invalid-date", f"{text!r} is not a date {read}") from None

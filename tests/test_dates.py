@@ -101,6 +101,33 @@ def test_twelve_hour_times(text: str, sent: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "sent"),
+    [
+        ("24/11/2026 16h05", "2026-11-24T16:05:00"),  # as Brazil writes a time
+        ("24/11/2026 16h", "2026-11-24T16:00:00"),
+        ("24/11/2026 16h05min", "2026-11-24T16:05:00"),
+        ("24/11/2026 16:05h", "2026-11-24T16:05:00"),
+        ("24/11/2026 às 16:05", "2026-11-24T16:05:00"),
+        ("24/11/2026 as 16h05", "2026-11-24T16:05:00"),
+        ("24/11/2026 - 16:05", "2026-11-24T16:05:00"),
+        ("24/11/2026 \u2013 16:05", "2026-11-24T16:05:00"),
+        ("24/11/2026 ÀS 16H05", "2026-11-24T16:05:00"),
+        ("24 de novembro de 2026 às 16h05", "2026-11-24T16:05:00"),
+        ("24/11/2026 a las 16:05", "2026-11-24T16:05:00"),
+        ("Nov 24, 2026 at 4:05 PM", "2026-11-24T16:05:00"),
+    ],
+)
+def test_times_as_people_write_them(text: str, sent: str) -> None:
+    assert read_date(text, None, DMY) == sent
+
+
+@pytest.mark.parametrize("text", ["24/11/2026 25h05", "24/11/2026 16h75", "24/11/2026 às"])
+def test_times_as_people_write_them_refused_when_no_time(text: str) -> None:
+    with pytest.raises(DateProblem):
+        read_date(text, None, DMY)
+
+
+@pytest.mark.parametrize(
     "text", ["24/11/2026 16:05 PM", "24/11/2026 0:30 AM", "2026-11-24 13:00 AM"]
 )
 def test_twelve_hour_times_refused_past_twelve(text: str) -> None:

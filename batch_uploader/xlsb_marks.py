@@ -59,7 +59,7 @@ _CHUNK_BYTES = 1024 * 1024
 # The most bytes a record's header and the part of its body looked at take: a record starting
 # closer than this to the end of what is unpacked waits for the next chunk.
 _LOOKED_AT = 2 + 4 + _ROW_FLAGS + 1
-_U32: Callable[[bytes, int], tuple[int]] = struct.Struct("<I").unpack_from  # type: ignore[assignment]
+_U32: Callable[[bytes, int], tuple[int, ...]] = struct.Struct("<I").unpack_from
 
 
 class _Damaged(Exception):
@@ -116,8 +116,7 @@ def sheet_marks(path: Path) -> dict[str, SheetMarks]:
                     found[name] = SheetMarks(hidden, errors)
     except (_Damaged, KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise InputError(
-            f"{path}: its part {part} cannot be read ({error}): the file is damaged; "
-            f"{_SAVE_AGAIN}"
+            f"{path}: its part {part} cannot be read ({error}): the file is damaged; {_SAVE_AGAIN}"
         ) from None
     return found
 
@@ -265,7 +264,7 @@ def _read(sheet: _Sheet, data: bytes, limit: int) -> int:
                     if column < first_column:
                         first_column = column
                     row_used = True
-                if (kind == _CELL_ERROR or kind == _FORMULA_ERROR) and (
+                if kind in (_CELL_ERROR, _FORMULA_ERROR) and (
                     text := ERRORS.get(data[at + _ERROR_CODE])
                 ):
                     errors.setdefault(row, {})[u32(data, at)[0]] = text

@@ -23,13 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import python_calamine
 from click.testing import Result
 from python_calamine import CalamineWorkbook
 
-from batch_uploader import reader, xlsb_marks
+from batch_uploader import xlsb_marks
 from batch_uploader.errors import InputError
 from batch_uploader.reader import read_tables
 from batch_uploader.report import ExitStatus
+from batch_uploader.sheet_marks import SheetMarks
 
 from .conftest import invoke
 
@@ -71,10 +73,10 @@ def wide(text: str) -> bytes:
     return struct.pack("<I", len(data) // 2) + data
 
 
-def cell(column: int, value: Cell, strings: dict[str, int], inline: bool) -> bytes:
+def cell(column: int, value: Cell, strings: dict[str, int], inline: bool, style: int = 0) -> bytes:
     """One cell record: its column, its style (iStyleRef 24 bits and a byte of flags), then
     its value."""
-    head = struct.pack("<II", column, 0)
+    head = struct.pack("<II", column, style)
     if isinstance(value, Error):
         if value.formula:
             # The error byte, grbitFlags (2 bytes), then the formula: cce, rgce (PtgFunc of
@@ -139,12 +141,20 @@ OFFICE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
 @dataclass(frozen=True)
 class Sheet:
+    """A sheet's rows as (1-based number, cells), the numbers of the hidden ones, the column
+    its cells start in, and the used range its BrtWsDim declares (0-based rows and columns,
+    first to last; the cells' own when ``None``)."""
+
     name: str
-    rows: Sequence[Sequence[Cell]] | Sequence[tuple[int, Sequence[Cell]]]
+    rows: Sequence[tuple[int, Sequence[Cell]]]
     hidden_rows: frozenset[int] = frozenset()
     first_column: int = 0
     dimension: tuple[int, int, int, int] | None = None
-    numbered: bool = False  # rows given as (1-based number, cells)
+
+
+def numbered(rows: Sequence[Sequence[Cell]]) -> list[tuple[int, Sequence[Cell]]]:
+    """Rows numbered from 1."""
+    return list(enumerate(rows, 1))
 
 
 def xlsb(path: Path, sheets: Sequence[Sheet], *, inline: bool = False) -> Path:
@@ -156,14 +166,9 @@ def xlsb(path: Path, sheets: Sequence[Sheet], *, inline: bool = False) -> Path:
     overrides = []
     relations = []
     for index, sheet in enumerate(sheets, 1):
-        rows = (
-            list(sheet.rows)
-            if sheet.numbered
-            else list(enumerate(sheet.rows, 1))  # type: ignore[arg-type]
-        )
         part = f"worksheets/sheet{index}.bin"
         parts[f"xl/{part}"] = sheet_part(
-            rows,  # type: ignore[arg-type]
+            sheet.rows,
             sheet.hidden_rows,
             strings,
             inline=inline,
@@ -202,7 +207,7 @@ def xlsb(path: Path, sheets: Sequence[Sheet], *, inline: bool = False) -> Path:
     return path
 
 
-ROWS: list[list[Cell]] = [
+ROWS: list[Sequence[Cell]] = [
     HEADER,
     ["1-01", "000001", "LGI1", Error(), "2026-11-24"],
     ["2-01", "000002", "LGI2", "Loggi", Error(0x17, formula=True)],  # #REF!
@@ -211,14 +216,18 @@ ROWS: list[list[Cell]] = [
 
 
 def calamine_rows(path: Path, sheet: str = "Envios") -> list[list[object]]:
-    return list(CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).iter_rows())
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).iter_rows()
+    return [list(row) for row in rows]
 
 
 @pytest.mark.parametrize("inline", [False, True])
 def test_the_writer_makes_files_python_calamine_reads(tmp_path: Path, inline: bool) -> None:
     path = xlsb(
         tmp_path / "loggi.xlsb",
-        [Sheet("Envios", [["orderId", 12.5, None], ["1-01", "x", "y"]]), Sheet("Outra", [["z"]])],
+        [
+            Sheet("Envios", numbered([["orderId", 12.5, None], ["1-01", "x", "y"]])),
+            Sheet("Outra", numbered([["z"]])),
+        ],
         inline=inline,
     )
 
@@ -234,7 +243,7 @@ def test_python_calamine_reads_error_cells_as_empty_and_skips_hidden_rows_silent
 ) -> None:
     # What this module makes up for: a plain error reads as an empty cell, a formula's error
     # is no cell at all, and nothing says a row is hidden.
-    path = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", ROWS, frozenset({3}))])
+    path = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", numbered(ROWS), frozenset({3}))])
 
     rows = calamine_rows(path)
 
@@ -244,7 +253,7 @@ def test_python_calamine_reads_error_cells_as_empty_and_skips_hidden_rows_silent
 
 
 def test_error_cells_are_read_as_their_error(tmp_path: Path) -> None:
-    (table,) = read_tables(xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", ROWS)]))
+    (table,) = read_tables(xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", numbered(ROWS))]))
 
     rows = {raw.number: raw.cells for raw in table.rows()}
 
@@ -255,9 +264,9 @@ def test_error_cells_are_read_as_their_error(tmp_path: Path) -> None:
 
 def test_every_error_code_reads_as_excel_shows_it(tmp_path: Path) -> None:
     codes = list(xlsb_marks.ERRORS)
-    rows: list[list[Cell]] = [["orderId", "a", "b"]]
+    rows: list[Sequence[Cell]] = [["orderId", "a", "b"]]
     rows += [[f"{n}-01", Error(code), Error(code, formula=True)] for n, code in enumerate(codes)]
-    (table,) = read_tables(xlsb(tmp_path / "all.xlsb", [Sheet("Envios", rows)]))
+    (table,) = read_tables(xlsb(tmp_path / "all.xlsb", [Sheet("Envios", numbered(rows))]))
 
     found = [raw.cells[1:] for raw in table.rows()][1:]
 
@@ -268,7 +277,7 @@ def test_every_error_code_reads_as_excel_shows_it(tmp_path: Path) -> None:
 def test_errors_are_placed_in_a_table_that_starts_right_of_column_a(tmp_path: Path) -> None:
     # The table starts in column C; an error in column A, left of it, is no cell of it.
     rows: list[tuple[int, Sequence[Cell]]] = [(1, ["orderId", "courier"]), (2, ["1-01", Error()])]
-    path = xlsb(tmp_path / "right.xlsb", [Sheet("Envios", rows, first_column=2, numbered=True)])
+    path = xlsb(tmp_path / "right.xlsb", [Sheet("Envios", rows, first_column=2)])
     (table,) = read_tables(path)
 
     assert table.first_column == 2
@@ -288,7 +297,7 @@ def dry_run(source: Path, *more: str) -> tuple[Result, dict[str, object], list[d
 
 
 def test_a_row_with_an_error_is_refused_through_the_command_line(tmp_path: Path) -> None:
-    outcome, _, lines = dry_run(xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", ROWS)]))
+    outcome, _, lines = dry_run(xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", numbered(ROWS))]))
 
     assert outcome.exit_code == ExitStatus.ROWS_NOT_SENT, outcome.output
     by_order = {line["orderId"]: line for line in lines}
@@ -307,7 +316,8 @@ def test_hidden_rows_with_cells_are_named_in_a_note(tmp_path: Path) -> None:
                               "trackingNumber"]]  # fmt: skip
     rows += [[f"{n}-01", f"{n:06d}", f"RA{n:09d}BR"] for n in range(1, 5)]
     rows += [[None, None]]  # a hidden row of formatted blanks: nothing sends it
-    source = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", rows, frozenset({1, 2, 5, 7, 8}))])
+    hidden = frozenset({1, 2, 5, 7, 8})
+    source = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", numbered(rows), hidden)])
     note = (
         f"rows 5 and 7 of {source} sheet 'Envios' are hidden (a filter, or by hand): they are "
         "read and sent like the others; to send only the rows shown, delete the hidden ones"
@@ -323,19 +333,23 @@ def test_hidden_rows_with_cells_are_named_in_a_note(tmp_path: Path) -> None:
     assert summary["notes"] == [note]
 
 
+def far_workbook(tmp_path: Path) -> Path:
+    """A cell in A1 and one in XFD1048576: a few hundred bytes asking for 17 billion cells."""
+    path = xlsb(tmp_path / "near.xlsb", [Sheet("Envios", [(1, ["orderId"]), (1_048_576, [1.0])])])
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read("xl/worksheets/sheet1.bin")
+    near, far = cell(0, 1.0, {}, inline=False), cell(16_383, 1.0, {}, inline=False)
+    assert part.count(near) == 1
+    return replace_part(path, "xl/worksheets/sheet1.bin", part.replace(near, far),
+                        tmp_path / "far.xlsb")  # fmt: skip
+
+
 def test_a_sheet_whose_grid_would_fill_the_memory_is_refused_before_opening(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A cell in A1 and one in XFD1048576: a few hundred bytes asking for 17 billion cells.
-    rows: list[tuple[int, Sequence[Cell]]] = [(1, ["orderId"]), (1_048_576, [])]
-    path = xlsb(tmp_path / "far.xlsb", [Sheet("Envios", rows, numbered=True)])
-    far = sheet_part([(1, ["orderId"])], frozenset(), {"orderId": 0}, inline=False).replace(
-        record(0x92), record(0x00, struct.pack("<IIHBBBI", 1_048_575, 0, 300, 0, 0, 0, 0))
-        + cell(16_383, 1.0, {}, inline=False) + record(0x92)
-    )  # fmt: skip
-    path = replace_part(path, "xl/worksheets/sheet1.bin", far)
+    path = far_workbook(tmp_path)
     opened: list[str] = []
-    monkeypatch.setattr(reader.CalamineWorkbook, "from_path", opened.append)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", opened.append)
 
     with pytest.raises(InputError) as caught:
         read_tables(path)
@@ -354,19 +368,20 @@ def test_the_grid_is_measured_from_the_cells_not_the_declared_range(
     # Declared as one cell, its cells span 40,000 rows by 2 columns: 2.6 MB, over 1 MB.
     rows: list[tuple[int, Sequence[Cell]]] = [(1, ["orderId", "x"]), (40_000, ["1-01"])]
     path = xlsb(tmp_path / "lying.xlsb",
-                [Sheet("Envios", rows, numbered=True, dimension=(0, 0, 0, 0))])  # fmt: skip
+                [Sheet("Envios", rows, dimension=(0, 0, 0, 0))])  # fmt: skip
 
     with pytest.raises(InputError, match=r"sheet 'Envios' spans 40,000 rows by 2 columns, 2\.6 MB"):
         read_tables(path)
 
     # A range declared far larger than its cells is what python-calamine ignores too.
-    honest = xlsb(tmp_path / "wide.xlsb", [Sheet("Envios", [["orderId"], ["1-01"]],
+    honest = xlsb(tmp_path / "wide.xlsb", [Sheet("Envios", numbered([["orderId"], ["1-01"]]),
                                                  dimension=(0, 1_048_575, 0, 16_383))])  # fmt: skip
     assert [raw.cells for raw in read_tables(honest)[0].rows()] == [["orderId"], ["1-01"]]
 
 
-def replace_part(path: Path, name: str, data: bytes) -> Path:
-    target = path.with_name(f"changed-{path.name}")
+def replace_part(path: Path, name: str, data: bytes, target: Path | None = None) -> Path:
+    """A copy of the workbook at ``path`` (to ``target``) whose part ``name`` holds ``data``."""
+    target = target or path.with_name(f"changed-{path.name}")
     with zipfile.ZipFile(path) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
             new.writestr(item.filename, data if item.filename == name else old.read(item))
@@ -377,12 +392,12 @@ def replace_part(path: Path, name: str, data: bytes) -> Path:
     "cut", [1, 2, 30, -4, -8], ids=["first-byte", "second-byte", "a-row", "end-of-data", "cell"]
 )
 def test_a_damaged_sheet_part_is_refused_naming_the_file(tmp_path: Path, cut: int) -> None:
-    path = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", ROWS)])
+    path = xlsb(tmp_path / "loggi.xlsb", [Sheet("Envios", numbered(ROWS))])
     with zipfile.ZipFile(path) as archive:
         part = archive.read("xl/worksheets/sheet1.bin")
     damaged = replace_part(path, "xl/worksheets/sheet1.bin", part[:cut])
 
-    with pytest.raises(InputError, match="xl/worksheets/sheet1.bin cannot be read") as caught:
+    with pytest.raises(InputError, match=r"xl/worksheets/sheet1\.bin cannot be read") as caught:
         read_tables(damaged)
 
     assert str(caught.value).startswith(f"{damaged}: its part")
@@ -395,11 +410,11 @@ def test_a_record_larger_than_a_chunk_is_skipped_not_held(
     # A long text (BrtCellSt of 100,000 characters) spans chunks of a few bytes.
     monkeypatch.setattr(xlsb_marks, "_CHUNK_BYTES", 7)
     rows: list[list[Cell]] = [["orderId", "note"], ["1-01", "x" * 100_000], ["2-01", Error()]]
-    path = xlsb(tmp_path / "long.xlsb", [Sheet("Envios", rows, frozenset({3}))], inline=True)
+    path = xlsb(
+        tmp_path / "long.xlsb", [Sheet("Envios", numbered(rows), frozenset({3}))], inline=True
+    )
 
-    assert xlsb_marks.sheet_marks(path) == {
-        "Envios": xlsb_marks.SheetMarks(frozenset({3}), {3: {1: "#N/A"}})
-    }
+    assert xlsb_marks.sheet_marks(path) == {"Envios": SheetMarks(frozenset({3}), {3: {1: "#N/A"}})}
 
 
 def test_excel_own_xlsb_has_no_marks_and_reads_as_before() -> None:
@@ -411,33 +426,74 @@ def test_excel_own_xlsb_has_no_marks_and_reads_as_before() -> None:
     ]
 
 
+# Excel's Sheet1 row 1: a row header and three formatted blank cells (D1 to F1).
+EXCEL_ROW_HEADER = bytes.fromhex("00000000000000000801000000010000000000000009000000")
+EXCEL_ROW_1 = record(0x00, EXCEL_ROW_HEADER) + b"".join(
+    record(0x01, struct.pack("<II", column, style)) for column, style in ((3, 1), (4, 1), (5, 2))
+)
+# The style Excel's file gives its date cells (2010-10-10 in F2).
+EXCEL_DATE_STYLE = 4
+DISPATCHED = 46350.0  # 2026-11-24, in days from 1899-12-30
+
+
+def excel_copy(path: Path) -> Path:
+    """Excel's own workbook (its styles, shared strings and sheets kept) with a header in its
+    Sheet1's row 1, where Excel left formatted blanks, and three orders under its row 2: the
+    second's courier a #N/A, the third's row hidden."""
+    with zipfile.ZipFile(EXCEL_XLSB) as archive:
+        part = archive.read("xl/worksheets/sheet1.bin")
+    assert part.count(EXCEL_ROW_1) == 1
+    header = b"".join(cell(column, text, {}, inline=True) for column, text in enumerate(HEADER))
+    orders = []
+    couriers: list[tuple[str, Cell]] = [("1-01", "Loggi"), ("2-01", Error()), ("3-01", "Loggi")]
+    for row, (order, courier) in enumerate(couriers, 3):
+        flags = 0x30 if order == "3-01" else 0
+        orders.append(record(0x00, struct.pack("<IIHBBBI", row - 1, 0, 300, 0, flags, 0, 0)))
+        values: list[Cell] = [order, f"00000{row}", f"LGI{row}", courier]
+        orders += [cell(column, value, {}, inline=True) for column, value in enumerate(values)]
+        orders.append(cell(4, DISPATCHED, {}, inline=True, style=EXCEL_DATE_STYLE))
+    part = part.replace(EXCEL_ROW_1, record(0x00, EXCEL_ROW_HEADER) + header)
+    part = part.replace(record(0x92), b"".join(orders) + record(0x92))
+    return replace_part(EXCEL_XLSB, "xl/worksheets/sheet1.bin", part, path)
+
+
 def test_a_dry_run_of_excel_own_xlsb(tmp_path: Path) -> None:
-    # Excel's file, its Sheet3 (text from column B) made the first sheet's header and rows.
-    source = tmp_path / "envios.xlsb"
-    shutil.copy(EXCEL_XLSB, source)
+    source = excel_copy(tmp_path / "envios.xlsb")
 
-    outcome, summary, lines = dry_run(
-        source, "--sheet", "Sheet3", "--map", "orderId=line1", "--map", "invoiceNumber=line1"
-    )
+    outcome, summary, lines = dry_run(source, "--sheet", "Sheet1")
 
-    print(outcome.output)
-    assert summary
-    assert lines
+    assert outcome.exit_code == ExitStatus.ROWS_NOT_SENT, outcome.output
+    said = " ".join(outcome.output.split())
+    assert f"{source} [Sheet1]: XLSB" in said
+    assert "header on row 1; 4 data rows" in said
+    assert (
+        f"row 5 of {source} sheet 'Sheet1' is hidden (a filter, or by hand): it is read and "
+        "sent like the others; to send only the rows shown, delete it"
+    ) in said
+    assert [
+        (line["row"], line["status"], line["errorCode"], line["orderId"], line["invoiceNumber"],
+         line["trackingNumber"], line["courier"], line["dispatchedDate"])
+        for line in lines
+    ] == [
+        # Excel's own row: its number 1.1 is no tracking number, its FALSE no date.
+        ("2", "invalid", "wrong-cell-type;invalid-date", "String", "1", "1.1", "TRUE", "FALSE"),
+        ("3", "valid", "", "1-01", "000003", "LGI3", "Loggi", "2026-11-24"),
+        ("4", "invalid", "spreadsheet-error", "2-01", "000004", "LGI4", "#N/A", "2026-11-24"),
+        ("5", "valid", "", "3-01", "000005", "LGI5", "Loggi", "2026-11-24"),
+    ]  # fmt: skip
+    assert "[Sheet1] row 3: PATCH /api/oms/pvt/orders/1-01/invoice/000003" in said
+    assert "[Sheet1] row 5: PATCH /api/oms/pvt/orders/3-01/invoice/000005" in said
+    assert len(summary["notes"]) == 1  # type: ignore[arg-type]
 
 
 def test_python_calamine_would_fill_the_memory_with_a_far_cell(tmp_path: Path) -> None:
     """What the refusal spares: the file of the test above, opened by python-calamine alone in
     a process limited to 2 GB of memory, dies (or fails) asking for hundreds of gigabytes."""
-    rows: list[tuple[int, Sequence[Cell]]] = [(1, ["orderId"])]
-    path = xlsb(tmp_path / "far.xlsb", [Sheet("Envios", rows, numbered=True)])
-    far = sheet_part(rows, frozenset(), {"orderId": 0}, inline=False).replace(
-        record(0x92), record(0x00, struct.pack("<IIHBBBI", 1_048_575, 0, 300, 0, 0, 0, 0))
-        + cell(16_383, 1.0, {}, inline=False) + record(0x92)
-    )  # fmt: skip
-    path = replace_part(path, "xl/worksheets/sheet1.bin", far)
+    path = far_workbook(tmp_path)
     script = textwrap.dedent(
         f"""
-        from python_calamine import CalamineWorkbook
+        import python_calamine
+from python_calamine import CalamineWorkbook
         sheet = CalamineWorkbook.from_path({str(path)!r}).get_sheet_by_name("Envios")
         print("read", sheet.height, sheet.width)
         """

@@ -215,8 +215,8 @@ def _read(sheet: _Sheet, data: bytes, limit: int) -> int:
     at = 0
     if not sheet.started:
         at = _to_sheet_data(sheet, data, limit)
-    # One pass of this loop a record: its header decoded in line, a cell's column read only
-    # for the types looked at.
+    # One pass of this loop a record. Most are value cells with a one-byte type and size:
+    # they take the first branch, which reads only their column.
     u32 = _U32
     row, hidden = sheet.row, sheet.hidden
     hidden_rows, errors = sheet.hidden_rows, sheet.errors
@@ -225,49 +225,49 @@ def _read(sheet: _Sheet, data: bytes, limit: int) -> int:
     row_used = False  # the current row holds a cell python-calamine keeps
     while at < limit:
         kind = data[at]
-        if kind & 0x80:
-            kind = (kind & 0x7F) | (data[at + 1] & 0x7F) << 7
+        size = data[at + 1]
+        if (kind | size) < 0x80:
             at += 2
-        else:
-            at += 1
-        size = data[at]
-        at += 1
-        if size & 0x80:
-            size &= 0x7F
-            for shift in (7, 14, 21):
-                byte = data[at]
-                at += 1
-                size |= (byte & 0x7F) << shift
-                if not byte & 0x80 or shift == 21:
-                    break
-        if kind <= _FORMULA_ERROR:
-            if kind == _ROW_HEADER:
-                if size < _ROW_FLAGS + 1:
-                    raise _Damaged(f"a row header of {size} bytes")
-                if row_used:
-                    first_row, last_row = min(first_row, row), max(last_row, row)
-                    row_used = False
-                (row,) = u32(data, at)
-                if row > _LAST_ROW:
-                    sheet.ended = True
-                    break
-                hidden = bool(data[at + _ROW_FLAGS] & _HIDDEN)
-            elif kind != _CELL_BLANK:
-                if size < _ERROR_CODE + 1:
-                    raise _Damaged(f"a cell of {size} bytes")
+            if _CELL_BLANK < kind <= _CELL_LAST_VALUE and size > _ERROR_CODE:
+                (column,) = u32(data, at)
+                if column > last_column:
+                    last_column = column
+                if column < first_column:
+                    first_column = column
+                row_used = True
                 if hidden:
                     hidden_rows.add(row)
-                if kind <= _CELL_LAST_VALUE:
-                    (column,) = u32(data, at)
-                    if column > last_column:
-                        last_column = column
-                    if column < first_column:
-                        first_column = column
-                    row_used = True
-                if kind in (_CELL_ERROR, _FORMULA_ERROR) and (
-                    text := ERRORS.get(data[at + _ERROR_CODE])
-                ):
-                    errors.setdefault(row, {})[u32(data, at)[0]] = text
+                if kind == _CELL_ERROR and (text := ERRORS.get(data[at + _ERROR_CODE])):
+                    errors.setdefault(row, {})[column] = text
+                at += size
+                continue
+        else:
+            kind, at = _varint(data, at, 2)
+            size, at = _varint(data, at, 4)
+        if kind == _ROW_HEADER:
+            if size < _ROW_FLAGS + 1:
+                raise _Damaged(f"a row header of {size} bytes")
+            if row_used:
+                first_row, last_row = min(first_row, row), max(last_row, row)
+                row_used = False
+            (row,) = u32(data, at)
+            if row > _LAST_ROW:
+                sheet.ended = True
+                break
+            hidden = bool(data[at + _ROW_FLAGS] & _HIDDEN)
+        elif _CELL_BLANK < kind <= _FORMULA_ERROR:
+            if size < _ERROR_CODE + 1:
+                raise _Damaged(f"a cell of {size} bytes")
+            if hidden:
+                hidden_rows.add(row)
+            (column,) = u32(data, at)
+            if kind <= _CELL_LAST_VALUE:
+                last_column, first_column = max(last_column, column), min(first_column, column)
+                row_used = True
+            if kind in (_CELL_ERROR, _FORMULA_ERROR) and (
+                text := ERRORS.get(data[at + _ERROR_CODE])
+            ):
+                errors.setdefault(row, {})[column] = text
         elif kind == _END_SHEET_DATA:
             sheet.ended = True
             at += size

@@ -11,6 +11,7 @@ from the repeats before it, as python-calamine counts it.
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -218,6 +219,12 @@ _PREFIXES = (
 _ROW_START = b"<table:table-row"
 _CELL_START = b"<table:table-cell"
 _CELL_COUNT = methodcaller("count", _CELL_START)
+# Empty cells repeated to the end of a row, as LibreOffice often ends one: no value follows
+# them, so python-calamine makes nothing of them (a run counts each as one column).
+_TRAILING_START = b'<table:table-cell table:number-columns-repeated="'
+_TRAILING = re.compile(
+    rb'<table:table-cell table:number-columns-repeated="[0-9]+"/></table:table-row>'
+)
 
 
 def _stream(part: IO[bytes], parse: Callable[[bytes, bool], object]) -> None:
@@ -244,9 +251,14 @@ def _stream(part: IO[bytes], parse: Callable[[bytes, bool], object]) -> None:
 
 def _summary(run: bytes) -> bytes | None:
     """One row standing for the whole rows of ``run``, or ``None`` when it needs the parser."""
-    # Of the table's attributes only a style: no repeats, hidden rows, formulas (an error is a
-    # formula's result), nor a sheet's name.
-    if run.count(b" table:") != run.count(b" table:style-name") or b"covered-table-cell" in run:
+    # Of the table's attributes only a style, and repeats of empty cells ending a row: no
+    # other repeats, hidden rows, formulas (an error is a formula's result), nor a sheet's name.
+    trailing = run.count(_TRAILING_START)
+    if (
+        run.count(b" table:") != run.count(b" table:style-name") + trailing
+        or b"covered-table-cell" in run
+        or (trailing and len(_TRAILING.findall(run)) != trailing)
+    ):
         return None
     rows = run.split(_ROW_START)[1:]
     cells = list(map(_CELL_COUNT, rows))

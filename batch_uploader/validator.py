@@ -25,7 +25,9 @@ _ERROR_VALUES = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
     | {"#N/D", "#VALOR!", "#NOME?", "#NULO!", "#NÚM!", "#NOMBRE?", "#¡REF!", "#¡VALOR!"}
 )
-_LEFTOVER_STARTS = ("=", "#")
+# LibreOffice's error values are numbered ("Err:502"), beside Excel's ("#N/A").
+_NUMBERED_ERROR = re.compile(r"ERR:[0-9]{3}")
+_LEFTOVER_STARTS = ("=", "#", "E")
 _SHOWN = 60
 _ANY_ORDER = DateRules()
 # Most rows are plain: identifiers of letters, digits and ". _ -", other cells free of control
@@ -33,7 +35,7 @@ _ANY_ORDER = DateRules()
 # error value. One match over the row, its values joined by a control character, proves that
 # none of the common problems is there, so the checks that explain them run only for the rest.
 _ID = r"[0-9A-Za-z][0-9A-Za-z._-]*"
-_TEXT = r"[^=#\x00-\x1f\x7f-\x9f\ufffd][^\x00-\x1f\x7f-\x9f\ufffd]*"
+_TEXT = r"(?!Err:)[^=#\x00-\x1f\x7f-\x9f\ufffd][^\x00-\x1f\x7f-\x9f\ufffd]*"
 _PLAIN_ROW = re.compile("\x1f".join((_ID, _ID, _TEXT, f"(?:{_TEXT})?", f"(?:{_TEXT})?")))
 # An absolute http(s) address with a plain host, which needs no closer look.
 _PLAIN_WEB_URL = re.compile(r"(?i:https?)://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]*)?(?:[/?#]\S*)?")
@@ -114,7 +116,7 @@ def common_problems(
     errors = list(row.read_errors)
     spoiled = set()
     for name, text in value.items():
-        # Formulas start with "=" and every error value with "#": most cells are neither.
+        # Formulas start with "=" and every error value with "#" or "Err:": most cells do not.
         if text[:1] in _LEFTOVER_STARTS and (problem := _spreadsheet_leftover(name, text)):
             errors.append(problem)
             spoiled.add(name)
@@ -182,7 +184,8 @@ def shown(value: str) -> str:
 
 def _spreadsheet_leftover(name: str, value: str) -> RowError | None:
     """A formula or an error value that a spreadsheet left where data should be."""
-    if value.upper() in _ERROR_VALUES:
+    upper = value.upper()
+    if upper in _ERROR_VALUES or _NUMBERED_ERROR.fullmatch(upper):
         return RowError(
             "spreadsheet-error",
             name,

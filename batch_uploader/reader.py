@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from . import cell_text, charset
+from . import cell_text, charset, xls_marks
 from .errors import InputError, UsageError
 from .models import CellKind, Source
 from .sheet_marks import NO_MARKS, MarksReader, SheetMarks
@@ -96,7 +96,7 @@ _FORMATS = {
 # python-calamine says nothing of them.
 _ROWS_TOLD = frozenset({".xlsx", ".xlsm"})
 # The formats whose marks (see sheet_marks) are read by a reader of their own.
-_MARKS_READERS: dict[str, MarksReader] = {}
+_MARKS_READERS: dict[str, MarksReader] = {".xls": xls_marks.sheet_marks}
 # Bytes that a sheet part with a hidden row holds (<row r="5" hidden="1">): a part without
 # them, most, is not parsed again.
 _HIDDEN = b"hidden"

@@ -163,7 +163,7 @@ def test_sheet_names_in_latin_1_and_in_utf_16_are_matched(tmp_path: Path) -> Non
 
 
 def libreoffice_xls() -> Path:
-    """An .xls saved by LibreOffice Calc 7 (``soffice --headless --convert-to xls``) from an
+    """An .xls saved by LibreOffice Calc 7.4 (``soffice --headless --convert-to xls``) from an
     .xlsx written with openpyxl (tests/data/make_libreoffice_xls.py writes it again). Sheet
     'Envios', header on row 1: row 2 holds #N/A typed in column D, row 3 (hidden) #REF! in
     column E, row 5 =NA() in column D, row 6 =1/0 in column E; row 8 is hidden and blank.

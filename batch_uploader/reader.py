@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
-from . import cell_text, charset, ods_marks, xlsb_marks
+from . import cell_text, charset, ods_marks, xls_marks, xlsb_marks
 from .errors import InputError, UsageError
 from .models import CellKind, Source
 from .sheet_marks import NO_MARKS, MarksReader, SheetMarks
@@ -92,13 +92,16 @@ _FORMATS = {
     ".xls": "XLS (Excel 97-2003)",
     ".ods": "ODS (OpenDocument)",
 }
-# The workbooks whose rows hidden by a filter or by hand are found (in their sheets' XML);
-# python-calamine says nothing of them.
+# The workbooks whose rows hidden by a filter or by hand, and error cells, are found in their
+# sheets' XML here (python-calamine says nothing of the first, and reads the second as empty);
+# the other formats' by a reader of their own (see _MARKS_READERS).
 _ROWS_TOLD = frozenset({".xlsx", ".xlsm"})
 # The formats whose marks (see sheet_marks) are read by a reader of their own.
-_MARKS_READERS: dict[str, MarksReader] = {}
-_MARKS_READERS[".xlsb"] = xlsb_marks.sheet_marks
-_MARKS_READERS[".ods"] = ods_marks.sheet_marks
+_MARKS_READERS: dict[str, MarksReader] = {
+    ".xls": xls_marks.sheet_marks,
+    ".xlsb": xlsb_marks.sheet_marks,
+    ".ods": ods_marks.sheet_marks,
+}
 # Bytes that a sheet part with a hidden row holds (<row r="5" hidden="1">): a part without
 # them, most, is not parsed again.
 _HIDDEN = b"hidden"
@@ -138,7 +141,7 @@ class Table:
     a separator is missing or extra, so the row's cells stand under the wrong headings.
     ``format`` says how the file was read, for a person (``CSV, cp1252, delimiter ";"``).
     ``file`` is the file as it was when opened; :meth:`close` lets it go. ``hidden_rows``
-    are the numbers of the rows with cells a filter or a person hid (XLSX and XLSM only):
+    are the numbers of the rows with cells a filter or a person hid (workbooks only):
     they are read like the others.
     """
 

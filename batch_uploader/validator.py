@@ -23,6 +23,8 @@ IDENTIFIERS = ("orderId", "invoiceNumber", "trackingNumber")
 # Excel's error values in English, Portuguese and Spanish.
 _ERROR_VALUES = frozenset(
     {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!"}
+    # An .xls cell still waiting for an external source when the file was saved.
+    | {"#GETTING_DATA"}
     | {"#N/D", "#VALOR!", "#NOME?", "#NULO!", "#NÚM!", "#NOMBRE?", "#¡REF!", "#¡VALOR!"}
 )
 # LibreOffice's error values are numbered ("Err:502"), beside Excel's ("#N/A").

@@ -298,6 +298,14 @@ class Outcome:
     verification: Verification | None = None
 
     @property
+    def error_code(self) -> str:
+        """The code of what went wrong, as the results say it: VTEX's answer, or the row's
+        problems joined by ``;``; empty when nothing did."""
+        if self.delivery is not None:
+            return self.delivery.error_code or ""
+        return ";".join(error.code for error in self.errors)
+
+    @property
     def landed(self) -> bool:
         """Whether VTEX accepted the row's update: now, or in an earlier run."""
         delivery = self.delivery

@@ -12,15 +12,15 @@ import datetime as dt
 import functools
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
-from tqdm import tqdm
 
 from . import signals
 from .checker import Checker
+from .control import INTERRUPTED, Control
 from .errors import UsageError
 from .fixes import RowsToFix
 from .inputs import (
@@ -45,6 +45,18 @@ from .models import (
     Verification,
 )
 from .outputs import Halt, Outputs
+from .progress import (
+    JobFinished,
+    JobStarted,
+    JobStopped,
+    OnEvent,
+    PaceChanged,
+    Retrying,
+    RowDecided,
+    TableUnderstood,
+    ignore,
+)
+from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
 from .sender import FailureStreak, Sender, given_up, open_sender
@@ -72,114 +84,279 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
     url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES,
     verify_orders: bool = False,
+    control: Control | None = None,
+    on_event: OnEvent = ignore,
 ) -> Report:
-    """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``) and writes one
-    results line per row to ``results_path`` (.csv or .xlsx). Beside it go the rows to fix
-    (in their files' own columns) and a machine-readable summary (``.summary.json``). The
-    report tells what happened. ``reading`` says how to read the files.
+    """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``): a
+    :class:`TrackingUpload` run to its end, for scripts and the command line. SIGINT and
+    SIGTERM stop it as :meth:`Control.interrupt` does (in the main thread); ``show_progress``
+    draws a progress bar on stderr. See :class:`TrackingUpload` for the rest."""
+    job = TrackingUpload(
+        paths,
+        results_path=results_path,
+        base_url=base_url,
+        credentials=credentials,
+        settings=settings,
+        dry_run=dry_run,
+        reading=reading,
+        journal_path=journal_path,
+        force=force,
+        transport=transport,
+        url_templates=url_templates,
+        verify_orders=verify_orders,
+    )
+    with job, ProgressBar(show_progress, on_event) as watch:
+        return asyncio.run(driven(job.run, control or Control(), watch))
+
+
+async def driven(
+    job: Callable[[Control, OnEvent], Awaitable[Report]], control: Control, on_event: OnEvent
+) -> Report:
+    """``job`` run with SIGINT and SIGTERM bound to ``control`` while it lasts."""
+    with signals.caught(control.interrupt):
+        return await job(control, on_event)
+
+
+class TrackingUpload:
+    """An upload of the tracking numbers of ``paths`` (or only their check, with ``dry_run``),
+    writing one results line per row to ``results_path`` (.csv or .xlsx). Beside it go the
+    rows to fix (in their files' own columns) and a machine-readable summary
+    (``.summary.json``). ``reading`` says how to read the files.
 
     ``credentials`` are needed to send; given to a dry run, rows holding the app token are
     refused as the real run would refuse them. Each row's state is kept in the journal at
-    ``journal_path`` (in memory when ``None``):
-    rows already sent to the same target with the same content are skipped, unless ``force``.
-    ``url_templates`` make the tracking URL of rows that have none from their courier. With
-    ``verify_orders``, each order updated is read back to check that it holds what was sent.
+    ``journal_path`` (in memory when ``None``): rows already sent to the same target with the
+    same content are skipped, unless ``force``. ``url_templates`` make the tracking URL of rows
+    that have none from their courier. With ``verify_orders``, each order updated is read back
+    to check that it holds what was sent.
 
-    Raises :class:`~batch_uploader.errors.InputError` or
-    :class:`~batch_uploader.errors.UsageError` before sending anything when a file cannot be
-    read or the journal is in use.
+    Opening it (``with``) reads the files: it raises
+    :class:`~batch_uploader.errors.InputError` or :class:`~batch_uploader.errors.UsageError`
+    when a file cannot be read, and blocks while it reads (a server runs it in a thread).
+    :meth:`run` then sends, inside any running event loop: it installs no signal handler.
     """
-    settings = settings or Settings()
-    reading = reading or Reading()
-    upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
-    started = time.perf_counter()
-    inputs, notes = open_inputs(paths, reading)
-    try:
-        totals: list[Row] = []
-        found = survey(data_values(inputs, totals))
-        report = new_report(paths, results_path, upload_to, notes, totals)
-        note_unused_columns(report, inputs, reading, url_templates)
-        verifying = verify_orders and upload_to is not None
-        if verifying:
-            report.verified = Counter()
-        if dry_run:
-            report.understood = hidden_notes(inputs) + _understood(inputs, found, reading)
-        redactor = redactor_of(credentials)
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        *,
+        results_path: Path,
+        base_url: str | None = None,
+        credentials: Credentials | None = None,
+        settings: Settings | None = None,
+        dry_run: bool = False,
+        reading: Reading | None = None,
+        journal_path: Path | None = None,
+        force: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES,
+        verify_orders: bool = False,
+    ) -> None:
+        self.paths = paths
+        self.results_path = results_path
+        self.settings = settings or Settings()
+        self.reading = reading or Reading()
+        self.credentials = credentials
+        self.journal_path = journal_path
+        self.force = force
+        self.transport = transport
+        self.url_templates = url_templates
+        self.upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
+        self.verifying = verify_orders and self.upload_to is not None
+        self._inputs: list[Input] = []
+
+    def __enter__(self) -> TrackingUpload:
+        self._started = time.perf_counter()
+        self._inputs, notes = open_inputs(self.paths, self.reading)
+        try:
+            totals: list[Row] = []
+            self.survey = survey(data_values(self._inputs, totals))
+            report = new_report(self.paths, self.results_path, self.upload_to, notes, totals)
+            note_unused_columns(report, self._inputs, self.reading, self.url_templates)
+            if self.verifying:
+                report.verified = Counter()
+            if self.upload_to is None:
+                report.understood = hidden_notes(self._inputs) + _understood(
+                    self._inputs, self.survey, self.reading
+                )
+            self.report = report
+        except BaseException:
+            close_inputs(self._inputs)
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        close_inputs(self._inputs)
+
+    async def run(self, control: Control | None = None, on_event: OnEvent = ignore) -> Report:
+        """Checks every row, sends the valid ones (unless a dry run), writes the outputs and
+        returns the report; ``on_event`` is told the progress (see :mod:`~.progress`) and
+        ``control`` stops it."""
+        control = control or Control()
+        report, found, inputs = self.report, self.survey, self._inputs
+        on_event(
+            JobStarted(
+                "tracking numbers",
+                found.rows,
+                tuple(report.files),
+                self.upload_to[0] if self.upload_to else None,
+            )
+        )
+        for item in inputs:
+            on_event(understood(item, found, self.reading))
+        redactor = redactor_of(self.credentials)
         checker = Checker(
             found,
-            reading,
+            self.reading,
             now=dt.datetime.now(dt.UTC),
-            url_templates=url_templates,
+            url_templates=self.url_templates,
             secrets=redactor,
         )
         headings = {item.table.source: item.columns.headings for item in inputs}
         halt = Halt(report)
+        stopped = _Stopped(control, on_event)
         with contextlib.ExitStack() as stack:
             journal = (
                 None
-                if upload_to is None
-                else stack.enter_context(Journal(journal_path, redactor=redactor, on_failure=halt))
+                if self.upload_to is None
+                else stack.enter_context(
+                    Journal(self.journal_path, redactor=redactor, on_failure=halt)
+                )
             )
             outputs = stack.enter_context(
                 Outputs(
                     results_writer(
-                        results_path,
+                        self.results_path,
                         with_source=len(headings) > 1,
-                        with_verification=verifying,
+                        with_verification=self.verifying,
                         redactor=redactor,
                     ),
-                    RowsToFix(results_path.parent, report.stamp, headings, redactor),
+                    RowsToFix(self.results_path.parent, report.stamp, headings, redactor),
                     report,
                     halt,
                 )
             )
-            bar = stack.enter_context(
-                tqdm(total=found.rows or None, unit="row", disable=not show_progress, leave=False)
-            )
+            decided = 0
 
             def record(outcome: Outcome) -> None:
+                nonlocal decided
                 outputs.record(outcome)
-                bar.update()
+                decided += 1
+                row = outcome.row
+                on_event(
+                    RowDecided(str(row.source), row.number, outcome.status.value,
+                               outcome.error_code, decided)
+                )  # fmt: skip
 
             try:
-                if journal is None or upload_to is None:
-                    for row in as_surveyed(data_rows(inputs), found.numbers):
-                        record(checker.check(row))
+                rows = as_surveyed(data_rows(inputs), found.numbers)
+                if journal is None or self.upload_to is None:
+                    await _check_only(rows, checker, record, control, report)
                 else:
-                    target, secret = upload_to
-                    run_id = journal.start_run(target, paths)
+                    target, secret = self.upload_to
+                    run_id = journal.start_run(target, self.paths)
                     try:
-                        asyncio.run(
-                            _upload(
-                                as_surveyed(data_rows(inputs), found.numbers),
-                                _Run(
-                                    journal,
-                                    run_id,
-                                    target,
-                                    force,
-                                    settings,
-                                    checker,
-                                    record,
-                                    report,
-                                    halt,
-                                    verifying,
-                                ),
-                                secret,
-                                transport,
-                            )
+                        await _upload(
+                            rows,
+                            _Run(
+                                journal,
+                                run_id,
+                                target,
+                                self.force,
+                                self.settings,
+                                checker,
+                                record,
+                                report,
+                                halt,
+                                control,
+                                on_event,
+                                self.verifying,
+                            ),
+                            secret,
+                            self.transport,
                         )
                     finally:
                         journal.finish_run(run_id, report.exit_status)
             except (KeyboardInterrupt, asyncio.CancelledError):
                 report.interrupted = True
             finally:
-                report.elapsed = time.perf_counter() - started
+                stopped.close()
+                report.elapsed = time.perf_counter() - self._started
             report.note_changes(changed_since_opened(inputs))
             outputs.finish()
         report.write_summary(redactor)
+        if not stopped.told and (report.stop_reason or report.interrupted):
+            on_event(JobStopped(report.stop_reason or control.reason or INTERRUPTED))
+        on_event(finished(report))
         return report
-    finally:
-        close_inputs(inputs)
+
+
+class _Stopped:
+    """Tells ``on_event`` that a job stops, as soon as ``control`` asks it to."""
+
+    def __init__(self, control: Control, on_event: OnEvent) -> None:
+        self.told = False
+        self._on_event = on_event
+        self._control = control
+        self.close = control.listen(self._tell)
+        if control.stopping:
+            self._tell(control.aborted)
+
+    def _tell(self, aborted: bool) -> None:
+        if not self.told:
+            self.told = True
+            self._on_event(JobStopped(self._control.reason or INTERRUPTED))
+
+
+async def _check_only(
+    rows: Iterator[Row],
+    checker: Checker,
+    record: Callable[[Outcome], None],
+    control: Control,
+    report: Report,
+) -> None:
+    """A dry run's rows, checked and recorded; the event loop gets a turn now and then, so
+    that a stop is heard and a server stays responsive."""
+    for count, row in enumerate(rows, 1):
+        record(checker.check(row))
+        if count % _CHECKS_BETWEEN_TURNS == 0:
+            await asyncio.sleep(0)
+            if control.stopping:
+                report.interrupted = True
+                return
+
+
+# Rows a dry run checks before the event loop gets a turn.
+_CHECKS_BETWEEN_TURNS = 256
+
+
+def understood(item: Input, found: Survey, reading: Reading) -> TableUnderstood:
+    """The event of how ``item`` was read."""
+    source = item.table.source
+    order, mixed = found.date_orders.get(source, (None, False))
+    if reading.date_order is not None:
+        order, mixed = reading.date_order, False
+    columns = item.columns
+    return TableUnderstood(
+        str(source),
+        item.table.format,
+        columns.header_row,
+        found.rows_by_source[source],
+        dict(columns.labels),
+        tuple(columns.unused.values()),
+        "mixed" if mixed else (order.value if order else None),
+    )
+
+
+def finished(report: Report) -> JobFinished:
+    """The last event of a job whose ``report`` is complete."""
+    return JobFinished(
+        report.exit_status,
+        {status.value: count for status, count in report.counts.items()},
+        str(report.results_path),
+        str(report.summary_path) if report.summary_path else None,
+        tuple(str(path) for path in report.to_fix),
+    )
 
 
 def redactor_of(credentials: Credentials | None) -> Redactor:
@@ -261,6 +438,8 @@ class _Run:
     record: Callable[[Outcome], None]
     report: Report
     halt: Halt
+    control: Control
+    on_event: OnEvent
     verify: bool = False
 
 
@@ -318,12 +497,17 @@ class _Upload:
         self.window = max(1000, 50 * run.settings.concurrency)
         self.failures = FailureStreak(sender, run.settings.stop_after_failures)
         self.pending: deque[_Pending] = deque()
+        self.pace = (sender.pacer.rate, sender.throttled)
 
     async def feed(self, rows: Iterator[Row]) -> None:
         main = asyncio.current_task()
         assert main is not None
+        control = self.run.control
+        stop_listening = control.listen(functools.partial(self._on_control, main))
+        if control.stopping:  # asked before the first row: nothing is sent
+            self._on_control(main, control.aborted)
         try:
-            with signals.caught(functools.partial(self._interrupt, main)):
+            try:
                 for row in rows:
                     self.pending.append(self._start(row))
                     # The workers get the event loop after each row checked ahead, so requests
@@ -339,6 +523,8 @@ class _Upload:
                         break
                 while self.pending and await self._decide_first():
                     pass
+            finally:
+                stop_listening()
         finally:
             self._settle(rows)
 
@@ -354,7 +540,15 @@ class _Upload:
             return False
         self.pending.popleft()
         self.run.record(outcome)
+        self._tell_pace()
         return True
+
+    def _tell_pace(self) -> None:
+        """Tells a change of the pace, or a new 429, once a row is decided."""
+        pace = (self.sender.pacer.rate, self.sender.throttled)
+        if pace != self.pace:
+            self.pace = pace
+            self.run.on_event(PaceChanged(round(pace[0], 2), pace[1]))
 
     def _settle(self, rows: Iterator[Row]) -> None:
         """Records, in input order, every row not recorded when the upload ends early: rows
@@ -445,7 +639,11 @@ class _Upload:
             if journal.failure is None:  # else the request does not leave
                 item.attempts += 1
 
-        delivery = await self.sender.send(update, on_request=leaving)
+        def retrying(attempt: int, reason: str) -> None:
+            row = checked.row
+            self.run.on_event(Retrying(str(row.source), row.number, attempt, reason))
+
+        delivery = await self.sender.send(update, on_request=leaving, on_retry=retrying)
         outcome = replace(checked, status=delivery.status, delivery=delivery)
         item.answered = outcome
         # Journalled now, not when its results line is written: a receipt is kept at once.
@@ -461,15 +659,24 @@ class _Upload:
         assert self.reader is not None
         return replace(outcome, verification=await verify(self.reader, update))
 
+    def _on_control(self, main: asyncio.Task[None], aborted: bool) -> None:
+        """A stop lets the requests in flight end; an abort, after a stop or not, ends now."""
+        if aborted and not self.run.report.interrupted:
+            self._interrupt(main)
+        self._interrupt(main)
+
     def _interrupt(self, main: asyncio.Task[None]) -> None:
+        """The first time, stops sending and gives the requests in flight the grace period;
+        the second, ends at once."""
         report = self.run.report
         if report.interrupted:
             main.cancel()
             return
         report.interrupted = True
-        self.sender.stop("it was interrupted")
+        reason = self.run.control.reason or INTERRUPTED
+        self.sender.stop(reason)
         if self.reader is not None:
-            self.reader.stop("it was interrupted")
+            self.reader.stop(reason)
         asyncio.get_running_loop().call_later(self.run.settings.grace, self._give_up)
 
     def _give_up(self) -> None:

@@ -232,15 +232,22 @@ class Sender:
         self.stop_reason = self.stop_reason or reason
 
     async def send(
-        self, update: Request, *, on_request: Callable[[], None] | None = None
+        self,
+        update: Request,
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_retry: Callable[[int, str], None] | None = None,
     ) -> Delivery:
         """Sends ``update`` and tells what became of it; ``on_request`` is called as each
-        request leaves."""
+        request leaves, ``on_retry`` with the attempt's number and the last answer's code
+        (``http-503``, ``timeout``...) before each attempt after the first."""
         attempts = 0
         last: _Answer | None = None
 
         async def attempt() -> _Answer | None:
             nonlocal attempts, last
+            if last is not None and on_retry is not None and not self.stop_reason:
+                on_retry(attempts + 1, last.error_code or f"http-{last.http_status}")
             answer = None if self.stop_reason else await self._attempt(update, on_request)
             if answer is not None:
                 attempts += 1

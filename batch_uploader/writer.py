@@ -186,12 +186,12 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
         line["httpStatus"] = str(delivery.http_status or "")
         line["receipt"] = delivery.receipt or ""
         line["attempts"] = str(delivery.attempts)
-        line["errorCode"] = delivery.error_code or ""
+        line["errorCode"] = outcome.error_code
         line["errorMessage"] = delivery.error_message or ""
     else:
         line["httpStatus"] = line["receipt"] = ""
         line["attempts"] = "0"
-        line["errorCode"] = ";".join(error.code for error in outcome.errors)
+        line["errorCode"] = outcome.error_code
         line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
     line["warnings"] = "; ".join(row.explain(warning) for warning in outcome.warnings)
     line["notes"] = "; ".join(outcome.notes)

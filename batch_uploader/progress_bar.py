@@ -1,0 +1,41 @@
+"""A progress bar on stderr, drawn from a job's progress events (see :mod:`~.progress`)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Never
+
+from tqdm import tqdm
+
+from .progress import Event, JobStarted, OnEvent, RowDecided, ignore
+
+
+class ProgressBar:
+    """Draws the rows decided of the job it watches (``show``: whether to draw at all), and
+    passes every event on to ``then``. Used as a context manager: the bar is cleared at its
+    end."""
+
+    def __init__(self, show: bool, then: OnEvent = ignore) -> None:
+        self._show = show
+        self._then = then
+        self._bar: tqdm[Never] | None = None
+
+    def __enter__(self) -> OnEvent:
+        return self.watch
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def watch(self, event: Event) -> None:
+        if self._show:
+            if isinstance(event, JobStarted):
+                self._bar = tqdm(total=event.rows or None, unit="row", leave=False)
+            elif isinstance(event, RowDecided) and self._bar is not None:
+                self._bar.update()
+        self._then(event)

@@ -1,0 +1,189 @@
+"""Jobs run inside an event loop that is already running (a web server's), two at once, told
+their progress by events and stopped by a :class:`Control`: the engine a page drives."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from pathlib import Path
+
+import httpx
+
+from batch_uploader.control import Control
+from batch_uploader.pipeline import TrackingUpload, run
+from batch_uploader.progress import (
+    Event,
+    JobFinished,
+    JobStarted,
+    JobStopped,
+    PaceChanged,
+    Retrying,
+    RowDecided,
+    TableUnderstood,
+)
+from batch_uploader.report import ExitStatus
+from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.settings import Settings
+from batch_uploader.target import Credentials
+
+ROWS = 60
+CREDENTIALS = Credentials("vtexappkey-test", "app-token-9c1f-Qz7w-kV3x")
+
+
+def carrier_file(folder: Path, name: str, rows: int = ROWS) -> Path:
+    path = folder / name
+    lines = [f"{1300000 + n}-01;{n:06d};LGI{n:08d}BR" for n in range(rows)]
+    path.write_text("Pedido;NF;Rastreio\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def results_of(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+async def job_stopped_halfway(folder: Path, base_url: str) -> tuple[list[Event], Path]:
+    """An upload of ``ROWS`` rows from inside the running loop, stopped once a third of its
+    rows are decided; its events, and its results file."""
+    folder.mkdir()
+    control = Control()
+    events: list[Event] = []
+
+    def watch(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, RowDecided) and event.decided == ROWS // 3:
+            control.stop("the person pressed Stop")
+
+    results = folder / "results.csv"
+    with TrackingUpload(
+        [carrier_file(folder, "loggi.csv")],
+        results_path=results,
+        base_url=base_url,
+        credentials=CREDENTIALS,
+        settings=Settings(rate=40, concurrency=4, grace=5),
+        journal_path=folder / "journal.sqlite3",
+    ) as job:
+        await job.run(control, watch)
+    return events, results
+
+
+def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> None:
+    async def both(base_url: str) -> list[tuple[list[Event], Path]]:
+        assert asyncio.get_running_loop().is_running()
+        return await asyncio.gather(
+            job_stopped_halfway(tmp_path / "a", base_url),
+            job_stopped_halfway(tmp_path / "b", base_url),
+        )
+
+    with Sandbox(SandboxConfig(latency=0.02)) as sandbox:
+        done = asyncio.run(both(sandbox.base_url))
+
+    for events, results in done:
+        # In order: started, the table understood, every row once in input order, stopped,
+        # finished.
+        started, table, *rest = events
+        assert started == JobStarted(
+            "tracking numbers", ROWS, (str(results.parent / "loggi.csv"),), started.target
+        )
+        assert isinstance(table, TableUnderstood)
+        assert (table.header_row, table.rows, table.date_order) == (1, ROWS, None)
+        assert dict(table.columns) == {
+            "orderId": "column A 'Pedido'",
+            "invoiceNumber": "column B 'NF'",
+            "trackingNumber": "column C 'Rastreio'",
+        }
+        rows = [event for event in rest if isinstance(event, RowDecided)]
+        assert [event.row for event in rows] == list(range(2, ROWS + 2))
+        assert [event.decided for event in rows] == list(range(1, ROWS + 1))
+        stops = [i for i, event in enumerate(rest) if isinstance(event, JobStopped)]
+        assert len(stops) == 1
+        assert rest[stops[0]] == JobStopped("the person pressed Stop")
+        assert rows.index(rest[stops[0] - 1]) == ROWS // 3 - 1  # told as soon as asked
+        finished = rest[-1]
+        assert isinstance(finished, JobFinished)
+        assert finished.exit_status == ExitStatus.INTERRUPTED
+        assert finished.results == str(results)
+        # Every row has its results line with a status: the ones sent, and the others
+        # failed as not attempted (or interrupted), none missing.
+        lines = results_of(results)
+        assert [line["row"] for line in lines] == [str(n) for n in range(2, ROWS + 2)]
+        statuses = [line["status"] for line in lines]
+        assert set(statuses) == {"sent", "failed"}
+        assert statuses.count("sent") >= ROWS // 3
+        assert {line["errorCode"] for line in lines if line["status"] == "failed"} <= {
+            "not-attempted",
+            "interrupted",
+        }
+        assert dict(finished.counts) == {
+            status: statuses.count(status) for status in ("sent", "failed")
+        }
+        assert [(event.status, event.code) for event in rows] == [
+            (line["status"], line["errorCode"]) for line in lines
+        ]
+        summary = json.loads(Path(str(finished.summary)).read_text(encoding="utf-8"))
+        assert summary["exitStatus"] == ExitStatus.INTERRUPTED
+
+
+def test_each_event_has_a_json_form() -> None:
+    event = RowDecided("loggi.csv", 7, "failed", "http-404", 6)
+
+    assert json.loads(json.dumps(event.to_json())) == {
+        "event": "row-decided",
+        "source": "loggi.csv",
+        "row": 7,
+        "status": "failed",
+        "code": "http-404",
+        "decided": 6,
+    }
+    assert JobFinished(0, {"sent": 2}, "r.csv", None, ("f.xlsx",)).to_json() == {
+        "event": "job-finished",
+        "exit_status": 0,
+        "counts": {"sent": 2},
+        "results": "r.csv",
+        "summary": None,
+        "to_fix": ["f.xlsx"],
+    }
+
+
+def test_a_stop_asked_before_the_job_starts_sends_nothing(tmp_path: Path) -> None:
+    control = Control()
+    control.stop("the job was cancelled")
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    report = run([carrier_file(tmp_path, "loggi.csv", rows=5)], results_path=tmp_path / "r.csv",
+                 base_url="https://store.vtexcommercestable.com.br", credentials=CREDENTIALS,
+                 transport=httpx.MockTransport(answer), control=control)  # fmt: skip
+
+    assert requests == []
+    assert report.exit_status == ExitStatus.INTERRUPTED
+    assert [line["errorCode"] for line in results_of(tmp_path / "r.csv")] == ["not-attempted"] * 5
+
+
+def test_retries_and_the_pace_are_told(tmp_path: Path) -> None:
+    answers = iter([503, 429] + [200] * 10)
+    events: list[Event] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        if status != 200:
+            return httpx.Response(status, headers={"Retry-After": "0"})
+        return httpx.Response(200, json={"date": "d", "orderId": "o", "receipt": "r"})
+
+    report = run([carrier_file(tmp_path, "loggi.csv", rows=1)], results_path=tmp_path / "r.csv",
+                 base_url="https://store.vtexcommercestable.com.br", credentials=CREDENTIALS,
+                 settings=Settings(rate=100, concurrency=1),
+                 transport=httpx.MockTransport(answer), on_event=events.append)  # fmt: skip
+
+    assert report.exit_status == ExitStatus.OK
+    assert [event for event in events if isinstance(event, Retrying)] == [
+        Retrying(str(tmp_path / "loggi.csv"), 2, 2, "http-503"),
+        Retrying(str(tmp_path / "loggi.csv"), 2, 3, "http-429"),
+    ]
+    (pace,) = [event for event in events if isinstance(event, PaceChanged)]
+    assert pace.throttled == 1
+    assert pace.rate < 100

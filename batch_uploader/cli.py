@@ -21,7 +21,7 @@ from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
 from .events import upload_events
 from .journal import DAMAGED, Journal
-from .logs import Console, keep_secret
+from .logs import Console
 from .logs import configure as configure_logging
 from .options import (
     config_option,
@@ -36,12 +36,12 @@ from .options import (
     sandbox_options,
     sending_options,
     settings_from,
-    target_from,
     target_options,
     templates_from,
     url_options,
     verify_option,
 )
+from .options import target_from as options_target_from
 from .outputs import refusal
 from .pipeline import run
 from .report import ExitStatus, Report
@@ -52,6 +52,14 @@ from .writer import default_results_path, new_results_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger(__name__)
+
+
+def target_from(options: dict[str, Any]) -> tuple[str, Credentials]:
+    """The base URL and credentials of a real target, their token kept from every line the
+    command prints or logs."""
+    base_url, credentials = options_target_from(options)
+    console().keep_secret(credentials.app_token)
+    return base_url, credentials
 
 
 def console() -> Console:
@@ -145,7 +153,7 @@ def _results_so_far(arguments: dict[str, Any]) -> str:
 def cli(context: click.Context, log_format: str, verbose: bool) -> None:
     """Upload carrier spreadsheets of tracking numbers into VTEX orders."""
     context.obj = Console(log_format)
-    configure_logging(verbose=verbose)
+    configure_logging(verbose=verbose, console=context.obj)
 
 
 @cli.command()
@@ -368,7 +376,7 @@ def _known_credentials(options: dict[str, Any]) -> Credentials | None:
         credentials = config.credentials(os.environ, options["credentials"])
     except UsageError:
         return None
-    keep_secret(credentials.app_token)
+    console().keep_secret(credentials.app_token)
     return credentials
 
 

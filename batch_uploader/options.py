@@ -17,7 +17,6 @@ from .columns import TRACKING, Layout, read_mapping
 from .dates import DateOrder
 from .errors import UsageError
 from .inputs import Reading
-from .logs import keep_secret
 from .retry import RetryPolicy
 from .sandbox import SandboxConfig
 from .settings import Settings
@@ -237,7 +236,6 @@ def target_from(options: dict[str, Any]) -> tuple[str, Credentials]:
     """The base URL and credentials of a real target."""
     base_url = resolve_base_url(options["base_url"], options["account"], options["environment"])
     credentials = config.credentials(os.environ, options["credentials"])
-    keep_secret(credentials.app_token)
     return base_url, credentials
 
 

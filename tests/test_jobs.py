@@ -46,7 +46,6 @@ def results_of(path: Path) -> list[dict[str, str]]:
 async def job_stopped_halfway(folder: Path, base_url: str) -> tuple[list[Event], Path]:
     """An upload of ``ROWS`` rows from inside the running loop, stopped once a third of its
     rows are decided; its events, and its results file."""
-    folder.mkdir()
     control = Control()
     events: list[Event] = []
 
@@ -69,7 +68,10 @@ async def job_stopped_halfway(folder: Path, base_url: str) -> tuple[list[Event],
 
 
 def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> None:
-    async def both(base_url: str) -> list[tuple[list[Event], Path]]:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+
+    async def both(base_url: str) -> tuple[tuple[list[Event], Path], ...]:
         assert asyncio.get_running_loop().is_running()
         return await asyncio.gather(
             job_stopped_halfway(tmp_path / "a", base_url),
@@ -77,14 +79,15 @@ def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> N
         )
 
     with Sandbox(SandboxConfig(latency=0.02)) as sandbox:
-        done = asyncio.run(both(sandbox.base_url))
+        base_url = sandbox.base_url
+        done = asyncio.run(both(base_url))
 
     for events, results in done:
         # In order: started, the table understood, every row once in input order, stopped,
         # finished.
         started, table, *rest = events
         assert started == JobStarted(
-            "tracking numbers", ROWS, (str(results.parent / "loggi.csv"),), started.target
+            "tracking numbers", ROWS, (str(results.parent / "loggi.csv"),), base_url
         )
         assert isinstance(table, TableUnderstood)
         assert (table.header_row, table.rows, table.date_order) == (1, ROWS, None)
@@ -99,7 +102,9 @@ def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> N
         stops = [i for i, event in enumerate(rest) if isinstance(event, JobStopped)]
         assert len(stops) == 1
         assert rest[stops[0]] == JobStopped("the person pressed Stop")
-        assert rows.index(rest[stops[0] - 1]) == ROWS // 3 - 1  # told as soon as asked
+        before_stop = rest[stops[0] - 1]
+        assert isinstance(before_stop, RowDecided)
+        assert before_stop.decided == ROWS // 3  # told as soon as asked
         finished = rest[-1]
         assert isinstance(finished, JobFinished)
         assert finished.exit_status == ExitStatus.INTERRUPTED

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from batch_uploader.cli import cli
-from batch_uploader.logs import configure, keep_secret
+from batch_uploader.logs import Console, configure
 from batch_uploader.sandbox import Sandbox
 
 from .conftest import CsvFactory
@@ -94,11 +94,12 @@ def test_quiet_prints_the_summary_line_alone(write_csv: CsvFactory, tmp_path: Pa
 def test_library_log_lines_are_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    configure(verbose=True)
-    keep_secret(TOKEN)
+    console = Console()
+    console.keep_secret(TOKEN)
+    configure(verbose=True, console=console)
 
     logging.getLogger("httpcore").debug("send headers: %s", {"X-VTEX-API-AppToken": TOKEN})
 
     assert "X-VTEX-API-AppToken': '[redacted]'" in stream.getvalue()
     assert TOKEN not in stream.getvalue()
-    configure(verbose=False)
+    configure(verbose=False, console=Console())

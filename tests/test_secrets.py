@@ -26,7 +26,7 @@ from batch_uploader import Credentials, Settings, run, upload_events, verify_res
 from batch_uploader.access import check_access
 from batch_uploader.cli import cli
 from batch_uploader.errors import UsageError
-from batch_uploader.logs import Console, configure, keep_secret
+from batch_uploader.logs import Console, configure
 from batch_uploader.models import Status, Verdict
 from batch_uploader.redaction import REDACTED, Redactor
 from batch_uploader.retry import RetryPolicy
@@ -227,7 +227,7 @@ def test_no_form_of_the_token_is_written_or_printed_whatever_the_server_echoes(
             assert outcome.exception is None or isinstance(outcome.exception, SystemExit)
             printed.append((args[0], outcome.stdout + outcome.stderr))
     finally:
-        configure(verbose=False)
+        configure(verbose=False, console=Console())
 
     # The runs did what the server said.
     assert (first.counts[Status.SENT], first.counts[Status.FAILED]) == (1, 6)
@@ -289,8 +289,8 @@ def test_credentials_redact_the_token_not_the_key() -> None:
 
 
 def test_console_json_lines_have_no_escaped_token(capsys: pytest.CaptureFixture[str]) -> None:
-    keep_secret(TOKEN)
     console = Console("json")
+    console.keep_secret(TOKEN)
 
     console.say("x", f"plain {TOKEN}", detail=json.dumps({"t": TOKEN}), url=quote(TOKEN))
     console.error("y", "in a field", error={"code": TOKEN})
@@ -303,15 +303,16 @@ def test_console_json_lines_have_no_escaped_token(capsys: pytest.CaptureFixture[
 def test_library_log_lines_have_no_token_in_any_form(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    configure(verbose=True)
-    keep_secret(TOKEN)
+    console = Console()
+    console.keep_secret(TOKEN)
+    configure(verbose=True, console=console)
     try:
         log = logging.getLogger("httpcore")
         log.debug("send headers: %s", {"X-VTEX-API-AppToken": TOKEN})
         log.debug("receive headers: %r", [(b"X-Echo", TOKEN.encode())])
         log.debug("body: %s", json.dumps({"t": TOKEN}))
     finally:
-        configure(verbose=False)
+        configure(verbose=False, console=Console())
 
     assert stream.getvalue().count(REDACTED) == 3
     assert leaks(stream.getvalue().encode()) == []
@@ -566,3 +567,18 @@ def test_a_dry_run_refuses_and_hides_the_token_it_knows(
     assert [
         name for name, data in written(tmp_path) if name != source.name and vtex_leaks(data)
     ] == []
+
+
+def test_each_console_redacts_its_own_jobs_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    """Secrets belong to a console, not to the process: a job's token is redacted from its
+    lines, and another job's console is not told of it (nor would it need to be)."""
+    first, second = Console(), Console()
+    first.keep_secret(TOKEN)
+    other = "other-token-Zq81-vv0P-77ab"
+    second.keep_secret(other)
+
+    first.say("x", f"{TOKEN} {other}")
+    second.say("y", f"{TOKEN} {other}")
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [f"{REDACTED} {other}", f"{TOKEN} {REDACTED}"]

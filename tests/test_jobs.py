@@ -192,3 +192,13 @@ def test_retries_and_the_pace_are_told(tmp_path: Path) -> None:
     (pace,) = [event for event in events if isinstance(event, PaceChanged)]
     assert pace.throttled == 1
     assert pace.rate < 100
+
+
+def test_the_public_api_is_what_it_names() -> None:
+    import batch_uploader
+
+    assert all(hasattr(batch_uploader, name) for name in batch_uploader.__all__)
+    assert batch_uploader.TrackingUpload is TrackingUpload
+    assert batch_uploader.progress.RowDecided is RowDecided
+    # Type checkers read the package's hints (PEP 561).
+    assert (Path(batch_uploader.__file__).parent / "py.typed").is_file()

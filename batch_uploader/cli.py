@@ -20,6 +20,7 @@ from .access import check_access
 from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
 from .events import upload_events
+from .exit_statuses import ExitStatus
 from .journal import DAMAGED, Journal
 from .logs import Console
 from .logs import configure as configure_logging
@@ -44,7 +45,7 @@ from .options import (
 from .options import target_from as options_target_from
 from .outputs import refusal
 from .pipeline import run
-from .report import ExitStatus, Report
+from .report import Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
 from .verify import verify_results

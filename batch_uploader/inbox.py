@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .exit_statuses import ExitStatus, ran_to_the_end, worst
 from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
 from .reader import CSV_SUFFIXES, WORKBOOK_SUFFIXES
 from .redaction import Redactor
-from .report import ExitStatus, Report
+from .report import Report
 from .tracking_urls import UrlTemplates
 from .writer import new_results_file, results_name
 
@@ -49,19 +50,6 @@ REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-# From best to worst: the inbox's exit status is its worst file's. A fault of the program is
-# worse than a stop with a known cause (3, which `check` helps fix), as only a new version fixes
-# it; an interruption still ranks above it, being the scheduler's own word on how the run ended.
-_SEVERITY = (
-    ExitStatus.OK,
-    ExitStatus.ROWS_NOT_SENT,
-    ExitStatus.USAGE,
-    ExitStatus.ABORTED,
-    ExitStatus.CANNOT_WRITE,
-    ExitStatus.INTERNAL_ERROR,
-    ExitStatus.INTERRUPTED,
-)
-
 Upload = Callable[[Path, Path], Report]
 """Uploads one file (first argument), writing its results to the second; returns the report."""
 
@@ -77,11 +65,11 @@ class InboxReport:
     links: list[Path] = field(default_factory=list)
     hidden: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
+    # The worst of its files' (see :func:`~batch_uploader.exit_statuses.worst`).
     exit_status: int = ExitStatus.OK
 
     def worsen(self, status: int) -> None:
-        if _SEVERITY.index(status) > _SEVERITY.index(self.exit_status):
-            self.exit_status = status
+        self.exit_status = worst(self.exit_status, status)
 
     def summary(self, folder: Path) -> str:
         done = sum(
@@ -262,7 +250,7 @@ def _identity(path: Path) -> tuple[int, int, int, int]:
 
 
 def _moved(report: Report) -> bool:
-    return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
+    return ran_to_the_end(report.exit_status)
 
 
 def _complete_files(

@@ -37,11 +37,12 @@ from .exit_statuses import ExitStatus, ran_to_the_end, worst
 from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
+from .output_names import JOURNAL_NAME, inbox_results_name
 from .reader import CSV_SUFFIXES, WORKBOOK_SUFFIXES
 from .redaction import Redactor
 from .report import Report
 from .tracking_urls import UrlTemplates
-from .writer import new_results_file, results_name
+from .writer import new_results_file
 
 STATE = ".batch-uploader"
 DONE = "done"
@@ -101,7 +102,7 @@ class InboxReport:
 
 
 def journal_path(folder: Path) -> Path:
-    return folder / STATE / "journal.sqlite3"
+    return folder / STATE / JOURNAL_NAME
 
 
 def settings_digest(reading: Reading, url_templates: UrlTemplates | None) -> str:
@@ -190,9 +191,7 @@ def _process_one(
     if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
         return True
-    # carrier.csv and carrier.xlsx: the results name says which file they are of.
-    label = f"{path.stem}-{path.suffix.lstrip('.')}"
-    name = results_name(label, dt.datetime.now(dt.UTC), extension)
+    name = inbox_results_name(path, dt.datetime.now(dt.UTC), extension)
     try:
         with new_results_file(folder / DONE / name) as results:
             outcome = upload(path, results)

@@ -20,6 +20,7 @@ from typing import Self
 
 from .fixes import RowsToFix, RowsToFixRefused
 from .models import Outcome
+from .output_names import summary_path
 from .report import Report
 from .writer import ResultsWriter
 
@@ -117,9 +118,7 @@ class Outputs:
         """Ends the results file with what only the end of the run knows."""
         report = self.report
         assert report.results_path is not None
-        report.summary_path = report.results_path.with_name(
-            report.results_path.stem + ".summary.json"
-        )
+        report.summary_path = summary_path(report.results_path)
         if self._results_written:
             try:
                 self.results.finish(report)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .exit_statuses import ExitStatus, run_status
 from .models import Outcome, Status, Verdict
+from .output_names import stamp
 from .redaction import Redactor
 from .sender import Sender
 
@@ -105,7 +106,7 @@ class Report:
     @property
     def stamp(self) -> str:
         """The start of the run, for file names: ``20261124T220509Z``."""
-        return self.started_at.replace("-", "").replace(":", "")
+        return stamp(dt.datetime.fromisoformat(self.started_at))
 
     @property
     def achieved_rate(self) -> float:

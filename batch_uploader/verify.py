@@ -30,6 +30,7 @@ from .models import (
     Verification,
     order_path,
 )
+from .output_names import summary_path
 from .reader import WORKBOOK_SUFFIXES, read_tables
 from .report import EXAMPLES_SHOWN
 from .sender import Sender, open_sender
@@ -261,7 +262,7 @@ def _input_row(line: dict[str, str], uploaded: str | None) -> str:
 def _uploaded_file(results: Path) -> str | None:
     """The one file whose upload wrote ``results``, from the summary beside it (the results of
     a single file do not repeat its name on every line); ``None`` when it cannot be told."""
-    summary = results.with_name(results.stem + ".summary.json")
+    summary = summary_path(results)
     try:
         files = json.loads(summary.read_text(encoding="utf-8")).get("files")
     except (OSError, ValueError, AttributeError):

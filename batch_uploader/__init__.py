@@ -14,9 +14,10 @@ from . import progress
 from .control import Control
 from .errors import BatchUploaderError, InputError, UsageError
 from .events import upload_events
+from .exit_statuses import ExitStatus
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
 from .pipeline import TrackingUpload, run
-from .report import ExitStatus, Report
+from .report import Report
 from .retry import RetryPolicy
 from .sandbox import Sandbox, SandboxConfig
 from .settings import Settings

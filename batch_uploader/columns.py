@@ -10,6 +10,7 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
+from . import row_codes
 from .errors import InputError, UsageError
 from .models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from .reader import RawRow
@@ -88,7 +89,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
 # A row read from bytes of a CSV file that changed since it was opened (see reader.PinnedFile).
 FILE_CHANGED = RowError(
-    "file-changed",
+    row_codes.FILE_CHANGED,
     "",
     "the file changed while it was being uploaded, from about this row on: nothing after it was "
     "sent; upload the file again once it is complete (rows already sent are skipped)",
@@ -231,7 +232,7 @@ class ColumnMap:
         ):
             problems += (
                 RowError(
-                    "wrong-cell-count",
+                    row_codes.WRONG_CELL_COUNT,
                     "",
                     f"the row has {len(cells)} cells where the header has {width}: a "
                     "separator is missing or extra, so its values may stand under the wrong "

@@ -21,9 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from . import row_codes
 from .errors import UsageError
 from .locks import take_lock
-from .models import ALREADY_SENT, Delivery, InvoiceUpdate, Outcome, Row, Status
+from .models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from .redaction import Redactor
 
 SCHEMA_VERSION = 1
@@ -104,7 +105,7 @@ class SentBefore:
         return Delivery(
             Status.SKIPPED,
             receipt=self.receipt,
-            error_code=ALREADY_SENT,
+            error_code=row_codes.ALREADY_SENT,
             error_message=f"already sent on {self.sent_at} ({self.file} row {self.row}, run "
             f"{self.run_id}); --force sends it again",
         )

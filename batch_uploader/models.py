@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
+from . import row_codes
+
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 REQUIRED_FIELDS = ("orderId", "invoiceNumber", "trackingNumber")
@@ -254,16 +256,11 @@ class Delivery:
 # Why a row holding a secret of the run (the app token pasted into a cell) is not sent: it
 # would be stored on the order, and its value is never quoted anywhere.
 SECRET_IN_ROW = RowError(
-    "secret-in-row",
+    row_codes.SECRET_IN_ROW,
     "",
     "a value of the row holds the app token: it is never sent nor repeated; take it out of the "
     "file and upload the row again",
 )
-
-# The error code of a row skipped because the journal says it was sent before.
-ALREADY_SENT = "already-sent"
-# The error code of a row whose request left but whose answer the run did not wait for.
-INTERRUPTED = "interrupted"
 
 
 class Verdict(StrEnum):
@@ -312,5 +309,5 @@ class Outcome:
         return self.status is Status.SENT or (
             self.status is Status.SKIPPED
             and delivery is not None
-            and delivery.error_code == ALREADY_SENT
+            and delivery.error_code == row_codes.ALREADY_SENT
         )

@@ -19,9 +19,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from . import row_codes
 from .errors import InputError, UsageError
+from .exit_statuses import run_status
 from .models import (
-    ALREADY_SENT,
     Status,
     Success,
     TrackingUpdate,
@@ -29,9 +30,10 @@ from .models import (
     Verification,
     order_path,
 )
+from .output_names import summary_path
 from .reader import WORKBOOK_SUFFIXES, read_tables
-from .report import EXAMPLES_SHOWN, ExitStatus
-from .sender import NOT_ATTEMPTED, Sender, open_sender
+from .report import EXAMPLES_SHOWN
+from .sender import Sender, open_sender
 from .settings import Settings
 from .target import Credentials
 from .validator import shown
@@ -69,7 +71,7 @@ async def verify(reader: Sender, update: TrackingUpdate) -> Verification:
     delivery = await reader.send(OrderRead(update.order_id))
     if delivery.status is Status.SENT:
         return compare(delivery.payload, update)
-    if delivery.error_code == NOT_ATTEMPTED:
+    if delivery.error_code == row_codes.NOT_ATTEMPTED:
         return Verification(Verdict.NOT_CHECKED, f"not read: {reader.stop_reason}")
     return Verification(
         Verdict.NOT_CHECKED,
@@ -109,7 +111,7 @@ def compare(order: Any, update: TrackingUpdate) -> Verification:
 # The results lines whose update VTEX accepted, now or in an earlier run.
 def _landed(line: dict[str, str]) -> bool:
     return line.get("status") == "sent" or (
-        line.get("status") == "skipped" and line.get("errorCode") == ALREADY_SENT
+        line.get("status") == "skipped" and line.get("errorCode") == row_codes.ALREADY_SENT
     )
 
 
@@ -132,13 +134,13 @@ class VerifyReport:
 
     @property
     def exit_status(self) -> int:
-        if self.interrupted:
-            return ExitStatus.INTERRUPTED
-        if self.stop_reason:
-            return ExitStatus.ABORTED
-        if self.counts[Verdict.MISMATCH] or self.counts[Verdict.NOT_CHECKED]:
-            return ExitStatus.ROWS_NOT_SENT
-        return ExitStatus.OK
+        # What is written as the lines are read back: a refused write is an error raised.
+        return run_status(
+            interrupted=self.interrupted,
+            unwritten=False,
+            stopped=bool(self.stop_reason),
+            rows_left=bool(self.not_verified),
+        )
 
     @property
     def not_verified(self) -> int:
@@ -260,7 +262,7 @@ def _input_row(line: dict[str, str], uploaded: str | None) -> str:
 def _uploaded_file(results: Path) -> str | None:
     """The one file whose upload wrote ``results``, from the summary beside it (the results of
     a single file do not repeat its name on every line); ``None`` when it cannot be told."""
-    summary = results.with_name(results.stem + ".summary.json")
+    summary = summary_path(results)
     try:
         files = json.loads(summary.read_text(encoding="utf-8")).get("files")
     except (OSError, ValueError, AttributeError):

@@ -225,6 +225,11 @@ _TRAILING_START = b'<table:table-cell table:number-columns-repeated="'
 _TRAILING = re.compile(
     rb'<table:table-cell table:number-columns-repeated="[0-9]+"/></table:table-row>'
 )
+# Text whose bytes may be those of tags (CDATA, a comment, a processing instruction: their
+# starts hold "!" or "?", their ends "]", "-->" or "?"), which a run may start inside of and
+# end past, and a prefix bound anew: the parser reads such runs. Single bytes are looked for
+# far faster than "<!".
+_UNPLAIN = (b"!", b"?", b"]", b"-->", b"xmlns")
 
 
 def _stream(part: IO[bytes], parse: Callable[[bytes, bool], object]) -> None:
@@ -253,10 +258,15 @@ def _summary(run: bytes) -> bytes | None:
     """One row standing for the whole rows of ``run``, or ``None`` when it needs the parser."""
     # Of the table's attributes only a style, and repeats of empty cells ending a row: no
     # other repeats, hidden rows, formulas (an error is a formula's result), nor a sheet's name.
+    # Every "table:" is a tag's or one of those attributes': XML parts attributes by any white
+    # space (a tab, a line's end), and one after another than a space would go uncounted.
     trailing = run.count(_TRAILING_START)
+    starts = run.count(b"<table:")
+    ends = run.count(b"</table:")
     if (
-        run.count(b" table:") != run.count(b" table:style-name") + trailing
+        run.count(b"table:") != starts + ends + run.count(b" table:style-name") + trailing
         or b"covered-table-cell" in run
+        or any(map(run.__contains__, _UNPLAIN))
         or (trailing and len(_TRAILING.findall(run)) != trailing)
     ):
         return None
@@ -264,11 +274,11 @@ def _summary(run: bytes) -> bytes | None:
     cells = list(map(_CELL_COUNT, rows))
     # Only rows and cells start or end: not a sheet, nor a group of rows (whose start begins
     # as a row's, but has no row's end).
-    ends = run.count(b"</table:table-row>")
+    row_ends = run.count(b"</table:table-row>")
     if (
-        ends != len(rows)
-        or run.count(b"<table:") != len(rows) + sum(cells)
-        or run.count(b"</table:") != ends + run.count(b"</table:table-cell>")
+        row_ends != len(rows)
+        or starts != len(rows) + sum(cells)
+        or ends != row_ends + run.count(b"</table:table-cell>")
     ):
         return None
     width = max(cells)

@@ -53,6 +53,10 @@ _HIDDEN = frozenset({"collapse", "filter"})
 # short, and what is longer is no error's.
 _ERROR_STARTS = ("#", "Err:")
 _LONGEST_ERROR = 16
+# What an error cell costs once spelt out by row and column, here and in the reader's copy
+# (about 135 bytes, measured), where python-calamine holds 32: one cell repeated over rows and
+# columns, a few bytes of the file, would otherwise fill the memory before the grid is read.
+_ERROR_CELL_BYTES = 150
 _CONTENT = "content.xml"
 # Bytes of the part given to expat at a time.
 _READ_BYTES = 256 * 1024
@@ -91,6 +95,9 @@ class _Sheet:
             self.first_column = column
         self.last_column = max(self.last_column, column + columns - 1)
 
+    def error_cells(self) -> int:
+        return sum(rows * columns for _, rows, _, columns, _ in self.error_runs)
+
     def extent(self) -> tuple[int, int]:
         """The rows and columns of the grid python-calamine makes of the sheet: from its first
         value to its last."""
@@ -119,17 +126,27 @@ def sheet_marks(path: Path) -> dict[str, SheetMarks]:
 
     sheets: dict[str, SheetMarks] = {}
     held = 0
+    errors_held = 0  # error cells of the sheets read
     current: _Sheet | None = None
     nested = 0  # tables inside a cell of the sheet read (sub-tables), which are no sheets
     error: tuple[int, int, int] | None = None  # the error cell read: column, columns, row
     text: list[str] = []
 
     def close_sheet() -> None:
-        nonlocal held, current
+        nonlocal held, errors_held, current
         if current is not None:
             height, width = current.extent()
             # The same limits, and words, as the grids of an .xls.
             held += reader._check_grid(path, current.name, height, width, held)
+            errors_held += current.error_cells()
+            member_limit = reader._workbook_limit() * reader._MB
+            if errors_held * _ERROR_CELL_BYTES > member_limit:
+                raise InputError(
+                    f"{path}: sheet {current.name!r} holds {current.error_cells():,} error "
+                    f"cells (#N/A, #REF!...), more than fit in memory (limit "
+                    f"{member_limit // _ERROR_CELL_BYTES:,} in all); "
+                    f"{reader._raise_it(member_limit)}"
+                )
             sheets[current.name] = current.marks()
             current = None
 

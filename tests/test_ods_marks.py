@@ -320,3 +320,38 @@ def test_tags_inside_a_cells_cdata_are_text_amid_plain_rows(
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     with pytest.raises(InputError, match=r"spans 1,05[0-9,]+ rows by 16,384 columns"):
         read_tables(source)
+
+
+def test_an_error_cell_repeated_over_a_grid_is_refused_before_calamine_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A few hundred bytes: one #N/A repeated over 600 rows by 1,000 columns, a grid within
+    # the limit, but each error spelt out costs several times what a cell of the grid does.
+    monkeypatch.setenv(reader.WORKBOOK_LIMIT_VARIABLE, "20")
+    source = raw_ods(
+        tmp_path / "errors.ods",
+        '<table:table-row table:number-rows-repeated="600"><table:table-cell table:number-'
+        'columns-repeated="1000" table:formula="of:=NA()" office:value-type="string" '
+        'office:string-value=""><text:p>#N/A</text:p></table:table-cell></table:table-row>',
+    )
+
+    def never(*_: object) -> None:
+        raise AssertionError("calamine opened the file")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+    with pytest.raises(InputError) as raised:
+        read_tables(source)
+
+    assert str(raised.value).startswith(
+        f"{source}: sheet 'Bomb' holds 600,000 error cells (#N/A, #REF!...), more than fit "
+        "in memory (limit 133,333 in all); set BATCH_UPLOADER_MAX_WORKBOOK_MB"
+    )
+    # A column of lookups filled down, all #N/A, is far within it.
+    filled = raw_ods(
+        tmp_path / "filled.ods",
+        '<table:table-row table:number-rows-repeated="5000"><table:table-cell office:value-'
+        'type="string"><text:p>1-01</text:p></table:table-cell><table:table-cell table:'
+        'formula="of:=NA()" office:value-type="string" office:string-value=""><text:p>#N/A'
+        "</text:p></table:table-cell></table:table-row>",
+    )
+    assert len(ods_marks.sheet_marks(filled)["Bomb"].errors) == 5000

@@ -22,7 +22,8 @@ from .models import CellKind
 # A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
 # the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.); after a space, a comma, a T or a word
 # (às, a las, at) or dash between the two.
-_CLOCK = r"(\d{1,2})(?::(?=\d{2})|[hH])(\d{2})?(?::(\d{2}))?(?:[hH]|min)?"
+# Seconds only after minutes: 16h:30 is no time.
+_CLOCK = r"(\d{1,2})(?::(?=\d{2})|[hH])(?:(\d{2})(?::(\d{2}))?)?(?:[hH]|min)?"
 _MERIDIEM = r"\s*([AaPp])\.?\s*[Mm]\.?"
 _BEFORE_TIME = r"(?:,\s*|[ T]|\s+(?:[àaÀA][sS]|[aA]\s+las|[aA][tT]|-|\u2013)\s+)"
 _TIME = rf"(?:{_BEFORE_TIME}{_CLOCK}(?:{_MERIDIEM})?)?"

@@ -127,6 +127,13 @@ def test_times_as_people_write_them_refused_when_no_time(text: str) -> None:
         read_date(text, None, DMY)
 
 
+@pytest.mark.parametrize("text", ["24/11/2026 16h:30", "24/11/2026 às 9h:15"])
+def test_seconds_without_minutes_are_refused_not_read(text: str) -> None:
+    # "16h:30" means half past four, or nothing: never four o'clock and 30 seconds.
+    with pytest.raises(DateProblem):
+        read_date(text, None, DMY)
+
+
 @pytest.mark.parametrize(
     "text", ["24/11/2026 16:05 PM", "24/11/2026 0:30 AM", "2026-11-24 13:00 AM"]
 )

@@ -454,13 +454,15 @@ def _by_words(heading: str, layout: Layout) -> str | None:
 
 
 # Words saying that a column holds another value than the field its other words name: an
-# amount, a key, a weight, a status, a date that is planned or of something else.
+# amount, a key, a weight, a status, a date that is planned or of something else, the parcel
+# of a return rather than of the order.
 _OTHER_VALUE_WORDS = heading_words(
     """
     valor value total amount preco precio price frete flete custo costo cost serie series
     chave key acesso peso weight quantidade qtd cantidad quantity qty cep cpf cnpj rut rfc
     status situacao estado emissao emision issued issue data fecha date hora time prevista
     previsto previsao estimada estimado estimated expected prazo plazo limite deadline
+    reverso reversa devolucao devolucion return
     """
 )
 

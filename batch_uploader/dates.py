@@ -17,6 +17,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from . import row_codes
+from .hints import PLACE, Hint
 from .models import CellKind
 
 # A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
@@ -105,9 +106,10 @@ class DateRules:
 class DateProblem(ValueError):
     """Why a value is not a usable dispatch date: a stable code and a note for a person."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, hint: Hint | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.hint = hint
 
 
 def evidence(text: str) -> DateOrder | None:
@@ -208,15 +210,15 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
         raise DateProblem(
             row_codes.AMBIGUOUS_DATE,
             f"{text!r} cannot be read safely: this column has dates written day first "
-            "(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or give "
-            "--date-format dmy or mdy",
+            f"(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or {PLACE}",
+            Hint.DATE_ORDER,
         )
     order = rules.order or evidence(text)
     if order is None and first != second:
         raise DateProblem(
             row_codes.AMBIGUOUS_DATE,
-            f"{text!r} may be day first or month first, and no date of this column tells; "
-            "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
+            f"{text!r} may be day first or month first, and no date of this column tells; {PLACE}",
+            Hint.DATE_ORDER,
         )
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
     read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"

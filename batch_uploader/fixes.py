@@ -127,7 +127,7 @@ def _reason(outcome: Outcome) -> str:
     if outcome.errors:
         return "; ".join(f"{e.code}: {row.explain(e)}" for e in outcome.errors)
     delivery = outcome.delivery
-    return f"{delivery.error_code}: {delivery.error_message}" if delivery else ""
+    return f"{delivery.error_code}: {delivery.error_text()}" if delivery else ""
 
 
 class _Sink(Protocol):

@@ -252,7 +252,7 @@ def describe_problem(outcome: Outcome) -> str:
     elif outcome.delivery:
         delivery = outcome.delivery
         status = f"HTTP {delivery.http_status}, " if delivery.http_status else ""
-        reasons = f"{status}{delivery.error_code}: {delivery.error_message}"
+        reasons = f"{status}{delivery.error_code}: {delivery.error_text()}"
     else:
         reasons = outcome.status.value
     return f"{row.where()}: {reasons}"

@@ -28,6 +28,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from . import row_codes
+from .hints import Hint
 from .limiter import Pacer
 from .models import Delivery, Request, Status, receipt_of
 from .redaction import Redactor
@@ -133,6 +134,7 @@ class _Answer:
     retry_after: float | None = None
     error_code: str | None = None
     error_message: str | None = None
+    hint: Hint | None = None  # the remedy its message's {hint} stands for
 
     @property
     def retryable(self) -> bool:
@@ -378,7 +380,9 @@ class Sender:
                 status,
                 payload,
                 error_code=row_codes.UNEXPECTED_ANSWER,
-                error_message=self._clean(f"{message}, {success.otherwise}"),
+                # What follows is the product's own text, whole, after the answer's preview.
+                error_message=f"{self._clean(message)}, {success.otherwise}",
+                hint=success.hint,
             )
         if status in _FATAL:
             reason = _refused(status, request)
@@ -467,6 +471,7 @@ class Sender:
             error_code=answer.error_code,
             error_message=message,
             fatal=status in _FATAL,
+            hint=answer.hint,
         )
 
 

@@ -178,7 +178,7 @@ def checked_date(
     try:
         return read_date(text, row.kinds.get(name), rules)
     except DateProblem as problem:
-        errors.append(RowError(problem.code, name, str(problem)))
+        errors.append(RowError(problem.code, name, str(problem), problem.hint))
         return None
 
 

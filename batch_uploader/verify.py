@@ -22,6 +22,7 @@ import httpx
 from . import row_codes
 from .errors import InputError, UsageError
 from .exit_statuses import run_status
+from .hints import PLACE, Hint
 from .models import (
     Status,
     Success,
@@ -53,8 +54,9 @@ class OrderRead:
     RESOURCE: ClassVar[str] = "View order"
     SUCCESS: ClassVar[Success] = Success(
         "an order",
-        "so the order cannot be checked; check that --account or --base-url points at VTEX's OMS",
+        f"so the order cannot be checked; {PLACE}",
         keys=("orderId",),
+        hint=Hint.TARGET,
     )
 
     order_id: str
@@ -75,7 +77,7 @@ async def verify(reader: Sender, update: TrackingUpdate) -> Verification:
         return Verification(Verdict.NOT_CHECKED, f"not read: {reader.stop_reason}")
     return Verification(
         Verdict.NOT_CHECKED,
-        f"the order could not be read: {delivery.error_code}: {delivery.error_message}",
+        f"the order could not be read: {delivery.error_code}: {delivery.error_text()}",
     )
 
 

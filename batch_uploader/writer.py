@@ -169,7 +169,7 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
         line["receipt"] = delivery.receipt or ""
         line["attempts"] = str(delivery.attempts)
         line["errorCode"] = outcome.error_code
-        line["errorMessage"] = delivery.error_message or ""
+        line["errorMessage"] = delivery.error_text() or ""
     else:
         line["httpStatus"] = line["receipt"] = ""
         line["attempts"] = "0"

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from batch_uploader import dates
 from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
+from batch_uploader.hints import worded
 from batch_uploader.models import CellKind
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -80,7 +81,7 @@ def test_two_digit_years_refused(text: str, rules: DateRules, code: str, says: s
         read_date(text, None, rules)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 @pytest.mark.parametrize(
@@ -206,7 +207,7 @@ def test_month_names_refused(text: str, code: str, says: str) -> None:
         read_date(text, None, UNDECIDED)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 def test_excel_date_cells_are_taken_as_they_are() -> None:
@@ -240,7 +241,7 @@ def test_dates_refused(text: str, rules: DateRules, code: str, says: str) -> Non
         read_date(text, None, rules)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 def test_a_day_ahead_is_tolerated() -> None:

@@ -184,9 +184,18 @@ def test_runs_of_plain_rows_give_the_marks_and_grid_the_parser_gives(
     assert None in summaries
 
 
-def test_a_grid_bomb_is_refused_before_calamine_opens_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def calamine_never_opens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fails the test if python-calamine is asked to open a file: it must be refused first."""
+
+    def never(*_: object) -> None:
+        raise AssertionError("calamine opened the file")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+
+
+@pytest.mark.usefixtures("calamine_never_opens")
+def test_a_grid_bomb_is_refused_before_calamine_opens_it(tmp_path: Path) -> None:
     # A few hundred bytes asking for every cell of a sheet: calamine would build them all.
     source = raw_ods(
         tmp_path / "bomb.ods",
@@ -195,10 +204,6 @@ def test_a_grid_bomb_is_refused_before_calamine_opens_it(
         "</table:table-cell></table:table-row>",
     )
 
-    def never(*_: object) -> None:
-        raise AssertionError("calamine opened the file")
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     with pytest.raises(InputError) as raised:
         read_tables(source)
 
@@ -262,9 +267,10 @@ def plain_rows(count: int, start: int = 0) -> str:
     )
 
 
+@pytest.mark.usefixtures("calamine_never_opens")
 @pytest.mark.parametrize("space", ["\n", "\t", "\r\n\t"])
 def test_attributes_apart_by_any_white_space_are_read_amid_plain_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, space: str
+    tmp_path: Path, space: str
 ) -> None:
     # XML parts attributes by any white space, as a program writing one attribute a line does.
     hidden = raw_ods(
@@ -284,17 +290,12 @@ def test_attributes_apart_by_any_white_space_are_read_amid_plain_rows(
         "<text:p>x</text:p></table:table-cell></table:table-row>" + plain_rows(4000, 5000),
     )
 
-    def never(*_: object) -> None:
-        raise AssertionError("calamine opened the file")
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     with pytest.raises(InputError, match=r"spans 1,05[0-9,]+ rows by 16,384 columns"):
         read_tables(bomb)
 
 
-def test_tags_inside_a_cells_cdata_are_text_amid_plain_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("calamine_never_opens")
+def test_tags_inside_a_cells_cdata_are_text_amid_plain_rows(tmp_path: Path) -> None:
     # A cell's text in CDATA may hold the bytes of a row's start and run past a chunk: what
     # follows them up to its end is still text, and the rows after it are rows.
     cdata = (
@@ -314,14 +315,11 @@ def test_tags_inside_a_cells_cdata_are_text_amid_plain_rows(
         tmp_path / "cdata.ods", plain_rows(100) + cdata + plain_rows(4000, 200) + bomb + closing
     )
 
-    def never(*_: object) -> None:
-        raise AssertionError("calamine opened the file")
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     with pytest.raises(InputError, match=r"spans 1,05[0-9,]+ rows by 16,384 columns"):
         read_tables(source)
 
 
+@pytest.mark.usefixtures("calamine_never_opens")
 def test_an_error_cell_repeated_over_a_grid_is_refused_before_calamine_opens_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -335,10 +333,6 @@ def test_an_error_cell_repeated_over_a_grid_is_refused_before_calamine_opens_it(
         'office:string-value=""><text:p>#N/A</text:p></table:table-cell></table:table-row>',
     )
 
-    def never(*_: object) -> None:
-        raise AssertionError("calamine opened the file")
-
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
     with pytest.raises(InputError) as raised:
         read_tables(source)
 

@@ -1,0 +1,68 @@
+"""Results in input order, whatever order rows are decided in.
+
+A row is decided when its request is answered, and a line of delivery events only with the
+last line of its parcel, which may stand far below it. Each row decided is written as soon as
+every row before it is; the rows decided early wait on disk (see :mod:`~.spill`), so memory
+does not grow with how far apart a parcel's lines stand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .models import Outcome
+from .spill import Spill
+
+# The rows decided out of order waiting in memory before they go to disk: a few of them
+# (rows answered out of order within the requests in flight) are the usual case.
+_IN_MEMORY = 2048
+
+
+class InOrder:
+    """Passes each outcome to ``write`` in the order of its place (0, 1, 2...)."""
+
+    def __init__(self, write: Callable[[Outcome], None]) -> None:
+        self._write = write
+        self._next = 0
+        self._early: dict[int, Outcome] = {}
+        self._spill = Spill()
+
+    def add(self, place: int, outcome: Outcome) -> None:
+        if place != self._next:
+            self._keep(place, outcome)
+            return
+        self._write(outcome)
+        self._next += 1
+        self._catch_up()
+
+    def _keep(self, place: int, outcome: Outcome) -> None:
+        if len(self._early) < _IN_MEMORY:
+            self._early[place] = outcome
+        else:
+            self._spill.put(0, place, outcome)
+
+    def _catch_up(self) -> None:
+        """Writes the rows waiting that come next."""
+        while True:
+            outcome = self._early.pop(self._next, None)
+            if outcome is not None:
+                self._write(outcome)
+                self._next += 1
+                continue
+            run = self._spill.take_run(0, self._next)
+            if not run:
+                return
+            for _, waiting in run:
+                self._write(waiting)
+            self._next += len(run)
+
+    def close(self) -> None:
+        """Writes what still waits, in order (rows whose earlier rows never came: none, when
+        every row was decided), and lets the disk go."""
+        try:
+            rest = [*self._early.items(), *self._spill.take(0)]
+            for _, outcome in sorted(rest, key=lambda item: item[0]):
+                self._write(outcome)
+            self._early.clear()
+        finally:
+            self._spill.close()

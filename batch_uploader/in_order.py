@@ -8,6 +8,7 @@ does not grow with how far apart a parcel's lines stand.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 
 from .models import Outcome
@@ -26,6 +27,7 @@ class InOrder:
         self._next = 0
         self._early: dict[int, Outcome] = {}
         self._spill = Spill()
+        self._spilled: list[int] = []  # the places on disk, as a heap: no query finds none
 
     def add(self, place: int, outcome: Outcome) -> None:
         if place != self._next:
@@ -40,6 +42,7 @@ class InOrder:
             self._early[place] = outcome
         else:
             self._spill.put(0, place, outcome)
+            heapq.heappush(self._spilled, place)
 
     def _catch_up(self) -> None:
         """Writes the rows waiting that come next."""
@@ -49,9 +52,11 @@ class InOrder:
                 self._write(outcome)
                 self._next += 1
                 continue
-            run = self._spill.take_run(0, self._next)
-            if not run:
+            if not self._spilled or self._spilled[0] != self._next:
                 return
+            run = self._spill.take_run(0, self._next)
+            for _ in run:
+                heapq.heappop(self._spilled)
             for _, waiting in run:
                 self._write(waiting)
             self._next += len(run)
@@ -64,5 +69,6 @@ class InOrder:
             for _, outcome in sorted(rest, key=lambda item: item[0]):
                 self._write(outcome)
             self._early.clear()
+            self._spilled.clear()
         finally:
             self._spill.close()

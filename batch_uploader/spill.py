@@ -13,6 +13,9 @@ import pickle
 import sqlite3
 from typing import Any
 
+# Items put before they are inserted at once.
+_BATCH = 500
+
 
 class Spill:
     """Items (any picklable value) kept by ``group`` and ``place`` (two integers), and taken
@@ -21,6 +24,8 @@ class Spill:
     def __init__(self) -> None:
         self._db: sqlite3.Connection | None = None
         self.count = 0
+        # Items put and not yet inserted: one statement for many is several times quicker.
+        self._batch: list[tuple[int, int, bytes]] = []
 
     def _open(self) -> sqlite3.Connection:
         if self._db is None:
@@ -38,14 +43,19 @@ class Spill:
         return self._db
 
     def put(self, group: int, place: int, item: Any) -> None:
-        self._open().execute(
-            "INSERT INTO items VALUES (?, ?, ?)",
-            (group, place, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)),
-        )
+        self._batch.append((group, place, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
         self.count += 1
+        if len(self._batch) >= _BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            self._open().executemany("INSERT INTO items VALUES (?, ?, ?)", self._batch)
+            self._batch.clear()
 
     def take(self, group: int) -> list[tuple[int, Any]]:
         """The items of ``group`` by place, no longer kept."""
+        self._flush()
         if self._db is None:
             return []
         found = self._db.execute(
@@ -59,8 +69,10 @@ class Spill:
     def take_run(self, group: int, start: int, most: int = 1000) -> list[tuple[int, Any]]:
         """The items of ``group`` at ``start`` and the places right after it, with no gap (at
         most ``most``), no longer kept."""
-        if self._db is None or not self.count:
+        if not self.count:
             return []
+        self._flush()
+        assert self._db is not None
         found = self._db.execute(
             "SELECT place, item FROM items WHERE grp = ? AND place >= ? ORDER BY place LIMIT ?",
             (group, start, most),
@@ -81,6 +93,7 @@ class Spill:
 
     def groups(self) -> list[int]:
         """The groups still kept, the one with the first place first."""
+        self._flush()
         if self._db is None:
             return []
         query = "SELECT grp FROM items GROUP BY grp ORDER BY MIN(place)"
@@ -90,4 +103,5 @@ class Spill:
         if self._db is not None:
             self._db.close()
             self._db = None
-            self.count = 0
+        self._batch.clear()
+        self.count = 0

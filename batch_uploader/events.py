@@ -39,6 +39,7 @@ from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
 from .settings import Settings
+from .spill import quick_pickle
 from .survey import Survey, survey
 from .target import Credentials
 from .tracking_urls import UrlTemplates
@@ -61,6 +62,9 @@ class EventLine:
     delivered: bool | None
     delivered_date: str | None
     delivered_at: str | None = None  # the deliveredDate cell as read, ISO 8601
+
+
+quick_pickle(EventLine)
 
 
 def upload_events(

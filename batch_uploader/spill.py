@@ -1,107 +1,131 @@
-"""A place on disk for what a run must keep a while but not in memory: the lines of parcels
-still open, the results lines waiting for an earlier one. A file's lines, ordered by date,
-leave most of them waiting at once; in memory they would grow with the file.
+"""A place for what a run must keep a while but not in memory: the lines of parcels still
+open, the results lines waiting for an earlier one. A file's lines, ordered by date, leave
+most of them waiting at once; in memory they would grow with the file.
 
-The store is a private temporary SQLite database: SQLite keeps a small page cache and writes
-the rest to a file of its own, removed when the store is closed. Nothing is created until the
-first item is put.
+Items are kept in memory while they are few, as for most files (a carrier's file of a day);
+past that, all go to a private temporary file, appended one after the other, and only where
+each stands is kept in memory. The file is removed when the store is closed.
 """
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import pickle
-import sqlite3
-from typing import Any
+import tempfile
+from typing import IO, Any
 
-# Items put before they are inserted at once.
-_BATCH = 500
+from . import models
+
+# Items kept in memory before the store moves to disk: files of this many waiting lines read
+# at full speed; larger ones in bounded memory.
+MEMORY_ITEMS = 32_768
+
+
+def quick_pickle(cls: type) -> None:
+    """Pickles the dataclass ``cls`` by its fields' values alone: a slotted dataclass is
+    otherwise pickled through a state its fields are looked up for on every object, which
+    takes most of the time a spilled line costs."""
+    names = tuple(field.name for field in dataclasses.fields(cls))
+
+    def reduce(item: Any) -> tuple[Any, ...]:
+        return _rebuilt, (cls, names, tuple([getattr(item, name) for name in names]))
+
+    copyreg.pickle(cls, reduce)
+
+
+def _rebuilt(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    item = object.__new__(cls)
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(item, name, value)  # a frozen one's too
+    return item
+
+
+for _kept in (
+    models.Source,
+    models.RowError,
+    models.Row,
+    models.TrackingUpdate,
+    models.Event,
+    models.EventsUpdate,
+    models.Delivery,
+    models.Verification,
+    models.Outcome,
+):
+    quick_pickle(_kept)
 
 
 class Spill:
     """Items (any picklable value) kept by ``group`` and ``place`` (two integers), and taken
     back once: a group whole, or a run of consecutive places."""
 
-    def __init__(self) -> None:
-        self._db: sqlite3.Connection | None = None
+    def __init__(self, memory_items: int = MEMORY_ITEMS) -> None:
         self.count = 0
-        # Items put and not yet inserted: one statement for many is several times quicker.
-        self._batch: list[tuple[int, int, bytes]] = []
-
-    def _open(self) -> sqlite3.Connection:
-        if self._db is None:
-            # "" names a temporary database on disk, removed when the connection closes.
-            db = sqlite3.Connection("", isolation_level=None)
-            # Nothing here outlives the run: a crash loses nothing worth a journal.
-            db.execute("PRAGMA journal_mode=OFF")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute(
-                "CREATE TABLE items (grp INTEGER, place INTEGER, item BLOB, "
-                "PRIMARY KEY (grp, place)) WITHOUT ROWID"
-            )
-            db.execute("BEGIN")
-            self._db = db
-        return self._db
+        self._memory_items = memory_items
+        # Items by group, then place: the items themselves until the store moves to disk, then
+        # where each stands in the file (its offset and length).
+        self._kept: dict[int, dict[int, Any]] = {}
+        self._file: IO[bytes] | None = None
+        self._end = 0
 
     def put(self, group: int, place: int, item: Any) -> None:
-        self._batch.append((group, place, pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
         self.count += 1
-        if len(self._batch) >= _BATCH:
-            self._flush()
+        if self._file is None:
+            self._kept.setdefault(group, {})[place] = item
+            if self.count > self._memory_items:
+                self._to_disk()
+            return
+        self._kept.setdefault(group, {})[place] = self._write(item)
 
-    def _flush(self) -> None:
-        if self._batch:
-            self._open().executemany("INSERT INTO items VALUES (?, ?, ?)", self._batch)
-            self._batch.clear()
+    def _to_disk(self) -> None:
+        # Deleted by the system once closed, and unnamed where it can be: nothing outlives
+        # the run.
+        self._file = tempfile.TemporaryFile()
+        for items in self._kept.values():
+            for place, item in items.items():
+                items[place] = self._write(item)
+
+    def _write(self, item: Any) -> tuple[int, int]:
+        assert self._file is not None
+        data = pickle.dumps(item, pickle.HIGHEST_PROTOCOL)
+        self._file.seek(self._end)
+        self._file.write(data)
+        where = (self._end, len(data))
+        self._end += len(data)
+        return where
+
+    def _read(self, kept: Any) -> Any:
+        if self._file is None:
+            return kept
+        offset, length = kept
+        self._file.seek(offset)
+        return pickle.loads(self._file.read(length))
 
     def take(self, group: int) -> list[tuple[int, Any]]:
         """The items of ``group`` by place, no longer kept."""
-        self._flush()
-        if self._db is None:
-            return []
-        found = self._db.execute(
-            "SELECT place, item FROM items WHERE grp = ? ORDER BY place", (group,)
-        ).fetchall()
-        if found:
-            self._db.execute("DELETE FROM items WHERE grp = ?", (group,))
-            self.count -= len(found)
-        return [(place, pickle.loads(item)) for place, item in found]
+        items = sorted(self._kept.pop(group, {}).items())
+        self.count -= len(items)
+        return [(place, self._read(kept)) for place, kept in items]
 
     def take_run(self, group: int, start: int, most: int = 1000) -> list[tuple[int, Any]]:
         """The items of ``group`` at ``start`` and the places right after it, with no gap (at
         most ``most``), no longer kept."""
-        if not self.count:
-            return []
-        self._flush()
-        assert self._db is not None
-        found = self._db.execute(
-            "SELECT place, item FROM items WHERE grp = ? AND place >= ? ORDER BY place LIMIT ?",
-            (group, start, most),
-        )
-        run: list[tuple[int, bytes]] = []
-        for place, item in found:  # read one by one: the first gap ends the run
-            if place != start + len(run):
-                break
-            run.append((place, item))
-        found.close()
-        if run:
-            self._db.execute(
-                "DELETE FROM items WHERE grp = ? AND place BETWEEN ? AND ?",
-                (group, start, run[-1][0]),
-            )
-            self.count -= len(run)
-        return [(place, pickle.loads(item)) for place, item in run]
+        items = self._kept.get(group, {})
+        run = []
+        while len(run) < most and (place := start + len(run)) in items:
+            run.append((place, self._read(items.pop(place))))
+        self.count -= len(run)
+        return run
 
     def groups(self) -> list[int]:
         """The groups still kept, the one with the first place first."""
-        self._flush()
-        if self._db is None:
-            return []
-        query = "SELECT grp FROM items GROUP BY grp ORDER BY MIN(place)"
-        return [group for (group,) in self._db.execute(query)]
+        held = [(min(items), group) for group, items in self._kept.items() if items]
+        return [group for _, group in sorted(held)]
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        self._batch.clear()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._kept = {}
+        self._end = 0
         self.count = 0

@@ -80,7 +80,7 @@ class Spill:
     def _to_disk(self) -> None:
         # Deleted by the system once closed, and unnamed where it can be: nothing outlives
         # the run.
-        self._file = tempfile.TemporaryFile()
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         for items in self._kept.values():
             for place, item in items.items():
                 items[place] = self._write(item)

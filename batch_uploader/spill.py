@@ -35,7 +35,7 @@ def quick_pickle(cls: type) -> None:
 
 
 def _rebuilt(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-    item = object.__new__(cls)
+    item: Any = object.__new__(cls)
     for name, value in zip(names, values, strict=True):
         object.__setattr__(item, name, value)  # a frozen one's too
     return item
@@ -111,7 +111,7 @@ class Spill:
         """The items of ``group`` at ``start`` and the places right after it, with no gap (at
         most ``most``), no longer kept."""
         items = self._kept.get(group, {})
-        run = []
+        run: list[tuple[int, Any]] = []
         while len(run) < most and (place := start + len(run)) in items:
             run.append((place, self._read(items.pop(place))))
         self.count -= len(run)

@@ -4,13 +4,20 @@ The command line is ``batch-uploader``; everything it does is available from Pyt
 :func:`run` uploads files (or only checks them) and returns a :class:`Report`;
 :func:`upload_events` does the same for delivery events, and :func:`verify_results` reads
 back the orders of a results file.
+
+Inside a running event loop (a web server's), :class:`TrackingUpload` is the same upload as a
+job: opened, it reads its files; ``await job.run(control, on_event)`` sends, telling its
+progress as the events of :mod:`batch_uploader.progress` and stopped by a :class:`Control`.
 """
 
+from . import progress
+from .control import Control
 from .errors import BatchUploaderError, InputError, UsageError
 from .events import upload_events
+from .exit_statuses import ExitStatus
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
-from .pipeline import run
-from .report import ExitStatus, Report
+from .pipeline import TrackingUpload, run
+from .report import Report
 from .retry import RetryPolicy
 from .sandbox import Sandbox, SandboxConfig
 from .settings import Settings
@@ -21,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BatchUploaderError",
+    "Control",
     "Credentials",
     "Delivery",
     "ExitStatus",
@@ -35,8 +43,10 @@ __all__ = [
     "Settings",
     "Status",
     "TrackingUpdate",
+    "TrackingUpload",
     "UsageError",
     "__version__",
+    "progress",
     "run",
     "upload_events",
     "verify_results",

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from .exit_statuses import ExitStatus
 from .models import TrackingUpdate
-from .report import ExitStatus
 from .sender import ANSWER_LIMIT, build_client, capped_body, too_large
 from .target import Credentials
 

@@ -11,6 +11,7 @@ import operator
 import re
 from functools import lru_cache
 
+from . import row_codes
 from .columns import normalise
 from .models import RowError, TrackingUpdate
 
@@ -28,7 +29,7 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
     if found is None:
         return [
             RowError(
-                "unexpected-tracking-number",
+                row_codes.UNEXPECTED_TRACKING_NUMBER,
                 "trackingNumber",
                 f"{update.tracking_number!r} does not look like a Correios number "
                 "(two letters, nine digits, two letters, as AA123456785BR); check it",
@@ -37,7 +38,7 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
     if s10_check_digit(found[1]) != int(found[2]):
         return [
             RowError(
-                "unexpected-tracking-number",
+                row_codes.UNEXPECTED_TRACKING_NUMBER,
                 "trackingNumber",
                 f"{update.tracking_number!r} has a wrong check digit for a Correios number; "
                 "check it for a typing mistake",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from . import row_codes
 from .columns import FILE_CHANGED
 from .dates import DateRules
 from .identifiers import standardised
@@ -60,7 +61,7 @@ class Checker:
         if conflicts and (others := conflicts.get(ref)):
             errors.append(
                 RowError(
-                    "conflicting-rows",
+                    row_codes.CONFLICTING_ROWS,
                     "",
                     f"this order and invoice have other tracking data in {_rows(row, others)}; "
                     "none of these rows is sent: keep the right one and upload it again",
@@ -77,7 +78,7 @@ class Checker:
         if duplicates and (first := duplicates.get(ref)):
             delivery = Delivery(
                 Status.SKIPPED,
-                error_code="duplicate-row",
+                error_code=row_codes.DUPLICATE_ROW,
                 error_message=f"repeats {_rows(row, (first,))} (same order, invoice and "
                 "tracking data), which is sent once",
             )

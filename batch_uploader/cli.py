@@ -20,6 +20,7 @@ from .access import check_access
 from .columns import EVENTS
 from .errors import BatchUploaderError, UsageError
 from .events import upload_events
+from .exit_statuses import ExitStatus
 from .journal import DAMAGED, Journal
 from .logs import Console
 from .logs import configure as configure_logging
@@ -42,13 +43,14 @@ from .options import (
     verify_option,
 )
 from .options import target_from as options_target_from
+from .output_names import default_results_path, verified_path
 from .outputs import refusal
 from .pipeline import run
-from .report import ExitStatus, Report
+from .report import Report
 from .sandbox import Sandbox
 from .target import Credentials, is_loopback
 from .verify import verify_results
-from .writer import default_results_path, new_results_file
+from .writer import new_results_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger(__name__)
@@ -351,7 +353,7 @@ def verify_command(results_file: Path, results: Path | None, **options: Any) -> 
     """Read back the orders of the rows sent in RESULTS_FILE (a results file of an upload) and
     check that VTEX holds the tracking number, URL and courier that were sent."""
     base_url, credentials = target_from(options)
-    default = results_file.with_name(f"{results_file.stem}-verified.csv")
+    default = verified_path(results_file)
     # The default name is never reused: an earlier read-back of the same file is kept.
     with contextlib.nullcontext(results) if results else new_results_file(default) as output:
         report = verify_results(

@@ -10,6 +10,7 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
+from . import row_codes
 from .errors import InputError, UsageError
 from .models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from .reader import RawRow
@@ -88,7 +89,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
 # A row read from bytes of a CSV file that changed since it was opened (see reader.PinnedFile).
 FILE_CHANGED = RowError(
-    "file-changed",
+    row_codes.FILE_CHANGED,
     "",
     "the file changed while it was being uploaded, from about this row on: nothing after it was "
     "sent; upload the file again once it is complete (rows already sent are skipped)",
@@ -231,7 +232,7 @@ class ColumnMap:
         ):
             problems += (
                 RowError(
-                    "wrong-cell-count",
+                    row_codes.WRONG_CELL_COUNT,
                     "",
                     f"the row has {len(cells)} cells where the header has {width}: a "
                     "separator is missing or extra, so its values may stand under the wrong "
@@ -453,13 +454,15 @@ def _by_words(heading: str, layout: Layout) -> str | None:
 
 
 # Words saying that a column holds another value than the field its other words name: an
-# amount, a key, a weight, a status, a date that is planned or of something else.
+# amount, a key, a weight, a status, a date that is planned or of something else, the parcel
+# of a return rather than of the order.
 _OTHER_VALUE_WORDS = heading_words(
     """
     valor value total amount preco precio price frete flete custo costo cost serie series
     chave key acesso peso weight quantidade qtd cantidad quantity qty cep cpf cnpj rut rfc
     status situacao estado emissao emision issued issue data fecha date hora time prevista
     previsto previsao estimada estimado estimated expected prazo plazo limite deadline
+    reverso reversa devolucao devolucion return
     """
 )
 

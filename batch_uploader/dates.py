@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from . import row_codes
+from .hints import PLACE, Hint
 from .models import CellKind
 
 # A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
 # the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.); after a space, a comma, a T or a word
 # (às, a las, at) or dash between the two.
-_CLOCK = r"(\d{1,2})(?::(?=\d{2})|[hH])(\d{2})?(?::(\d{2}))?(?:[hH]|min)?"
+# Seconds only after minutes: 16h:30 is no time.
+_CLOCK = r"(\d{1,2})(?::(?=\d{2})|[hH])(?:(\d{2})(?::(\d{2}))?)?(?:[hH]|min)?"
 _MERIDIEM = r"\s*([AaPp])\.?\s*[Mm]\.?"
 _BEFORE_TIME = r"(?:,\s*|[ T]|\s+(?:[àaÀA][sS]|[aA]\s+las|[aA][tT]|-|\u2013)\s+)"
 _TIME = rf"(?:{_BEFORE_TIME}{_CLOCK}(?:{_MERIDIEM})?)?"
@@ -103,9 +106,10 @@ class DateRules:
 class DateProblem(ValueError):
     """Why a value is not a usable dispatch date: a stable code and a note for a person."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, hint: Hint | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.hint = hint
 
 
 def evidence(text: str) -> DateOrder | None:
@@ -194,7 +198,7 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     if found is not None and (weekday := _WEEKDAYS.get(found[1].lower())) is not None:
         return _on_weekday(text, _parse(text[found.end() :], kind, rules), found[1], weekday)
     raise DateProblem(
-        "invalid-date",
+        row_codes.INVALID_DATE,
         f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
         "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
     )
@@ -204,17 +208,17 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
     first, second, year = int(found[1]), int(found[2]), _full_year(found[3])
     if rules.mixed:
         raise DateProblem(
-            "ambiguous-date",
+            row_codes.AMBIGUOUS_DATE,
             f"{text!r} cannot be read safely: this column has dates written day first "
-            "(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or give "
-            "--date-format dmy or mdy",
+            f"(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or {PLACE}",
+            Hint.DATE_ORDER,
         )
     order = rules.order or evidence(text)
     if order is None and first != second:
         raise DateProblem(
-            "ambiguous-date",
-            f"{text!r} may be day first or month first, and no date of this column tells; "
-            "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
+            row_codes.AMBIGUOUS_DATE,
+            f"{text!r} may be day first or month first, and no date of this column tells; {PLACE}",
+            Hint.DATE_ORDER,
         )
     day, month = (second, first) if order is DateOrder.MDY else (first, second)
     read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
@@ -228,7 +232,7 @@ def _on_weekday(
     that day: a weekday that does not is a date typed wrong, in one of its two parts."""
     if value.weekday() != weekday:
         raise DateProblem(
-            "invalid-date",
+            row_codes.INVALID_DATE,
             f"{text!r} is not a date that can be trusted: {value:%Y-%m-%d} is not a "
             f"{said}; correct the day or the weekday",
         )
@@ -240,7 +244,7 @@ def _named(text: str, found: re.Match[str], *, day: int, name: int) -> dt.date |
     month = _MONTHS.get(found[name].lower())
     if month is None:
         raise DateProblem(
-            "invalid-date",
+            row_codes.INVALID_DATE,
             f"{text!r} is not a date: {found[name]!r} is not a month in Portuguese, Spanish "
             "or English (write 3 de dezembro de 2026, 03/dez/2026 or Dec 3, 2026)",
         )
@@ -259,7 +263,7 @@ def _at(
         minute, second = int(found[clock + 1] or 0), int(found[clock + 2] or 0)
         return dt.datetime(year, month, day, hour, minute, second)
     except ValueError:  # DateProblem is one too: _hour is called outside
-        raise DateProblem("invalid-date", f"{text!r} is not a date {read}") from None
+        raise DateProblem(row_codes.INVALID_DATE, f"{text!r} is not a date {read}") from None
 
 
 def _hour(text: str, hour: int, meridiem: str | None) -> int:
@@ -268,7 +272,7 @@ def _hour(text: str, hour: int, meridiem: str | None) -> int:
         return hour
     if not 1 <= hour <= 12:
         raise DateProblem(
-            "invalid-date",
+            row_codes.INVALID_DATE,
             f"{text!r} is not a time: AM and PM go with the 12-hour clock (1 to 12); write "
             "16:05 or 4:05 PM",
         )
@@ -283,7 +287,8 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
     day = value.date() if isinstance(value, dt.datetime) else value
     if day < EARLIEST:
         raise DateProblem(
-            "date-out-of-range", f"{text!r} is before 2000: not a dispatch date of this system"
+            row_codes.DATE_OUT_OF_RANGE,
+            f"{text!r} is before 2000: not a dispatch date of this system",
         )
     now = rules.now or dt.datetime.now(dt.UTC)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
@@ -296,7 +301,7 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
         short = found[3] if found is not None and len(found[3]) == 2 else None
         read_as = f" (a two-digit year {short} is read as {day.year})" if short else ""
         raise DateProblem(
-            "date-out-of-range",
+            row_codes.DATE_OUT_OF_RANGE,
             f"{text!r} is in the future{read_as}; a parcel cannot have left yet "
             "(check day and month)",
         )

@@ -12,11 +12,13 @@ going on pointless (401, 403) stops the run with the report's ``stop_reason`` (e
 
 from __future__ import annotations
 
+from .exit_statuses import ExitStatus
+
 
 class BatchUploaderError(Exception):
     """Base class of the errors batch-uploader raises on purpose."""
 
-    exit_status = 2
+    exit_status = ExitStatus.USAGE
 
 
 class UsageError(BatchUploaderError):

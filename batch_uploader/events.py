@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from . import row_codes
 from .columns import EVENTS, normalise
 from .control import Control
 from .dates import DateRules
@@ -221,7 +222,7 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
     except ValueError:
         errors.append(
             RowError(
-                "invalid-flag",
+                row_codes.INVALID_FLAG,
                 "isDelivered",
                 f"{shown(value['isDelivered'])} is not yes or no (sim/não, sí/no, true/false, "
                 "1/0); leave it empty when the line does not say",
@@ -231,7 +232,7 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
         # Sending it would say delivered (the request has a date) where the line says not.
         errors.append(
             RowError(
-                "conflicting-delivered",
+                row_codes.CONFLICTING_DELIVERED,
                 "isDelivered",
                 f"{shown(value['isDelivered'])} says the parcel was not delivered, but "
                 f"{row.label('deliveredDate')} gives it a delivery date "
@@ -267,7 +268,7 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
         if len(bad) == len(rows):
             return None  # every line has its own reasons already
         return RowError(
-            "parcel-incomplete",
+            row_codes.PARCEL_INCOMPLETE,
             "",
             f"the parcel's row{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
             "cannot be sent, and a parcel's events are sent together; correct "
@@ -281,7 +282,7 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
         later = [line for line in not_yet if line.moment > first.moment]
         if later:
             return RowError(
-                "conflicting-delivered",
+                row_codes.CONFLICTING_DELIVERED,
                 "isDelivered",
                 f"one line says the parcel was delivered on {first.event.date} and a later one "
                 f"({later[0].event.date}) says it was not; correct the flag",
@@ -289,7 +290,7 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
     dates = {line.delivered_date for line in valid if line.delivered_date}
     if len(dates) > 1:
         return RowError(
-            "conflicting-delivered",
+            row_codes.CONFLICTING_DELIVERED,
             "deliveredDate",
             f"the parcel's lines give different delivery dates ({', '.join(sorted(dates))}); "
             "keep one",
@@ -298,7 +299,7 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
     earliest = min(valid, key=lambda line: line.moment, default=None)
     if given and earliest and _before(given, earliest.event.date):
         return RowError(
-            "conflicting-delivered",
+            row_codes.CONFLICTING_DELIVERED,
             "deliveredDate",
             f"the parcel is said delivered on {_minutes(given)}, before its first event "
             f"({earliest.event.date}, {shown(earliest.event.description)}); a parcel cannot "

@@ -15,6 +15,7 @@ import xlsxwriter
 
 from .errors import UsageError
 from .models import Outcome, Source, Status
+from .output_names import rows_to_fix_name
 from .reader import WORKBOOK_SUFFIXES
 from .redaction import Redactor
 from .writer import claim, close_workbook, defused
@@ -60,13 +61,12 @@ class RowsToFix:
             raise RowsToFixRefused(sink.path, error) from None
 
     def _start(self, source: Source) -> _Sink:
-        name = Path(source.file).stem + (f"-{source.sheet}" if source.sheet else "")
         # Any workbook's rows (.xls, .xlsb, .ods too) are written back as .xlsx: every
         # spreadsheet program opens it, and its cells stay text.
         is_workbook = Path(source.file).suffix.lower() in WORKBOOK_SUFFIXES
         # Inputs of one stem (a/carrier.csv, b/carrier.csv) or runs in one second each get
         # their own file: the next free name.
-        path = self.folder / f"{name}-to-fix-{self.stamp}.{'xlsx' if is_workbook else 'csv'}"
+        path = self.folder / rows_to_fix_name(source.file, source.sheet, self.stamp, is_workbook)
         try:
             path = claim(path)
             sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
@@ -127,7 +127,7 @@ def _reason(outcome: Outcome) -> str:
     if outcome.errors:
         return "; ".join(f"{e.code}: {row.explain(e)}" for e in outcome.errors)
     delivery = outcome.delivery
-    return f"{delivery.error_code}: {delivery.error_message}" if delivery else ""
+    return f"{delivery.error_code}: {delivery.error_text()}" if delivery else ""
 
 
 class _Sink(Protocol):

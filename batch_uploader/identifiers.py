@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import carriers
+from . import carriers, row_codes
 from .models import RowError, TrackingUpdate
 
 
@@ -25,7 +25,7 @@ def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]
     number = update.tracking_number
     if (number != number.upper() or " " in number) and (standard := carriers.correios_code(update)):
         rewritten = RowError(
-            "correios-code-rewritten",
+            row_codes.CORREIOS_CODE_REWRITTEN,
             "trackingNumber",
             f"{number!r} is sent as {standard!r}: a Correios code is written in capitals "
             "without spaces",
@@ -42,7 +42,7 @@ def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]
 
 def _without_suffix(order_id: str) -> RowError:
     return RowError(
-        "order-id-without-suffix",
+        row_codes.ORDER_ID_WITHOUT_SUFFIX,
         "orderId",
         f"{order_id!r} has no '-NN' ending, as VTEX's order ids have (1300000000123-01): a "
         "spreadsheet may have made a number of it, or it is another system's order number; "

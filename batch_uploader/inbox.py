@@ -33,14 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .exit_statuses import ExitStatus, ran_to_the_end, worst
 from .inputs import Reading
 from .journal import fingerprint
 from .locks import take_lock
+from .output_names import JOURNAL_NAME, inbox_results_name
 from .reader import CSV_SUFFIXES, WORKBOOK_SUFFIXES
 from .redaction import Redactor
-from .report import ExitStatus, Report
+from .report import Report
 from .tracking_urls import UrlTemplates
-from .writer import new_results_file, results_name
+from .writer import new_results_file
 
 STATE = ".batch-uploader"
 DONE = "done"
@@ -49,19 +51,6 @@ REASON = ".error.txt"
 # Names that office programs and downloads use while a file is not finished.
 _UNFINISHED_PREFIXES = ("~$", ".", "~")
 _UNFINISHED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".download")
-# From best to worst: the inbox's exit status is its worst file's. A fault of the program is
-# worse than a stop with a known cause (3, which `check` helps fix), as only a new version fixes
-# it; an interruption still ranks above it, being the scheduler's own word on how the run ended.
-_SEVERITY = (
-    ExitStatus.OK,
-    ExitStatus.ROWS_NOT_SENT,
-    ExitStatus.USAGE,
-    ExitStatus.ABORTED,
-    ExitStatus.CANNOT_WRITE,
-    ExitStatus.INTERNAL_ERROR,
-    ExitStatus.INTERRUPTED,
-)
-
 Upload = Callable[[Path, Path], Report]
 """Uploads one file (first argument), writing its results to the second; returns the report."""
 
@@ -77,11 +66,11 @@ class InboxReport:
     links: list[Path] = field(default_factory=list)
     hidden: list[Path] = field(default_factory=list)
     changed: list[Path] = field(default_factory=list)
+    # The worst of its files' (see :func:`~batch_uploader.exit_statuses.worst`).
     exit_status: int = ExitStatus.OK
 
     def worsen(self, status: int) -> None:
-        if _SEVERITY.index(status) > _SEVERITY.index(self.exit_status):
-            self.exit_status = status
+        self.exit_status = worst(self.exit_status, status)
 
     def summary(self, folder: Path) -> str:
         done = sum(
@@ -113,7 +102,7 @@ class InboxReport:
 
 
 def journal_path(folder: Path) -> Path:
-    return folder / STATE / "journal.sqlite3"
+    return folder / STATE / JOURNAL_NAME
 
 
 def settings_digest(reading: Reading, url_templates: UrlTemplates | None) -> str:
@@ -202,9 +191,7 @@ def _process_one(
     if ledger.landed(content, *key):
         report.repeated.append(_move(path, folder / DONE))
         return True
-    # carrier.csv and carrier.xlsx: the results name says which file they are of.
-    label = f"{path.stem}-{path.suffix.lstrip('.')}"
-    name = results_name(label, dt.datetime.now(dt.UTC), extension)
+    name = inbox_results_name(path, dt.datetime.now(dt.UTC), extension)
     try:
         with new_results_file(folder / DONE / name) as results:
             outcome = upload(path, results)
@@ -262,7 +249,7 @@ def _identity(path: Path) -> tuple[int, int, int, int]:
 
 
 def _moved(report: Report) -> bool:
-    return report.exit_status in (ExitStatus.OK, ExitStatus.ROWS_NOT_SENT)
+    return ran_to_the_end(report.exit_status)
 
 
 def _complete_files(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import row_codes
 from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .dates import DateOrder
 from .errors import InputError
@@ -211,7 +212,7 @@ def _vanished(source: Source | None, numbers: Sequence[int]) -> Iterator[Row]:
 
 
 _GONE = RowError(
-    "file-changed",
+    row_codes.FILE_CHANGED,
     "",
     "the file changed while it was uploaded and this row is no longer in it: nothing was sent; "
     "upload the file again once it is complete (rows already sent are skipped)",

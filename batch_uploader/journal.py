@@ -21,9 +21,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from . import row_codes
 from .errors import UsageError
+from .hints import PLACE, Hint
 from .locks import take_lock
-from .models import ALREADY_SENT, Delivery, InvoiceUpdate, Outcome, Row, Status
+from .models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from .redaction import Redactor
 
 SCHEMA_VERSION = 1
@@ -104,9 +106,10 @@ class SentBefore:
         return Delivery(
             Status.SKIPPED,
             receipt=self.receipt,
-            error_code=ALREADY_SENT,
+            error_code=row_codes.ALREADY_SENT,
             error_message=f"already sent on {self.sent_at} ({self.file} row {self.row}, run "
-            f"{self.run_id}); --force sends it again",
+            f"{self.run_id}); {PLACE}",
+            hint=Hint.FORCE,
         )
 
 
@@ -333,7 +336,7 @@ class Journal:
             delivery.http_status if delivery else None,
             delivery.receipt if delivery else None,
             (delivery.error_code if delivery else ";".join(e.code for e in outcome.errors)) or None,
-            (delivery.error_message if delivery else "; ".join(e.message for e in outcome.errors))
+            (delivery.error_text() if delivery else "; ".join(e.text() for e in outcome.errors))
             or None,
         )
         if (

@@ -8,6 +8,9 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
+from . import row_codes
+from .hints import COMMAND_LINE, PLACE, Hint, worded
+
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
 REQUIRED_FIELDS = ("orderId", "invoiceNumber", "trackingNumber")
@@ -38,12 +41,13 @@ def receipt_of(payload: Any) -> str | None:
 class Success:
     """What a 2xx answer to a request must be to count: a JSON object, holding a receipt when
     ``receipt`` is set, and each of ``keys``. ``holds`` names it for a person, and
-    ``otherwise`` says what follows when an answer is not one."""
+    ``otherwise`` says what follows when an answer is not one (its remedy ``hint``)."""
 
     holds: str
     otherwise: str
     receipt: bool = False
     keys: tuple[str, ...] = ()
+    hint: Hint | None = None
 
     def accepts(self, payload: Any) -> bool:
         """Whether ``payload``, the JSON of a 2xx answer (``None`` when it had none), counts."""
@@ -56,9 +60,9 @@ class Success:
 # nothing says the update landed.
 UPDATED = Success(
     "a receipt",
-    "so the update cannot be taken as landed; check that --account or --base-url points at "
-    "VTEX's OMS; a later run sends it again",
+    f"so the update cannot be taken as landed; {PLACE}; a later run sends it again",
     receipt=True,
+    hint=Hint.TARGET,
 )
 
 
@@ -103,11 +107,17 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class RowError:
     """Why a row cannot be sent: a stable kebab-case code, the field (empty when the whole row
-    is concerned), and a note for a person."""
+    is concerned), and a note for a person, holding ``{hint}`` where the remedy ``hint`` goes
+    (see :mod:`~batch_uploader.hints`)."""
 
     code: str
     field: str
     message: str
+    hint: Hint | None = None
+
+    def text(self, words: Mapping[Hint, str] = COMMAND_LINE) -> str:
+        """The note, its remedy worded by ``words``."""
+        return worded(self.message, self.hint, words)
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -137,7 +147,7 @@ class Row:
 
     def explain(self, error: RowError) -> str:
         """``error`` for a person, naming the column it is about."""
-        return f"{self.label(error.field)}: {error.message}" if error.field else error.message
+        return f"{self.label(error.field)}: {error.text()}" if error.field else error.text()
 
     def label(self, name: str) -> str:
         """Field ``name`` as the person knows it: ``column C 'Rastreio' (trackingNumber)``."""
@@ -249,21 +259,24 @@ class Delivery:
     error_message: str | None = None
     fatal: bool = False
     payload: Any = field(default=None, repr=False, compare=False)
+    # The remedy the message's ``{hint}`` stands for (see hints).
+    hint: Hint | None = None
+
+    def error_text(self, words: Mapping[Hint, str] = COMMAND_LINE) -> str | None:
+        """The error's message, its remedy worded by ``words``."""
+        if self.error_message is None:
+            return None
+        return worded(self.error_message, self.hint, words)
 
 
 # Why a row holding a secret of the run (the app token pasted into a cell) is not sent: it
 # would be stored on the order, and its value is never quoted anywhere.
 SECRET_IN_ROW = RowError(
-    "secret-in-row",
+    row_codes.SECRET_IN_ROW,
     "",
     "a value of the row holds the app token: it is never sent nor repeated; take it out of the "
     "file and upload the row again",
 )
-
-# The error code of a row skipped because the journal says it was sent before.
-ALREADY_SENT = "already-sent"
-# The error code of a row whose request left but whose answer the run did not wait for.
-INTERRUPTED = "interrupted"
 
 
 class Verdict(StrEnum):
@@ -312,5 +325,5 @@ class Outcome:
         return self.status is Status.SENT or (
             self.status is Status.SKIPPED
             and delivery is not None
-            and delivery.error_code == ALREADY_SENT
+            and delivery.error_code == row_codes.ALREADY_SENT
         )

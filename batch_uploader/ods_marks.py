@@ -53,6 +53,10 @@ _HIDDEN = frozenset({"collapse", "filter"})
 # short, and what is longer is no error's.
 _ERROR_STARTS = ("#", "Err:")
 _LONGEST_ERROR = 16
+# What an error cell costs once spelt out by row and column, here and in the reader's copy
+# (about 135 bytes, measured), where python-calamine holds 32: one cell repeated over rows and
+# columns, a few bytes of the file, would otherwise fill the memory before the grid is read.
+_ERROR_CELL_BYTES = 150
 _CONTENT = "content.xml"
 # Bytes of the part given to expat at a time.
 _READ_BYTES = 256 * 1024
@@ -91,6 +95,9 @@ class _Sheet:
             self.first_column = column
         self.last_column = max(self.last_column, column + columns - 1)
 
+    def error_cells(self) -> int:
+        return sum(rows * columns for _, rows, _, columns, _ in self.error_runs)
+
     def extent(self) -> tuple[int, int]:
         """The rows and columns of the grid python-calamine makes of the sheet: from its first
         value to its last."""
@@ -119,17 +126,27 @@ def sheet_marks(path: Path) -> dict[str, SheetMarks]:
 
     sheets: dict[str, SheetMarks] = {}
     held = 0
+    errors_held = 0  # error cells of the sheets read
     current: _Sheet | None = None
     nested = 0  # tables inside a cell of the sheet read (sub-tables), which are no sheets
     error: tuple[int, int, int] | None = None  # the error cell read: column, columns, row
     text: list[str] = []
 
     def close_sheet() -> None:
-        nonlocal held, current
+        nonlocal held, errors_held, current
         if current is not None:
             height, width = current.extent()
             # The same limits, and words, as the grids of an .xls.
             held += reader._check_grid(path, current.name, height, width, held)
+            errors_held += current.error_cells()
+            member_limit = reader._workbook_limit() * reader._MB
+            if errors_held * _ERROR_CELL_BYTES > member_limit:
+                raise InputError(
+                    f"{path}: sheet {current.name!r} holds {current.error_cells():,} error "
+                    f"cells (#N/A, #REF!...), more than fit in memory (limit "
+                    f"{member_limit // _ERROR_CELL_BYTES:,} in all); "
+                    f"{reader._raise_it(member_limit)}"
+                )
             sheets[current.name] = current.marks()
             current = None
 
@@ -225,6 +242,11 @@ _TRAILING_START = b'<table:table-cell table:number-columns-repeated="'
 _TRAILING = re.compile(
     rb'<table:table-cell table:number-columns-repeated="[0-9]+"/></table:table-row>'
 )
+# Text whose bytes may be those of tags (CDATA, a comment, a processing instruction: their
+# starts hold "!" or "?", their ends "]", "-->" or "?"), which a run may start inside of and
+# end past, and a prefix bound anew: the parser reads such runs. Single bytes are looked for
+# far faster than "<!".
+_UNPLAIN = (b"!", b"?", b"]", b"-->", b"xmlns")
 
 
 def _stream(part: IO[bytes], parse: Callable[[bytes, bool], object]) -> None:
@@ -253,10 +275,15 @@ def _summary(run: bytes) -> bytes | None:
     """One row standing for the whole rows of ``run``, or ``None`` when it needs the parser."""
     # Of the table's attributes only a style, and repeats of empty cells ending a row: no
     # other repeats, hidden rows, formulas (an error is a formula's result), nor a sheet's name.
+    # Every "table:" is a tag's or one of those attributes': XML parts attributes by any white
+    # space (a tab, a line's end), and one after another than a space would go uncounted.
     trailing = run.count(_TRAILING_START)
+    starts = run.count(b"<table:")
+    ends = run.count(b"</table:")
     if (
-        run.count(b" table:") != run.count(b" table:style-name") + trailing
+        run.count(b"table:") != starts + ends + run.count(b" table:style-name") + trailing
         or b"covered-table-cell" in run
+        or any(map(run.__contains__, _UNPLAIN))
         or (trailing and len(_TRAILING.findall(run)) != trailing)
     ):
         return None
@@ -264,11 +291,11 @@ def _summary(run: bytes) -> bytes | None:
     cells = list(map(_CELL_COUNT, rows))
     # Only rows and cells start or end: not a sheet, nor a group of rows (whose start begins
     # as a row's, but has no row's end).
-    ends = run.count(b"</table:table-row>")
+    row_ends = run.count(b"</table:table-row>")
     if (
-        ends != len(rows)
-        or run.count(b"<table:") != len(rows) + sum(cells)
-        or run.count(b"</table:") != ends + run.count(b"</table:table-cell>")
+        row_ends != len(rows)
+        or starts != len(rows) + sum(cells)
+        or ends != row_ends + run.count(b"</table:table-cell>")
     ):
         return None
     width = max(cells)

@@ -17,6 +17,7 @@ from .columns import TRACKING, Layout, read_mapping
 from .dates import DateOrder
 from .errors import UsageError
 from .inputs import Reading
+from .output_names import JOURNAL_NAME
 from .retry import RetryPolicy
 from .sandbox import SandboxConfig
 from .settings import Settings
@@ -26,7 +27,6 @@ from .writer import FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 OUTPUT_DIR = Path("output")
-JOURNAL_NAME = "journal.sqlite3"
 
 
 def _stack(*decorators: Callable[[F], F]) -> Callable[[F], F]:

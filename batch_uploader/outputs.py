@@ -4,7 +4,7 @@ happens when the disk refuses one of them mid-way: full, over its quota, made re
 Sending then stops at once, since a row sent with no record of it is one nobody can account
 for; every row is still decided and counted, written wherever the disk still allows; a file
 the refusal left unusable is removed rather than left to be mistaken for a result; and the run
-ends with exit status 74 (:attr:`~batch_uploader.report.ExitStatus.CANNOT_WRITE`), the
+ends with exit status 74 (:attr:`~batch_uploader.exit_statuses.ExitStatus.CANNOT_WRITE`), the
 machine's problem, told apart from bad rows (1), bad settings (2) and faults of the program
 (70).
 """
@@ -20,6 +20,7 @@ from typing import Self
 
 from .fixes import RowsToFix, RowsToFixRefused
 from .models import Outcome
+from .output_names import summary_path
 from .report import Report
 from .writer import ResultsWriter
 
@@ -117,9 +118,7 @@ class Outputs:
         """Ends the results file with what only the end of the run knows."""
         report = self.report
         assert report.results_path is not None
-        report.summary_path = report.results_path.with_name(
-            report.results_path.stem + ".summary.json"
-        )
+        report.summary_path = summary_path(report.results_path)
         if self._results_written:
             try:
                 self.results.finish(report)

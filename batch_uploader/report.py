@@ -1,4 +1,5 @@
-"""What a run did, in numbers and in one paragraph, and the exit status it earns."""
+"""What a run did, in numbers and in one paragraph, and the exit status it earns (by the rule
+of :mod:`~batch_uploader.exit_statuses`, whose :class:`ExitStatus` is re-exported here)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .exit_statuses import ExitStatus, run_status
 from .models import Outcome, Status, Verdict
+from .output_names import stamp
 from .redaction import Redactor
 from .sender import Sender
 
+__all__ = ["EXAMPLES_SHOWN", "ExitStatus", "Report", "describe_problem"]
+
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
-
-
-class ExitStatus:
-    """The process exit statuses of the outside contract."""
-
-    OK = 0
-    ROWS_NOT_SENT = 1
-    USAGE = 2
-    ABORTED = 3
-    # EX_SOFTWARE of sysexits.h: a fault of batch-uploader itself, never of the rows.
-    INTERNAL_ERROR = 70
-    # EX_IOERR: the disk refused to write (full, over quota, read-only) once the run was under
-    # way; sending stopped there.
-    CANNOT_WRITE = 74
-    INTERRUPTED = 130
 
 
 @dataclass
@@ -116,7 +106,7 @@ class Report:
     @property
     def stamp(self) -> str:
         """The start of the run, for file names: ``20261124T220509Z``."""
-        return self.started_at.replace("-", "").replace(":", "")
+        return stamp(dt.datetime.fromisoformat(self.started_at))
 
     @property
     def achieved_rate(self) -> float:
@@ -125,16 +115,13 @@ class Report:
 
     @property
     def exit_status(self) -> int:
-        if self.interrupted:
-            return ExitStatus.INTERRUPTED
-        if self.unwritten:
-            return ExitStatus.CANNOT_WRITE
-        if self.stop_reason:
-            return ExitStatus.ABORTED
-        if self.not_sent or self.not_verified or self.changed_inputs:
+        return run_status(
+            interrupted=self.interrupted,
+            unwritten=bool(self.unwritten),
+            stopped=bool(self.stop_reason),
             # A file that changed while it was read has rows that were not read at all.
-            return ExitStatus.ROWS_NOT_SENT
-        return ExitStatus.OK
+            rows_left=bool(self.not_sent or self.not_verified or self.changed_inputs),
+        )
 
     def as_json(self) -> dict[str, object]:
         """The run for machines: the keys of ``summary.json``, documented in the README."""
@@ -265,7 +252,7 @@ def describe_problem(outcome: Outcome) -> str:
     elif outcome.delivery:
         delivery = outcome.delivery
         status = f"HTTP {delivery.http_status}, " if delivery.http_status else ""
-        reasons = f"{status}{delivery.error_code}: {delivery.error_message}"
+        reasons = f"{status}{delivery.error_code}: {delivery.error_text()}"
     else:
         reasons = outcome.status.value
     return f"{row.where()}: {reasons}"

@@ -27,8 +27,10 @@ from tenacity import (
 )
 from tenacity.wait import wait_random_exponential
 
+from . import row_codes
+from .hints import Hint
 from .limiter import Pacer
-from .models import INTERRUPTED, Delivery, Request, Status, receipt_of
+from .models import Delivery, Request, Status, receipt_of
 from .redaction import Redactor
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -36,10 +38,6 @@ from .target import Credentials
 from .transport import aiohttp_transport, proxied
 
 USER_AGENT = "batch-uploader"
-# The error code of a row the run stopped before trying.
-NOT_ATTEMPTED = "not-attempted"
-# The error code of a 2xx answer that is not what VTEX gives (see Success).
-UNEXPECTED_ANSWER = "unexpected-answer"
 # Error messages longer than this are cut: they end up in a spreadsheet cell.
 MESSAGE_LIMIT = 300
 # How much of an unexpected answer's body a message shows.
@@ -136,6 +134,7 @@ class _Answer:
     retry_after: float | None = None
     error_code: str | None = None
     error_message: str | None = None
+    hint: Hint | None = None  # the remedy its message's {hint} stands for
 
     @property
     def retryable(self) -> bool:
@@ -247,7 +246,9 @@ class Sender:
         async def attempt() -> _Answer | None:
             nonlocal attempts, last
             if last is not None and on_retry is not None and not self.stop_reason:
-                on_retry(attempts + 1, last.error_code or f"http-{last.http_status}")
+                on_retry(
+                    attempts + 1, last.error_code or row_codes.http_status(last.http_status or 0)
+                )
             answer = None if self.stop_reason else await self._attempt(update, on_request)
             if answer is not None:
                 attempts += 1
@@ -264,7 +265,7 @@ class Sender:
             return Delivery(
                 Status.FAILED,
                 attempts=attempts,
-                error_code=NOT_ATTEMPTED,
+                error_code=row_codes.NOT_ATTEMPTED,
                 error_message=f"not sent: the run stopped because {self.stop_reason}",
             )
         return self._deliver(answer, attempts)
@@ -304,20 +305,20 @@ class Sender:
             except TimeoutError:
                 return _Answer(
                     None,
-                    error_code="timeout",
+                    error_code=row_codes.TIMEOUT,
                     error_message=f"VTEX's answer did not complete within "
                     f"{_seconds(self._timeout)} s (--timeout)",
                 )
             except httpx.TimeoutException:
                 return _Answer(
-                    None, error_code="timeout", error_message="VTEX did not answer in time"
+                    None, error_code=row_codes.TIMEOUT, error_message="VTEX did not answer in time"
                 )
             except httpx.TransportError as error:
-                return self._failed("connection-error", "connection failed", error)
+                return self._failed(row_codes.CONNECTION_ERROR, "connection failed", error)
             except httpx.HTTPError as error:
                 # The answer could not be read (a broken body): the update may have landed,
                 # and sending it again is harmless, so it is retried like a lost connection.
-                return self._failed("http-error", "the answer could not be read", error)
+                return self._failed(row_codes.HTTP_ERROR, "the answer could not be read", error)
         finally:
             self._lanes.put_nowait(client)
         return self._read(response, update, body)
@@ -358,7 +359,7 @@ class Sender:
             return _Answer(
                 status,
                 retry_after=retry_after,
-                error_code=ANSWER_TOO_LARGE,
+                error_code=row_codes.ANSWER_TOO_LARGE,
                 error_message=too_large(status, response),
             )
         if 200 <= status < 300:
@@ -378,13 +379,17 @@ class Sender:
             return _Answer(
                 status,
                 payload,
-                error_code=UNEXPECTED_ANSWER,
-                error_message=self._clean(f"{message}, {success.otherwise}"),
+                error_code=row_codes.UNEXPECTED_ANSWER,
+                # What follows is the product's own text, whole, after the answer's preview.
+                error_message=f"{self._clean(message)}, {success.otherwise}",
+                hint=success.hint,
             )
         if status in _FATAL:
             reason = _refused(status, request)
             self.stop(reason)
-            return _Answer(status, payload, error_code=f"http-{status}", error_message=reason)
+            return _Answer(
+                status, payload, error_code=row_codes.http_status(status), error_message=reason
+            )
         code, message = _error_details(response, text, payload)
         return _Answer(status, payload, retry_after, _short_code(code), self._clean(message))
 
@@ -466,6 +471,7 @@ class Sender:
             error_code=answer.error_code,
             error_message=message,
             fatal=status in _FATAL,
+            hint=answer.hint,
         )
 
 
@@ -476,14 +482,14 @@ def given_up(attempts: int, stop_reason: str | None, what: str = "row") -> Deliv
         return Delivery(
             Status.FAILED,
             attempts=attempts,
-            error_code=INTERRUPTED,
+            error_code=row_codes.INTERRUPTED,
             error_message=f"the run was interrupted while this {what} waited for VTEX "
             f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed or "
             "not; running the same command again sends it again, which is harmless",
         )
     return Delivery(
         Status.FAILED,
-        error_code=NOT_ATTEMPTED,
+        error_code=row_codes.NOT_ATTEMPTED,
         error_message=f"not sent: the run stopped because {stop_reason or 'it was interrupted'}",
     )
 
@@ -502,7 +508,7 @@ class FailureStreak:
     def add(self, delivery: Delivery) -> None:
         if delivery.status is Status.SENT:
             self._count = 0
-        elif delivery.error_code != NOT_ATTEMPTED:
+        elif delivery.error_code != row_codes.NOT_ATTEMPTED:
             self._count += 1
             if self._limit and self._count >= self._limit:
                 self._sender.stop(
@@ -536,18 +542,17 @@ def _error_details(response: httpx.Response, text: str, payload: Any) -> tuple[s
     from it), or the HTTP status when it has none."""
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
         error = payload["error"]
-        code = str(error.get("code") or f"http-{response.status_code}")
+        code = str(error.get("code") or row_codes.http_status(response.status_code))
         message = str(error.get("message") or response.reason_phrase)
         return code, message
     text = text.strip() if payload is None else json.dumps(payload)
     reason = response.reason_phrase or "error"
-    return f"http-{response.status_code}", f"{response.status_code} {reason}: {text}".rstrip(": ")
+    message = f"{response.status_code} {reason}: {text}".rstrip(": ")
+    return row_codes.http_status(response.status_code), message
 
 
 # At most this much of an answer is read: VTEX's receipts are under 1 KB, an order tens of KB.
 ANSWER_LIMIT = 1024 * 1024
-# The error code of an answer over ANSWER_LIMIT: final unless its status is retried.
-ANSWER_TOO_LARGE = "answer-too-large"
 # Receipts longer than this are no receipt (VTEX's have 32 characters).
 RECEIPT_LIMIT = 200
 # Error codes longer than this are cut: VTEX's are short (OMS007).

@@ -21,6 +21,19 @@ class SheetMarks:
 
 NO_MARKS = SheetMarks()
 
+# The error codes Excel's binary formats (.xls, .xlsb) store, and the text a spreadsheet shows
+# for each.
+ERROR_TEXTS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+    0x2B: "#GETTING_DATA",
+}
+
 # Reads the marks of every sheet of a workbook, by sheet name, before python-calamine opens
 # it (so a reader can also refuse a workbook that would not fit in memory); raises
 # InputError naming the file when it cannot. One for each format whose marks are read.

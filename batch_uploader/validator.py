@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
+from . import row_codes
 from .dates import DateProblem, DateRules, read_date
 from .models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, TrackingUpdate
 from .reader import MAX_EXACT_DIGITS
@@ -65,7 +66,7 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
     ):
         errors.append(
             RowError(
-                "invalid-url",
+                row_codes.INVALID_URL,
                 "trackingUrl",
                 f"{shown(url)} is not an absolute web address; write it in full, starting with "
                 "https:// (or leave the cell empty)",
@@ -129,7 +130,9 @@ def common_problems(
         if not value[name]:
             errors.append(
                 RowError(
-                    "missing-value", name, f"{name} is empty; every row needs {', '.join(required)}"
+                    row_codes.MISSING_VALUE,
+                    name,
+                    f"{name} is empty; every row needs {', '.join(required)}",
                 )
             )
     for name in identifiers:
@@ -139,7 +142,7 @@ def common_problems(
         if _CONTROL.search(value[name]):
             errors.append(
                 RowError(
-                    "control-character",
+                    row_codes.CONTROL_CHARACTER,
                     name,
                     f"{shown(value[name])} contains a line break or an invisible control "
                     "character; retype the cell",
@@ -151,7 +154,7 @@ def common_problems(
             character = _CHARACTER_NAMES.get(found.group(), "a space") if found else "only dots"
             errors.append(
                 RowError(
-                    "unroutable-identifier",
+                    row_codes.UNROUTABLE_IDENTIFIER,
                     name,
                     f"{shown(value[name])} contains {character}, which cannot travel in the "
                     f"request's address; correct the {name}",
@@ -175,7 +178,7 @@ def checked_date(
     try:
         return read_date(text, row.kinds.get(name), rules)
     except DateProblem as problem:
-        errors.append(RowError(problem.code, name, str(problem)))
+        errors.append(RowError(problem.code, name, str(problem), problem.hint))
         return None
 
 
@@ -189,14 +192,14 @@ def _spreadsheet_leftover(name: str, value: str) -> RowError | None:
     upper = value.upper()
     if upper in _ERROR_VALUES or _NUMBERED_ERROR.fullmatch(upper):
         return RowError(
-            "spreadsheet-error",
+            row_codes.SPREADSHEET_ERROR,
             name,
             f"{shown(value)} is a spreadsheet error, not a value; fix the formula or type the "
             "value in the source file",
         )
     if len(value) > 1 and value.startswith("="):
         return RowError(
-            "formula-cell",
+            row_codes.FORMULA_CELL,
             name,
             f"{shown(value)} is a formula, not its result; copy the column and paste it as values",
         )
@@ -216,7 +219,7 @@ def _undecodable(row: Row, name: str, value: str) -> RowError:
             "holds \ufffd, a character left where text could not be read when it was copied "
             "in; type the value again"
         )
-    return RowError("undecodable-text", name, f"{shown(value)} {advice}")
+    return RowError(row_codes.UNDECODABLE_TEXT, name, f"{shown(value)} {advice}")
 
 
 def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
@@ -233,7 +236,7 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
     )
     if rounded or _SCIENTIFIC.match(value):
         return RowError(
-            "number-precision-lost",
+            row_codes.NUMBER_PRECISION_LOST,
             name,
             f"{shown(value)} is a long number that the spreadsheet rounded (it keeps 15 "
             f"digits), so the real {name} is lost; format the column as Text, type or paste "
@@ -241,14 +244,14 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
         )
     if kind is CellKind.NUMBER and not digits.isdigit():
         return RowError(
-            "wrong-cell-type",
+            row_codes.WRONG_CELL_TYPE,
             name,
             f"{shown(value)} is a number with decimals, not an identifier; format the column as "
             "Text and type the value again",
         )
     if kind in (CellKind.DATE, CellKind.BOOLEAN):
         return RowError(
-            "wrong-cell-type",
+            row_codes.WRONG_CELL_TYPE,
             name,
             f"{shown(value)} is stored as a {kind.value} cell, not as the {name}; format the "
             "column as Text and type the value again",

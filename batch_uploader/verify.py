@@ -19,9 +19,11 @@ from typing import Any, ClassVar
 
 import httpx
 
+from . import row_codes
 from .errors import InputError, UsageError
+from .exit_statuses import run_status
+from .hints import PLACE, Hint
 from .models import (
-    ALREADY_SENT,
     Status,
     Success,
     TrackingUpdate,
@@ -29,9 +31,10 @@ from .models import (
     Verification,
     order_path,
 )
+from .output_names import summary_path
 from .reader import WORKBOOK_SUFFIXES, read_tables
-from .report import EXAMPLES_SHOWN, ExitStatus
-from .sender import NOT_ATTEMPTED, Sender, open_sender
+from .report import EXAMPLES_SHOWN
+from .sender import Sender, open_sender
 from .settings import Settings
 from .target import Credentials
 from .validator import shown
@@ -51,8 +54,9 @@ class OrderRead:
     RESOURCE: ClassVar[str] = "View order"
     SUCCESS: ClassVar[Success] = Success(
         "an order",
-        "so the order cannot be checked; check that --account or --base-url points at VTEX's OMS",
+        f"so the order cannot be checked; {PLACE}",
         keys=("orderId",),
+        hint=Hint.TARGET,
     )
 
     order_id: str
@@ -69,11 +73,11 @@ async def verify(reader: Sender, update: TrackingUpdate) -> Verification:
     delivery = await reader.send(OrderRead(update.order_id))
     if delivery.status is Status.SENT:
         return compare(delivery.payload, update)
-    if delivery.error_code == NOT_ATTEMPTED:
+    if delivery.error_code == row_codes.NOT_ATTEMPTED:
         return Verification(Verdict.NOT_CHECKED, f"not read: {reader.stop_reason}")
     return Verification(
         Verdict.NOT_CHECKED,
-        f"the order could not be read: {delivery.error_code}: {delivery.error_message}",
+        f"the order could not be read: {delivery.error_code}: {delivery.error_text()}",
     )
 
 
@@ -109,7 +113,7 @@ def compare(order: Any, update: TrackingUpdate) -> Verification:
 # The results lines whose update VTEX accepted, now or in an earlier run.
 def _landed(line: dict[str, str]) -> bool:
     return line.get("status") == "sent" or (
-        line.get("status") == "skipped" and line.get("errorCode") == ALREADY_SENT
+        line.get("status") == "skipped" and line.get("errorCode") == row_codes.ALREADY_SENT
     )
 
 
@@ -132,13 +136,13 @@ class VerifyReport:
 
     @property
     def exit_status(self) -> int:
-        if self.interrupted:
-            return ExitStatus.INTERRUPTED
-        if self.stop_reason:
-            return ExitStatus.ABORTED
-        if self.counts[Verdict.MISMATCH] or self.counts[Verdict.NOT_CHECKED]:
-            return ExitStatus.ROWS_NOT_SENT
-        return ExitStatus.OK
+        # What is written as the lines are read back: a refused write is an error raised.
+        return run_status(
+            interrupted=self.interrupted,
+            unwritten=False,
+            stopped=bool(self.stop_reason),
+            rows_left=bool(self.not_verified),
+        )
 
     @property
     def not_verified(self) -> int:
@@ -260,7 +264,7 @@ def _input_row(line: dict[str, str], uploaded: str | None) -> str:
 def _uploaded_file(results: Path) -> str | None:
     """The one file whose upload wrote ``results``, from the summary beside it (the results of
     a single file do not repeat its name on every line); ``None`` when it cannot be told."""
-    summary = results.with_name(results.stem + ".summary.json")
+    summary = summary_path(results)
     try:
         files = json.loads(summary.read_text(encoding="utf-8")).get("files")
     except (OSError, ValueError, AttributeError):

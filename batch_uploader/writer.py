@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import gc
 import os
 import sys
@@ -24,6 +23,7 @@ import xlsxwriter.exceptions
 
 from .errors import UsageError
 from .models import EventsUpdate, Outcome, Status, TrackingUpdate
+from .output_names import RESULTS_FAMILY, RESULTS_FORMATS
 from .redaction import Redactor
 from .report import Report
 
@@ -63,8 +63,9 @@ EVENT_RESULT_COLUMNS = (
     "errorMessage",
 )
 SOURCE_COLUMNS = ("file", "sheet")
+# The formats a results file is written in, each by its extension.
+FORMATS = RESULTS_FORMATS
 VERIFICATION_COLUMNS = ("verification", "verificationDetail")
-FORMATS = ("csv", "xlsx")
 # A cell starting so could be taken for a formula by a spreadsheet (CSV injection), or, for
 # the quote, for one defused: both get a quote first.
 _QUOTED_STARTS = frozenset("=+-@\t\r'")
@@ -76,25 +77,6 @@ def defused(text: str) -> str:
     reader, which takes a leading quote off (:func:`~batch_uploader.cell_text.meant`), gives
     back any text exactly."""
     return "'" + text if text[:1] in _QUOTED_STARTS else text
-
-
-def default_results_path(
-    inputs: list[Path], output_dir: Path, now: dt.datetime, extension: str = "csv"
-) -> Path:
-    """``output/<input-stem>-results-<UTC timestamp>.csv``; ``batch`` names a run of several
-    files. The name may be taken: :func:`new_results_file` reserves a free one."""
-    stem = inputs[0].stem if len(inputs) == 1 else "batch"
-    return output_dir / results_name(stem, now, extension)
-
-
-def results_name(label: str, now: dt.datetime, extension: str) -> str:
-    """``<label>-results-<UTC timestamp>.<extension>``, the name of a default results file."""
-    return f"{label}-results-{now.astimezone(dt.UTC).strftime('%Y%m%dT%H%M%SZ')}.{extension}"
-
-
-# The files named after a results file's stem: its summary, and the results of the other format,
-# which would share that summary.
-_RESULTS_FAMILY = (*(f".{extension}" for extension in FORMATS), ".summary.json")
 
 
 def claim(path: Path, family: Sequence[str] = ()) -> Path:
@@ -142,7 +124,7 @@ def new_results_file(path: Path) -> Iterator[Path]:
     """A results file of its own for a run: ``path``, or the next free name (see
     :func:`claim`), its summary's name free too. A run that stops before writing anything (an
     unreadable file) leaves no empty file behind."""
-    claimed = claim(path, _RESULTS_FAMILY)
+    claimed = claim(path, RESULTS_FAMILY)
     try:
         yield claimed
     finally:
@@ -187,7 +169,7 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
         line["receipt"] = delivery.receipt or ""
         line["attempts"] = str(delivery.attempts)
         line["errorCode"] = outcome.error_code
-        line["errorMessage"] = delivery.error_message or ""
+        line["errorMessage"] = delivery.error_text() or ""
     else:
         line["httpStatus"] = line["receipt"] = ""
         line["attempts"] = "0"

@@ -17,7 +17,7 @@ from pathlib import Path
 import olefile
 
 from .errors import InputError
-from .sheet_marks import SheetMarks
+from .sheet_marks import ERROR_TEXTS, SheetMarks
 
 _BOF = 0x0809
 _EOF = 0x000A
@@ -35,17 +35,6 @@ _HIDDEN = 0x20
 # BOOLERR, FORMULA): a hidden row holding one of them is sent. BLANK and MULBLANK only format
 # a cell: a row of them is blank, and nothing sends it.
 _VALUES = frozenset({0x00FD, 0x0204, 0x00D6, 0x027E, 0x00BD, 0x0203, _BOOLERR, _FORMULA})
-# The error codes of BIFF8 and the text a spreadsheet shows for each.
-ERRORS = {
-    0x00: "#NULL!",
-    0x07: "#DIV/0!",
-    0x0F: "#VALUE!",
-    0x17: "#REF!",
-    0x1D: "#NAME?",
-    0x24: "#NUM!",
-    0x2A: "#N/A",
-    0x2B: "#GETTING_DATA",
-}
 # The records looked at closer in a sheet: its substreams' bounds, rows, and cells that may
 # hold an error.
 _LOOKED_AT = frozenset({_BOF, _EOF, _ROW, _BOOLERR, _FORMULA})
@@ -208,7 +197,7 @@ def _error(data: memoryview, kind: int, body: int, length: int) -> str | None:
 
 
 def _error_text(code: int) -> str:
-    text = ERRORS.get(code)
+    text = ERROR_TEXTS.get(code)
     if text is None:
         # No program writes another code (python-calamine refuses such a file too).
         raise _Damaged(f"an error cell of unknown code {code:#04x}")

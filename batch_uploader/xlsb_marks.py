@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from .errors import InputError
-from .sheet_marks import SheetMarks
+from .sheet_marks import ERROR_TEXTS, SheetMarks
 
 _WORKBOOK = "xl/workbook.bin"
 _WORKBOOK_RELS = "xl/_rels/workbook.bin.rels"
@@ -44,16 +44,6 @@ _ROW_FLAGS = 11
 _HIDDEN = 0x10
 # A cell's error code follows its column (4 bytes) and style (4).
 _ERROR_CODE = 8
-ERRORS = {
-    0x00: "#NULL!",
-    0x07: "#DIV/0!",
-    0x0F: "#VALUE!",
-    0x17: "#REF!",
-    0x1D: "#NAME?",
-    0x24: "#NUM!",
-    0x2A: "#N/A",
-    0x2B: "#GETTING_DATA",
-}
 # Bytes of a part unpacked at a time: none is held whole.
 _CHUNK_BYTES = 1024 * 1024
 # The most bytes a record's header and the part of its body looked at take: a record starting
@@ -237,7 +227,7 @@ def _read(sheet: _Sheet, data: bytes, limit: int) -> int:
                 row_used = True
                 if hidden:
                     hidden_rows.add(row)
-                if kind == _CELL_ERROR and (text := ERRORS.get(data[at + _ERROR_CODE])):
+                if kind == _CELL_ERROR and (text := ERROR_TEXTS.get(data[at + _ERROR_CODE])):
                     errors.setdefault(row, {})[column] = text
                 at += size
                 continue
@@ -265,7 +255,7 @@ def _read(sheet: _Sheet, data: bytes, limit: int) -> int:
                 last_column, first_column = max(last_column, column), min(first_column, column)
                 row_used = True
             if kind in (_CELL_ERROR, _FORMULA_ERROR) and (
-                text := ERRORS.get(data[at + _ERROR_CODE])
+                text := ERROR_TEXTS.get(data[at + _ERROR_CODE])
             ):
                 errors.setdefault(row, {})[column] = text
         elif kind == _END_SHEET_DATA:

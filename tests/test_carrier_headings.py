@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from batch_uploader.columns import ALIASES, find_header, normalise
+from batch_uploader.columns import ALIASES, find_header, heading_words, normalise
 from batch_uploader.errors import InputError
 from batch_uploader.models import Source
 from batch_uploader.reader import RawRow
@@ -287,13 +287,38 @@ def test_every_built_in_heading_names_its_field() -> None:
         "Data limite de expedição",
         "Fecha estimada de envío",
         "Peso do objeto postado",
+        "Código de rastreio reverso",  # a return's parcel, not the order's
+        "Código de rastreamento da devolução",
+        "Número da NF de devolução",
     ],
 )
 def test_a_heading_naming_another_kind_of_value_names_no_field(heading: str) -> None:
     """Such a heading holds a field's words ("nota fiscal"), but its values are no invoice
     number: an amount, a date, a key. Alone, it is not taken for the field."""
-    with pytest.raises(InputError, match="cannot find the column"):
-        mapping_of("Pedido", "Rastreio", heading)
+    # The column it would be taken for is left out, so that nothing else takes the field.
+    field = next((f for f, words in _OWN_WORDS.items() if heading_words(heading) & words), None)
+    headings = [h for f, h in REQUIRED.items() if f != field]
+    found = mapping_or_refusal(*headings, heading)
+    assert found is None or heading not in found.values()
+
+
+def mapping_or_refusal(*headings: str) -> dict[str, str] | None:
+    """The mapping of ``headings``, or ``None`` when a required field has no column."""
+    try:
+        return mapping_of(*headings)
+    except InputError as refused:
+        if "cannot find the column" not in str(refused):
+            raise
+        return None
+
+
+REQUIRED = {"orderId": "Pedido", "invoiceNumber": "NF", "trackingNumber": "Rastreio"}
+# Words of the headings of each required field, by which the headings above would name it.
+_OWN_WORDS = {
+    "orderId": {"pedido"},
+    "invoiceNumber": {"nota", "nf"},
+    "trackingNumber": {"rastreio", "rastreamento", "codigo"},
+}
 
 
 def test_a_marketplaces_own_sale_number_is_no_vtex_order_id() -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from batch_uploader import dates
 from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
+from batch_uploader.hints import worded
 from batch_uploader.models import CellKind
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
@@ -80,7 +81,7 @@ def test_two_digit_years_refused(text: str, rules: DateRules, code: str, says: s
         read_date(text, None, rules)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +124,13 @@ def test_times_as_people_write_them(text: str, sent: str) -> None:
 
 @pytest.mark.parametrize("text", ["24/11/2026 25h05", "24/11/2026 16h75", "24/11/2026 às"])
 def test_times_as_people_write_them_refused_when_no_time(text: str) -> None:
+    with pytest.raises(DateProblem):
+        read_date(text, None, DMY)
+
+
+@pytest.mark.parametrize("text", ["24/11/2026 16h:30", "24/11/2026 às 9h:15"])
+def test_seconds_without_minutes_are_refused_not_read(text: str) -> None:
+    # "16h:30" means half past four, or nothing: never four o'clock and 30 seconds.
     with pytest.raises(DateProblem):
         read_date(text, None, DMY)
 
@@ -199,7 +207,7 @@ def test_month_names_refused(text: str, code: str, says: str) -> None:
         read_date(text, None, UNDECIDED)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 def test_excel_date_cells_are_taken_as_they_are() -> None:
@@ -233,7 +241,7 @@ def test_dates_refused(text: str, rules: DateRules, code: str, says: str) -> Non
         read_date(text, None, rules)
 
     assert caught.value.code == code
-    assert says in str(caught.value)
+    assert says in worded(str(caught.value), caught.value.hint)
 
 
 def test_a_day_ahead_is_tolerated() -> None:

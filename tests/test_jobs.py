@@ -244,3 +244,13 @@ def test_an_events_job_in_a_running_loop_stopped_halfway(tmp_path: Path) -> None
     assert [(event.status, event.code) for event in rows] == [
         (line["status"], line["errorCode"]) for line in results
     ]
+
+
+def test_the_public_api_is_what_it_names() -> None:
+    import batch_uploader
+
+    assert all(hasattr(batch_uploader, name) for name in batch_uploader.__all__)
+    assert batch_uploader.TrackingUpload is TrackingUpload
+    assert batch_uploader.progress.RowDecided is RowDecided
+    # Type checkers read the package's hints (PEP 561).
+    assert (Path(batch_uploader.__file__).parent / "py.typed").is_file()

@@ -250,3 +250,108 @@ def test_a_damaged_file_is_refused_naming_it(tmp_path: Path, body: str, found: s
 
     assert str(raised.value).startswith(f"{source}: its part content.xml ")
     assert found in str(raised.value)
+
+
+def plain_rows(count: int, start: int = 0) -> str:
+    """``count`` rows of one order each, as a sheet's plain rows are written (more than one
+    chunk of the part read at a time, from a few thousand on)."""
+    return "".join(
+        f'<table:table-row><table:table-cell office:value-type="string"><text:p>{n}-01'
+        "</text:p></table:table-cell></table:table-row>"
+        for n in range(start, start + count)
+    )
+
+
+@pytest.mark.parametrize("space", ["\n", "\t", "\r\n\t"])
+def test_attributes_apart_by_any_white_space_are_read_amid_plain_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, space: str
+) -> None:
+    # XML parts attributes by any white space, as a program writing one attribute a line does.
+    hidden = raw_ods(
+        tmp_path / "hidden.ods",
+        plain_rows(4000)
+        + f'<table:table-row{space}table:visibility="collapse"><table:table-cell office:'
+        'value-type="string"><text:p>h-01</text:p></table:table-cell></table:table-row>'
+        + plain_rows(4000, 5000),
+    )
+    assert ods_marks.sheet_marks(hidden)["Bomb"].hidden_rows == {4001}
+
+    bomb = raw_ods(
+        tmp_path / "bomb.ods",
+        plain_rows(4000)
+        + f'<table:table-row{space}table:number-rows-repeated="1048576"><table:table-cell'
+        f'{space}table:number-columns-repeated="16384"{space}office:value-type="string">'
+        "<text:p>x</text:p></table:table-cell></table:table-row>" + plain_rows(4000, 5000),
+    )
+
+    def never(*_: object) -> None:
+        raise AssertionError("calamine opened the file")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+    with pytest.raises(InputError, match=r"spans 1,05[0-9,]+ rows by 16,384 columns"):
+        read_tables(bomb)
+
+
+def test_tags_inside_a_cells_cdata_are_text_amid_plain_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cell's text in CDATA may hold the bytes of a row's start and run past a chunk: what
+    # follows them up to its end is still text, and the rows after it are rows.
+    cdata = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p><![CDATA['
+        "<table:table-row>" + "x" * 600_000 + "]]></text:p></table:table-cell></table:table-row>"
+    )
+    bomb = (
+        '<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:'
+        'number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    closing = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p><![CDATA[y]]>'
+        "</text:p></table:table-cell></table:table-row>"
+    )
+    source = raw_ods(
+        tmp_path / "cdata.ods", plain_rows(100) + cdata + plain_rows(4000, 200) + bomb + closing
+    )
+
+    def never(*_: object) -> None:
+        raise AssertionError("calamine opened the file")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+    with pytest.raises(InputError, match=r"spans 1,05[0-9,]+ rows by 16,384 columns"):
+        read_tables(source)
+
+
+def test_an_error_cell_repeated_over_a_grid_is_refused_before_calamine_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A few hundred bytes: one #N/A repeated over 600 rows by 1,000 columns, a grid within
+    # the limit, but each error spelt out costs several times what a cell of the grid does.
+    monkeypatch.setenv(reader.WORKBOOK_LIMIT_VARIABLE, "20")
+    source = raw_ods(
+        tmp_path / "errors.ods",
+        '<table:table-row table:number-rows-repeated="600"><table:table-cell table:number-'
+        'columns-repeated="1000" table:formula="of:=NA()" office:value-type="string" '
+        'office:string-value=""><text:p>#N/A</text:p></table:table-cell></table:table-row>',
+    )
+
+    def never(*_: object) -> None:
+        raise AssertionError("calamine opened the file")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", never)
+    with pytest.raises(InputError) as raised:
+        read_tables(source)
+
+    assert str(raised.value).startswith(
+        f"{source}: sheet 'Bomb' holds 600,000 error cells (#N/A, #REF!...), more than fit "
+        "in memory (limit 133,333 in all); set BATCH_UPLOADER_MAX_WORKBOOK_MB"
+    )
+    # A column of lookups filled down, all #N/A, is far within it.
+    filled = raw_ods(
+        tmp_path / "filled.ods",
+        '<table:table-row table:number-rows-repeated="5000"><table:table-cell office:value-'
+        'type="string"><text:p>1-01</text:p></table:table-cell><table:table-cell table:'
+        'formula="of:=NA()" office:value-type="string" office:string-value=""><text:p>#N/A'
+        "</text:p></table:table-cell></table:table-row>",
+    )
+    assert len(ods_marks.sheet_marks(filled)["Bomb"].errors) == 5000

@@ -82,7 +82,7 @@ def test_a_2xx_without_a_receipt_fails_the_update_without_retrying(
     assert delivery.error_code == "unexpected-answer"
     assert (delivery.receipt, delivery.attempts) == (None, 1)
     assert requests == 1
-    message = delivery.error_message or ""
+    message = delivery.error_text() or ""
     assert message.startswith("VTEX answered 200 without a receipt (")
     assert "so the update cannot be taken as landed" in message
     assert "--base-url" in message

@@ -7,7 +7,8 @@ import pytest
 
 from batch_uploader.errors import UsageError
 from batch_uploader.models import Delivery, Outcome, Row, RowError, Source, Status, TrackingUpdate
-from batch_uploader.writer import CsvResults, default_results_path, result_line
+from batch_uploader.output_names import default_results_path
+from batch_uploader.writer import CsvResults, result_line
 
 ROW = Row(
     Source("jadlog.csv"),

@@ -25,7 +25,7 @@ from batch_uploader import xls_marks
 from batch_uploader.errors import InputError
 from batch_uploader.reader import open_tables, read_tables
 from batch_uploader.report import ExitStatus
-from batch_uploader.sheet_marks import SheetMarks
+from batch_uploader.sheet_marks import ERROR_TEXTS, SheetMarks
 
 from .conftest import invoke
 
@@ -77,7 +77,7 @@ def dry_run(source: Path) -> tuple[Result, list[str], dict[str, dict[str, str]]]
 
 
 def test_error_cells_are_read_as_the_error_excel_shows(tmp_path: Path) -> None:
-    codes = list(xls_marks.ERRORS)[:-1]  # all but #GETTING_DATA, which xlwt does not write
+    codes = list(ERROR_TEXTS)[:-1]  # all but #GETTING_DATA, which xlwt does not write
     path = xls(
         tmp_path / "loggi.xls",
         [["a", "b", "c", "d", "e", "f", "g", "TRUE?"], [None] * 7 + [True]],

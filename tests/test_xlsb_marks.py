@@ -10,8 +10,6 @@ itself saved (tests/data/excel-types.xlsb) is read too."""
 
 from __future__ import annotations
 
-import csv
-import json
 import shutil
 import struct
 import subprocess
@@ -24,16 +22,15 @@ from pathlib import Path
 
 import pytest
 import python_calamine
-from click.testing import Result
 from python_calamine import CalamineWorkbook
 
 from batch_uploader import xlsb_marks
 from batch_uploader.errors import InputError
 from batch_uploader.reader import read_tables
 from batch_uploader.report import ExitStatus
-from batch_uploader.sheet_marks import SheetMarks
+from batch_uploader.sheet_marks import ERROR_TEXTS, SheetMarks
 
-from .conftest import invoke
+from .test_hidden import dry_run
 
 EXCEL_XLSB = Path(__file__).parent / "data" / "excel-types.xlsb"
 HEADER = ["Pedido", "NF", "Rastreio", "Transportadora", "Data de envio"]
@@ -263,15 +260,15 @@ def test_error_cells_are_read_as_their_error(tmp_path: Path) -> None:
 
 
 def test_every_error_code_reads_as_excel_shows_it(tmp_path: Path) -> None:
-    codes = list(xlsb_marks.ERRORS)
+    codes = list(ERROR_TEXTS)
     rows: list[Sequence[Cell]] = [["orderId", "a", "b"]]
     rows += [[f"{n}-01", Error(code), Error(code, formula=True)] for n, code in enumerate(codes)]
     (table,) = read_tables(xlsb(tmp_path / "all.xlsb", [Sheet("Envios", numbered(rows))]))
 
     found = [raw.cells[1:] for raw in table.rows()][1:]
 
-    assert found == [[text, text] for text in xlsb_marks.ERRORS.values()]
-    assert "#GETTING_DATA" in xlsb_marks.ERRORS.values()
+    assert found == [[text, text] for text in ERROR_TEXTS.values()]
+    assert "#GETTING_DATA" in ERROR_TEXTS.values()
 
 
 def test_errors_are_placed_in_a_table_that_starts_right_of_column_a(tmp_path: Path) -> None:
@@ -282,18 +279,6 @@ def test_errors_are_placed_in_a_table_that_starts_right_of_column_a(tmp_path: Pa
 
     assert table.first_column == 2
     assert [raw.cells for raw in table.rows()] == [["orderId", "courier"], ["1-01", "#N/A"]]
-
-
-def dry_run(source: Path, *more: str) -> tuple[Result, dict[str, object], list[dict[str, str]]]:
-    results = source.with_name("results.csv")
-    outcome = invoke("upload", str(source), "--dry-run", "--results", str(results), *more)
-    summary_path = results.with_name("results.summary.json")
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
-    lines: list[dict[str, str]] = []
-    if results.exists():
-        with results.open(encoding="utf-8-sig", newline="") as handle:
-            lines = list(csv.DictReader(handle))
-    return outcome, summary, lines
 
 
 def test_a_row_with_an_error_is_refused_through_the_command_line(tmp_path: Path) -> None:

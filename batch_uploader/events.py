@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from .inputs import Reading, Values
 from .job import Unit, Upload, driven
 from .models import (
     SECRET_IN_ROW,
+    CellKind,
     Event,
     EventsUpdate,
     Outcome,
@@ -40,7 +41,6 @@ from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
 from .settings import Settings
-from .spill import quick_pickle
 from .survey import Survey, survey
 from .target import Credentials
 from .tracking_urls import UrlTemplates
@@ -63,9 +63,6 @@ class EventLine:
     delivered: bool | None
     delivered_date: str | None
     delivered_at: str | None = None  # the deliveredDate cell as read, ISO 8601
-
-
-quick_pickle(EventLine)
 
 
 def upload_events(
@@ -152,16 +149,29 @@ class Parcels:
         self, rows: Iterator[Row], found: Survey, reading: Reading, secrets: Redactor
     ) -> Iterator[Unit]:
         rules = _date_rules(found, reading)
+        # A waiting line is kept as plain values (see _kept), its table by its index here.
+        sources: dict[Source, int] = {}
+        tables: list[tuple[Source, Mapping[str, str]]] = []
 
-        def lines() -> Iterator[tuple[int, Parcel | None, tuple[Row, Checked]]]:
+        def lines() -> Iterator[tuple[int, Parcel | None, _Kept]]:
             for place, row in enumerate(rows):
-                checked = _checked(row, rules.get(row.source, DateRules()), secrets)
+                index = sources.get(row.source)
+                if index is None:
+                    index = sources[row.source] = len(tables)
+                    tables.append((row.source, row.columns))
                 order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
-                yield place, (order_id, invoice) if order_id and invoice else None, (row, checked)
+                yield (
+                    place,
+                    (order_id, invoice) if order_id and invoice else None,
+                    _kept(row, index),
+                )
 
         for parcel in gathered(lines(), found.parcels):
-            rows_of = [row for _, _, (row, _) in parcel]
-            outcomes, update = decide_parcel(rows_of, [checked for _, _, (_, checked) in parcel])
+            rows_of = [_row(kept, tables) for _, _, kept in parcel]
+            checked = [
+                _checked(row, rules.get(row.source, DateRules()), secrets) for row in rows_of
+            ]
+            outcomes, update = decide_parcel(rows_of, checked)
             yield Unit(tuple(place for place, _, _ in parcel), tuple(outcomes), update)
 
     def results(
@@ -172,6 +182,23 @@ class Parcels:
 
 # A line checked alone: its event, or why it cannot be sent.
 Checked = EventLine | list[RowError]
+
+# A row waiting for its parcel, as plain values (they pickle fast): its table's index, then
+# its number, values, kinds, read errors and cells.
+_Kept = tuple[
+    int, int, Mapping[str, str], Mapping[str, CellKind], tuple[RowError, ...], Sequence[str]
+]
+
+
+def _kept(row: Row, table: int) -> _Kept:
+    return (table, row.number, row.values, row.kinds, row.read_errors, row.cells)
+
+
+def _row(kept: _Kept, tables: Sequence[tuple[Source, Mapping[str, str]]]) -> Row:
+    """The row ``kept`` holds, its source and column names from ``tables``."""
+    table, number, values, kinds, read_errors, cells = kept
+    source, columns = tables[table]
+    return Row(source, number, values, kinds, columns, read_errors, cells)
 
 
 def _checked(row: Row, rules: DateRules, secrets: Redactor) -> Checked:
@@ -187,25 +214,23 @@ def decide_parcel(
     """The outcomes of the lines of one parcel before sending, and the update they send
     together (``None`` when they cannot be sent): invalid lines keep their reasons, and the
     others are refused with the parcel's problem when it has one."""
-    outcomes = [
-        Outcome(row, Status.INVALID, errors=tuple(line))
-        if isinstance(line, list)
-        else Outcome(row, Status.VALID)
-        for row, line in zip(rows, checked, strict=True)
-    ]
     problem = _parcel_problem(list(rows), list(checked))
     if problem is not None:
+        # The bad lines keep their own reasons; the others are refused with the parcel's.
         return [
-            replace(outcome, status=Status.INVALID, errors=(*outcome.errors, problem))
-            if outcome.status is Status.VALID  # the bad lines keep their own reasons
-            else outcome
-            for outcome in outcomes
+            Outcome(
+                row, Status.INVALID, errors=tuple(line) if isinstance(line, list) else (problem,)
+            )
+            for row, line in zip(rows, checked, strict=True)
         ], None
     valid = [line for line in checked if isinstance(line, EventLine)]
-    if len(valid) < len(checked):
-        return outcomes, None  # every line is invalid, each for its own reasons
+    if len(valid) < len(checked):  # every line is invalid, each for its own reasons
+        return [
+            Outcome(row, Status.INVALID, errors=tuple(line) if isinstance(line, list) else ())
+            for row, line in zip(rows, checked, strict=True)
+        ], None
     update = _update(valid)
-    return [replace(outcome, update=update) for outcome in outcomes], update
+    return [Outcome(row, Status.VALID, update=update) for row in rows], update
 
 
 def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:

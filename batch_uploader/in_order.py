@@ -10,26 +10,29 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
-from .models import Outcome
 from .spill import Spill
+
+# What is written of a row: plain values (see spill).
+T = TypeVar("T")
 
 # The rows decided out of order waiting in memory before they go to disk: a few of them
 # (rows answered out of order within the requests in flight) are the usual case.
 _IN_MEMORY = 2048
 
 
-class InOrder:
-    """Passes each outcome to ``write`` in the order of its place (0, 1, 2...)."""
+class InOrder(Generic[T]):
+    """Passes each row decided to ``write`` in the order of its place (0, 1, 2...)."""
 
-    def __init__(self, write: Callable[[Outcome], None]) -> None:
+    def __init__(self, write: Callable[[T], None]) -> None:
         self._write = write
         self._next = 0
-        self._early: dict[int, Outcome] = {}
+        self._early: dict[int, T] = {}
         self._spill = Spill()
         self._spilled: list[int] = []  # the places on disk, as a heap: no query finds none
 
-    def add(self, place: int, outcome: Outcome) -> None:
+    def add(self, place: int, outcome: T) -> None:
         if place != self._next:
             self._keep(place, outcome)
             return
@@ -37,7 +40,7 @@ class InOrder:
         self._next += 1
         self._catch_up()
 
-    def _keep(self, place: int, outcome: Outcome) -> None:
+    def _keep(self, place: int, outcome: T) -> None:
         if len(self._early) < _IN_MEMORY:
             self._early[place] = outcome
         else:

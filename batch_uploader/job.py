@@ -42,7 +42,7 @@ from .inputs import (
 )
 from .journal import Journal
 from .models import InvoiceUpdate, Outcome, Row, Status, TrackingUpdate, Verdict, Verification
-from .outputs import Halt, Outputs
+from .outputs import Halt, Outputs, Prepared
 from .progress import (
     JobFinished,
     JobStarted,
@@ -219,22 +219,23 @@ class Upload:
             )
             decided = 0
 
-            def write(outcome: Outcome) -> None:
+            def write(prepared: Prepared) -> None:
                 nonlocal decided
-                outputs.record(outcome)
+                outputs.add(prepared)
                 decided += 1
-                row = outcome.row
-                on_event(
-                    RowDecided(str(row.source), row.number, outcome.status.value,
-                               outcome.error_code, decided)
-                )  # fmt: skip
+                entry, _, _, number, code, _ = prepared
+                on_event(RowDecided(entry[1], number, entry[0], code, decided))
 
             in_order = InOrder(write)
+
+            def record(place: int, outcome: Outcome) -> None:
+                in_order.add(place, outputs.prepare(outcome))
+
             try:
                 rows = as_surveyed(data_rows(inputs), found.numbers)
                 units = self.kind.units(rows, found, self.reading, redactor)
                 if journal is None or self.upload_to is None:
-                    await _check_only(units, in_order.add, control, report)
+                    await _check_only(units, record, control, report)
                 else:
                     target, secret = self.upload_to
                     run_id = journal.start_run(target, self.paths)
@@ -247,7 +248,7 @@ class Upload:
                                 target,
                                 self.force,
                                 self.settings,
-                                in_order.add,
+                                record,
                                 report,
                                 halt,
                                 control,

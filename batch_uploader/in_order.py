@@ -14,33 +14,43 @@ from typing import Generic, TypeVar
 
 from .spill import Spill
 
-# What is written of a row: plain values (see spill).
+# A row decided, and what is kept of one that waits: plain values (see spill).
 T = TypeVar("T")
+K = TypeVar("K")
 
 # The rows decided out of order waiting in memory before they go to disk: a few of them
 # (rows answered out of order within the requests in flight) are the usual case.
 _IN_MEMORY = 2048
 
 
-class InOrder(Generic[T]):
-    """Passes each row decided to ``write`` in the order of its place (0, 1, 2...)."""
+class InOrder(Generic[T, K]):
+    """Passes each row decided to ``write`` in the order of its place (0, 1, 2...). A row
+    decided before an earlier one waits as ``compact`` makes it, then goes to
+    ``write_kept``: most rows come in order, and are written as they are."""
 
-    def __init__(self, write: Callable[[T], None]) -> None:
+    def __init__(
+        self,
+        write: Callable[[T], None],
+        compact: Callable[[T], K],
+        write_kept: Callable[[K], None],
+    ) -> None:
         self._write = write
+        self._compact = compact
+        self._write_kept = write_kept
         self._next = 0
-        self._early: dict[int, T] = {}
+        self._early: dict[int, K] = {}
         self._spill = Spill()
         self._spilled: list[int] = []  # the places on disk, as a heap: no query finds none
 
     def add(self, place: int, outcome: T) -> None:
         if place != self._next:
-            self._keep(place, outcome)
+            self._keep(place, self._compact(outcome))
             return
         self._write(outcome)
         self._next += 1
         self._catch_up()
 
-    def _keep(self, place: int, outcome: T) -> None:
+    def _keep(self, place: int, outcome: K) -> None:
         if len(self._early) < _IN_MEMORY:
             self._early[place] = outcome
         else:
@@ -52,7 +62,7 @@ class InOrder(Generic[T]):
         while True:
             outcome = self._early.pop(self._next, None)
             if outcome is not None:
-                self._write(outcome)
+                self._write_kept(outcome)
                 self._next += 1
                 continue
             if not self._spilled or self._spilled[0] != self._next:
@@ -61,7 +71,7 @@ class InOrder(Generic[T]):
             for _ in run:
                 heapq.heappop(self._spilled)
             for _, waiting in run:
-                self._write(waiting)
+                self._write_kept(waiting)
             self._next += len(run)
 
     def close(self) -> None:
@@ -70,7 +80,7 @@ class InOrder(Generic[T]):
         try:
             rest = [*self._early.items(), *self._spill.take(0)]
             for _, outcome in sorted(rest, key=lambda item: item[0]):
-                self._write(outcome)
+                self._write_kept(outcome)
             self._early.clear()
             self._spilled.clear()
         finally:

@@ -219,23 +219,28 @@ class Upload:
             )
             decided = 0
 
-            def write(prepared: Prepared) -> None:
+            def told(source: str, number: int, status: str, code: str) -> None:
                 nonlocal decided
-                outputs.add(prepared)
                 decided += 1
+                on_event(RowDecided(source, number, status, code, decided))
+
+            def write(outcome: Outcome) -> None:
+                outputs.record(outcome)
+                row = outcome.row
+                told(str(row.source), row.number, outcome.status.value, outcome.error_code)
+
+            def write_kept(prepared: Prepared) -> None:
+                outputs.add(prepared)
                 entry, _, _, number, code, _ = prepared
-                on_event(RowDecided(entry[1], number, entry[0], code, decided))
+                told(entry[1], number, entry[0].value, code)
 
-            in_order = InOrder(write)
-
-            def record(place: int, outcome: Outcome) -> None:
-                in_order.add(place, outputs.prepare(outcome))
+            in_order = InOrder(write, outputs.prepare, write_kept)
 
             try:
                 rows = as_surveyed(data_rows(inputs), found.numbers)
                 units = self.kind.units(rows, found, self.reading, redactor)
                 if journal is None or self.upload_to is None:
-                    await _check_only(units, record, control, report)
+                    await _check_only(units, in_order.add, control, report)
                 else:
                     target, secret = self.upload_to
                     run_id = journal.start_run(target, self.paths)
@@ -248,7 +253,7 @@ class Upload:
                                 target,
                                 self.force,
                                 self.settings,
-                                record,
+                                in_order.add,
                                 report,
                                 halt,
                                 control,

@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Self
 
 from .fixes import RowsToFix, RowsToFixRefused
-from .models import Outcome, Source, Status
+from .models import Outcome, Source
 from .output_names import summary_path
 from .report import Entry, Report
 from .writer import ResultsWriter
@@ -135,7 +135,7 @@ class Outputs:
         self.report.add(entry)
         if self._results_written:
             try:
-                self.results.write_cells(cells, Status(entry[0]))
+                self.results.write_cells(cells, entry[0])
             except OSError as error:
                 self._results_refused(reason_of(error))
         if self._fixes_written and to_fix is not None:

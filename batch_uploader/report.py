@@ -27,7 +27,7 @@ _EXAMPLES = EXAMPLES_SHOWN // 2
 # What a report takes of a row decided (see Report.entry): its status, its file, its
 # read-back verdict, the text of its unverified example ("" when not shown, None when it has
 # none), its problem's text, its error codes and its example request's text.
-Entry = tuple[str, str, str | None, str | None, str | None, tuple[str, ...], str | None]
+Entry = tuple[Status, str, Verdict | None, str | None, str | None, tuple[str, ...], str | None]
 
 
 @dataclass
@@ -77,7 +77,7 @@ class Report:
         verdict = unverified = None
         if self.verified is not None and outcome.landed:
             check = outcome.verification
-            verdict = (check.verdict if check else Verdict.NOT_CHECKED).value
+            verdict = check.verdict if check else Verdict.NOT_CHECKED
             if check and check.verdict is not Verdict.VERIFIED:
                 unverified = ""  # counted, not shown
                 if len(self.unverified) < EXAMPLES_SHOWN:
@@ -94,23 +94,23 @@ class Report:
             update = outcome.update
             body = json.dumps(update.body(), ensure_ascii=False)
             example = f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}"
-        return (status.value, str(outcome.row.source), verdict, unverified, problem, codes, example)
+        return (status, str(outcome.row.source), verdict, unverified, problem, codes, example)
 
     def add(self, entry: Entry) -> None:
         """Counts a row decided, from its :meth:`entry`; rows are added in input order."""
-        value, source, verdict, unverified, problem, codes, example = entry
-        status = Status(value)
+        status, source, verdict, unverified, problem, codes, example = entry
         self.counts[status] += 1
         if verdict is not None and self.verified is not None:
-            self.verified[Verdict(verdict)] += 1
+            self.verified[verdict] += 1
             if unverified is not None:
                 if unverified and len(self.unverified) < EXAMPLES_SHOWN:
                     self.unverified.append(unverified)
-                self.error_codes[verdict] += 1
+                self.error_codes[verdict.value] += 1
         self.counts_by_file[(source, status)] += 1
         if problem is not None and len(self.problems) < EXAMPLES_SHOWN:
             self.problems.append(problem)
-        self.error_codes.update(codes)
+        if codes:  # Counter.update costs a call even when empty
+            self.error_codes.update(codes)
         if example is not None and len(self.examples) < _EXAMPLES:
             self.examples.append(example)
 

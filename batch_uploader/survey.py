@@ -62,7 +62,6 @@ def survey(
             source_index = sources.setdefault(source, len(sources))
             orders = evidence_by_source[source]
             numbers = result.numbers.setdefault(source, array("L"))
-        result.rows_by_source[source] += 1
         numbers.append(number)
         get = values.get
         for name in dates:
@@ -92,6 +91,8 @@ def survey(
         else:
             group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
             group.append(((source, number), payload))
+    for source, numbers in result.numbers.items():
+        result.rows_by_source[source] = len(numbers)
     result.rows = sum(result.rows_by_source.values())
     for source in sources:
         result.date_orders[source] = decided_order(evidence_by_source.get(source, Counter()))

@@ -10,7 +10,6 @@ tests started counts.
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from batch_uploader.sandbox import Sandbox
 
-from .raw_servers import ENV_CREDENTIALS, PYTHON, REPO
+from .raw_servers import PYTHON, cli_environment
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
 
@@ -61,18 +60,12 @@ def events_by_date(path: Path, parcels: int) -> Path:
 
 def peak_rss(tmp_path: Path, args: list[str], stop_after: float = 0) -> tuple[int, int, str]:
     """The peak RSS (KiB) and exit status of ``batch-uploader ARGS``, and what it printed."""
-    environ = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.upper().endswith("_PROXY") and not key.startswith("VTEX_")
-    }
-    environ.update(ENV_CREDENTIALS)
-    environ["PYTHONPATH"] = str(REPO)
     output = tmp_path / "output.txt"
     measured = subprocess.run(
         [PYTHON, "-c", _MEASURE, str(stop_after), str(output),
          PYTHON, "-m", "batch_uploader", *args],
-        capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=120, check=True,
+        capture_output=True, text=True, env=cli_environment(), cwd=tmp_path, timeout=120,
+        check=True,
     )  # fmt: skip
     peak, status = measured.stdout.split()
     return int(peak), int(status), output.read_text(encoding="utf-8", errors="replace")

@@ -6,14 +6,15 @@ The command line is ``batch-uploader``; everything it does is available from Pyt
 back the orders of a results file.
 
 Inside a running event loop (a web server's), :class:`TrackingUpload` is the same upload as a
-job: opened, it reads its files; ``await job.run(control, on_event)`` sends, telling its
-progress as the events of :mod:`batch_uploader.progress` and stopped by a :class:`Control`.
+job (:class:`EventsUpload` for delivery events): opened, it reads its files;
+``await job.run(control, on_event)`` sends, telling its progress as the events of
+:mod:`batch_uploader.progress` and stopped by a :class:`Control`.
 """
 
 from . import progress
 from .control import Control
 from .errors import BatchUploaderError, InputError, UsageError
-from .events import upload_events
+from .events import EventsUpload, upload_events
 from .exit_statuses import ExitStatus
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
 from .pipeline import TrackingUpload, run
@@ -31,6 +32,7 @@ __all__ = [
     "Control",
     "Credentials",
     "Delivery",
+    "EventsUpload",
     "ExitStatus",
     "InputError",
     "Outcome",

@@ -207,6 +207,7 @@ def events(
             settings=settings_from(options),
             reading=reading_from(options, EVENTS),
             force=options["force"],
+            show_progress=not options["quiet"] and sys.stderr.isatty(),
         )
         report = _send_to_target(upload_files, target, dry_run=dry_run, options=options)
     print_report(report, quiet=options["quiet"])

@@ -11,32 +11,22 @@ new events; its lines may stand anywhere in the files of a run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import time
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 
-from . import row_codes, signals
+from . import row_codes
 from .columns import EVENTS, normalise
-from .dates import DateOrder, DateRules, column_order
-from .fixes import RowsToFix
-from .inputs import (
-    Reading,
-    changed_since_opened,
-    close_inputs,
-    data_rows,
-    describe,
-    hidden_notes,
-    open_inputs,
-)
-from .journal import Journal
+from .control import Control
+from .dates import DateRules
+from .inputs import Reading, Values
+from .job import Unit, Upload, driven
 from .models import (
     SECRET_IN_ROW,
+    CellKind,
     Event,
     EventsUpdate,
     Outcome,
@@ -45,15 +35,17 @@ from .models import (
     Source,
     Status,
 )
-from .outputs import Halt, Outputs
-from .pipeline import checked_target, new_report, note_unused_columns, redactor_of
+from .parcels import gathered
+from .progress import OnEvent, ignore
+from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
-from .sender import FailureStreak, Sender, given_up, open_sender
 from .settings import Settings
+from .survey import Survey, survey
 from .target import Credentials
+from .tracking_urls import UrlTemplates
 from .validator import checked_date, common_problems, shown
-from .writer import results_writer
+from .writer import ResultsWriter, results_writer
 
 _YES = frozenset(map(normalise, ("yes", "y", "true", "1", "x", "sim", "s", "si", "sí")))
 _NO = frozenset(map(normalise, ("no", "n", "false", "0", "não", "nao")))
@@ -84,112 +76,161 @@ def upload_events(
     reading: Reading | None = None,
     journal_path: Path | None = None,
     force: bool = False,
+    show_progress: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    control: Control | None = None,
+    on_event: OnEvent = ignore,
 ) -> Report:
-    """Sends the tracking events of ``paths`` (or only checks them, with ``dry_run``), one
-    request per invoice, and writes one results line per input line to ``results_path``,
-    with the rows to fix and the summary beside it, as :func:`batch_uploader.run` does."""
-    settings = settings or Settings()
-    reading = replace(reading or Reading(), layout=EVENTS)
-    upload_to = checked_target(paths, results_path, dry_run, base_url, credentials)
-    started = time.perf_counter()
-    inputs, notes = open_inputs(paths, reading)
-    try:
-        totals: list[Row] = []
-        rows = list(data_rows(inputs, totals))
-        report = new_report(paths, results_path, upload_to, notes, totals)
-        note_unused_columns(report, inputs, reading, None)
-        rules = _date_rules(rows, reading)
-        if dry_run:
-            report.understood.extend(hidden_notes(inputs))
-            for item in inputs:
-                source = item.table.source
-                count = sum(1 for row in rows if row.source == source)
-                report.understood.extend(describe(item, count, _orders(rules, source)))
-        redactor = redactor_of(credentials)
-        outcomes = decide(rows, rules, redactor)
-        headings = {item.table.source: item.columns.headings for item in inputs}
-        halt = Halt(report)
-        with contextlib.ExitStack() as stack:
-            outputs = stack.enter_context(
-                Outputs(
-                    results_writer(
-                        results_path, with_source=len(headings) > 1, events=True, redactor=redactor
-                    ),
-                    RowsToFix(results_path.parent, report.stamp, headings, redactor),
-                    report,
-                    halt,
+    """Sends the tracking events of ``paths`` (or only checks them, with ``dry_run``): an
+    :class:`EventsUpload` run to its end, for scripts and the command line, as
+    :func:`batch_uploader.run` runs one of tracking numbers (signals, progress bar)."""
+    job = EventsUpload(
+        paths,
+        results_path=results_path,
+        base_url=base_url,
+        credentials=credentials,
+        settings=settings,
+        dry_run=dry_run,
+        reading=reading,
+        journal_path=journal_path,
+        force=force,
+        transport=transport,
+    )
+    with job, ProgressBar(show_progress, on_event) as watch:
+        return asyncio.run(driven(job.run, control or Control(), watch))
+
+
+class EventsUpload(Upload):
+    """An upload of the delivery events of ``paths``, one request per invoice (see
+    :class:`~.job.Upload`): one results line per input line, each with its parcel's outcome
+    and receipt. The files are read as events files whatever ``reading``'s layout."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        *,
+        results_path: Path,
+        base_url: str | None = None,
+        credentials: Credentials | None = None,
+        settings: Settings | None = None,
+        dry_run: bool = False,
+        reading: Reading | None = None,
+        journal_path: Path | None = None,
+        force: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            Parcels(),
+            paths,
+            results_path=results_path,
+            base_url=base_url,
+            credentials=credentials,
+            settings=settings,
+            dry_run=dry_run,
+            reading=replace(reading or Reading(), layout=EVENTS),
+            journal_path=journal_path,
+            force=force,
+            transport=transport,
+        )
+
+
+class Parcels:
+    """Delivery events as an upload kind: a unit is a parcel, the lines of one invoice, given
+    as soon as its last line is read (see :mod:`~.parcels`)."""
+
+    name = "delivery events"
+    noun = "parcel"
+    templates: UrlTemplates | None = None  # no tracking URL is made for events
+
+    def survey(self, values: Iterable[Values]) -> Survey:
+        return survey(values, ("date", "deliveredDate"), by_parcel=True)
+
+    def units(
+        self, rows: Iterator[Row], found: Survey, reading: Reading, secrets: Redactor
+    ) -> Iterator[Unit]:
+        rules = _date_rules(found, reading)
+        # A waiting line is kept as plain values (see _kept), its table by its index here.
+        sources: dict[Source, int] = {}
+        tables: list[tuple[Source, Mapping[str, str]]] = []
+
+        def lines() -> Iterator[tuple[int, Parcel | None, _Kept]]:
+            for place, row in enumerate(rows):
+                index = sources.get(row.source)
+                if index is None:
+                    index = sources[row.source] = len(tables)
+                    tables.append((row.source, row.columns))
+                order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
+                yield (
+                    place,
+                    (order_id, invoice) if order_id and invoice else None,
+                    _kept(row, index),
                 )
+
+        for parcel in gathered(lines(), found.parcels):
+            rows_of = [_row(kept, tables) for _, _, kept in parcel]
+            checked = [
+                _checked(row, rules.get(row.source, DateRules()), secrets) for row in rows_of
+            ]
+            outcomes, update = decide_parcel(rows_of, checked)
+            yield Unit(tuple(place for place, _, _ in parcel), tuple(outcomes), update)
+
+    def results(
+        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+    ) -> ResultsWriter:
+        return results_writer(path, with_source=with_source, events=True, redactor=redactor)
+
+
+# A line checked alone: its event, or why it cannot be sent.
+Checked = EventLine | list[RowError]
+
+# A row waiting for its parcel, as plain values (they pickle fast): its table's index, then
+# its number, values, kinds, read errors and cells.
+_Kept = tuple[
+    int, int, Mapping[str, str], Mapping[str, CellKind], tuple[RowError, ...], Sequence[str]
+]
+
+
+def _kept(row: Row, table: int) -> _Kept:
+    return (table, row.number, row.values, row.kinds, row.read_errors, row.cells)
+
+
+def _row(kept: _Kept, tables: Sequence[tuple[Source, Mapping[str, str]]]) -> Row:
+    """The row ``kept`` holds, its source and column names from ``tables``."""
+    table, number, values, kinds, read_errors, cells = kept
+    source, columns = tables[table]
+    return Row(source, number, values, kinds, columns, read_errors, cells)
+
+
+def _checked(row: Row, rules: DateRules, secrets: Redactor) -> Checked:
+    """The event of ``row``, or its problems; a line holding one of ``secrets`` is refused."""
+    if secrets.holds("\x1f".join(row.values.values())):
+        return [SECRET_IN_ROW]
+    return validate_event(row, rules)
+
+
+def decide_parcel(
+    rows: Sequence[Row], checked: Sequence[Checked]
+) -> tuple[list[Outcome], EventsUpdate | None]:
+    """The outcomes of the lines of one parcel before sending, and the update they send
+    together (``None`` when they cannot be sent): invalid lines keep their reasons, and the
+    others are refused with the parcel's problem when it has one."""
+    problem = _parcel_problem(list(rows), list(checked))
+    if problem is not None:
+        # The bad lines keep their own reasons; the others are refused with the parcel's.
+        return [
+            Outcome(
+                row, Status.INVALID, errors=tuple(line) if isinstance(line, list) else (problem,)
             )
-            sending: _Sending | None = None
-            try:
-                if upload_to is not None:
-                    target, secret = upload_to
-                    journal = stack.enter_context(
-                        Journal(journal_path, redactor=redactor, on_failure=halt)
-                    )
-                    run_id = journal.start_run(target, paths)
-                    sending = _Sending(journal, run_id, target, force, report, halt)
-                    try:
-                        asyncio.run(sending.send(outcomes, target, secret, settings, transport))
-                    finally:
-                        journal.finish_run(run_id, report.exit_status)
-            except (KeyboardInterrupt, asyncio.CancelledError):
-                report.interrupted = True
-            finally:
-                report.elapsed = time.perf_counter() - started
-            for outcome in outcomes:
-                if sending is not None and outcome.status is Status.VALID:
-                    outcome = sending.given_up(outcome)  # the run ended before its parcel's answer
-                outputs.record(outcome)
-            report.note_changes(changed_since_opened(inputs))
-            outputs.finish()
-        report.write_summary(redactor)
-        return report
-    finally:
-        close_inputs(inputs)
-
-
-def decide(
-    rows: Sequence[Row], rules: dict[Source, DateRules], secrets: Redactor | None = None
-) -> list[Outcome]:
-    """Each row's outcome before sending, in input order: invalid with its reasons, or valid
-    with its parcel's update (the same update object for every line of a parcel). A line
-    holding one of ``secrets`` is refused."""
-    checked = [
-        [SECRET_IN_ROW]
-        if secrets is not None and secrets.holds("\x1f".join(row.values.values()))
-        else validate_event(row, rules.get(row.source, DateRules()))
-        for row in rows
-    ]
-    parcels: dict[Parcel, list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        order_id, invoice = row.get("orderId"), row.get("invoiceNumber")
-        if order_id and invoice:
-            parcels[(order_id, invoice)].append(index)
-    outcomes = [
-        Outcome(row, Status.INVALID, errors=tuple(line))
-        if isinstance(line, list)
-        else Outcome(row, Status.VALID)
-        for row, line in zip(rows, checked, strict=True)
-    ]
-    for indexes in parcels.values():
-        lines = [checked[i] for i in indexes]
-        problem = _parcel_problem([rows[i] for i in indexes], lines)
-        if problem is not None:
-            for i in indexes:
-                if outcomes[i].status is Status.VALID:  # the bad lines keep their own reasons
-                    outcomes[i] = replace(
-                        outcomes[i], status=Status.INVALID, errors=(*outcomes[i].errors, problem)
-                    )
-            continue
-        valid = [line for line in lines if isinstance(line, EventLine)]
-        if len(valid) < len(lines):
-            continue  # every line is invalid, each for its own reasons
-        update = _update(valid)
-        for i in indexes:
-            outcomes[i] = replace(outcomes[i], update=update)
-    return outcomes
+            for row, line in zip(rows, checked, strict=True)
+        ], None
+    valid = [line for line in checked if isinstance(line, EventLine)]
+    if len(valid) < len(checked):  # every line is invalid, each for its own reasons
+        return [
+            Outcome(row, Status.INVALID, errors=tuple(line) if isinstance(line, list) else ())
+            for row, line in zip(rows, checked, strict=True)
+        ], None
+    update = _update(valid)
+    return [Outcome(row, Status.VALID, update=update) for row in rows], update
 
 
 def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
@@ -336,131 +377,13 @@ def _minutes(iso: str) -> str:
     return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
 
 
-def _date_rules(rows: list[Row], reading: Reading) -> dict[Source, DateRules]:
+def _date_rules(found: Survey, reading: Reading) -> dict[Source, DateRules]:
     """How each file writes its dates, from the evidence of both date columns."""
     now = dt.datetime.now(dt.UTC)
-    texts: dict[Source, list[str]] = defaultdict(list)
-    for row in rows:
-        texts[row.source].extend((row.get("date"), row.get("deliveredDate")))
-    rules = {}
-    for source, values in texts.items():
-        order, mixed = column_order(values)
-        given = reading.date_order
-        rules[source] = DateRules(
+    given = reading.date_order
+    return {
+        source: DateRules(
             order=given or order, mixed=mixed and given is None, timezone=reading.timezone, now=now
         )
-    return rules
-
-
-def _orders(rules: dict[Source, DateRules], source: Source) -> tuple[DateOrder | None, bool]:
-    rule = rules.get(source, DateRules())
-    return rule.order, rule.mixed
-
-
-@dataclass
-class _Sending:
-    """Sends each parcel's update once, journals every line, and fills in the outcomes.
-
-    As for tracking numbers, ``stop_after_failures`` parcels failing one after another stop
-    the run: something is wrong for all of them."""
-
-    journal: Journal
-    run_id: int
-    target: str
-    force: bool
-    report: Report
-    halt: Halt
-    # Requests that left for each parcel's update (by the update's id).
-    attempts: dict[int, int] = field(default_factory=dict)
-    stop_reason: str | None = None
-
-    async def send(
-        self,
-        outcomes: list[Outcome],
-        base_url: str,
-        credentials: Credentials,
-        settings: Settings,
-        transport: httpx.AsyncBaseTransport | None,
-    ) -> None:
-        lines: dict[int, list[int]] = defaultdict(list)  # update id -> line indexes
-        updates: dict[int, EventsUpdate] = {}
-        for index, outcome in enumerate(outcomes):
-            if outcome.status is Status.INVALID:
-                self.journal.record(self.run_id, self.target, outcome)
-            elif isinstance(outcome.update, EventsUpdate):
-                lines[id(outcome.update)].append(index)
-                updates[id(outcome.update)] = outcome.update
-        async with open_sender(base_url, credentials, settings, transport) as sender:
-            self.halt.add(sender.stop)
-            failures = FailureStreak(sender, settings.stop_after_failures, "parcels")
-            try:
-                with self._signals(sender, settings.grace):
-                    await asyncio.gather(
-                        *(
-                            self._parcel(sender, failures, updates[key], indexes, outcomes)
-                            for key, indexes in lines.items()
-                        )
-                    )
-            finally:
-                self.report.add_traffic(sender)
-                self.stop_reason = sender.stop_reason
-                if not self.report.interrupted:
-                    self.report.stop_reason = sender.stop_reason
-
-    def given_up(self, outcome: Outcome) -> Outcome:
-        """``outcome``, a line whose parcel the run ended without an answer for, as failed:
-        with the requests that left for it, or as not attempted."""
-        attempts = self.attempts.get(id(outcome.update), 0)
-        delivery = given_up(attempts, self.stop_reason, "parcel")
-        outcome = replace(outcome, status=Status.FAILED, delivery=delivery)
-        if not attempts:
-            # Journalled as failed when no request left; one that left stays in flight there.
-            self.journal.record(self.run_id, self.target, outcome)
-        return outcome
-
-    @contextlib.contextmanager
-    def _signals(self, sender: Sender, grace: float) -> Iterator[None]:
-        """The first SIGINT or SIGTERM stops sending and lets requests in flight end (for
-        ``grace`` seconds at most); the second stops at once."""
-        loop = asyncio.get_running_loop()
-        main = asyncio.current_task()
-        assert main is not None
-
-        def interrupt() -> None:
-            if self.report.interrupted:
-                main.cancel()
-                return
-            self.report.interrupted = True
-            sender.stop("it was interrupted")
-            loop.call_later(grace, main.cancel)
-
-        with signals.caught(interrupt):
-            yield
-
-    async def _parcel(
-        self,
-        sender: Sender,
-        failures: FailureStreak,
-        update: EventsUpdate,
-        indexes: list[int],
-        outcomes: list[Outcome],
-    ) -> None:
-        journal, rows = self.journal, [outcomes[i].row for i in indexes]
-        before = None if self.force else journal.sent_before(self.target, update)
-        if before is not None:
-            delivery = before.delivery()
-        else:
-            for row in rows:
-                journal.queued(self.run_id, self.target, row, update)
-
-            def leaving() -> None:
-                for row in rows:
-                    journal.in_flight(self.run_id, row)
-                if journal.failure is None:  # else the request does not leave
-                    self.attempts[id(update)] = self.attempts.get(id(update), 0) + 1
-
-            delivery = await sender.send(update, on_request=leaving)
-            failures.add(delivery)
-        for i in indexes:
-            outcomes[i] = replace(outcomes[i], status=delivery.status, delivery=delivery)
-            journal.record(self.run_id, self.target, outcomes[i])
+        for source, (order, mixed) in found.date_orders.items()
+    }

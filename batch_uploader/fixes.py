@@ -48,15 +48,25 @@ class RowsToFix:
     def add(self, outcome: Outcome) -> None:
         """Writes ``outcome``'s row when it was not sent. Raises :class:`RowsToFixRefused`
         when the disk refuses the file."""
+        line = self.line(outcome)
+        if line is not None:
+            self.write(outcome.row.source, line)
+
+    def line(self, outcome: Outcome) -> list[str] | None:
+        """The line :meth:`write` writes for ``outcome`` (``None`` when it was sent)."""
         if outcome.status not in (Status.INVALID, Status.FAILED):
-            return
+            return None
         row = outcome.row
-        sink = self._open.get(row.source) or self._start(row.source)
         width = len(self.headings[row.source])
-        cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
+        return [*row.cells[:width], *[""] * (width - len(row.cells)), _reason(outcome)]
+
+    def write(self, source: Source, line: list[str]) -> None:
+        """Writes ``line`` (from :meth:`line`) of a row of ``source``. Raises
+        :class:`RowsToFixRefused` when the disk refuses the file."""
+        sink = self._open.get(source) or self._start(source)
         try:
             # A cell may hold a secret (a token pasted in a spreadsheet): not written back.
-            sink.write(self.redactor.cells([*cells, _reason(outcome)]))
+            sink.write(self.redactor.cells(line))
         except OSError as error:
             raise RowsToFixRefused(sink.path, error) from None
 

@@ -19,9 +19,9 @@ from types import TracebackType
 from typing import Self
 
 from .fixes import RowsToFix, RowsToFixRefused
-from .models import Outcome
+from .models import Outcome, Source
 from .output_names import summary_path
-from .report import Report
+from .report import Entry, Report
 from .writer import ResultsWriter
 
 # The errors of a disk that refuses to write, whatever the file: what the command line turns
@@ -80,6 +80,11 @@ class Halt:
             stop(reason)
 
 
+# A row decided, as Outputs.add takes it: its report entry, results line, source's index,
+# row number, error code and line of the rows to fix (None: none).
+Prepared = tuple[Entry, list[str], int, int, str, list[str] | None]
+
+
 class Outputs:
     """The results and the rows to fix of a run, written as rows are decided. Each row is
     counted in the report whatever the disk does. The first refusal stops the sending
@@ -95,6 +100,9 @@ class Outputs:
         self.halt = halt
         self._results_written = False
         self._fixes_written = True
+        # The sources of the rows prepared, by index: a prepared row names its own by one.
+        self._sources: dict[Source, int] = {}
+        self._source_list: list[Source] = []
 
     def __enter__(self) -> Self:
         self.results.__enter__()
@@ -102,15 +110,37 @@ class Outputs:
         return self
 
     def record(self, outcome: Outcome) -> None:
-        self.report.record(outcome)
+        self.add(self.prepare(outcome))
+
+    def prepare(self, outcome: Outcome) -> Prepared:
+        """What :meth:`add` writes of ``outcome``, as plain values: a row decided early waits
+        so for its turn, compact (see :mod:`~.in_order`)."""
+        row = outcome.row
+        index = self._sources.get(row.source)
+        if index is None:
+            index = self._sources[row.source] = len(self._source_list)
+            self._source_list.append(row.source)
+        return (
+            self.report.entry(outcome),
+            self.results.cells(outcome),
+            index,
+            row.number,
+            outcome.error_code,
+            self.fixes.line(outcome),
+        )
+
+    def add(self, prepared: Prepared) -> None:
+        """Counts and writes a row decided (see :meth:`prepare`); rows come in input order."""
+        entry, cells, source, _, _, to_fix = prepared
+        self.report.add(entry)
         if self._results_written:
             try:
-                self.results.write(outcome)
+                self.results.write_cells(cells, entry[0])
             except OSError as error:
                 self._results_refused(reason_of(error))
-        if self._fixes_written:
+        if self._fixes_written and to_fix is not None:
             try:
-                self.fixes.add(outcome)
+                self.fixes.write(self._source_list[source], to_fix)
             except RowsToFixRefused as error:
                 self._fixes_refused(error)
 

@@ -17,10 +17,17 @@ from .output_names import stamp
 from .redaction import Redactor
 from .sender import Sender
 
-__all__ = ["EXAMPLES_SHOWN", "ExitStatus", "Report", "describe_problem"]
+__all__ = ["EXAMPLES_SHOWN", "Entry", "ExitStatus", "Report", "describe_problem"]
 
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
+# How many requests a dry run's summary shows.
+_EXAMPLES = EXAMPLES_SHOWN // 2
+
+# What a report takes of a row decided (see Report.entry): its status, its file, its
+# read-back verdict, the text of its unverified example ("" when not shown, None when it has
+# none), its problem's text, its error codes and its example request's text.
+Entry = tuple[Status, str, Verdict | None, str | None, str | None, tuple[str, ...], str | None]
 
 
 @dataclass
@@ -60,32 +67,52 @@ class Report:
     unwritten: list[tuple[str, str]] = field(default_factory=list)
 
     def record(self, outcome: Outcome) -> None:
-        self.counts[outcome.status] += 1
+        self.add(self.entry(outcome))
+
+    def entry(self, outcome: Outcome) -> Entry:
+        """What the report takes of ``outcome``, as plain values: a row decided early waits
+        so for its turn (see :mod:`~.in_order`). The texts of examples are made only while
+        the report may still show one."""
+        status = outcome.status
+        verdict = unverified = None
         if self.verified is not None and outcome.landed:
             check = outcome.verification
-            self.verified[check.verdict if check else Verdict.NOT_CHECKED] += 1
+            verdict = check.verdict if check else Verdict.NOT_CHECKED
             if check and check.verdict is not Verdict.VERIFIED:
+                unverified = ""  # counted, not shown
                 if len(self.unverified) < EXAMPLES_SHOWN:
-                    self.unverified.append(
-                        f"{outcome.row.where()}: {check.verdict.value}: {check.detail}"
-                    )
-                self.error_codes[check.verdict.value] += 1
-        self.counts_by_file[(str(outcome.row.source), outcome.status)] += 1
-        if outcome.status in (Status.INVALID, Status.FAILED):
+                    unverified = f"{outcome.row.where()}: {check.verdict.value}: {check.detail}"
+        problem = example = None
+        codes: tuple[str, ...] = ()
+        if status in (Status.INVALID, Status.FAILED):
             if len(self.problems) < EXAMPLES_SHOWN:
-                self.problems.append(describe_problem(outcome))
-            codes = [error.code for error in outcome.errors]
+                problem = describe_problem(outcome)
+            codes = tuple(error.code for error in outcome.errors)
             if outcome.delivery and outcome.delivery.error_code:
-                codes.append(outcome.delivery.error_code)
-            self.error_codes.update(codes)
-        elif (
-            outcome.status is Status.VALID
-            and outcome.update
-            and (len(self.examples) < EXAMPLES_SHOWN // 2)
-        ):
+                codes += (outcome.delivery.error_code,)
+        elif status is Status.VALID and outcome.update and len(self.examples) < _EXAMPLES:
             update = outcome.update
             body = json.dumps(update.body(), ensure_ascii=False)
-            self.examples.append(f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}")
+            example = f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}"
+        return (status, str(outcome.row.source), verdict, unverified, problem, codes, example)
+
+    def add(self, entry: Entry) -> None:
+        """Counts a row decided, from its :meth:`entry`; rows are added in input order."""
+        status, source, verdict, unverified, problem, codes, example = entry
+        self.counts[status] += 1
+        if verdict is not None and self.verified is not None:
+            self.verified[verdict] += 1
+            if unverified is not None:
+                if unverified and len(self.unverified) < EXAMPLES_SHOWN:
+                    self.unverified.append(unverified)
+                self.error_codes[verdict.value] += 1
+        self.counts_by_file[(source, status)] += 1
+        if problem is not None and len(self.problems) < EXAMPLES_SHOWN:
+            self.problems.append(problem)
+        if codes:  # Counter.update costs a call even when empty
+            self.error_codes.update(codes)
+        if example is not None and len(self.examples) < _EXAMPLES:
+            self.examples.append(example)
 
     @property
     def not_sent(self) -> int:

@@ -38,11 +38,16 @@ class Survey:
     date_orders: dict[Source, tuple[DateOrder | None, bool]] = field(default_factory=dict)
     duplicates: dict[RowRef, RowRef] = field(default_factory=dict)
     conflicts: dict[RowRef, tuple[RowRef, ...]] = field(default_factory=dict)
+    # With ``by_parcel``: the lines of each invoice (a parcel), by the hash of its key, in
+    # place of duplicates and conflicts (a parcel's lines are meant to repeat its invoice).
+    parcels: dict[int, int] = field(default_factory=dict)
 
 
-def survey(rows: Iterable[Values]) -> Survey:
+def survey(
+    rows: Iterable[Values], dates: tuple[str, ...] = ("dispatchedDate",), by_parcel: bool = False
+) -> Survey:
     """Reads ``rows`` (from :func:`~batch_uploader.inputs.data_values`) once and tells what
-    they say as a whole."""
+    they say as a whole; ``dates`` are the columns whose slashed dates tell the order."""
     result = Survey()
     sources: dict[Source, int] = {}
     evidence_by_source: dict[Source, Counter[DateOrder]] = defaultdict(Counter)
@@ -50,22 +55,25 @@ def survey(rows: Iterable[Values]) -> Survey:
     first: dict[int, int] = {}
     repeated: dict[int, list[tuple[RowRef, int]]] = {}
     source: Source | None = None
-    source_index, dates = 0, Counter[DateOrder]()
+    source_index, orders = 0, Counter[DateOrder]()
     for row_source, number, values in rows:
         if row_source is not source:  # rows come file by file: look the file up once
             source = row_source
             source_index = sources.setdefault(source, len(sources))
-            dates = evidence_by_source[source]
+            orders = evidence_by_source[source]
             numbers = result.numbers.setdefault(source, array("L"))
-        result.rows_by_source[source] += 1
         numbers.append(number)
         get = values.get
-        if order := evidence(get("dispatchedDate", "")):
-            dates[order] += 1
+        for name in dates:
+            if order := evidence(get(name, "")):
+                orders[order] += 1
         order_id, invoice = get("orderId"), get("invoiceNumber")
         if not order_id or not invoice:
             continue
         key = hash((order_id, invoice))
+        if by_parcel:
+            result.parcels[key] = result.parcels.get(key, 0) + 1
+            continue
         payload = (
             hash(
                 (
@@ -83,6 +91,8 @@ def survey(rows: Iterable[Values]) -> Survey:
         else:
             group = repeated.setdefault(key, [(_unpack_ref(seen, sources), seen & _MASK)])
             group.append(((source, number), payload))
+    for source, numbers in result.numbers.items():
+        result.rows_by_source[source] = len(numbers)
     result.rows = sum(result.rows_by_source.values())
     for source in sources:
         result.date_orders[source] = decided_order(evidence_by_source.get(source, Counter()))

@@ -217,10 +217,17 @@ class ResultsWriter(ABC):
         return self
 
     def write(self, outcome: Outcome) -> None:
+        self.write_cells(self.cells(outcome), outcome.status)
+
+    def cells(self, outcome: Outcome) -> list[str]:
+        """The results line of ``outcome``, as :meth:`write_cells` takes it."""
         line = self._line(outcome)
         # A cell of the input may hold a secret (a token pasted in a spreadsheet).
-        values = self._redactor.cells([line[column] for column in self.columns])
-        self._write_line(values, outcome.status)
+        return self._redactor.cells([line[column] for column in self.columns])
+
+    def write_cells(self, cells: list[str], status: Status) -> None:
+        """Writes a results line made by :meth:`cells`."""
+        self._write_line(cells, status)
 
     @abstractmethod
     def finish(self, report: Report) -> None:

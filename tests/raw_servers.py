@@ -118,10 +118,9 @@ def carrier_file(folder: Path, rows: int = 3, name: str = "loggi.csv") -> Path:
     return path
 
 
-def run_cli(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m batch_uploader ARGS`` in a subprocess, with the test credentials."""
+def cli_environment() -> dict[str, str]:
+    """The environment of a ``batch_uploader`` subprocess: the test credentials, this tree's
+    code, and no proxy nor VTEX setting of the machine."""
     environ = {
         key: value
         for key, value in os.environ.items()
@@ -129,6 +128,14 @@ def run_cli(
     }
     environ.update(ENV_CREDENTIALS)
     environ["PYTHONPATH"] = str(REPO)
+    return environ
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m batch_uploader ARGS`` in a subprocess, with the test credentials."""
+    environ = cli_environment()
     environ.update(env or {})
     return subprocess.run(
         [PYTHON, "-m", "batch_uploader", *args],

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from batch_uploader import fixes as fixes_module
-from batch_uploader import pipeline as pipeline_module
+from batch_uploader import job as job_module
 from batch_uploader.report import ExitStatus
 from batch_uploader.sandbox import Sandbox, SandboxConfig
 
@@ -127,13 +127,13 @@ def test_a_journal_failing_while_an_interruption_is_handled(
     source = carrier_file(tmp_path, rows=200)
     journal, results = tmp_path / "journal.sqlite3", tmp_path / "results.csv"
     state: dict[str, Any] = {"interrupted": False, "leaving": 0}
-    real_interrupt = pipeline_module._Upload._interrupt
+    real_interrupt = job_module._Upload._interrupt
 
     def interrupt(self: Any, main: Any) -> None:
         state["interrupted"] = True
         real_interrupt(self, main)
 
-    monkeypatch.setattr(pipeline_module._Upload, "_interrupt", interrupt)
+    monkeypatch.setattr(job_module._Upload, "_interrupt", interrupt)
 
     def fails(sql: str) -> bool:
         if sql.startswith("UPDATE rows SET state"):

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from batch_uploader.control import Control
+from batch_uploader.events import EventsUpload
 from batch_uploader.pipeline import TrackingUpload, run
 from batch_uploader.progress import (
     Event,
@@ -192,6 +193,57 @@ def test_retries_and_the_pace_are_told(tmp_path: Path) -> None:
     (pace,) = [event for event in events if isinstance(event, PaceChanged)]
     assert pace.throttled == 1
     assert pace.rate < 100
+
+
+def test_an_events_job_in_a_running_loop_stopped_halfway(tmp_path: Path) -> None:
+    # Lines ordered by date: each parcel's three lines stand a third of the file apart.
+    parcels = 20
+    lines = [
+        f"{1300000 + n}-01;{n};2026-11-2{day} 08:{n:02d};Recife;PE;step {day};;"
+        for day in (1, 2, 3)
+        for n in range(parcels)
+    ]
+    source = tmp_path / "eventos.csv"
+    source.write_text(
+        "Pedido;NF;Data do evento;Cidade;UF;Ocorrência;Entregue;Data de entrega\n"
+        + "\n".join(lines)
+        + "\n",
+        encoding="utf-8",
+    )
+    control = Control()
+    events: list[Event] = []
+
+    def watch(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, RowDecided) and event.decided == len(lines) // 3:
+            control.stop("the person pressed Stop")
+
+    async def job(base_url: str) -> None:
+        with EventsUpload([source], results_path=tmp_path / "r.csv", base_url=base_url,
+                          credentials=CREDENTIALS, settings=Settings(rate=40, concurrency=2),
+                          journal_path=tmp_path / "journal.sqlite3") as upload:  # fmt: skip
+            await upload.run(control, watch)
+
+    with Sandbox(SandboxConfig(latency=0.02)) as sandbox:
+        asyncio.run(job(sandbox.base_url))
+
+    started, table, *rest = events
+    assert started == JobStarted("delivery events", len(lines), (str(source),), sandbox.base_url)
+    assert isinstance(table, TableUnderstood)
+    rows = [event for event in rest if isinstance(event, RowDecided)]
+    assert [event.row for event in rows] == list(range(2, len(lines) + 2))
+    assert [event.decided for event in rows] == list(range(1, len(lines) + 1))
+    assert [event for event in rest if isinstance(event, JobStopped)] == [
+        JobStopped("the person pressed Stop")
+    ]
+    assert isinstance(rest[-1], JobFinished)
+    assert rest[-1].exit_status == ExitStatus.INTERRUPTED
+    results = results_of(tmp_path / "r.csv")
+    assert [line["row"] for line in results] == [str(n) for n in range(2, len(lines) + 2)]
+    assert all(line["status"] in {"sent", "failed"} for line in results)
+    assert [(event.status, event.code) for event in rows] == [
+        (line["status"], line["errorCode"]) for line in results
+    ]
 
 
 def test_the_public_api_is_what_it_names() -> None:

@@ -15,15 +15,14 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import httpx
+from typing import Unpack
 
 from . import row_codes
 from .columns import EVENTS, normalise
 from .control import Control
 from .dates import DateRules
 from .inputs import Reading, Values
-from .job import Unit, Upload, driven
+from .job import JobOptions, Unit, Upload, driven
 from .models import (
     SECRET_IN_ROW,
     CellKind,
@@ -40,9 +39,7 @@ from .progress import OnEvent, ignore
 from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
-from .settings import Settings
 from .survey import Survey, survey
-from .target import Credentials
 from .tracking_urls import UrlTemplates
 from .validator import checked_date, common_problems, shown
 from .writer import ResultsWriter, results_writer
@@ -69,33 +66,15 @@ def upload_events(
     paths: Sequence[Path],
     *,
     results_path: Path,
-    base_url: str | None = None,
-    credentials: Credentials | None = None,
-    settings: Settings | None = None,
-    dry_run: bool = False,
-    reading: Reading | None = None,
-    journal_path: Path | None = None,
-    force: bool = False,
     show_progress: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
     control: Control | None = None,
     on_event: OnEvent = ignore,
+    **options: Unpack[JobOptions],
 ) -> Report:
     """Sends the tracking events of ``paths`` (or only checks them, with ``dry_run``): an
     :class:`EventsUpload` run to its end, for scripts and the command line, as
     :func:`batch_uploader.run` runs one of tracking numbers (signals, progress bar)."""
-    job = EventsUpload(
-        paths,
-        results_path=results_path,
-        base_url=base_url,
-        credentials=credentials,
-        settings=settings,
-        dry_run=dry_run,
-        reading=reading,
-        journal_path=journal_path,
-        force=force,
-        transport=transport,
-    )
+    job = EventsUpload(paths, results_path=results_path, **options)
     with job, ProgressBar(show_progress, on_event) as watch:
         return asyncio.run(driven(job.run, control or Control(), watch))
 
@@ -106,32 +85,11 @@ class EventsUpload(Upload):
     and receipt. The files are read as events files whatever ``reading``'s layout."""
 
     def __init__(
-        self,
-        paths: Sequence[Path],
-        *,
-        results_path: Path,
-        base_url: str | None = None,
-        credentials: Credentials | None = None,
-        settings: Settings | None = None,
-        dry_run: bool = False,
-        reading: Reading | None = None,
-        journal_path: Path | None = None,
-        force: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
+        self, paths: Sequence[Path], *, results_path: Path, **options: Unpack[JobOptions]
     ) -> None:
-        super().__init__(
-            Parcels(),
-            paths,
-            results_path=results_path,
-            base_url=base_url,
-            credentials=credentials,
-            settings=settings,
-            dry_run=dry_run,
-            reading=replace(reading or Reading(), layout=EVENTS),
-            journal_path=journal_path,
-            force=force,
-            transport=transport,
-        )
+        # Read as events files, whatever the layout asked.
+        options["reading"] = replace(options.get("reading") or Reading(), layout=EVENTS)
+        super().__init__(Parcels(), paths, results_path=results_path, **options)
 
 
 class Parcels:

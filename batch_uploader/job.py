@@ -18,7 +18,7 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, Self
+from typing import Protocol, Self, TypedDict
 
 import httpx
 
@@ -107,6 +107,26 @@ class Kind(Protocol):
     ) -> ResultsWriter:
         """The results file's writer."""
         ...
+
+
+class JobOptions(TypedDict, total=False):
+    """What every upload kind is given beside its files and results path (see :class:`Upload`),
+    named once for the kinds and their wrappers."""
+
+    base_url: str | None
+    credentials: Credentials | None
+    settings: Settings | None
+    dry_run: bool
+    reading: Reading | None
+    journal_path: Path | None
+    force: bool
+    transport: httpx.AsyncBaseTransport | None
+
+
+class UploadOptions(JobOptions, total=False):
+    """What an upload of tracking numbers is given too: whether to read its orders back."""
+
+    verify_orders: bool
 
 
 class Upload:

@@ -11,21 +11,18 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-import httpx
+from typing import Unpack
 
 from .checker import Checker
 from .control import Control
 from .inputs import Reading, Values
-from .job import Unit, Upload, driven
+from .job import Unit, Upload, UploadOptions, driven
 from .models import Row, Status
 from .progress import OnEvent, ignore
 from .progress_bar import ProgressBar
 from .redaction import Redactor
 from .report import Report
-from .settings import Settings
 from .survey import Survey, survey
-from .target import Credentials
 from .tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
 from .writer import ResultsWriter, results_writer
 
@@ -34,38 +31,17 @@ def run(
     paths: Sequence[Path],
     *,
     results_path: Path,
-    base_url: str | None = None,
-    credentials: Credentials | None = None,
-    settings: Settings | None = None,
-    dry_run: bool = False,
-    reading: Reading | None = None,
-    journal_path: Path | None = None,
-    force: bool = False,
-    show_progress: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
     url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES,
-    verify_orders: bool = False,
+    show_progress: bool = False,
     control: Control | None = None,
     on_event: OnEvent = ignore,
+    **options: Unpack[UploadOptions],
 ) -> Report:
     """Uploads the rows of ``paths`` (or only checks them, with ``dry_run``): a
     :class:`TrackingUpload` run to its end, for scripts and the command line. SIGINT and
     SIGTERM stop it as :meth:`Control.interrupt` does (in the main thread); ``show_progress``
     draws a progress bar on stderr. See :class:`TrackingUpload` for the rest."""
-    job = TrackingUpload(
-        paths,
-        results_path=results_path,
-        base_url=base_url,
-        credentials=credentials,
-        settings=settings,
-        dry_run=dry_run,
-        reading=reading,
-        journal_path=journal_path,
-        force=force,
-        transport=transport,
-        url_templates=url_templates,
-        verify_orders=verify_orders,
-    )
+    job = TrackingUpload(paths, results_path=results_path, url_templates=url_templates, **options)
     with job, ProgressBar(show_progress, on_event) as watch:
         return asyncio.run(driven(job.run, control or Control(), watch))
 
@@ -80,31 +56,10 @@ class TrackingUpload(Upload):
         paths: Sequence[Path],
         *,
         results_path: Path,
-        base_url: str | None = None,
-        credentials: Credentials | None = None,
-        settings: Settings | None = None,
-        dry_run: bool = False,
-        reading: Reading | None = None,
-        journal_path: Path | None = None,
-        force: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
         url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES,
-        verify_orders: bool = False,
+        **options: Unpack[UploadOptions],
     ) -> None:
-        super().__init__(
-            Tracking(url_templates),
-            paths,
-            results_path=results_path,
-            base_url=base_url,
-            credentials=credentials,
-            settings=settings,
-            dry_run=dry_run,
-            reading=reading,
-            journal_path=journal_path,
-            force=force,
-            transport=transport,
-            verify_orders=verify_orders,
-        )
+        super().__init__(Tracking(url_templates), paths, results_path=results_path, **options)
         self.url_templates = url_templates
 
 

@@ -238,6 +238,8 @@ class Upload:
                 )
             )
             decided = 0
+            # A job nobody watches builds no event for each row.
+            watched = on_event is not ignore
 
             def told(source: str, number: int, status: str, code: str) -> None:
                 nonlocal decided
@@ -246,13 +248,15 @@ class Upload:
 
             def write(outcome: Outcome) -> None:
                 outputs.record(outcome)
-                row = outcome.row
-                told(str(row.source), row.number, outcome.status.value, outcome.error_code)
+                if watched:
+                    row = outcome.row
+                    told(str(row.source), row.number, outcome.status.value, outcome.error_code)
 
             def write_kept(prepared: Prepared) -> None:
                 outputs.add(prepared)
-                entry, _, _, number, code, _ = prepared
-                told(entry[1], number, entry[0].value, code)
+                if watched:
+                    entry, _, _, number, code, _ = prepared
+                    told(entry[1], number, entry[0].value, code)
 
             in_order = InOrder(write, outputs.prepare, write_kept)
 

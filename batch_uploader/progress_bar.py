@@ -20,7 +20,8 @@ class ProgressBar:
         self._bar: tqdm[Never] | None = None
 
     def __enter__(self) -> OnEvent:
-        return self.watch
+        # Nobody watching: the job is told so, and builds no event for each row.
+        return self.watch if self._show or self._then is not ignore else ignore
 
     def __exit__(self, *exc_info: object) -> None:
         if self._bar is not None:

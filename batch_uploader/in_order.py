@@ -48,7 +48,8 @@ class InOrder(Generic[T, K]):
             return
         self._write(outcome)
         self._next += 1
-        self._catch_up()
+        if self._early or self._spilled:  # most rows come in order, nothing waiting
+            self._catch_up()
 
     def _keep(self, place: int, outcome: K) -> None:
         if len(self._early) < _IN_MEMORY:

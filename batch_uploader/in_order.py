@@ -8,7 +8,6 @@ does not grow with how far apart a parcel's lines stand.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -17,10 +16,6 @@ from .spill import Spill
 # A row decided, and what is kept of one that waits: plain values (see spill).
 T = TypeVar("T")
 K = TypeVar("K")
-
-# The rows decided out of order waiting in memory before they go to disk: a few of them
-# (rows answered out of order within the requests in flight) are the usual case.
-_IN_MEMORY = 2048
 
 
 class InOrder(Generic[T, K]):
@@ -38,39 +33,22 @@ class InOrder(Generic[T, K]):
         self._compact = compact
         self._write_kept = write_kept
         self._next = 0
-        self._early: dict[int, K] = {}
-        self._spill = Spill()
-        self._spilled: list[int] = []  # the places on disk, as a heap: no query finds none
+        # Rows decided early, at group 0 by place: in memory while they are few (rows answered
+        # out of order within the requests in flight), on disk past that.
+        self._waiting = Spill()
 
     def add(self, place: int, outcome: T) -> None:
         if place != self._next:
-            self._keep(place, self._compact(outcome))
+            self._waiting.put(0, place, self._compact(outcome))
             return
         self._write(outcome)
         self._next += 1
-        if self._early or self._spilled:  # most rows come in order, nothing waiting
+        if self._waiting.count:  # most rows come in order, nothing waiting
             self._catch_up()
-
-    def _keep(self, place: int, outcome: K) -> None:
-        if len(self._early) < _IN_MEMORY:
-            self._early[place] = outcome
-        else:
-            self._spill.put(0, place, outcome)
-            heapq.heappush(self._spilled, place)
 
     def _catch_up(self) -> None:
         """Writes the rows waiting that come next."""
-        while True:
-            outcome = self._early.pop(self._next, None)
-            if outcome is not None:
-                self._write_kept(outcome)
-                self._next += 1
-                continue
-            if not self._spilled or self._spilled[0] != self._next:
-                return
-            run = self._spill.take_run(0, self._next)
-            for _ in run:
-                heapq.heappop(self._spilled)
+        while run := self._waiting.take_run(0, self._next):
             for _, waiting in run:
                 self._write_kept(waiting)
             self._next += len(run)
@@ -79,10 +57,7 @@ class InOrder(Generic[T, K]):
         """Writes what still waits, in order (rows whose earlier rows never came: none, when
         every row was decided), and lets the disk go."""
         try:
-            rest = [*self._early.items(), *self._spill.take(0)]
-            for _, outcome in sorted(rest, key=lambda item: item[0]):
+            for _, outcome in self._waiting.take(0):
                 self._write_kept(outcome)
-            self._early.clear()
-            self._spilled.clear()
         finally:
-            self._spill.close()
+            self._waiting.close()

@@ -24,6 +24,7 @@ import httpx
 
 from . import signals
 from .control import INTERRUPTED, Control
+from .dates import DateOrder
 from .errors import UsageError
 from .fixes import RowsToFix
 from .in_order import InOrder
@@ -41,7 +42,16 @@ from .inputs import (
     open_inputs,
 )
 from .journal import Journal
-from .models import InvoiceUpdate, Outcome, Row, Status, TrackingUpdate, Verdict, Verification
+from .models import (
+    InvoiceUpdate,
+    Outcome,
+    Row,
+    Source,
+    Status,
+    TrackingUpdate,
+    Verdict,
+    Verification,
+)
 from .outputs import Halt, Outputs, Prepared
 from .progress import (
     JobFinished,
@@ -350,9 +360,7 @@ _CHECKS_BETWEEN_TURNS = 256
 def understood(item: Input, found: Survey, reading: Reading) -> TableUnderstood:
     """The event of how ``item`` was read."""
     source = item.table.source
-    order, mixed = found.date_orders.get(source, (None, False))
-    if reading.date_order is not None:
-        order, mixed = reading.date_order, False
+    order, mixed = _date_order(source, found, reading)
     columns = item.columns
     return TableUnderstood(
         str(source),
@@ -435,11 +443,17 @@ def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[st
     lines = []
     for item in inputs:
         source = item.table.source
-        order = found.date_orders.get(source, (None, False))
-        if reading.date_order is not None:
-            order = (reading.date_order, False)
+        order = _date_order(source, found, reading)
         lines.extend(describe(item, found.rows_by_source[source], order))
     return lines
+
+
+def _date_order(source: Source, found: Survey, reading: Reading) -> tuple[DateOrder | None, bool]:
+    """How the slashed dates of ``source`` are read, and whether its column shows both
+    orders: as the person said, else as the survey found."""
+    if reading.date_order is not None:
+        return reading.date_order, False
+    return found.date_orders.get(source, (None, False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -654,11 +668,7 @@ class _Upload:
 
     def _decided(self, unit: Unit, outcomes: Decided) -> _Pending:
         self._journal(outcomes)
-        if self.reader is not None:
-            outcomes = tuple(
-                replace(line, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
-                for line in outcomes
-            )
+        outcomes = self._not_sent(outcomes)
         future = asyncio.get_running_loop().create_future()
         future.set_result(outcomes)
         item = _Pending(unit, outcomes)
@@ -688,12 +698,14 @@ class _Upload:
         self.failures.add(delivery)
         if delivery.status is Status.SENT and self.reader is not None:
             return await self._read_back(outcomes, update)
-        if self.reader is not None:
-            outcomes = tuple(
-                replace(line, verification=Verification(Verdict.NOT_CHECKED, "not sent"))
-                for line in outcomes
-            )
-        return outcomes
+        return self._not_sent(outcomes)
+
+    def _not_sent(self, outcomes: Decided) -> Decided:
+        """``outcomes``, not sent now, with why their orders are not read back (when they are)."""
+        if self.reader is None:
+            return outcomes
+        check = Verification(Verdict.NOT_CHECKED, "not sent")
+        return tuple(replace(line, verification=check) for line in outcomes)
 
     async def _read_back(self, outcomes: Decided, update: InvoiceUpdate) -> Decided:
         assert self.reader is not None

@@ -8,22 +8,23 @@ back the orders of a results file.
 Inside a running event loop (a web server's), :class:`TrackingUpload` is the same upload as a
 job (:class:`EventsUpload` for delivery events): opened, it reads its files;
 ``await job.run(control, on_event)`` sends, telling its progress as the events of
-:mod:`batch_uploader.progress` and stopped by a :class:`Control`.
+:mod:`batch_uploader.jobs.progress` and stopped by a :class:`Control`.
 """
 
-from . import progress
-from .control import Control
 from .errors import BatchUploaderError, InputError, UsageError
-from .events import EventsUpload, upload_events
 from .exit_statuses import ExitStatus
+from .jobs import progress
+from .jobs.control import Control
+from .jobs.deliveries import EventsUpload
+from .jobs.report import Report
+from .jobs.tracking import TrackingUpload
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
-from .pipeline import TrackingUpload, run
-from .report import Report
-from .retry import RetryPolicy
-from .sandbox import Sandbox, SandboxConfig
-from .settings import Settings
-from .target import Credentials
-from .verify import verify_results
+from .sandbox.oms import Sandbox, SandboxConfig
+from .scripting import run, upload_events
+from .vtex.read_back import verify_results
+from .vtex.retry import RetryPolicy
+from .vtex.settings import Settings
+from .vtex.target import Credentials
 
 __version__ = "0.1.0"
 

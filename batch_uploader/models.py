@@ -8,8 +8,8 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
-from . import row_codes
-from .hints import COMMAND_LINE, PLACE, Hint, worded
+from .rules import row_codes
+from .rules.hints import COMMAND_LINE, PLACE, Hint, worded
 
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
@@ -108,7 +108,7 @@ class Source:
 class RowError:
     """Why a row cannot be sent: a stable kebab-case code, the field (empty when the whole row
     is concerned), and a note for a person, holding ``{hint}`` where the remedy ``hint`` goes
-    (see :mod:`~batch_uploader.hints`)."""
+    (see :mod:`~batch_uploader.rules.hints`)."""
 
     code: str
     field: str

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from batch_uploader.settings import Settings
+from batch_uploader.vtex.settings import Settings
 
 from . import data
 from .measure import ROOT, Sample, SandboxProcess, Spread, listen_overflows, run_case

@@ -83,10 +83,10 @@ def _dry_run(params: Params) -> Operation:
 def _read_validate(params: Params) -> Operation:
     """What a dry run does, less the results file, the report and the progress bar: open the
     file, survey every row, then check every row."""
-    from batch_uploader.checker import Checker
-    from batch_uploader.inputs import Reading, data_rows, data_values, open_inputs
+    from batch_uploader.files.inputs import Reading, data_rows, data_values, open_inputs
     from batch_uploader.models import Row
-    from batch_uploader.survey import survey
+    from batch_uploader.rules.checker import Checker
+    from batch_uploader.rules.survey import survey
 
     path = Path(params["path"])
 
@@ -104,7 +104,7 @@ def _read_validate(params: Params) -> Operation:
 
 def _read_only(params: Params) -> Operation:
     """Opening the file (encoding check, row count, header) and one pass over its data rows."""
-    from batch_uploader.inputs import Reading, data_rows, open_inputs
+    from batch_uploader.files.inputs import Reading, data_rows, open_inputs
 
     path = Path(params["path"])
 
@@ -118,7 +118,7 @@ def _read_only(params: Params) -> Operation:
 def _outcomes(count: int) -> list[Any]:
     """``count`` distinct synthetic outcomes in the proportions of a real upload: mostly sent,
     some invalid (with explained errors), some failed at VTEX, some skipped repeats."""
-    from batch_uploader.columns import column_letter
+    from batch_uploader.files.columns import column_letter
     from batch_uploader.models import (
         FIELDS,
         Delivery,
@@ -196,7 +196,7 @@ def _results_writer(path: Path) -> Any:
     it exists, the CSV-only ``ResultsWriter`` of earlier versions otherwise."""
     from batch_uploader.errors import UsageError
 
-    module = importlib.import_module("batch_uploader.writer")
+    module = importlib.import_module("batch_uploader.files.results")
     factory = getattr(module, "results_writer", None)
     if factory is not None:
         try:
@@ -237,7 +237,7 @@ def _write_results(params: Params) -> Operation:
 def _write_floor(params: Params) -> Operation:
     """The floor for writing the same lines, the 14 values given ready-made: csv.writer for a
     CSV, xlsxwriter in constant-memory mode (write_string per cell) for a workbook."""
-    from batch_uploader.writer import RESULT_COLUMNS, result_line
+    from batch_uploader.files.results import RESULT_COLUMNS, result_line
 
     count, results = int(params["rows"]), Path(params["results"])
     lines = [[result_line(o).get(c, "") for c in RESULT_COLUMNS] for o in _outcomes(_POOL)]
@@ -353,7 +353,7 @@ def _bare_async(params: Params) -> Operation:
 
     import httpx
 
-    from batch_uploader.transport import aiohttp_transport
+    from batch_uploader.vtex.transport import aiohttp_transport
 
     path, concurrency = Path(params["path"]), int(params["concurrency"])
     over_aiohttp = bool(params.get("aiohttp"))

@@ -18,9 +18,9 @@ from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
 
-from batch_uploader import sender as sender_module
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 from batch_uploader.models import Row, Source
+from batch_uploader.vtex import sender as sender_module
 
 CsvFactory = Callable[..., Path]
 XlsxFactory = Callable[..., Path]

@@ -13,16 +13,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from batch_uploader import sender as sender_module
-from batch_uploader.access import check_access
-from batch_uploader.limiter import Pacer
+from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import Delivery, Status, TrackingUpdate
-from batch_uploader.pipeline import run
-from batch_uploader.report import ExitStatus
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import MESSAGE_LIMIT, Sender, build_client
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.scripting import run
+from batch_uploader.vtex import sender as sender_module
+from batch_uploader.vtex.access import check_access
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import MESSAGE_LIMIT, Sender, build_client
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory
 

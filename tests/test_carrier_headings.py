@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from batch_uploader.columns import ALIASES, find_header, heading_words, normalise
 from batch_uploader.errors import InputError
+from batch_uploader.files.columns import ALIASES, find_header, heading_words, normalise
+from batch_uploader.files.reader import RawRow
 from batch_uploader.models import Source
-from batch_uploader.reader import RawRow
 
 SOURCE = Source("carrier.xlsx")
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from batch_uploader.carriers import s10_check_digit, warnings
 from batch_uploader.models import TrackingUpdate
+from batch_uploader.rules.carriers import s10_check_digit, warnings
 
 
 def update(number: str, courier: str | None) -> TrackingUpdate:

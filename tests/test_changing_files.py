@@ -14,8 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from batch_uploader import Credentials, Settings, reader, run
-from batch_uploader.inputs import (
+from batch_uploader import Credentials, Settings, run
+from batch_uploader.files import reader
+from batch_uploader.files.inputs import (
     Input,
     Reading,
     Values,
@@ -26,8 +27,8 @@ from batch_uploader.inputs import (
     open_inputs,
 )
 from batch_uploader.models import Status
-from batch_uploader.survey import Survey
-from batch_uploader.survey import survey as real_survey
+from batch_uploader.rules.survey import Survey
+from batch_uploader.rules.survey import survey as real_survey
 
 from .conftest import CsvFactory, XlsxFactory
 
@@ -223,7 +224,7 @@ def test_rows_appended_during_an_upload_are_not_sent(
             handle.write(lines(1, 1, "Jadlog"))  # would conflict with row 2
         return found
 
-    monkeypatch.setattr("batch_uploader.pipeline.survey", survey_then_append)
+    monkeypatch.setattr("batch_uploader.jobs.tracking.survey", survey_then_append)
     results = tmp_path / "r.csv"
     report = run([source], results_path=results, dry_run=True)
 
@@ -285,7 +286,7 @@ def test_rows_of_a_file_cut_short_during_the_upload_are_in_the_results(
             handle.truncate(cut)  # rewritten in place, shorter
         return found
 
-    monkeypatch.setattr("batch_uploader.pipeline.survey", survey_then_cut)
+    monkeypatch.setattr("batch_uploader.jobs.tracking.survey", survey_then_cut)
     report = run([source], results_path=results, dry_run=True)
 
     with results.open(encoding="utf-8-sig", newline="") as handle:
@@ -311,7 +312,7 @@ def test_an_upload_whose_file_grew_exits_1_and_says_so_in_its_summary_line(
             handle.write(lines(4, 4))
         return found
 
-    monkeypatch.setattr("batch_uploader.pipeline.survey", survey_then_append)
+    monkeypatch.setattr("batch_uploader.jobs.tracking.survey", survey_then_append)
     report = run([source], results_path=tmp_path / "r.csv", dry_run=True)
 
     # Not 0, "every row sent": the rows added were not read.

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from batch_uploader.cli import cli
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.cli.main import cli
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import CsvFactory, XlsxFactory
 

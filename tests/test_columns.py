@@ -4,16 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from batch_uploader.columns import (
+from batch_uploader.errors import InputError, UsageError
+from batch_uploader.files.columns import (
     column_letter,
     find_header,
     is_totals_row,
     normalise,
     read_mapping,
 )
-from batch_uploader.errors import InputError, UsageError
+from batch_uploader.files.reader import RawRow
 from batch_uploader.models import CellKind, Source
-from batch_uploader.reader import RawRow
 
 SOURCE = Source("carrier.csv")
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from batch_uploader.access import PROBE_ORDER, check_access
-from batch_uploader.cli import cli
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.target import Credentials
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.vtex.access import PROBE_ORDER, check_access
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch_uploader import dates
-from batch_uploader.dates import DateOrder, DateProblem, DateRules, column_order, read_date
-from batch_uploader.hints import worded
 from batch_uploader.models import CellKind
+from batch_uploader.rules import dates
+from batch_uploader.rules.dates import DateOrder, DateProblem, DateRules, column_order, read_date
+from batch_uploader.rules.hints import worded
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 DMY = DateRules(order=DateOrder.DMY, now=NOW)

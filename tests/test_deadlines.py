@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from batch_uploader.models import Delivery, Status, TrackingUpdate
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import open_sender
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import open_sender
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import mocked_vtex
 

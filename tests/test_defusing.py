@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from batch_uploader import run
-from batch_uploader.cell_text import meant
-from batch_uploader.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.cell_text import meant
+from batch_uploader.files.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.results import defused
+from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import TrackingUpdate
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox
-from batch_uploader.validator import validate
-from batch_uploader.writer import defused
+from batch_uploader.rules.validator import validate
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import CsvFactory, XlsxFactory, invoke
 

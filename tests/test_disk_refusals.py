@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from batch_uploader import fixes as fixes_module
-from batch_uploader import job as job_module
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.files import fixes as fixes_module
+from batch_uploader.jobs import engine as job_module
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
 
 from .conftest import invoke
 from .test_full_disk import FULL, carrier_file, failing_after, results_lines
@@ -210,7 +210,7 @@ def test_an_events_upload_whose_journal_fails_exits_74(
 def test_an_events_upload_whose_results_fail_exits_74(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from batch_uploader.writer import CsvResults
+    from batch_uploader.files.results import CsvResults
 
     source = tmp_path / "events.csv"
     lines = "".join(f"{n}-01,{n},2026-11-21 08:00,Recife,PE,step\n" for n in range(1, 41))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import openpyxl
 
-from batch_uploader.reader import read_tables
-from batch_uploader.report import ExitStatus
+from batch_uploader.files.reader import read_tables
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import invoke
 

@@ -12,13 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from batch_uploader.columns import EVENTS
-from batch_uploader.events import upload_events
-from batch_uploader.inputs import Reading, data_rows, open_inputs
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.files.columns import EVENTS
+from batch_uploader.files.inputs import Reading, data_rows, open_inputs
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.scripting import upload_events
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory, invoke
 

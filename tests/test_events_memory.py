@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.sandbox.oms import Sandbox
 
 from .raw_servers import PYTHON, cli_environment
 

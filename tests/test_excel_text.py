@@ -12,11 +12,11 @@ import pytest
 
 from batch_uploader import run
 from batch_uploader.errors import InputError
-from batch_uploader.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.reader import read_tables
+from batch_uploader.jobs.report import Report
 from batch_uploader.models import RowError, TrackingUpdate
-from batch_uploader.reader import read_tables
-from batch_uploader.report import Report
-from batch_uploader.validator import validate
+from batch_uploader.rules.validator import validate
 
 BOM = b"\xef\xbb\xbf"
 # How the same text reaches the disk: Excel's "CSV UTF-8" (with a BOM), other programs'

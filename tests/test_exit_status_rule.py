@@ -6,9 +6,10 @@ from __future__ import annotations
 import itertools
 
 import batch_uploader
-from batch_uploader import exit_statuses, report
+from batch_uploader import exit_statuses
 from batch_uploader.errors import InputError, UsageError
 from batch_uploader.exit_statuses import ExitStatus, ran_to_the_end, run_status, worst
+from batch_uploader.jobs import report
 
 
 def test_the_numbers_of_the_contract() -> None:

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 from batch_uploader.errors import InputError, UsageError
-from batch_uploader.journal import Journal, fingerprint
-from batch_uploader.reader import read_tables
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.files.reader import read_tables
+from batch_uploader.jobs.journal import Journal, fingerprint
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import SANDBOX_ENV, CsvFactory, invoke
 
@@ -97,7 +97,9 @@ def test_an_unreadable_inbox_file_is_rejected_and_the_next_ones_are_sent(
 ) -> None:
     drop(tmp_path, "a-locked.csv", age=120)
     drop(tmp_path, "b-fine.csv")
-    monkeypatch.setattr("batch_uploader.inbox.fingerprint", _refusing("a-locked.csv", fingerprint))
+    monkeypatch.setattr(
+        "batch_uploader.jobs.inbox.fingerprint", _refusing("a-locked.csv", fingerprint)
+    )
 
     outcome = night(tmp_path)
 
@@ -144,7 +146,9 @@ def test_an_unreadable_file_that_cannot_be_moved_is_left_with_a_message(
 ) -> None:
     drop(tmp_path, "a-locked.csv", age=120)
     drop(tmp_path, "b-fine.csv")
-    monkeypatch.setattr("batch_uploader.inbox.fingerprint", _refusing("a-locked.csv", fingerprint))
+    monkeypatch.setattr(
+        "batch_uploader.jobs.inbox.fingerprint", _refusing("a-locked.csv", fingerprint)
+    )
     real_replace = os.replace
 
     def replace(source: Any, target: Any) -> None:

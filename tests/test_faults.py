@@ -9,14 +9,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs.report import ExitStatus, Report
 from batch_uploader.models import Status
-from batch_uploader.pipeline import run
-from batch_uploader.report import ExitStatus, Report
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.scripting import run
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory
 

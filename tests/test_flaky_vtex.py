@@ -12,12 +12,12 @@ import httpx
 import pytest
 import respx
 
-from batch_uploader.limiter import Pacer, RetryBudget
 from batch_uploader.models import Delivery, Status
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sandbox import SandboxConfig
-from batch_uploader.sender import Sender, build_client
-from batch_uploader.settings import Settings
+from batch_uploader.sandbox.oms import SandboxConfig
+from batch_uploader.vtex.limiter import Pacer, RetryBudget
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client
+from batch_uploader.vtex.settings import Settings
 
 from .conftest import mocked_vtex
 from .test_faults import upload_rows

@@ -24,9 +24,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox
-from batch_uploader.writer import CsvResults
+from batch_uploader.files.results import CsvResults
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import SANDBOX_ENV, invoke
 
@@ -309,7 +309,7 @@ def test_a_disk_that_fills_as_the_inbox_notes_a_file_done_exits_74_naming_the_fi
     def full(*args: Any, **kwargs: Any) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(ledger))
 
-    monkeypatch.setattr("batch_uploader.inbox._Ledger.add", full)
+    monkeypatch.setattr("batch_uploader.jobs.inbox._Ledger.add", full)
     with Sandbox() as sandbox:
         outcome = invoke("inbox", str(inbox), "--base-url", sandbox.base_url, "--settle", "0")
 

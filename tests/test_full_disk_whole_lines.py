@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
 
 from .conftest import SANDBOX_ENV
 from .test_full_disk import carrier_file, needs_mount

@@ -22,9 +22,9 @@ from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
 
-from batch_uploader import reader
-from batch_uploader.reader import open_tables
-from batch_uploader.report import ExitStatus
+from batch_uploader.files import reader
+from batch_uploader.files.reader import open_tables
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import invoke
 

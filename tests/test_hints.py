@@ -3,11 +3,11 @@ each front end words as its own control: no page shows a command-line flag."""
 
 from __future__ import annotations
 
-from batch_uploader.dates import DateRules
-from batch_uploader.hints import COMMAND_LINE, Hint, worded
-from batch_uploader.journal import SentBefore
+from batch_uploader.jobs.journal import SentBefore
 from batch_uploader.models import Row, RowError, Source
-from batch_uploader.validator import checked_date
+from batch_uploader.rules.dates import DateRules
+from batch_uploader.rules.hints import COMMAND_LINE, Hint, worded
+from batch_uploader.rules.validator import checked_date
 
 from .test_receipts import UPDATE, answered, send
 

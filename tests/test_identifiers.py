@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from batch_uploader.report import ExitStatus
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import CsvFactory, invoke
 

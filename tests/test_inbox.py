@@ -24,18 +24,18 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from batch_uploader import inbox as inbox_module
-from batch_uploader.cli import cli
-from batch_uploader.inbox import InboxReport
-from batch_uploader.inputs import Reading
-from batch_uploader.journal import fingerprint
-from batch_uploader.locks import take_lock
-from batch_uploader.pipeline import run
+from batch_uploader.cli.main import cli
+from batch_uploader.files.inputs import Reading
+from batch_uploader.jobs import inbox as inbox_module
+from batch_uploader.jobs.inbox import InboxReport
+from batch_uploader.jobs.journal import fingerprint
+from batch_uploader.jobs.locks import take_lock
+from batch_uploader.jobs.report import Report
 from batch_uploader.redaction import Redactor
-from batch_uploader.report import Report
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.target import Credentials
-from batch_uploader.tracking_urls import UrlTemplates
+from batch_uploader.rules.tracking_urls import UrlTemplates
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.scripting import run
+from batch_uploader.vtex.target import Credentials
 
 ENV: dict[str, str | None] = {
     "VTEX_APP_KEY": "key",

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from batch_uploader import Credentials, Settings, run, verify_results
-from batch_uploader.report import ExitStatus
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import CsvFactory
 

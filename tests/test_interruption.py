@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_uploader.sandbox import RECEIVED_PATH
+from batch_uploader.sandbox.oms import RECEIVED_PATH
 
 ROWS = 150
 CONCURRENCY = 4

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from batch_uploader.control import Control
-from batch_uploader.events import EventsUpload
-from batch_uploader.pipeline import TrackingUpload, run
-from batch_uploader.progress import (
+from batch_uploader.jobs.control import Control
+from batch_uploader.jobs.deliveries import EventsUpload
+from batch_uploader.jobs.progress import (
     Event,
     JobFinished,
     JobStarted,
@@ -23,10 +22,12 @@ from batch_uploader.progress import (
     RowDecided,
     TableUnderstood,
 )
-from batch_uploader.report import ExitStatus
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.jobs.report import ExitStatus
+from batch_uploader.jobs.tracking import TrackingUpload
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.scripting import run
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 ROWS = 60
 CREDENTIALS = Credentials("vtexappkey-test", "app-token-9c1f-Qz7w-kV3x")
@@ -251,6 +252,6 @@ def test_the_public_api_is_what_it_names() -> None:
 
     assert all(hasattr(batch_uploader, name) for name in batch_uploader.__all__)
     assert batch_uploader.TrackingUpload is TrackingUpload
-    assert batch_uploader.progress.RowDecided is RowDecided
+    assert batch_uploader.jobs.progress.RowDecided is RowDecided
     # Type checkers read the package's hints (PEP 561).
     assert (Path(batch_uploader.__file__).parent / "py.typed").is_file()

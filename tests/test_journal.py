@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from batch_uploader.errors import UsageError
-from batch_uploader.journal import Journal, payload_hash
+from batch_uploader.jobs.journal import Journal, payload_hash
 from batch_uploader.models import Delivery, Outcome, Row, Source, Status, TrackingUpdate
 
 TARGET = "https://mystore.vtexcommercestable.com.br"

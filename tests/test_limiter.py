@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from batch_uploader.limiter import Pacer
+from batch_uploader.vtex.limiter import Pacer
 
 
 class FakeClock:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
-from batch_uploader.logs import Console, configure
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.cli.logs import Console, configure
+from batch_uploader.cli.main import cli
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import CsvFactory
 

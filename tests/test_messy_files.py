@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 
 from .messy import FIRST_DATA_ROW, ROWS, carrier_export
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from batch_uploader import run
 from batch_uploader.errors import InputError
-from batch_uploader.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.inputs import Reading, data_rows, open_inputs
+from batch_uploader.files.reader import read_tables
+from batch_uploader.files.results import defused
 from batch_uploader.models import TrackingUpdate
-from batch_uploader.reader import read_tables
-from batch_uploader.validator import validate
-from batch_uploader.writer import defused
+from batch_uploader.rules.validator import validate
 
 from .conftest import XlsxFactory
 

@@ -16,10 +16,10 @@ from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
 
-from batch_uploader import ods_marks, reader
 from batch_uploader.errors import InputError
-from batch_uploader.reader import read_tables
-from batch_uploader.report import ExitStatus
+from batch_uploader.files import ods_marks, reader
+from batch_uploader.files.reader import read_tables
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import invoke
 

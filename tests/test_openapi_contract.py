@@ -24,13 +24,13 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from batch_uploader.limiter import Pacer
 from batch_uploader.models import Event, EventsUpdate, Request, TrackingUpdate
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sandbox import Sandbox
-from batch_uploader.sender import Sender, build_client
-from batch_uploader.target import Credentials, resolve_base_url
-from batch_uploader.verify import OrderRead
+from batch_uploader.sandbox.oms import Sandbox
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.read_back import OrderRead
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client
+from batch_uploader.vtex.target import Credentials, resolve_base_url
 
 from .openapi_subset import OPERATIONS, subset
 

@@ -1,4 +1,4 @@
-"""The default names of outputs are decided in batch_uploader.output_names alone."""
+"""The default names of outputs are decided in batch_uploader.files.output_names alone."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import ast
 import datetime as dt
 from pathlib import Path
 
-from batch_uploader import output_names
-from batch_uploader.output_names import (
+import batch_uploader
+from batch_uploader.files.output_names import (
     default_results_path,
     inbox_results_name,
     rows_to_fix_name,
@@ -15,7 +15,7 @@ from batch_uploader.output_names import (
     verified_path,
 )
 
-PACKAGE = Path(output_names.__file__).parent
+PACKAGE = Path(batch_uploader.__file__).parent
 NOON = dt.datetime(2026, 11, 24, 19, 5, 9, tzinfo=dt.timezone(dt.timedelta(hours=-3)))
 # Pieces of names that only output_names may spell.
 PIECES = ("-results-", ".summary.json", "-to-fix-", "-verified", "journal.sqlite3", "%Y%m%dT")
@@ -41,7 +41,7 @@ def test_each_default_name() -> None:
 
 def test_no_other_module_spells_an_output_name() -> None:
     spelled = []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "output_names.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -17,11 +17,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
-from batch_uploader import cli as cli_module
-from batch_uploader import inbox as inbox_module
-from batch_uploader import report as report_module
-from batch_uploader.cli import cli
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.cli import main as cli_module
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs import inbox as inbox_module
+from batch_uploader.jobs import report as report_module
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import SANDBOX_ENV
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner, Result
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 
 from .conftest import CsvFactory, XlsxFactory
 

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 
 from batch_uploader.errors import InputError, UsageError
+from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import Status
-from batch_uploader.pipeline import run
-from batch_uploader.report import ExitStatus
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.scripting import run
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory, XlsxFactory
 

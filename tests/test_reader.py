@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from batch_uploader.errors import InputError, UsageError
+from batch_uploader.files.reader import RawRow, read_tables, render_cell
 from batch_uploader.models import CellKind
-from batch_uploader.reader import RawRow, read_tables, render_cell
 
 from .conftest import CsvFactory, XlsxFactory
 

@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 from batch_uploader.errors import InputError
+from batch_uploader.files.reader import RawRow, read_tables
 from batch_uploader.models import CellKind
-from batch_uploader.reader import RawRow, read_tables
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import ERROR, WorkbookFactory, invoke
 

@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from batch_uploader.cell_text import meant
 from batch_uploader.errors import InputError
-from batch_uploader.reader import DELIMITERS, read_tables
-from batch_uploader.writer import defused
+from batch_uploader.files.cell_text import meant
+from batch_uploader.files.reader import DELIMITERS, read_tables
+from batch_uploader.files.results import defused
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Cell text with commas, quotes, line breaks, accents and formula starts, but no other
@@ -113,6 +113,7 @@ def test_a_cell_read_as_meant_holds_nothing_its_text_does_not(cell: str) -> None
 
 @PROPERTY
 @given(st.binary(max_size=400))
+@example(content=b"\xc2\x80\xed\xa0\x80")  # a UTF-8 surrogate's form: no UTF-8 at all
 def test_any_bytes_are_read_or_refused_cleanly(content: bytes) -> None:
     with scratch("any.csv", content) as path:
         try:
@@ -122,6 +123,14 @@ def test_any_bytes_are_read_or_refused_cleanly(content: bytes) -> None:
                     assert row.number >= 1
         except InputError:
             pass
+
+
+def test_legacy_bytes_shaped_like_a_utf8_surrogate_read_as_windows_1252() -> None:
+    # "í", a no-break space and "€" in Windows-1252 are the bytes of an encoded surrogate.
+    content = b"orderId;invoiceNumber;trackingNumber\n1-01;000001;Jo" + b"\xed\xa0\x80\n"
+    with scratch("legacy.csv", content) as path:
+        (table,) = read_tables(path)
+        assert [row.cells for row in table.rows()][1] == ["1-01", "000001", "Jo\u00ed\u00a0\u20ac"]
 
 
 @PROPERTY

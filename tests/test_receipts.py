@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from batch_uploader import Credentials, Settings, run, upload_events
-from batch_uploader.access import check_access
+from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import (
     Delivery,
     Event,
@@ -23,10 +23,10 @@ from batch_uploader.models import (
     Verdict,
     Verification,
 )
-from batch_uploader.report import ExitStatus
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import open_sender
-from batch_uploader.verify import OrderRead, verify
+from batch_uploader.vtex.access import check_access
+from batch_uploader.vtex.read_back import OrderRead, verify
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import open_sender
 
 from .conftest import CsvFactory
 

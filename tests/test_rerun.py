@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from batch_uploader.cli import cli
-from batch_uploader.journal import Journal
-from batch_uploader.sandbox import Sandbox
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs.journal import Journal
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import CsvFactory
 

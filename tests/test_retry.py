@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from batch_uploader.retry import RetryPolicy, parse_retry_after
+from batch_uploader.vtex.retry import RetryPolicy, parse_retry_after
 
 NOW = dt.datetime(2026, 11, 24, 22, 0, 0, tzinfo=dt.UTC)
 

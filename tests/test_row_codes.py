@@ -1,4 +1,4 @@
-"""The codes batch-uploader writes about rows have one list, batch_uploader.row_codes: the
+"""The codes batch-uploader writes about rows have one list, batch_uploader.rules.row_codes: the
 README documents exactly those, and no other module spells a code out."""
 
 from __future__ import annotations
@@ -7,9 +7,10 @@ import ast
 import re
 from pathlib import Path
 
-from batch_uploader import row_codes
+import batch_uploader
+from batch_uploader.rules import row_codes
 
-PACKAGE = Path(row_codes.__file__).parent
+PACKAGE = Path(batch_uploader.__file__).parent
 README = PACKAGE.parent / "README.md"
 
 
@@ -86,7 +87,7 @@ def _literal_codes(tree: ast.AST) -> list[str]:
 def test_no_module_but_row_codes_spells_a_code_out() -> None:
     spelled = {
         path.name: codes
-        for path in sorted(PACKAGE.glob("*.py"))
+        for path in sorted(PACKAGE.rglob("*.py"))
         if path.name != "row_codes.py"
         and (codes := _literal_codes(ast.parse(path.read_text(encoding="utf-8"))))
     }

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
-from batch_uploader.report import ExitStatus
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs.report import ExitStatus
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

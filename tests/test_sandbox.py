@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
-from batch_uploader.sandbox import Sandbox, SandboxConfig
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
 
 PATH = "/api/oms/pvt/orders/1172452900788-01/invoice/000030711"
 HEADERS = {

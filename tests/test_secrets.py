@@ -23,14 +23,14 @@ import pytest
 from click.testing import CliRunner
 
 from batch_uploader import Credentials, Settings, run, upload_events, verify_results
-from batch_uploader.access import check_access
-from batch_uploader.cli import cli
+from batch_uploader.cli.logs import Console, configure
+from batch_uploader.cli.main import cli
 from batch_uploader.errors import UsageError
-from batch_uploader.logs import Console, configure
 from batch_uploader.models import Status, Verdict
 from batch_uploader.redaction import REDACTED, Redactor
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.target import resolve_base_url
+from batch_uploader.vtex.access import check_access
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.target import resolve_base_url
 
 from .conftest import CsvFactory, XlsxFactory
 

@@ -8,12 +8,12 @@ import httpx
 import pytest
 import respx
 
-from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status, TrackingUpdate, invoice_path
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import Sender, build_client, open_sender
-from batch_uploader.settings import Settings
-from batch_uploader.target import Credentials
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client, open_sender
+from batch_uploader.vtex.settings import Settings
+from batch_uploader.vtex.target import Credentials
 
 from .conftest import mocked_vtex
 

@@ -6,12 +6,12 @@ import asyncio
 
 import httpx
 
-from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status, TrackingUpdate
 from batch_uploader.redaction import Redactor
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import Sender, build_client
-from batch_uploader.target import Credentials
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client
+from batch_uploader.vtex.target import Credentials
 
 BASE = "https://mystore.vtexcommercestable.com.br"
 UPDATE = TrackingUpdate("1172452900788-01", "000030711", "AA123456789BR")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from batch_uploader.errors import UsageError
-from batch_uploader.target import Credentials, resolve_base_url
+from batch_uploader.vtex.target import Credentials, resolve_base_url
 
 
 def test_account_address() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
 from batch_uploader.errors import InputError
 from batch_uploader.models import TrackingUpdate
-from batch_uploader.sandbox import Sandbox
-from batch_uploader.tracking_urls import BUILT_IN, Courier, UrlTemplates, template_problem
+from batch_uploader.rules.tracking_urls import BUILT_IN, Courier, UrlTemplates, template_problem
+from batch_uploader.sandbox.oms import Sandbox
 
 from .conftest import CsvFactory
 

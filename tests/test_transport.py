@@ -8,11 +8,11 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.sender import Sender, build_client
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client
 
 from .test_deadlines import CREDENTIALS, RECEIPT, answer, update
 

@@ -9,9 +9,9 @@ import csv
 import socket
 from pathlib import Path
 
-from batch_uploader.access import check_access
 from batch_uploader.models import Status
-from batch_uploader.target import Credentials
+from batch_uploader.vtex.access import check_access
+from batch_uploader.vtex.target import Credentials
 
 from .raw_servers import TOKEN, RawServer, carrier_file, read_head, run_cli
 from .test_transport_deadlines import send_to

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from batch_uploader.limiter import Pacer
 from batch_uploader.models import Delivery, Status
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sender import Sender, build_client
-from batch_uploader.target import Credentials
+from batch_uploader.vtex.limiter import Pacer
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import Sender, build_client
+from batch_uploader.vtex.target import Credentials
 
 from .raw_servers import TOKEN, RawServer, ok_answer, read_head
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import Result
 
-from batch_uploader.report import ExitStatus
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import CsvFactory, invoke
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from batch_uploader.models import CellKind, Row, RowError, Source, TrackingUpdate
-from batch_uploader.validator import validate
+from batch_uploader.rules.validator import validate
 
 from .conftest import make_row
 

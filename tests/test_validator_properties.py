@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from batch_uploader import validator
 from batch_uploader.models import FIELDS, CellKind, Row, RowError, Source, TrackingUpdate
+from batch_uploader.rules import validator
 
 PROPERTY = settings(max_examples=500, deadline=None)
 # Characters of every kind of trouble: formulas, error values, separators of the route,

@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from batch_uploader import Credentials, Settings, run
-from batch_uploader.cli import cli
+from batch_uploader.cli.main import cli
+from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import TrackingUpdate, Verdict, Verification
-from batch_uploader.report import ExitStatus
-from batch_uploader.retry import RetryPolicy
-from batch_uploader.sandbox import Sandbox, SandboxConfig
-from batch_uploader.sender import open_sender
-from batch_uploader.verify import compare
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.vtex.read_back import compare
+from batch_uploader.vtex.retry import RetryPolicy
+from batch_uploader.vtex.sender import open_sender
 
 from .conftest import CsvFactory, XlsxFactory, invoke
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from batch_uploader import reader
 from batch_uploader.errors import InputError, UsageError
-from batch_uploader.reader import read_tables
+from batch_uploader.files import reader
+from batch_uploader.files.reader import read_tables
 
 from .conftest import XlsxFactory
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from batch_uploader.errors import UsageError
+from batch_uploader.files.output_names import default_results_path
+from batch_uploader.files.results import CsvResults, result_line
 from batch_uploader.models import Delivery, Outcome, Row, RowError, Source, Status, TrackingUpdate
-from batch_uploader.output_names import default_results_path
-from batch_uploader.writer import CsvResults, result_line
 
 ROW = Row(
     Source("jadlog.csv"),

@@ -21,11 +21,11 @@ from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batch_uploader import xls_marks
 from batch_uploader.errors import InputError
-from batch_uploader.reader import open_tables, read_tables
-from batch_uploader.report import ExitStatus
-from batch_uploader.sheet_marks import ERROR_TEXTS, SheetMarks
+from batch_uploader.files import xls_marks
+from batch_uploader.files.reader import open_tables, read_tables
+from batch_uploader.files.sheet_marks import ERROR_TEXTS, SheetMarks
+from batch_uploader.jobs.report import ExitStatus
 
 from .conftest import invoke
 

@@ -24,11 +24,11 @@ import pytest
 import python_calamine
 from python_calamine import CalamineWorkbook
 
-from batch_uploader import xlsb_marks
 from batch_uploader.errors import InputError
-from batch_uploader.reader import read_tables
-from batch_uploader.report import ExitStatus
-from batch_uploader.sheet_marks import ERROR_TEXTS, SheetMarks
+from batch_uploader.files import xlsb_marks
+from batch_uploader.files.reader import read_tables
+from batch_uploader.files.sheet_marks import ERROR_TEXTS, SheetMarks
+from batch_uploader.jobs.report import ExitStatus
 
 from .test_hidden import dry_run
 

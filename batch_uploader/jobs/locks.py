@@ -1,0 +1,41 @@
+"""Locks that keep two runs from working on the same thing at once (a journal, an inbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import IO
+
+from ..errors import UsageError
+
+
+def take_lock(path: Path, what: str, hint: str = "") -> IO[str]:
+    """An exclusive lock on the file ``path``, held until the handle returned is closed and
+    released by the system however the process ends. When another process holds it, a
+    :class:`UsageError` says that ``what`` is in use, by whom, and what to do (``hint``)."""
+    try:
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as error:
+        # A read-only folder, say, where the lock file does not exist yet.
+        raise UsageError(
+            f"cannot create the lock file {path} of {what}: {error.strerror}; let "
+            f"batch-uploader write in {path.parent}{hint}"
+        ) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise UsageError(f"{what} is in use by {holder}; wait for that run to end{hint}") from None
+    handle.seek(0)
+    handle.truncate()
+    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {since} ({command})\n")
+    handle.flush()
+    return handle

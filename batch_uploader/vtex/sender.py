@@ -1,0 +1,593 @@
+"""Sending updates to VTEX: one async client, bounded concurrency, a shared pacer, retries.
+
+Every HTTP outcome becomes a :class:`Delivery`; no httpx or tenacity exception escapes. This
+is where answers enter: the token is taken out of each (body, error, exception text) here, so
+that nothing written from a delivery can hold it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+)
+from tenacity.wait import wait_random_exponential
+
+from ..models import Delivery, Request, Status, receipt_of
+from ..redaction import Redactor
+from ..rules import row_codes
+from ..rules.hints import Hint
+from .limiter import Pacer
+from .retry import RetryPolicy, parse_retry_after
+from .settings import Settings
+from .target import Credentials
+from .transport import aiohttp_transport, proxied
+
+USER_AGENT = "batch-uploader"
+# Error messages longer than this are cut: they end up in a spreadsheet cell.
+MESSAGE_LIMIT = 300
+# How much of an unexpected answer's body a message shows.
+PREVIEW_LIMIT = 100
+# Answers after which no request can succeed: the run stops.
+_FATAL = (401, 403)
+# Pauses asked within this many seconds of the end of the one in force are the same pause,
+# told by the answers of the requests already in flight: it is said once.
+SAME_PAUSE = 1.0
+
+logger = logging.getLogger("batch_uploader")
+
+
+def _refused(status: int, request: Request) -> str:
+    if status == 401:
+        return (
+            "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
+            "VTEX_APP_TOKEN"
+        )
+    return (
+        f"the app key may not {_PURPOSES.get(request.RESOURCE, 'do this')} (403 Forbidden); "
+        f"give its role the '{request.RESOURCE}' resource"
+        + (_ROLES if request.RESOURCE == "Notify invoice" else "")
+    )
+
+
+_PURPOSES = {"Notify invoice": "update invoices", "View order": "read orders"}
+_ROLES = " (roles 'OMS - Full access' or 'IntegrationProfile - Fulfillment Oms')"
+
+
+def request_headers(credentials: Credentials) -> dict[str, str]:
+    """The headers of every request: the credentials, JSON both ways, who is asking."""
+    return {
+        **credentials.headers(),
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+
+
+def build_client(
+    base_url: str,
+    credentials: Credentials,
+    *,
+    concurrency: int,
+    timeout: float,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """An HTTP client of a run, with a connection for each of its workers; its I/O is
+    aiohttp's unless another ``transport`` is given (the tests give mock ones) or the
+    environment names a proxy."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers=request_headers(credentials),
+        timeout=httpx.Timeout(timeout),
+        limits=limits,
+        transport=transport
+        or (None if proxied() else aiohttp_transport(limits, httpx.create_ssl_context())),
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_sender(
+    base_url: str,
+    credentials: Credentials,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Sender]:
+    """The sender of a run, with its client and pacer, for as long as the block lasts."""
+    async with build_client(
+        base_url,
+        credentials,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        transport=transport,
+    ) as client:
+        yield Sender(
+            client,
+            pacer=Pacer(settings.rate),
+            concurrency=settings.concurrency,
+            policy=settings.retry,
+            redactor=credentials.redactor(),
+            timeout=settings.timeout,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One attempt's result."""
+
+    http_status: int | None
+    payload: Any = None
+    retry_after: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    hint: Hint | None = None  # the remedy its message's {hint} stands for
+
+    @property
+    def retryable(self) -> bool:
+        return self.http_status is None or RetryPolicy.retries_status(self.http_status)
+
+
+@dataclass(slots=True)
+class _Hold:
+    """Until when (``time.monotonic``) every worker is held by a Retry-After, shared by a
+    sender and its companions so that a pause is said once."""
+
+    until: float = -math.inf
+
+
+class Sender:
+    """Sends updates with at most ``concurrency`` requests in flight and at most ``pacer.rate``
+    requests per second over all of them, retrying as ``policy`` says.
+
+    After a fatal answer (401, 403), or once :meth:`stop` is called, every later row is
+    reported as not attempted: ``stop_reason`` says why. ``requests`` and ``throttled`` count
+    the requests made and the 429 answers among them. ``redactor`` takes the secrets out of
+    every answer and error. ``timeout`` is the limit on a whole attempt, from connecting to the
+    last byte of the answer.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        pacer: Pacer,
+        concurrency: int,
+        policy: RetryPolicy,
+        redactor: Redactor,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lanes: asyncio.LifoQueue[httpx.AsyncClient] | None = None,
+        timeout: float = Settings().timeout,
+        hold: _Hold | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._client = client
+        # Requests name their whole URL: httpx parses a path against its base URL twice.
+        self._base_url = str(client.base_url).rstrip("/")
+        if lanes is None:
+            # A lane is the right to one request in flight. Last in, first out: the lanes used
+            # last hold the warm connections.
+            lanes = asyncio.LifoQueue()
+            for _ in range(concurrency):
+                lanes.put_nowait(client)
+        self._lanes = lanes
+        self._pacer = pacer
+        self._policy = policy
+        self._redactor = redactor
+        self._backoff = wait_random_exponential(
+            multiplier=policy.backoff_initial, max=policy.backoff_max
+        )
+        self._sleep = sleep
+        self._concurrency = concurrency
+        self._timeout = timeout
+        self._hold = hold or _Hold()
+        self._retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.row_budget),
+            wait=self._wait,
+            retry=retry_if_result(self._should_retry),
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+            sleep=sleep,
+        )
+        self.stop_reason: str | None = None
+        self.requests = 0
+        self.throttled = 0
+
+    @property
+    def pacer(self) -> Pacer:
+        return self._pacer
+
+    def companion(self) -> Sender:
+        """Another sender on the same clients, lanes, pacer and policy, which stops on its own:
+        reads beside updates (within the same concurrency and rate), so that a key that may
+        not read stops the reads only."""
+        return Sender(
+            self._client,
+            pacer=self._pacer,
+            concurrency=self._concurrency,
+            policy=self._policy,
+            redactor=self._redactor,
+            sleep=self._sleep,
+            lanes=self._lanes,
+            timeout=self._timeout,
+            hold=self._hold,
+        )
+
+    def stop(self, reason: str) -> None:
+        """Sends nothing more; rows not yet attempted say the run stopped because ``reason``."""
+        self.stop_reason = self.stop_reason or reason
+
+    async def send(
+        self,
+        update: Request,
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_retry: Callable[[int, str], None] | None = None,
+    ) -> Delivery:
+        """Sends ``update`` and tells what became of it; ``on_request`` is called as each
+        request leaves, ``on_retry`` with the attempt's number and the last answer's code
+        (``http-503``, ``timeout``...) before each attempt after the first."""
+        attempts = 0
+        last: _Answer | None = None
+
+        async def attempt() -> _Answer | None:
+            nonlocal attempts, last
+            if last is not None and on_retry is not None and not self.stop_reason:
+                on_retry(
+                    attempts + 1, last.error_code or row_codes.http_status(last.http_status or 0)
+                )
+            answer = None if self.stop_reason else await self._attempt(update, on_request)
+            if answer is not None:
+                attempts += 1
+                last = answer
+            return answer
+
+        # A copy per row: tenacity keeps a call's state on the object.
+        answer: _Answer | None = await self._retrying.copy()(attempt)
+        if answer is None and last is not None:
+            # Stopped between attempts: the row failed with the answer it last had.
+            stopped = f"the run stopped before another attempt because {self.stop_reason}"
+            return self._deliver(last, attempts, stopped)
+        if answer is None:
+            return Delivery(
+                Status.FAILED,
+                attempts=attempts,
+                error_code=row_codes.NOT_ATTEMPTED,
+                error_message=f"not sent: the run stopped because {self.stop_reason}",
+            )
+        return self._deliver(answer, attempts)
+
+    async def _attempt(
+        self, update: Request, on_request: Callable[[], None] | None
+    ) -> _Answer | None:
+        client = await self._lanes.get()
+        try:
+            # Checked on both sides of the wait for a lane: the run may stop meanwhile.
+            if self.stop_reason:
+                return None
+            await self._pacer.wait()
+            if self.stop_reason:
+                return None
+            if on_request is not None:
+                on_request()
+                # The hook may have stopped the run: a journal that could not note the request
+                # leaving. It does not leave.
+                if self.stop_reason:
+                    return None
+            self.requests += 1
+            try:
+                # httpx's timeouts are per operation: a server sending a byte at a time meets
+                # none of them. The whole attempt has this deadline, the body's reading within.
+                async with asyncio.timeout(self._timeout):
+                    request = client.build_request(
+                        update.METHOD, self._base_url + update.path(), json=update.body()
+                    )
+                    response = await client.send(request, stream=True)
+                    try:
+                        body = await capped_body(response, ANSWER_LIMIT)
+                    finally:
+                        # Closing an answer not read to its end drops its connection: the rest
+                        # of an oversized body is never read.
+                        await response.aclose()
+            except TimeoutError:
+                return _Answer(
+                    None,
+                    error_code=row_codes.TIMEOUT,
+                    error_message=f"VTEX's answer did not complete within "
+                    f"{_seconds(self._timeout)} s (--timeout)",
+                )
+            except httpx.TimeoutException:
+                return _Answer(
+                    None, error_code=row_codes.TIMEOUT, error_message="VTEX did not answer in time"
+                )
+            except httpx.TransportError as error:
+                return self._failed(row_codes.CONNECTION_ERROR, "connection failed", error)
+            except httpx.HTTPError as error:
+                # The answer could not be read (a broken body): the update may have landed,
+                # and sending it again is harmless, so it is retried like a lost connection.
+                return self._failed(row_codes.HTTP_ERROR, "the answer could not be read", error)
+        finally:
+            self._lanes.put_nowait(client)
+        return self._read(response, update, body)
+
+    def _read(self, response: httpx.Response, request: Request, body: bytes | None) -> _Answer:
+        """What ``response`` says, from its ``body`` (``None``: over ``ANSWER_LIMIT``, unread)."""
+        status = response.status_code
+        if body is None:
+            # A refusal stops the run and a 429 or 503 holds it as usual, whatever the body.
+            body = b""
+            oversized = status not in _FATAL
+        else:
+            oversized = False
+        # Decoded as JSON reads bytes (UTF-8, or UTF-16/32 by their first bytes), as
+        # response.json() did: reading a charset from the headers doubles the time per answer.
+        text = self._redactor.text(body.decode(json.detect_encoding(body), "replace"))
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError:
+            payload = None
+        # A token written with escapes of its own (\u0022 for a quote) only shows once decoded.
+        # Without an escape, every string parsed is a piece of the text, clean already.
+        if "\\" in text:
+            payload = self._redactor.value(payload)
+        retry_after = None
+        if status == 429:
+            self.throttled += 1
+        if status in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if _slows_everyone(status, retry_after):
+                self._pacer.throttled()
+            if retry_after is not None:
+                asked, retry_after = retry_after, min(retry_after, self._policy.retry_after_max)
+                self._tell_pause(status, asked, retry_after)
+                # Every worker waits, not only the one that was told to.
+                self._pacer.pause(retry_after)
+        if oversized:
+            return _Answer(
+                status,
+                retry_after=retry_after,
+                error_code=row_codes.ANSWER_TOO_LARGE,
+                error_message=too_large(status, response),
+            )
+        if 200 <= status < 300:
+            self._pacer.succeeded()
+            success = request.SUCCESS
+            # A receipt is written to the results and the journal: one longer than any VTEX
+            # gives is not one.
+            if success.accepts(payload) and len(receipt_of(payload) or "") <= RECEIPT_LIMIT:
+                return _Answer(status, payload)
+            # Final, not retried: an answer VTEX never gives comes from whatever stands at the
+            # address (a wrong --base-url, a proxy, a login page) and would come again. The row
+            # fails, a run where every row gets it meets the failure streak and stops, and the
+            # journal keeps the row as not sent, so a later run sends it again.
+            # Shown as parsed (and redacted) when it is JSON: its escapes could spell a secret.
+            shown = text if payload is None else json.dumps(payload, ensure_ascii=False)
+            message = f"VTEX answered {status} without {success.holds} ({_preview(shown)})"
+            return _Answer(
+                status,
+                payload,
+                error_code=row_codes.UNEXPECTED_ANSWER,
+                # What follows is the product's own text, whole, after the answer's preview.
+                error_message=f"{self._clean(message)}, {success.otherwise}",
+                hint=success.hint,
+            )
+        if status in _FATAL:
+            reason = _refused(status, request)
+            self.stop(reason)
+            return _Answer(
+                status, payload, error_code=row_codes.http_status(status), error_message=reason
+            )
+        code, message = _error_details(response, text, payload)
+        return _Answer(status, payload, retry_after, _short_code(code), self._clean(message))
+
+    def _tell_pause(self, status: int, asked: float, seconds: float) -> None:
+        """Logs that the run waits ``seconds`` because VTEX asked ``asked``: once per pause,
+        not once per worker told the same thing."""
+        now = time.monotonic()
+        held, self._hold.until = self._hold.until, max(self._hold.until, now + seconds)
+        if now < held and now + seconds <= held + SAME_PAUSE:
+            return
+        message = (
+            f"VTEX answered {status} asking to wait {_seconds(asked)} s before the next "
+            f"request: every request of the run waits {_seconds(seconds)} s"
+        )
+        if seconds < asked:
+            cap = _seconds(self._policy.retry_after_max)
+            message += f" (capped: the run waits at most {cap} s, whatever VTEX asks)"
+        logger.warning(message)
+
+    def _failed(self, code: str, what: str, error: Exception) -> _Answer:
+        return _Answer(
+            None,
+            error_code=code,
+            error_message=self._clean(f"{what}: {type(error).__name__}: {error}"),
+        )
+
+    def _clean(self, message: str) -> str:
+        """``message`` without the secrets (an exception's text or an answer's reason phrase
+        may hold them), cut to a readable length."""
+        message = self._redactor.text(message)
+        return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
+
+    def _should_retry(self, answer: _Answer | None) -> bool:
+        if answer is None:
+            return False
+        budget = self._pacer.retries
+        budget.requested()
+        if not answer.retryable or self.stop_reason:
+            return False
+        # The pace and the pause already hold back the retries of these.
+        if _slows_everyone(answer.http_status, answer.retry_after):
+            return True
+        if budget.spend():
+            return True
+        if budget.refused == 1:  # said once a run, when the budget is first spent
+            logger.warning(
+                "VTEX failed more requests than the retry budget allows (%d %% of the requests "
+                "of the last %d s): until it recovers, a row that fails is not tried again",
+                round(budget.SHARE * 100),
+                budget.WINDOW,
+            )
+        return False
+
+    def _wait(self, state: RetryCallState) -> float:
+        answer = state.outcome.result() if state.outcome else None
+        if isinstance(answer, _Answer) and answer.retry_after is not None:
+            return answer.retry_after
+        return float(self._backoff(state))
+
+    def _deliver(self, answer: _Answer, attempts: int, stopped: str | None = None) -> Delivery:
+        status = answer.http_status
+        if status is not None and 200 <= status < 300 and answer.error_code is None:
+            return Delivery(
+                Status.SENT,
+                attempts=attempts,
+                http_status=status,
+                receipt=receipt_of(answer.payload),
+                payload=answer.payload,
+            )
+        message = answer.error_message
+        if stopped is not None:
+            message = f"{message} ({stopped})"
+        elif answer.retryable and attempts > 1:
+            message = f"{message} (gave up after {attempts} attempts)"
+        return Delivery(
+            Status.FAILED,
+            attempts=attempts,
+            http_status=status,
+            error_code=answer.error_code,
+            error_message=message,
+            fatal=status in _FATAL,
+            hint=answer.hint,
+        )
+
+
+def given_up(attempts: int, stop_reason: str | None, what: str = "row") -> Delivery:
+    """The delivery of a ``what`` (a row, a parcel) the run ended without an answer for: failed
+    with the requests that left for it (it may have landed), or not attempted."""
+    if attempts:
+        return Delivery(
+            Status.FAILED,
+            attempts=attempts,
+            error_code=row_codes.INTERRUPTED,
+            error_message=f"the run was interrupted while this {what} waited for VTEX "
+            f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed or "
+            "not; running the same command again sends it again, which is harmless",
+        )
+    return Delivery(
+        Status.FAILED,
+        error_code=row_codes.NOT_ATTEMPTED,
+        error_message=f"not sent: the run stopped because {stop_reason or 'it was interrupted'}",
+    )
+
+
+class FailureStreak:
+    """Stops ``sender`` once ``limit`` requests (rows, parcels) failed one after another
+    (0: never): a wrong account or an outage fails every one, and trying them all only adds
+    load. Rows the run did not try do not count."""
+
+    def __init__(self, sender: Sender, limit: int, what: str = "rows") -> None:
+        self._sender = sender
+        self._limit = limit
+        self._what = what
+        self._count = 0
+
+    def add(self, delivery: Delivery) -> None:
+        if delivery.status is Status.SENT:
+            self._count = 0
+        elif delivery.error_code != row_codes.NOT_ATTEMPTED:
+            self._count += 1
+            if self._limit and self._count >= self._limit:
+                self._sender.stop(
+                    f"{self._limit} {self._what} in a row failed (the last: "
+                    f"{delivery.error_code}: {delivery.error_message})"
+                )
+
+
+def _slows_everyone(status: int | None, retry_after: float | None) -> bool:
+    """Whether an answer says the run is too fast: a 429 (the account's rate limit), or a 503
+    with Retry-After (VTEX's circuit breaker). A bare 503, a timeout or a dropped connection
+    is one request's bad luck and says nothing about the rate."""
+    return status == 429 or (status == 503 and retry_after is not None)
+
+
+def _seconds(value: float) -> str:
+    """``value`` seconds for a message: ``3600``, ``0.05``."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _preview(text: str) -> str:
+    """The start of an answer's body, on one line, for a message."""
+    shown = " ".join(text.split())
+    if not shown:
+        return "empty body"
+    return f"body: {shown[:PREVIEW_LIMIT]}" + ("..." if len(shown) > PREVIEW_LIMIT else "")
+
+
+def _error_details(response: httpx.Response, text: str, payload: Any) -> tuple[str, str]:
+    """The OMS error code and message of an answer (its body ``text``, and ``payload`` parsed
+    from it), or the HTTP status when it has none."""
+    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        error = payload["error"]
+        code = str(error.get("code") or row_codes.http_status(response.status_code))
+        message = str(error.get("message") or response.reason_phrase)
+        return code, message
+    text = text.strip() if payload is None else json.dumps(payload)
+    reason = response.reason_phrase or "error"
+    message = f"{response.status_code} {reason}: {text}".rstrip(": ")
+    return row_codes.http_status(response.status_code), message
+
+
+# At most this much of an answer is read: VTEX's receipts are under 1 KB, an order tens of KB.
+ANSWER_LIMIT = 1024 * 1024
+# Receipts longer than this are no receipt (VTEX's have 32 characters).
+RECEIPT_LIMIT = 200
+# Error codes longer than this are cut: VTEX's are short (OMS007).
+CODE_LIMIT = 60
+
+
+async def capped_body(response: httpx.Response, limit: int) -> bytes | None:
+    """The body of a streamed ``response``, decoded, or ``None`` as soon as it is over
+    ``limit`` bytes (declared or read), the rest unread."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large(status: int, response: httpx.Response) -> str:
+    """The message of an answer over ``ANSWER_LIMIT``: how large it was, or is said to be."""
+    declared = response.headers.get("Content-Length", "")
+    limit = (
+        f"{ANSWER_LIMIT / 2**20:g} MiB" if ANSWER_LIMIT >= 2**20 else f"{ANSWER_LIMIT // 1024} KiB"
+    )
+    size = f"{int(declared):,} bytes" if declared.isdigit() else f"more than {limit}"
+    return (
+        f"VTEX answered {status} with {size}, over the {limit} read of an answer (VTEX's "
+        "are a few KB): not read; check --base-url, or whatever stands at the address"
+    )
+
+
+def _short_code(code: str) -> str:
+    """An error code from an answer, cut to ``CODE_LIMIT`` characters."""
+    return code if len(code) <= CODE_LIMIT else code[: CODE_LIMIT - 3] + "..."

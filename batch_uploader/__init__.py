@@ -6,9 +6,10 @@ The command line is ``batch-uploader``; everything it does is available from Pyt
 back the orders of a results file.
 
 Inside a running event loop (a web server's), :class:`TrackingUpload` is the same upload as a
-job (:class:`EventsUpload` for delivery events): opened, it reads its files;
-``await job.run(control, on_event)`` sends, telling its progress as the events of
-:mod:`batch_uploader.jobs.progress` and stopped by a :class:`Control`.
+job (:class:`EventsUpload` for delivery events, :class:`ReadBack` for the read-back of a
+results file): opened, it reads its files; ``await job.run(control, on_event)`` sends, telling
+its progress as the events of :mod:`batch_uploader.jobs.progress` and stopped by a
+:class:`Control`.
 """
 
 from .errors import BatchUploaderError, InputError, UsageError
@@ -16,12 +17,12 @@ from .exit_statuses import ExitStatus
 from .jobs import progress
 from .jobs.control import Control
 from .jobs.deliveries import EventsUpload
+from .jobs.read_back import ReadBack
 from .jobs.report import Report
 from .jobs.tracking import TrackingUpload
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
 from .sandbox.oms import Sandbox, SandboxConfig
-from .scripting import run, upload_events
-from .vtex.read_back import verify_results
+from .scripting import run, upload_events, verify_results
 from .vtex.retry import RetryPolicy
 from .vtex.settings import Settings
 from .vtex.target import Credentials
@@ -37,6 +38,7 @@ __all__ = [
     "ExitStatus",
     "InputError",
     "Outcome",
+    "ReadBack",
     "Report",
     "RetryPolicy",
     "Row",

@@ -15,9 +15,8 @@ import pytest
 
 from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.models import Delivery, Status, TrackingUpdate
-from batch_uploader.scripting import run
+from batch_uploader.scripting import check_access, run
 from batch_uploader.vtex import sender as sender_module
-from batch_uploader.vtex.access import check_access
 from batch_uploader.vtex.limiter import Pacer
 from batch_uploader.vtex.retry import RetryPolicy
 from batch_uploader.vtex.sender import MESSAGE_LIMIT, Sender, build_client

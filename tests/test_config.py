@@ -15,7 +15,8 @@ from click.testing import CliRunner, Result
 from batch_uploader.cli.main import cli
 from batch_uploader.jobs.report import ExitStatus
 from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
-from batch_uploader.vtex.access import PROBE_ORDER, check_access
+from batch_uploader.scripting import check_access
+from batch_uploader.vtex.access import PROBE_ORDER
 from batch_uploader.vtex.target import Credentials
 
 from .conftest import CsvFactory

@@ -23,7 +23,7 @@ from batch_uploader.models import (
     Verdict,
     Verification,
 )
-from batch_uploader.vtex.access import check_access
+from batch_uploader.scripting import check_access
 from batch_uploader.vtex.read_back import OrderRead, verify
 from batch_uploader.vtex.retry import RetryPolicy
 from batch_uploader.vtex.sender import open_sender

@@ -28,7 +28,7 @@ from batch_uploader.cli.main import cli
 from batch_uploader.errors import UsageError
 from batch_uploader.models import Status, Verdict
 from batch_uploader.redaction import REDACTED, Redactor
-from batch_uploader.vtex.access import check_access
+from batch_uploader.scripting import check_access
 from batch_uploader.vtex.retry import RetryPolicy
 from batch_uploader.vtex.target import resolve_base_url
 

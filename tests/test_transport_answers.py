@@ -10,7 +10,7 @@ import socket
 from pathlib import Path
 
 from batch_uploader.models import Status
-from batch_uploader.vtex.access import check_access
+from batch_uploader.scripting import check_access
 from batch_uploader.vtex.target import Credentials
 
 from .raw_servers import TOKEN, RawServer, carrier_file, read_head, run_cli

@@ -26,9 +26,7 @@ from ..jobs.journal import DAMAGED, Journal
 from ..jobs.outputs import refusal
 from ..jobs.report import Report
 from ..sandbox.oms import Sandbox
-from ..scripting import run, upload_events
-from ..vtex.access import check_access
-from ..vtex.read_back import verify_results
+from ..scripting import check_access, run, upload_events, verify_results
 from ..vtex.target import Credentials, is_loopback
 from . import config
 from .logs import Console

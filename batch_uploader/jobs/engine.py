@@ -69,6 +69,7 @@ from .progress import (
     PaceChanged,
     Retrying,
     RowDecided,
+    StopNotice,
     TableUnderstood,
     ignore,
 )
@@ -221,7 +222,7 @@ class Upload:
         redactor = redactor_of(self.credentials)
         headings = {item.table.source: item.columns.headings for item in inputs}
         halt = Halt(report)
-        stopped = _Stopped(control, on_event)
+        stopped = StopNotice(control, on_event)
         with contextlib.ExitStack() as stack:
             journal = (
                 None
@@ -306,23 +307,6 @@ class Upload:
             on_event(JobStopped(report.stop_reason or control.reason or INTERRUPTED))
         on_event(finished(report))
         return report
-
-
-class _Stopped:
-    """Tells ``on_event`` that a job stops, as soon as ``control`` asks it to."""
-
-    def __init__(self, control: Control, on_event: OnEvent) -> None:
-        self.told = False
-        self._on_event = on_event
-        self._control = control
-        self.close = control.listen(self._tell)
-        if control.stopping:
-            self._tell(control.aborted)
-
-    def _tell(self, aborted: bool) -> None:
-        if not self.told:
-            self.told = True
-            self._on_event(JobStopped(self._control.reason or INTERRUPTED))
 
 
 # Where a row stands in the run, and what became of it.

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from .control import INTERRUPTED, Control
+
 
 @dataclass(frozen=True, slots=True)
 class _Event:
@@ -129,3 +131,21 @@ OnEvent = Callable[[Event], None]
 
 def ignore(event: Event) -> None:
     """An :data:`OnEvent` for a job nobody watches."""
+
+
+class StopNotice:
+    """Tells ``on_event`` that a job stops (:class:`JobStopped`), as soon as ``control`` asks
+    it to, once; :meth:`close` ends the listening."""
+
+    def __init__(self, control: Control, on_event: OnEvent) -> None:
+        self.told = False
+        self._on_event = on_event
+        self._control = control
+        self.close = control.listen(self._tell)
+        if control.stopping:
+            self._tell(control.aborted)
+
+    def _tell(self, aborted: bool) -> None:
+        if not self.told:
+            self.told = True
+            self._on_event(JobStopped(self._control.reason or INTERRUPTED))

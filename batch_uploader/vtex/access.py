@@ -33,30 +33,22 @@ class AccessVerdict:
     message: str
 
 
-def check_access(
+async def check_access(
     base_url: str,
     credentials: Credentials,
     *,
-    timeout: float = 30.0,
+    timeout: float = 30.0,  # noqa: ASYNC109 (the verdict names it: not the caller's to wrap)
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AccessVerdict:
     """Sends the probe to ``base_url`` and says what its answer means, within ``timeout``
-    seconds in all, however slowly the server answers."""
-    return asyncio.run(_check(base_url, credentials, timeout, transport))
-
-
-async def _check(
-    base_url: str,
-    credentials: Credentials,
-    seconds: float,
-    transport: httpx.AsyncBaseTransport | None,
-) -> AccessVerdict:
+    seconds in all, however slowly the server answers. It runs inside any running event loop
+    (:func:`batch_uploader.scripting.check_access` is the same check for scripts)."""
     try:
         async with (
-            asyncio.timeout(seconds),
+            asyncio.timeout(timeout),
             # The upload's own client: what is checked is what a run will use.
             build_client(
-                base_url, credentials, concurrency=1, timeout=seconds, transport=transport
+                base_url, credentials, concurrency=1, timeout=timeout, transport=transport
             ) as client,
             client.stream("PATCH", PROBE.path(), json=PROBE.body()) as response,
         ):
@@ -65,7 +57,7 @@ async def _check(
     except TimeoutError:
         return AccessVerdict(
             ExitStatus.USAGE,
-            f"{base_url} did not answer within {seconds:g} s (--timeout); check the account "
+            f"{base_url} did not answer within {timeout:g} s (--timeout); check the account "
             "name, the environment and the network",
         )
     except httpx.HTTPError as error:

@@ -18,7 +18,9 @@ from .jobs.control import Control
 from .jobs.deliveries import EventsUpload
 from .jobs.report import Report
 from .jobs.tracking import TrackingUpload
+from .messages import Message
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
+from .rules.hints import Hint
 from .sandbox.oms import Sandbox, SandboxConfig
 from .scripting import run, upload_events
 from .vtex.read_back import verify_results
@@ -35,7 +37,9 @@ __all__ = [
     "Delivery",
     "EventsUpload",
     "ExitStatus",
+    "Hint",
     "InputError",
+    "Message",
     "Outcome",
     "Report",
     "RetryPolicy",

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from .. import message_codes
 from ..errors import InputError, UsageError
 from ..exit_statuses import run_status
 from ..files.output_names import summary_path
@@ -30,6 +31,7 @@ from ..files.results import (
     defused,
 )
 from ..jobs.report import EXAMPLES_SHOWN
+from ..messages import Message
 from ..models import (
     Status,
     Success,
@@ -171,9 +173,23 @@ def verify_results(
     """Reads back the order of every line of the results file ``results`` that was sent, and
     writes the lines to ``output`` (CSV) with the verification columns filled in."""
     if output.suffix.lower() != ".csv":
-        raise UsageError(f"--results {output}: the verified results are written as .csv")
+        raise UsageError(
+            Message(
+                message_codes.VERIFY_OUTPUT_NOT_CSV,
+                "{hint}: the verified results are written as .csv",
+                Hint.RESULTS,
+                results=str(output),
+            )
+        )
     if output.resolve() == results.resolve():
-        raise UsageError(f"--results {output} is the file being verified; choose another")
+        raise UsageError(
+            Message(
+                message_codes.VERIFY_OUTPUT_IS_INPUT,
+                "{hint} is the file being verified; choose another",
+                Hint.RESULTS,
+                results=str(output),
+            )
+        )
     header, lines = _read_results(results)
     uploaded = _uploaded_file(results)
     columns = [c for c in header if c not in VERIFICATION_COLUMNS] + list(VERIFICATION_COLUMNS)

@@ -20,7 +20,9 @@ from .jobs.deliveries import EventsUpload
 from .jobs.read_back import ReadBack
 from .jobs.report import Report
 from .jobs.tracking import TrackingUpload
+from .messages import Message
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
+from .rules.hints import Hint
 from .sandbox.oms import Sandbox, SandboxConfig
 from .scripting import run, upload_events, verify_results
 from .vtex.retry import RetryPolicy
@@ -36,7 +38,9 @@ __all__ = [
     "Delivery",
     "EventsUpload",
     "ExitStatus",
+    "Hint",
     "InputError",
+    "Message",
     "Outcome",
     "ReadBack",
     "Report",

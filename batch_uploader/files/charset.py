@@ -35,7 +35,10 @@ from typing import BinaryIO
 
 import charset_normalizer
 
+from .. import message_codes
 from ..errors import InputError, UsageError
+from ..messages import Message
+from ..rules.hints import Hint
 
 # Opens the file's bytes from their start, for one pass.
 Opener = Callable[[], BinaryIO]
@@ -123,14 +126,21 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
         # UTF-8 letters beside more bytes that are not UTF-8: read either way, some rows would
         # be sent garbled.
         where = (
-            f"line {utf8[1]} is UTF-8 text and line {tally.first_line} is not"
+            "line {utf8_line} is UTF-8 text and line {line} is not"
             if utf8[1] != tally.first_line
-            else f"line {utf8[1]} holds UTF-8 text and bytes that are not"
+            else "line {utf8_line} holds UTF-8 text and bytes that are not"
         )
         raise InputError(
-            f"{name}: mixes two encodings: {where} (byte 0x{tally.first_byte:02x}), so some of "
-            "its rows would be sent garbled; save the file again as 'CSV UTF-8', or name its "
-            "encoding with --encoding"
+            Message(
+                message_codes.MIXED_ENCODINGS,
+                "{file}: mixes two encodings: " + where + " (byte 0x{byte:02x}), so some of its "
+                "rows would be sent garbled; save the file again as 'CSV UTF-8', or {hint}",
+                Hint.ENCODING,
+                file=name,
+                utf8_line=utf8[1],
+                line=tally.first_line,
+                byte=tally.first_byte,
+            )
         )
     guess, close = _legacy(tally.evidence or sample)
     guesses = [guess] if guess else []
@@ -221,12 +231,17 @@ def _utf8_letters(open_bytes: Opener) -> tuple[int, int]:
 
 
 def resolve(name: str) -> str:
-    """The codec name for ``--encoding NAME``, or a usage error naming the mistake."""
+    """The codec name for an encoding a person named, or a usage error naming the mistake."""
     try:
         return codecs.lookup(name).name
     except LookupError:
         raise UsageError(
-            f"--encoding {name!r} is not an encoding; use utf-8, utf-16, cp1252 or latin-1"
+            Message(
+                message_codes.UNKNOWN_ENCODING,
+                "{hint} is not an encoding; use utf-8, utf-16, cp1252 or latin-1",
+                Hint.ENCODING_GIVEN,
+                encoding=name,
+            )
         ) from None
 
 
@@ -270,13 +285,25 @@ class _Tally:
     def refusal(self, name: str) -> InputError:
         if self.cut:
             return InputError(
-                f"{name}: the file ends in the middle of a character, so it is not "
-                f"{self.encoding} text; save it again as 'CSV UTF-8' and retry"
+                Message(
+                    message_codes.CHARACTER_CUT,
+                    "{file}: the file ends in the middle of a character, so it is not "
+                    "{encoding} text; save it again as 'CSV UTF-8' and retry",
+                    file=name,
+                    encoding=self.encoding,
+                )
             )
         return InputError(
-            f"{name}: line {self.first_line} is not {self.encoding} text "
-            f"(byte 0x{self.first_byte:02x}); save the file as 'CSV UTF-8', or name its "
-            "encoding with --encoding"
+            Message(
+                message_codes.NOT_IN_ENCODING,
+                "{file}: line {line} is not {encoding} text (byte 0x{byte:02x}); save the file "
+                "as 'CSV UTF-8', or {hint}",
+                Hint.ENCODING,
+                file=name,
+                line=self.first_line,
+                encoding=self.encoding,
+                byte=self.first_byte,
+            )
         )
 
 

@@ -10,9 +10,12 @@ from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 
+from .. import message_codes
 from ..errors import InputError, UsageError
+from ..messages import Message
 from ..models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from ..rules import row_codes
+from ..rules.hints import Hint
 from .reader import RawRow
 
 # Headings a file may give each field, compared after `normalise` (accents, case, spaces and
@@ -307,21 +310,49 @@ def read_mapping(
         try:
             table = tomllib.loads(file.read_text(encoding="utf-8")).get("columns", {})
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise UsageError(f"--mapping {file}: cannot be read as TOML ({error})") from None
+            raise UsageError(
+                Message(
+                    message_codes.MAPPING_NOT_TOML,
+                    "{hint}: cannot be read as TOML ({reason})",
+                    Hint.MAPPING_FILE,
+                    file=str(file),
+                    reason=str(error),
+                )
+            ) from None
         if not isinstance(table, dict):
-            raise UsageError(f"--mapping {file}: [columns] must be a table of heading = field")
+            raise UsageError(
+                Message(
+                    message_codes.MAPPING_NOT_TABLE,
+                    "{hint}: [columns] must be a table of heading = field",
+                    Hint.MAPPING_FILE,
+                    file=str(file),
+                )
+            )
         given.update({str(k): str(v) for k, v in table.items()})
     for pair in pairs:
         heading, equals, name = pair.rpartition("=")
         if not equals or not heading.strip():
-            raise UsageError(f"--map {pair!r}: write it as 'Heading in the file=orderId'")
+            raise UsageError(
+                Message(
+                    message_codes.MALFORMED_MAP_PAIR,
+                    "{hint}: write it as 'Heading in the file=orderId'",
+                    Hint.MAP_PAIR,
+                    pair=pair,
+                )
+            )
         given[heading] = name.strip()
     mapping = {}
     for heading, name in given.items():
         if name not in fields:
             raise UsageError(
-                f"heading {heading!r} is mapped to {name!r}, which is not a field; "
-                f"the fields are {', '.join(fields)}"
+                Message(
+                    message_codes.NOT_A_FIELD,
+                    "heading {heading!r} is mapped to {field!r}, which is not a field; "
+                    "the fields are {fields:, }",
+                    heading=heading,
+                    field=name,
+                    fields=fields,
+                )
             )
         mapping[normalise(heading)] = name
     return mapping
@@ -425,9 +456,17 @@ def _match(
 
 def _refuse_both(raw: RawRow, source: Source, first: int, second: int, name: str) -> None:
     raise InputError(
-        f"{source}: row {raw.number}: columns {raw.cells[first].strip()!r} and "
-        f"{raw.cells[second].strip()!r} both look like {name}; say which one to use with "
-        f"--map 'Heading={name}' (or rename the other)"
+        Message(
+            message_codes.TWO_COLUMNS_ONE_FIELD,
+            "{source}: row {row}: columns {first!r} and {second!r} both look like {field}; "
+            "{hint} (or rename the other)",
+            Hint.MAP_CHOOSE,
+            source=str(source),
+            row=raw.number,
+            first=raw.cells[first].strip(),
+            second=raw.cells[second].strip(),
+            field=name,
+        )
     )
 
 
@@ -514,34 +553,54 @@ _WORD_ALIASES: dict[str, list[tuple[frozenset[str], str]]] = {}
 
 def _missing_header_message(
     source: Source, candidate: RawRow | None, known: Mapping[str, str], layout: Layout
-) -> str:
+) -> Message:
     required = layout.required
     if candidate is None:
-        return f"{source}: no header row found: the top of the table is empty"
+        return Message(
+            message_codes.EMPTY_TABLE_TOP,
+            "{source}: no header row found: the top of the table is empty",
+            source=str(source),
+        )
     found = _match(candidate, source, known, layout)
-    missing = [name for name in required if name not in found]
-    headings = ", ".join(repr(cell.strip()) for cell in candidate.cells if cell.strip())
+    missing = tuple(name for name in required if name not in found)
+    headings = tuple(cell.strip() for cell in candidate.cells if cell.strip())
     accepted = "; ".join(
         f"{name}: {', '.join(repr(a) for a in _examples(name))}" for name in missing
     )
-    garbled = (
-        " Its headings hold bytes that are not text in the file's encoding (shown as \ufffd): "
-        "save the file again as 'CSV UTF-8'."
-        if "\ufffd" in headings
-        else ""
-    )
     used = set(found.values())
-    hints = [
-        f" {cell.strip()!r} may be the {name}: --map '{cell.strip()}={name}' uses it."
+    # Each a sentence of its own, after the message's last.
+    likely = tuple(
+        Message(
+            message_codes.HEADING_MAY_BE_FIELD,
+            " {heading!r} may be the {field}: {hint}.",
+            Hint.MAP_USES,
+            heading=cell.strip(),
+            field=name,
+        )
         for name in missing
         for index, cell in enumerate(candidate.cells)
         if index not in used and heading_words(cell) & telling_words(layout).get(name, frozenset())
-    ]
-    return (
-        f"{source}: cannot find the column(s) {', '.join(missing)}. "
-        f"Headings on row {candidate.number}: {headings}. "
-        f"Rename the columns to names batch-uploader knows ({accepted}, ...), or name them "
-        f"with --map 'Heading in the file=field'.{''.join(hints)}{garbled}"
+    )
+    garbled = any("\ufffd" in heading for heading in headings)
+    return Message(
+        message_codes.HEADER_NOT_FOUND,
+        "{source}: cannot find the column(s) {missing:, }. Headings on row {row}: "
+        "{headings!r:, }. Rename the columns to names batch-uploader knows ({accepted}, ...), "
+        "or {hint}.{likely:}"
+        + (
+            " Its headings hold bytes that are not text in the file's encoding (shown as "
+            "\ufffd): save the file again as 'CSV UTF-8'."
+            if garbled
+            else ""
+        ),
+        Hint.MAP_NAME,
+        source=str(source),
+        missing=missing,
+        row=candidate.number,
+        headings=headings,
+        accepted=accepted,
+        likely=likely,
+        garbled=garbled,
     )
 
 

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import message_codes
 from ..errors import InputError
+from ..messages import Message
 from ..models import Row, RowError, Source
 from ..rules import row_codes
 from ..rules.dates import DateOrder
@@ -39,14 +41,14 @@ class Input:
 
     table: Table
     columns: ColumnMap
-    hidden: tuple[str, ...] = ()
+    hidden: tuple[Message, ...] = ()
 
 
 # A data row in short: its source, its number and its values by field.
 Values = tuple[Source, int, dict[str, str]]
 
 
-def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[str]]:
+def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[Message]]:
     """Opens every file and finds its header, so that an unreadable file stops the run before
     anything is sent. Every sheet of a workbook with a header is read; the others are named
     in the notes returned, and a workbook with none is an error. Hidden sheets are left out
@@ -57,7 +59,7 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
     :class:`~batch_uploader.files.reader.PinnedFile`); :func:`changed_since_opened` tells afterwards
     which changed, and :func:`close_inputs` lets them go."""
     inputs: list[Input] = []
-    notes: list[str] = []
+    notes: list[Message] = []
     for path in paths:
         try:
             found, missed = _open_tables(path, reading)
@@ -66,11 +68,14 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
             raise
         inputs.extend(found)
         notes.extend(note for item in found for note in item.hidden)
-        notes.extend(f"sheet left out: {error}" for error in missed)
+        notes.extend(
+            Message(message_codes.SHEET_LEFT_OUT, "sheet left out: {error}", error=error.message)
+            for error in missed
+        )
     return inputs, notes
 
 
-def hidden_notes(inputs: Iterable[Input]) -> list[str]:
+def hidden_notes(inputs: Iterable[Input]) -> list[Message]:
     """What the workbooks of ``inputs`` hide (sheets left out, rows read), for the first lines
     of a dry run: a person checking a file should see it before anything else."""
     return [note for item in inputs for note in item.hidden]
@@ -80,7 +85,13 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
     """The tables of ``path`` with a header, and why the others have none."""
     tables, hidden_sheets = open_tables(path, encoding=reading.encoding, sheet=reading.sheet)
     if not tables:
-        raise InputError(f"{path}: the workbook has no sheet with data")
+        raise InputError(
+            Message(
+                message_codes.NO_SHEET_WITH_DATA,
+                "{file}: the workbook has no sheet with data",
+                file=str(path),
+            )
+        )
     found: list[Input] = []
     missed: list[InputError] = []
     for table in tables:
@@ -102,7 +113,14 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
         for table in tables:
             table.close()
         if hidden_sheets:  # the sheet the person meant may be one of them
-            raise InputError("; ".join([str(missed[0]), *hidden_sheets]))
+            raise InputError(
+                Message(
+                    message_codes.HEADER_NOT_FOUND_HIDDEN_SHEETS,
+                    "{error}; {hidden:; }",
+                    error=missed[0].message,
+                    hidden=tuple(hidden_sheets),
+                )
+            )
         raise missed[0]
     return found, missed
 
@@ -111,7 +129,7 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
 _ROWS_NAMED = 10
 
 
-def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
+def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[Message]:
     """A note naming the data rows of ``table`` hidden by a filter or by hand, which are sent
     like the others; none when there are none. Rows above the header, and rows without cells
     (see :attr:`~batch_uploader.files.reader.Table.hidden_rows`), which nothing sends, are not
@@ -119,11 +137,18 @@ def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
     numbers = sorted(number for number in table.hidden_rows if number > columns.header_row)
     if not numbers:
         return []
-    where = f"{table.source.file} sheet {table.source.sheet!r}"
+    file, sheet = table.source.file, table.source.sheet or ""
     if len(numbers) == 1:
         return [
-            f"row {numbers[0]} of {where} is hidden (a filter, or by hand): it is read and sent "
-            "like the others; to send only the rows shown, delete it"
+            Message(
+                message_codes.HIDDEN_ROWS,
+                "row {rows} of {file} sheet {sheet!r} is hidden (a filter, or by hand): it is "
+                "read and sent like the others; to send only the rows shown, delete it",
+                rows=str(numbers[0]),
+                count=1,
+                file=file,
+                sheet=sheet,
+            )
         ]
     if len(numbers) > _ROWS_NAMED:  # a filter may hide thousands: the first say where
         more = len(numbers) - _ROWS_NAMED
@@ -132,12 +157,19 @@ def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[str]:
     else:
         listed = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
     return [
-        f"rows {listed} of {where} are hidden (a filter, or by hand): they are read and sent "
-        "like the others; to send only the rows shown, delete the hidden ones"
+        Message(
+            message_codes.HIDDEN_ROWS,
+            "rows {rows} of {file} sheet {sheet!r} are hidden (a filter, or by hand): they are "
+            "read and sent like the others; to send only the rows shown, delete the hidden ones",
+            rows=listed,
+            count=len(numbers),
+            file=file,
+            sheet=sheet,
+        )
     ]
 
 
-def changed_since_opened(inputs: Iterable[Input]) -> list[str]:
+def changed_since_opened(inputs: Iterable[Input]) -> list[Message]:
     """One note for a person per file of ``inputs`` whose path no longer holds what the run
     read, saying what happened and what to do; empty when every file is as it was.
 
@@ -147,7 +179,7 @@ def changed_since_opened(inputs: Iterable[Input]) -> list[str]:
     for a CSV file rewritten in place while it was read, the row from which the rows were
     refused (``file-changed``). Call it after the last pass over the rows; such a file should
     be uploaded again once complete (the rows already sent are then skipped)."""
-    notes: list[str] = []
+    notes: list[Message] = []
     seen: set[str] = set()
     for item in inputs:
         file = item.table.file

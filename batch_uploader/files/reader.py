@@ -19,7 +19,6 @@ import io
 import os
 import posixpath
 import re
-import shlex
 import weakref
 import xml.etree.ElementTree as ElementTree
 import zipfile
@@ -34,8 +33,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
+from .. import message_codes
 from ..errors import InputError, UsageError
+from ..messages import Message
 from ..models import CellKind, Source
+from ..rules.hints import Hint
 from . import cell_text, charset, ods_marks, xls_marks, xlsb_marks
 from .sheet_marks import NO_MARKS, MarksReader, SheetMarks
 
@@ -165,29 +167,35 @@ class OpenedFile:
         self.path = path
         self.status = status
 
-    def changes(self) -> str | None:
+    def changes(self) -> Message | None:
         """What happened to the file at ``path`` since it was opened, for a person; ``None``
         when it is as it was."""
         try:
             now = os.stat(self.path)
         except OSError:
-            return (
-                f"{self.path}: removed or renamed during the run: its rows were read as they "
-                "were when the run started"
+            return Message(
+                message_codes.INPUT_REMOVED,
+                "{file}: removed or renamed during the run: its rows were read as they were "
+                "when the run started",
+                file=str(self.path),
             )
         if (now.st_dev, now.st_ino) != (self.status.st_dev, self.status.st_ino):
-            return (
-                f"{self.path}: replaced during the run (saved again or copied over): its rows "
-                "were read as they were when the run started; upload the new file (rows "
-                "already sent are skipped)"
+            return Message(
+                message_codes.INPUT_REPLACED,
+                "{file}: replaced during the run (saved again or copied over): its rows were "
+                "read as they were when the run started; upload the new file (rows already "
+                "sent are skipped)",
+                file=str(self.path),
             )
         return self._changed_in_place(now)
 
-    def _changed_in_place(self, now: os.stat_result) -> str | None:
+    def _changed_in_place(self, now: os.stat_result) -> Message | None:
         if (now.st_size, now.st_mtime_ns) != (self.status.st_size, self.status.st_mtime_ns):
-            return (
-                f"{self.path}: changed during the run: its rows were read as they were when the "
-                f"run started; {_UPLOAD_AGAIN}"
+            return Message(
+                message_codes.INPUT_CHANGED,
+                "{file}: changed during the run: its rows were read as they were when the run "
+                "started; " + _UPLOAD_AGAIN,
+                file=str(self.path),
             )
         return None
 
@@ -237,19 +245,25 @@ class PinnedFile(OpenedFile):
         if self.changed_row is None or number < self.changed_row:
             self.changed_row = number
 
-    def changes(self) -> str | None:
+    def changes(self) -> Message | None:
         if self.changed_row is not None:
-            return (
-                f"{self.path}: changed during the run, from about row {self.changed_row} on: "
-                f"those rows were not sent (file-changed); {_UPLOAD_AGAIN}"
+            return Message(
+                message_codes.INPUT_REWRITTEN,
+                "{file}: changed during the run, from about row {row} on: those rows were not "
+                "sent (file-changed); " + _UPLOAD_AGAIN,
+                file=str(self.path),
+                row=self.changed_row,
             )
         return super().changes()
 
-    def _changed_in_place(self, now: os.stat_result) -> str | None:
+    def _changed_in_place(self, now: os.stat_result) -> Message | None:
         if now.st_size > self.status.st_size:
-            return (
-                f"{self.path}: grew during the run ({now.st_size - self.status.st_size} bytes "
-                f"added): the rows added were not read; {_UPLOAD_AGAIN}"
+            return Message(
+                message_codes.INPUT_GREW,
+                "{file}: grew during the run ({added} bytes added): the rows added were not "
+                "read; " + _UPLOAD_AGAIN,
+                file=str(self.path),
+                added=now.st_size - self.status.st_size,
             )
         return super()._changed_in_place(now)
 
@@ -335,17 +349,36 @@ def read_tables(
 
 def open_tables(
     path: Path, *, encoding: str | None = None, sheet: str | None = None
-) -> tuple[list[Table], list[str]]:
+) -> tuple[list[Table], list[Message]]:
     """What :func:`read_tables` gives, and a note for a person per hidden sheet left out."""
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | WORKBOOK_SUFFIXES:
-        supported = ", ".join(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES))
-        raise UsageError(f"{path}: unsupported file type {suffix or '(none)'}; use {supported}")
+        raise UsageError(
+            Message(
+                message_codes.UNSUPPORTED_FILE_TYPE,
+                "{file}: unsupported file type {suffix}; use {supported:, }",
+                file=str(path),
+                suffix=suffix or "(none)",
+                supported=tuple(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES)),
+            )
+        )
     if not path.is_file():
         if path.exists():
             # A folder, a device such as /dev/zero, or a pipe: never read (it may never end).
-            raise InputError(f"{path}: not a regular file; give the spreadsheet file itself")
-        raise InputError(f"{path}: no such file; check its name and folder")
+            raise InputError(
+                Message(
+                    message_codes.NOT_A_FILE,
+                    "{file}: not a regular file; give the spreadsheet file itself",
+                    file=str(path),
+                )
+            )
+        raise InputError(
+            Message(
+                message_codes.NO_SUCH_FILE,
+                "{file}: no such file; check its name and folder",
+                file=str(path),
+            )
+        )
     if suffix in WORKBOOK_SUFFIXES:
         return _workbook_tables(path, sheet)
     return [_csv_table(path, encoding)], []
@@ -388,8 +421,13 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
                 except csv.Error as error:
                     if not reading.changed:
                         raise InputError(
-                            f"{path}: line {reader.line_num}: {error}; check the quotes on "
-                            "that line"
+                            Message(
+                                message_codes.BROKEN_QUOTES,
+                                "{file}: line {line}: {reason}; check the quotes on that line",
+                                file=str(path),
+                                line=reader.line_num,
+                                reason=str(error),
+                            )
                         ) from None
                     # Bytes rewritten since the opening broke this record: it is left out,
                     # and the rows after it are refused as read from a changed file.
@@ -432,7 +470,9 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
     # A file whose quotes break further down stops the run too, before anything is sent: the
     # survey of the run reads every row first.
     if next(table_records(_Pass(file)), None) is None:
-        raise InputError(f"{path}: the file is empty")
+        raise InputError(
+            Message(message_codes.EMPTY_FILE, "{file}: the file is empty", file=str(path))
+        )
     how = " (named on its first line, sep=)" if named is not None else ""
     return Table(
         Source(str(path)),
@@ -470,7 +510,7 @@ def _guess_delimiter(sample: str) -> str:
     return best
 
 
-def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[str]]:
+def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[Message]]:
     # python-calamine reads a sheet's cells when the sheet is got (a CalamineSheet holds its
     # whole range), so every pass reads the workbook as it was opened; its status is taken
     # first, so that a change made while it is read is told afterwards.
@@ -491,11 +531,18 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
     hidden: list[str] = []
     if only is not None:
         if only not in names:
-            listed = ", ".join(repr(name) for name in names)
-            raise InputError(f"{path}: no sheet named {only!r}; its sheets are {listed}")
+            raise InputError(
+                Message(
+                    message_codes.NO_SUCH_SHEET,
+                    "{file}: no sheet named {sheet!r}; its sheets are {sheets!r:, }",
+                    file=str(path),
+                    sheet=only,
+                    sheets=tuple(names),
+                )
+            )
         names = [only]
     else:
-        # A hidden sheet usually holds old or lookup data: only --sheet reads it.
+        # A hidden sheet usually holds old or lookup data: only naming it reads it.
         hidden = [
             sheet.name
             for sheet in workbook.sheets_metadata
@@ -554,7 +601,13 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[st
     if not tables and hidden:
         _refuse_hidden_only(path, workbook, hidden)
     return tables, [
-        f"{path}: sheet {name!r} is hidden: left out; --sheet {shlex.quote(name)} reads it"
+        Message(
+            message_codes.HIDDEN_SHEET,
+            "{file}: sheet {sheet!r} is hidden: left out; {hint}",
+            Hint.SHEET,
+            file=str(path),
+            sheet=name,
+        )
         for name in hidden
     ]
 
@@ -569,16 +622,29 @@ def _sheet(workbook: CalamineWorkbook, path: Path, name: str) -> Any:
 def _refuse_hidden_only(path: Path, workbook: CalamineWorkbook, hidden: list[str]) -> None:
     """Refuses a workbook whose only sheets with data are hidden: reading one in silence
     would send old or lookup data, and reading none would say the workbook is empty."""
-    full = [name for name in hidden if _sheet(workbook, path, name).height]
+    full = tuple(name for name in hidden if _sheet(workbook, path, name).height)
     if full:
-        listed = ", ".join(repr(name) for name in full)
         many = len(full) > 1
         raise InputError(
-            f"{path}: its only sheet{'s' if many else ''} with data "
-            f"{'are' if many else 'is'} hidden ({listed}), which usually hold old or lookup "
-            f"data: nothing read; --sheet {shlex.quote(full[0])} reads "
-            f"{'one' if many else 'it'}"
+            Message(
+                message_codes.ONLY_HIDDEN_SHEETS,
+                _ONLY_HIDDEN_SHEETS if many else _ONLY_HIDDEN_SHEET,
+                Hint.SHEET_ONE if many else Hint.SHEET,
+                file=str(path),
+                sheets=full,
+                sheet=full[0],
+            )
         )
+
+
+_ONLY_HIDDEN_SHEET = (
+    "{file}: its only sheet with data is hidden ({sheets!r:, }), which usually hold old or "
+    "lookup data: nothing read; {hint}"
+)
+_ONLY_HIDDEN_SHEETS = (
+    "{file}: its only sheets with data are hidden ({sheets!r:, }), which usually hold old or "
+    "lookup data: nothing read; {hint}"
+)
 
 
 def _sheet_parts(path: Path) -> dict[str, str]:

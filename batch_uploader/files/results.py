@@ -21,10 +21,13 @@ from typing import Self, TextIO
 import xlsxwriter
 import xlsxwriter.exceptions
 
+from .. import message_codes
 from ..errors import UsageError
 from ..jobs.report import Report
+from ..messages import Message
 from ..models import EventsUpdate, Outcome, Status, TrackingUpdate
 from ..redaction import Redactor
+from ..rules.hints import Hint
 from .output_names import RESULTS_FAMILY, RESULTS_FORMATS
 
 RESULT_COLUMNS = (
@@ -264,6 +267,16 @@ class ResultsWriter(ABC):
     def _close(self) -> None: ...
 
 
+def unsupported_results_type(path: Path) -> Message:
+    """Why ``path`` cannot be a results file: its extension is neither .csv nor .xlsx."""
+    return Message(
+        message_codes.RESULTS_NOT_CSV_OR_XLSX,
+        "{hint}: the results file must end in .csv or .xlsx",
+        Hint.RESULTS,
+        results=str(path),
+    )
+
+
 def results_writer(
     path: Path,
     *,
@@ -278,7 +291,7 @@ def results_writer(
     kinds: dict[str, type[ResultsWriter]] = {".csv": CsvResults, ".xlsx": XlsxResults}
     kind = kinds.get(path.suffix.lower())
     if kind is None:
-        raise UsageError(f"--results {path}: the results file must end in .csv or .xlsx")
+        raise UsageError(unsupported_results_type(path))
     return kind(
         path,
         with_source=with_source,

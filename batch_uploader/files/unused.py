@@ -1,5 +1,5 @@
 """The columns of a table that feed no field: named for a person, and, where a field has no
-column, the unused column that looks like it, with the ``--map`` that would use it.
+column, the unused column that looks like it, with the mapping that would use it.
 
 A column looks like a field when its heading shares a word that only that field's headings use
 (``Postagem`` for the dispatch date), or when every value of its first rows is a date, a link or
@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import islice
 
+from .. import message_codes
+from ..messages import Message
 from ..models import CellKind
 from ..rules.dates import looks_like_date
+from ..rules.hints import Hint
 from ..rules.tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
 from .columns import Layout, heading_words, telling_words
 from .inputs import Input, data_raw
@@ -35,7 +38,7 @@ def unused_columns(item: Input) -> list[str]:
 
 def suggestions(
     item: Input, layout: Layout, templates: UrlTemplates | None = BUILT_IN_TEMPLATES
-) -> list[str]:
+) -> list[Message]:
     """One note for each field of ``layout`` that has no column in ``item`` while an unused
     column looks like it."""
     columns = item.columns
@@ -48,17 +51,35 @@ def suggestions(
     notes = []
     for name in missing:
         for index, heading in headings.items():
+            by_values: dict[str, str] = {}
             if heading_words(heading) & telling.get(name, frozenset()):
-                why = "its heading"
+                template = _NOTE_BY_HEADING
             elif name in _fields_of(kinds.get(index), missing):
-                why = f"its values are {_KIND_WORDS[kinds[index]]}"
+                template = _NOTE_BY_VALUES
+                by_values = {"kind": kinds[index], "values": _KIND_WORDS[kinds[index]]}
             else:
                 continue
             notes.append(
-                f"{item.table.source}: {columns.unused[index]} may be the {name} ({why}), which "
-                f"no column gives: --map '{heading}={name}' would send it"
+                Message(
+                    message_codes.UNUSED_COLUMN_MAY_BE_FIELD,
+                    template,
+                    Hint.MAP_WOULD_SEND,
+                    source=str(item.table.source),
+                    column=columns.unused[index],
+                    heading=heading,
+                    field=name,
+                    **by_values,
+                )
             )
     return notes
+
+
+_NOTE_BY_HEADING = (
+    "{source}: {column} may be the {field} (its heading), which no column gives: {hint}"
+)
+_NOTE_BY_VALUES = (
+    "{source}: {column} may be the {field} (its values are {values}), which no column gives: {hint}"
+)
 
 
 _KIND_WORDS = {"date": "dates", "link": "links", "courier": "couriers' names"}

@@ -22,6 +22,7 @@ from typing import Protocol, Self, TypedDict
 
 import httpx
 
+from .. import message_codes
 from ..errors import UsageError
 from ..files.fixes import RowsToFix
 from ..files.inputs import (
@@ -37,8 +38,9 @@ from ..files.inputs import (
     hidden_notes,
     open_inputs,
 )
-from ..files.results import FORMATS, ResultsWriter
+from ..files.results import FORMATS, ResultsWriter, unsupported_results_type
 from ..files.unused import suggestions, unused_columns
+from ..messages import Message
 from ..models import (
     InvoiceUpdate,
     Outcome,
@@ -51,6 +53,7 @@ from ..models import (
 )
 from ..redaction import Redactor
 from ..rules.dates import DateOrder
+from ..rules.hints import Hint
 from ..rules.survey import Survey
 from ..rules.tracking_urls import UrlTemplates
 from ..vtex.read_back import verify
@@ -375,9 +378,16 @@ def checked_target(
     """Where a run sends (``None`` for a dry run), once its results file is known not to
     overwrite an input and to be of a format it can write."""
     if any(results_path.resolve() == path.resolve() for path in paths):
-        raise UsageError(f"--results {results_path} is one of the input files; choose another")
+        raise UsageError(
+            Message(
+                message_codes.RESULTS_IS_INPUT,
+                "{hint} is one of the input files; choose another",
+                Hint.RESULTS,
+                results=str(results_path),
+            )
+        )
     if results_path.suffix.lower().lstrip(".") not in FORMATS:
-        raise UsageError(f"--results {results_path}: the results file must end in .csv or .xlsx")
+        raise UsageError(unsupported_results_type(results_path))
     if dry_run:
         return None
     if base_url is None or credentials is None:
@@ -389,11 +399,19 @@ def new_report(
     paths: Sequence[Path],
     results_path: Path,
     upload_to: tuple[str, Credentials] | None,
-    notes: list[str],
+    notes: list[Message],
     totals: list[Row],
 ) -> Report:
     """The report of a run that starts, with the notes of its reading."""
-    notes.extend(f"{row.where()} is a totals line: left out" for row in totals)
+    notes.extend(
+        Message(
+            message_codes.TOTALS_LINE,
+            "{source} row {row} is a totals line: left out",
+            source=str(row.source),
+            row=row.number,
+        )
+        for row in totals
+    )
     return Report(
         dry_run=upload_to is None,
         results_path=results_path,

@@ -21,7 +21,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from .. import message_codes
 from ..errors import UsageError
+from ..messages import Message
 from ..models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from ..redaction import Redactor
 from ..rules import row_codes
@@ -179,7 +181,13 @@ class Journal:
         if self.path is not None and self.read_only:
             # Reading takes no lock, so a run in progress can be looked into.
             if not self.path.is_file():
-                raise UsageError(f"no journal at {self.path}: nothing was uploaded with it yet")
+                raise UsageError(
+                    Message(
+                        message_codes.NO_JOURNAL,
+                        "no journal at {journal}: nothing was uploaded with it yet",
+                        journal=str(self.path),
+                    )
+                )
             self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
             return self
         if self.path is not None:
@@ -187,15 +195,19 @@ class Journal:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise UsageError(
-                    f"cannot create the folder {self.path.parent} of the journal: "
-                    f"{error.strerror}; let batch-uploader write there, or give another --journal"
+                    Message(
+                        message_codes.JOURNAL_FOLDER_NOT_CREATED,
+                        "cannot create the folder {folder} of the journal: {reason}; let "
+                        "batch-uploader write there, or {hint}",
+                        Hint.JOURNAL,
+                        folder=str(self.path.parent),
+                        reason=str(error.strerror),
+                    )
                 ) from None
             # Named after the file itself: two paths to one journal (a link) take one lock.
             real = self.path.resolve()
             self._lock = take_lock(
-                real.with_name(real.name + ".lock"),
-                f"the journal {self.path}",
-                ", or give this one another --journal",
+                real.with_name(real.name + ".lock"), f"the journal {self.path}", Hint.JOURNAL_THIS
             )
         try:
             self._connection = sqlite3.connect(self.path or ":memory:", timeout=10)
@@ -213,15 +225,26 @@ class Journal:
         except sqlite3.OperationalError as error:
             self.__exit__(None, None, None)
             raise UsageError(
-                f"journal {self.path} cannot be opened: {error}; let batch-uploader write to it "
-                "and to its folder, or give another --journal"
+                Message(
+                    message_codes.JOURNAL_NOT_OPENED,
+                    "journal {journal} cannot be opened: {reason}; let batch-uploader write to "
+                    "it and to its folder, or {hint}",
+                    Hint.JOURNAL,
+                    journal=str(self.path),
+                    reason=str(error),
+                )
             ) from None
         except sqlite3.DatabaseError as error:
             self.__exit__(None, None, None)
             raise UsageError(
-                f"journal {self.path} is damaged ({error}); move it aside (keep it: it records "
-                "what was sent, which a new journal sends again) and run again, or give "
-                "another --journal"
+                Message(
+                    message_codes.JOURNAL_DAMAGED,
+                    "journal {journal} is damaged ({reason}); move it aside (keep it: it records "
+                    "what was sent, which a new journal sends again) and run again, or {hint}",
+                    Hint.JOURNAL,
+                    journal=str(self.path),
+                    reason=str(error),
+                )
             ) from None
         except BaseException:
             self.__exit__(None, None, None)
@@ -253,8 +276,14 @@ class Journal:
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             raise UsageError(
-                f"journal {self.path} was written by a newer batch-uploader (schema {version}); "
-                "upgrade batch-uploader or use another --journal"
+                Message(
+                    message_codes.JOURNAL_TOO_NEW,
+                    "journal {journal} was written by a newer batch-uploader (schema {version}); "
+                    "upgrade batch-uploader or {hint}",
+                    Hint.JOURNAL_OTHER,
+                    journal=str(self.path),
+                    version=version,
+                )
             )
         self.db.executescript(_SCHEMA)
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -10,20 +10,34 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from .. import message_codes
 from ..errors import UsageError
+from ..messages import Message
+from ..rules.hints import Hint
 
 
-def take_lock(path: Path, what: str, hint: str = "") -> IO[str]:
+def take_lock(path: Path, what: str, hint: Hint | None = None) -> IO[str]:
     """An exclusive lock on the file ``path``, held until the handle returned is closed and
     released by the system however the process ends. When another process holds it, a
-    :class:`UsageError` says that ``what`` is in use, by whom, and what to do (``hint``)."""
+    :class:`UsageError` says that ``what`` is in use, by whom, and what to do: wait, or the
+    remedy ``hint``."""
+    # The remedy, when there is one, is the other way out.
+    other = ", or {hint}" if hint is not None else ""
     try:
         handle = path.open("a+", encoding="utf-8")
     except OSError as error:
         # A read-only folder, say, where the lock file does not exist yet.
         raise UsageError(
-            f"cannot create the lock file {path} of {what}: {error.strerror}; let "
-            f"batch-uploader write in {path.parent}{hint}"
+            Message(
+                message_codes.LOCK_NOT_CREATED,
+                "cannot create the lock file {lock} of {what}: {reason}; let batch-uploader "
+                "write in {folder}" + other,
+                hint,
+                lock=str(path),
+                what=what,
+                reason=str(error.strerror),
+                folder=str(path.parent),
+            )
         ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -31,7 +45,15 @@ def take_lock(path: Path, what: str, hint: str = "") -> IO[str]:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise UsageError(f"{what} is in use by {holder}; wait for that run to end{hint}") from None
+        raise UsageError(
+            Message(
+                message_codes.IN_USE,
+                "{what} is in use by {holder}; wait for that run to end" + other,
+                hint,
+                what=what,
+                holder=holder,
+            )
+        ) from None
     handle.seek(0)
     handle.truncate()
     command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])

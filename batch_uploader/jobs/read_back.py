@@ -20,12 +20,15 @@ from typing import Self, TextIO
 
 import httpx
 
+from .. import message_codes
 from ..errors import UsageError
 from ..exit_statuses import run_status
 from ..files.earlier_results import EarlierResults, Line, input_row, landed, sent_update
 from ..files.results import VERIFICATION_COLUMNS, defused
+from ..messages import Message
 from ..models import Verdict, Verification
 from ..rules import row_codes
+from ..rules.hints import Hint
 from ..vtex.read_back import ReadBackResult, read_back
 from ..vtex.sender import Sender, open_sender
 from ..vtex.settings import Settings
@@ -112,9 +115,23 @@ class ReadBack:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if output.suffix.lower() != ".csv":
-            raise UsageError(f"--results {output}: the verified results are written as .csv")
+            raise UsageError(
+                Message(
+                    message_codes.VERIFY_OUTPUT_NOT_CSV,
+                    "{hint}: the verified results are written as .csv",
+                    Hint.RESULTS,
+                    results=str(output),
+                )
+            )
         if output.resolve() == results.resolve():
-            raise UsageError(f"--results {output} is the file being verified; choose another")
+            raise UsageError(
+                Message(
+                    message_codes.VERIFY_OUTPUT_IS_INPUT,
+                    "{hint} is the file being verified; choose another",
+                    Hint.RESULTS,
+                    results=str(output),
+                )
+            )
         self.results = results
         self.output = output
         self.base_url = base_url

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..exit_statuses import ExitStatus, run_status
 from ..files.output_names import stamp
+from ..messages import Message
 from ..models import Outcome, Status, Verdict
 from ..redaction import Redactor
 from ..vtex.sender import Sender
@@ -43,7 +44,8 @@ class Report:
     problems: list[str] = field(default_factory=list)
     # Rows sent whose read-back did not verify them: not among the rows not sent.
     unverified: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # What a person should know of the run, each a message (its code, params and hint).
+    notes: list[Message] = field(default_factory=list)
     understood: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     error_codes: Counter[str] = field(default_factory=Counter)
@@ -60,7 +62,7 @@ class Report:
     summary_path: Path | None = None
     verified: Counter[Verdict] | None = None
     # Files that changed while the run read them: what was added or changed was not read.
-    changed_inputs: list[str] = field(default_factory=list)
+    changed_inputs: list[Message] = field(default_factory=list)
     # The headings of each table (by source) that feed no field, as a person finds them.
     unused_columns: dict[str, list[str]] = field(default_factory=dict)
     # The outputs the disk refused to write, and its reason: sending stopped at the first.
@@ -182,7 +184,7 @@ class Report:
             },
         }
 
-    def note_changes(self, changes: list[str]) -> None:
+    def note_changes(self, changes: list[Message]) -> None:
         """Records the files that changed while the run read them (notes for a person)."""
         self.changed_inputs.extend(changes)
         self.notes.extend(changes)

@@ -1,10 +1,15 @@
-"""What a person can do about a row's problem, worded by each front end.
+"""What a person can do about a problem, worded by each front end.
 
-A row's message says what is wrong and, where the remedy is an option of the run, holds
-``{hint}`` where that remedy goes; its hint names the remedy as a code. The command line words
-it as its flag (``--force sends it again``), a page as its own control (a checkbox), so no
-front end shows another's words. The results file and the journal keep the command line's
-wording, as they always did.
+A message says what is wrong and, where the remedy is an option of the run, holds ``{hint}``
+where that remedy goes; its hint names the remedy as a code. The command line words it as its
+flag (``--force sends it again``), a page as its own control (a checkbox), so no front end
+shows another's words. The results file and the journal keep the command line's wording, as
+they always did.
+
+A row's message takes a front end's words as they are (see :func:`worded`). A message about
+the run (see :mod:`~batch_uploader.messages`) may also name an option as what to correct
+(``--results x.txt``), and a front end's words for its hints are templates over the message's
+params (``{field}``): the comment of each hint names the params it takes.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from enum import StrEnum
 
 
 class Hint(StrEnum):
-    """A remedy that is an option of the run."""
+    """A remedy that is an option of the run, or the option a message asks to correct."""
 
     # Send again a row the journal says was sent before.
     FORCE = "force"
@@ -22,6 +27,44 @@ class Hint(StrEnum):
     DATE_ORDER = "date-order"
     # Point the run at the store's OMS (its account, or its address).
     TARGET = "target"
+    # Say where to send: no account, no address, no sandbox was given.
+    CHOOSE_TARGET = "choose-target"
+    # Run without credentials: against the sandbox, or checking the files only.
+    NO_SENDING = "no-sending"
+    # The OMS address, as the run was given it (not quoted: it may hold a secret).
+    BASE_URL = "base-url"
+    # The OMS address, quoted ({base_url}).
+    BASE_URL_GIVEN = "base-url-given"
+    # Where the app key and token come from.
+    CREDENTIALS = "credentials"
+    # The results file asked for ({results}).
+    RESULTS = "results"
+    # Say which of two columns holds a field ({field}).
+    MAP_CHOOSE = "map-choose"
+    # Name the columns of the fields not found.
+    MAP_NAME = "map-name"
+    # Take a column for a field not found ({heading}, {field}).
+    MAP_USES = "map-uses"
+    # Take an unused column for a field no column gives ({heading}, {field}).
+    MAP_WOULD_SEND = "map-would-send"
+    # A heading=field pair, as given ({pair}).
+    MAP_PAIR = "map-pair"
+    # A file of headings for the fields ({file}).
+    MAPPING_FILE = "mapping-file"
+    # Read a sheet left out ({sheet}).
+    SHEET = "sheet"
+    # Read one of several sheets left out ({sheet}, the first).
+    SHEET_ONE = "sheet-one"
+    # Name a CSV file's encoding.
+    ENCODING = "encoding"
+    # An encoding, as given ({encoding}).
+    ENCODING_GIVEN = "encoding-given"
+    # Keep the journal of sent rows elsewhere.
+    JOURNAL = "journal"
+    # Keep this run's journal elsewhere, while another run holds the one it names.
+    JOURNAL_THIS = "journal-this"
+    # Use another journal than one this version cannot read.
+    JOURNAL_OTHER = "journal-other"
 
 
 # Where a message puts its remedy.
@@ -31,6 +74,28 @@ COMMAND_LINE: Mapping[Hint, str] = {
     Hint.FORCE: "--force sends it again",
     Hint.DATE_ORDER: "give --date-format dmy (24/11/2026) or mdy (11/24/2026)",
     Hint.TARGET: "check that --account or --base-url points at VTEX's OMS",
+    Hint.CHOOSE_TARGET: (
+        "give --account (or VTEX_ACCOUNT_NAME), --base-url (or VTEX_BASE_URL), or --sandbox"
+    ),
+    Hint.NO_SENDING: "use --sandbox or --dry-run",
+    Hint.BASE_URL: "--base-url (or VTEX_BASE_URL)",
+    Hint.BASE_URL_GIVEN: "--base-url {base_url!r}",
+    Hint.CREDENTIALS: "VTEX_APP_KEY and VTEX_APP_TOKEN (or --credentials)",
+    Hint.RESULTS: "--results {results}",
+    Hint.MAP_CHOOSE: "say which one to use with --map 'Heading={field}'",
+    Hint.MAP_NAME: "name them with --map 'Heading in the file=field'",
+    Hint.MAP_USES: "--map '{heading}={field}' uses it",
+    Hint.MAP_WOULD_SEND: "--map '{heading}={field}' would send it",
+    Hint.MAP_PAIR: "--map {pair!r}",
+    Hint.MAPPING_FILE: "--mapping {file}",
+    # !q: quoted as a shell needs it (a sheet named "Pedidos 2026").
+    Hint.SHEET: "--sheet {sheet!q} reads it",
+    Hint.SHEET_ONE: "--sheet {sheet!q} reads one",
+    Hint.ENCODING: "name its encoding with --encoding",
+    Hint.ENCODING_GIVEN: "--encoding {encoding!r}",
+    Hint.JOURNAL: "give another --journal",
+    Hint.JOURNAL_THIS: "give this one another --journal",
+    Hint.JOURNAL_OTHER: "use another --journal",
 }
 
 

@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .. import message_codes
 from ..errors import UsageError
+from ..messages import Message
 from ..redaction import MIN_SECRET_LENGTH, Redactor
+from ..rules.hints import Hint
 
 DEFAULT_ENVIRONMENT = "vtexcommercestable"
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9-]*$", re.IGNORECASE)
@@ -29,26 +32,41 @@ class Credentials:
         """Reads ``VTEX_APP_KEY`` and ``VTEX_APP_TOKEN``."""
         key = environ.get("VTEX_APP_KEY", "").strip()
         token = environ.get("VTEX_APP_TOKEN", "").strip()
-        missing = [name for name, v in (("VTEX_APP_KEY", key), ("VTEX_APP_TOKEN", token)) if not v]
+        missing = tuple(
+            name for name, v in (("VTEX_APP_KEY", key), ("VTEX_APP_TOKEN", token)) if not v
+        )
         if missing:
             raise UsageError(
-                f"missing credentials: set {' and '.join(missing)} to an app key and token whose "
-                "role has the 'Notify invoice' resource (or use --sandbox or --dry-run)"
+                Message(
+                    message_codes.MISSING_CREDENTIALS,
+                    "missing credentials: set {missing: and } to an app key and token whose "
+                    "role has the 'Notify invoice' resource (or {hint})",
+                    Hint.NO_SENDING,
+                    missing=missing,
+                )
             )
         for name, value in (("VTEX_APP_KEY", key), ("VTEX_APP_TOKEN", token)):
             # Checked here, as an HTTP library would otherwise quote the value in its error.
             if not _PRINTABLE.match(value):
                 raise UsageError(
-                    f"{name} holds a space, a line break or a character outside ASCII, which no "
-                    "VTEX key or token has; copy it again from the admin"
+                    Message(
+                        message_codes.UNPRINTABLE_CREDENTIAL,
+                        "{name} holds a space, a line break or a character outside ASCII, "
+                        "which no VTEX key or token has; copy it again from the admin",
+                        name=name,
+                    )
                 )
         if len(token) < MIN_SECRET_LENGTH:
             # VTEX's tokens are about 100 characters: a short one was cut when copied, and
             # could not be told apart from ordinary text to redact it.
             raise UsageError(
-                f"VTEX_APP_TOKEN is too short (under {MIN_SECRET_LENGTH} characters; VTEX app "
-                "tokens are about 100): copy it again from the admin (Account settings > "
-                "Application keys)"
+                Message(
+                    message_codes.TOKEN_TOO_SHORT,
+                    "VTEX_APP_TOKEN is too short (under {minimum} characters; VTEX app tokens "
+                    "are about 100): copy it again from the admin (Account settings > "
+                    "Application keys)",
+                    minimum=MIN_SECRET_LENGTH,
+                )
             )
         return cls(key, token)
 
@@ -72,14 +90,16 @@ def resolve_base_url(
     if base_url:
         return check_base_url(base_url)
     if not account:
-        raise UsageError(
-            "no target: give --account (or VTEX_ACCOUNT_NAME), --base-url (or VTEX_BASE_URL), "
-            "or --sandbox"
-        )
+        raise UsageError(Message(message_codes.NO_TARGET, "no target: {hint}", Hint.CHOOSE_TARGET))
     if not _ACCOUNT.match(account) or not _ACCOUNT.match(environment):
         raise UsageError(
-            f"account {account!r} and environment {environment!r} must be plain names "
-            "such as 'mystore' and 'vtexcommercestable'"
+            Message(
+                message_codes.UNUSABLE_ACCOUNT_NAME,
+                "account {account!r} and environment {environment!r} must be plain names such "
+                "as 'mystore' and 'vtexcommercestable'",
+                account=account,
+                environment=environment,
+            )
         )
     return f"https://{account.lower()}.{environment.lower()}.com.br"
 
@@ -91,15 +111,23 @@ def check_base_url(base_url: str) -> str:
     without being quoted: it would end up in messages, summaries and the journal."""
     if "@" in base_url:
         raise UsageError(
-            "--base-url (or VTEX_BASE_URL) holds an '@', as in user:password@host: credentials "
-            "never go in the address. VTEX takes the app key and token in the headers "
-            "X-VTEX-API-AppKey and X-VTEX-API-AppToken, from VTEX_APP_KEY and VTEX_APP_TOKEN "
-            "(or --credentials)"
+            Message(
+                message_codes.CREDENTIALS_IN_ADDRESS,
+                "{hint} holds an '@', as in user:password@host: credentials never go in the "
+                "address. VTEX takes the app key and token in the headers X-VTEX-API-AppKey and "
+                "X-VTEX-API-AppToken, from {credentials}",
+                Hint.BASE_URL,
+                credentials=Hint.CREDENTIALS,
+            )
         )
     parts = urlsplit(base_url.strip())
     if parts.query or parts.fragment:
         raise UsageError(
-            "--base-url (or VTEX_BASE_URL) must not have a query or fragment (a '?' or '#' part)"
+            Message(
+                message_codes.ADDRESS_WITH_QUERY,
+                "{hint} must not have a query or fragment (a '?' or '#' part)",
+                Hint.BASE_URL,
+            )
         )
     try:
         port = parts.port
@@ -108,15 +136,31 @@ def check_base_url(base_url: str) -> str:
     if port == 0 or (port is None and parts.netloc.endswith(":")):
         # Not quoted: what stands there may be a password written without its user ("@").
         raise UsageError(
-            "--base-url (or VTEX_BASE_URL) has a port that is not a number from 1 to 65535 (the "
-            "part after the host's ':'); write it as https://host or https://host:8443"
+            Message(
+                message_codes.UNUSABLE_PORT,
+                "{hint} has a port that is not a number from 1 to 65535 (the part after the "
+                "host's ':'); write it as https://host or https://host:8443",
+                Hint.BASE_URL,
+            )
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--base-url {base_url!r} must be an http(s) address such as https://host")
+        raise UsageError(
+            Message(
+                message_codes.NOT_HTTP_ADDRESS,
+                "{hint} must be an http(s) address such as https://host",
+                Hint.BASE_URL_GIVEN,
+                base_url=base_url,
+            )
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
-            f"--base-url {base_url!r} uses plain http; use https (http is allowed only for "
-            "127.0.0.1 and localhost)"
+            Message(
+                message_codes.PLAIN_HTTP,
+                "{hint} uses plain http; use https (http is allowed only for 127.0.0.1 and "
+                "localhost)",
+                Hint.BASE_URL_GIVEN,
+                base_url=base_url,
+            )
         )
     return base_url.strip().rstrip("/")
 

@@ -62,6 +62,16 @@ UNUSABLE_PORT = "unusable-port"
 NOT_HTTP_ADDRESS = "not-http-address"
 PLAIN_HTTP = "plain-http"  # http beyond loopback
 
+# The access check (batch-uploader check): what the probe's answer means.
+ACCESS_GRANTED = "access-granted"  # the key may update invoices
+ACCESS_TIMED_OUT = "access-timed-out"
+ACCESS_UNREACHABLE = "access-unreachable"  # no connection, or a broken answer
+ACCESS_REFUSED = "access-refused"  # 401: a wrong key or token
+ACCESS_FORBIDDEN = "access-forbidden"  # 403: the key's role may not update invoices
+ACCESS_NOT_OMS = "access-not-oms"  # a 2xx answer without VTEX's receipt
+ACCESS_NO_OMS = "access-no-oms"  # 404 without an OMS error
+ACCESS_ANSWER = "access-answer"  # any other answer: try later
+
 # The results file.
 RESULTS_IS_INPUT = "results-is-input"
 RESULTS_NOT_CSV_OR_XLSX = "results-not-csv-or-xlsx"
@@ -122,6 +132,14 @@ CODES = frozenset(
         UNUSABLE_PORT,
         NOT_HTTP_ADDRESS,
         PLAIN_HTTP,
+        ACCESS_GRANTED,
+        ACCESS_TIMED_OUT,
+        ACCESS_UNREACHABLE,
+        ACCESS_REFUSED,
+        ACCESS_FORBIDDEN,
+        ACCESS_NOT_OMS,
+        ACCESS_NO_OMS,
+        ACCESS_ANSWER,
         RESULTS_IS_INPUT,
         RESULTS_NOT_CSV_OR_XLSX,
         VERIFY_OUTPUT_NOT_CSV,

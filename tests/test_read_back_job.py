@@ -398,8 +398,8 @@ def test_the_access_check_is_awaited_in_a_running_loop() -> None:
         ]
 
     refused = (
-        "refused the app key or token (401): check VTEX_APP_KEY and VTEX_APP_TOKEN (or the "
-        "credentials file)"
+        "refused the app key or token (401): check VTEX_APP_KEY and VTEX_APP_TOKEN (or "
+        "--credentials)"
     )
     assert verdicts == [
         AccessVerdict(

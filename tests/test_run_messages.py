@@ -5,6 +5,7 @@ remedy as its own controls, never as a command-line flag."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import copy
 import fcntl
 import json
@@ -17,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import batch_uploader
-from batch_uploader import Credentials, InputError, UsageError, run
+from batch_uploader import Credentials, InputError, UsageError, message_codes, run
 from batch_uploader.cli.main import cli
 from batch_uploader.errors import BatchUploaderError
 from batch_uploader.files.columns import read_mapping
@@ -30,6 +31,7 @@ from batch_uploader.rules.hints import COMMAND_LINE, Hint
 from batch_uploader.rules.survey import Survey
 from batch_uploader.rules.survey import survey as real_survey
 from batch_uploader.sandbox.oms import Sandbox
+from batch_uploader.vtex.access import check_access
 
 from .conftest import CsvFactory, XlsxFactory
 
@@ -45,6 +47,7 @@ PAGE: dict[Hint, str] = {
     Hint.BASE_URL: "the store's address in Settings",
     Hint.BASE_URL_GIVEN: "the store's address {base_url!r}",
     Hint.CREDENTIALS: "the app key and token saved in Settings",
+    Hint.TIMEOUT: "the time a request may take, in Settings",
     Hint.RESULTS: "the results file {results}",
     Hint.MAP_CHOOSE: "choose the column of the {field} under “Columns”",
     Hint.MAP_NAME: "choose their columns under “Columns”",
@@ -500,3 +503,52 @@ def test_every_message_takes_its_code_from_the_list() -> None:
             ):
                 spelled.append(f"{path.name}:{node.lineno}")
     assert spelled == []
+
+
+ACCESS_ANSWERS = [
+    (httpx.Response(401), message_codes.ACCESS_REFUSED),
+    (httpx.Response(403), message_codes.ACCESS_FORBIDDEN),
+    (httpx.Response(404, json={"error": {"code": "OMS007"}}), message_codes.ACCESS_GRANTED),
+    (httpx.Response(200, json={}), message_codes.ACCESS_NOT_OMS),
+    (httpx.Response(404, text="Not Found"), message_codes.ACCESS_NO_OMS),
+    (httpx.Response(409), message_codes.ACCESS_ANSWER),
+]
+
+
+@pytest.mark.parametrize(("answer", "code"), ACCESS_ANSWERS)
+def test_the_access_check_says_what_it_found_as_a_code_a_page_words(
+    answer: httpx.Response, code: str
+) -> None:
+    transport = httpx.MockTransport(lambda request: answer)
+    verdict = asyncio.run(check_access("https://store.example", CREDENTIALS, transport=transport))
+    message = verdict.message
+    assert isinstance(message, Message)
+    assert message.code == code
+    assert message.params["base_url"] == "https://store.example"
+    assert "--" not in message.worded(PAGE)
+    assert "VTEX_APP_KEY" not in message.worded(PAGE)
+
+
+def test_the_access_check_that_times_out_names_the_timeout_as_each_front_end_does() -> None:
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        raise AssertionError("the check waited past its timeout")
+
+    verdict = asyncio.run(
+        check_access(
+            "https://store.example",
+            CREDENTIALS,
+            timeout=0.05,
+            transport=httpx.MockTransport(hang),
+        )
+    )
+    assert isinstance(verdict.message, Message)
+    assert verdict.message.code == message_codes.ACCESS_TIMED_OUT
+    assert str(verdict.message) == (
+        "https://store.example did not answer within 0.05 s (--timeout); check the account "
+        "name, the environment and the network"
+    )
+    assert verdict.message.worded(PAGE) == (
+        "https://store.example did not answer within 0.05 s (the time a request may take, in "
+        "Settings); check the account name, the environment and the network"
+    )

@@ -37,6 +37,8 @@ class Hint(StrEnum):
     BASE_URL_GIVEN = "base-url-given"
     # Where the app key and token come from.
     CREDENTIALS = "credentials"
+    # How long an attempt may take.
+    TIMEOUT = "timeout"
     # The results file asked for ({results}).
     RESULTS = "results"
     # Say which of two columns holds a field ({field}).
@@ -81,6 +83,7 @@ COMMAND_LINE: Mapping[Hint, str] = {
     Hint.BASE_URL: "--base-url (or VTEX_BASE_URL)",
     Hint.BASE_URL_GIVEN: "--base-url {base_url!r}",
     Hint.CREDENTIALS: "VTEX_APP_KEY and VTEX_APP_TOKEN (or --credentials)",
+    Hint.TIMEOUT: "--timeout",
     Hint.RESULTS: "--results {results}",
     Hint.MAP_CHOOSE: "say which one to use with --map 'Heading={field}'",
     Hint.MAP_NAME: "name them with --map 'Heading in the file=field'",

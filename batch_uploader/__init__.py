@@ -9,7 +9,8 @@ Inside a running event loop (a web server's), :class:`TrackingUpload` is the sam
 job (:class:`EventsUpload` for delivery events, :class:`ReadBack` for the read-back of a
 results file): opened, it reads its files; ``await job.run(control, on_event)`` sends, telling
 its progress as the events of :mod:`batch_uploader.jobs.progress` and stopped by a
-:class:`Control`.
+:class:`Control`. Folded in order (:meth:`Report.fold`), an upload's events give the report
+it returns.
 """
 
 from .errors import BatchUploaderError, InputError, UsageError

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Self
 
+from .redaction import Redactor
 from .rules.hints import COMMAND_LINE, Hint
 
 # What a param may be: text or a number (a message or a hint is text too), or a tuple of them.
@@ -49,9 +50,31 @@ class Message(str):
         """The message, its hints worded by ``words`` (templates over its params)."""
         return _format(self.template, self.hint, self.params, words)
 
+    def redacted(self, redactor: Redactor) -> Message:
+        """The message without the secrets of ``redactor`` in its params (a heading, a
+        server's words): still a message, its code and hint kept."""
+        if not redactor.holds(self):
+            return self
+        return Message(
+            self.code,
+            self.template,
+            self.hint,
+            **{name: _redacted(value, redactor) for name, value in self.params.items()},
+        )
+
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Made again from its parts: str's own way would call __new__ with the text alone.
         return _message, (self.code, self.template, self.hint, dict(self.params))
+
+
+def _redacted(value: Param, redactor: Redactor) -> Param:
+    if isinstance(value, Message):
+        return value.redacted(redactor)
+    if isinstance(value, Hint | int):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_redacted(item, redactor) for item in value)  # type: ignore[misc]
+    return redactor.text(value)
 
 
 def _message(code: str, template: str, hint: Hint | None, params: dict[str, Param]) -> Message:

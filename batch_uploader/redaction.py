@@ -66,7 +66,9 @@ class Redactor:
         """``text`` with every form of the secrets replaced."""
         if self._pattern is None or not self._may_hold(text):
             return text
-        return self._pattern.sub(REDACTED, text)
+        redacted = self._pattern.sub(REDACTED, text)
+        # The text itself when it holds none: a message keeps its code and params.
+        return text if redacted == text else redacted
 
     @property
     def redacts(self) -> bool:

@@ -88,9 +88,11 @@ def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> N
         # In order: started, the table understood, every row once in input order, stopped,
         # finished.
         started, table, *rest = events
+        assert isinstance(started, JobStarted)
         assert started == JobStarted(
-            "tracking numbers", ROWS, (str(results.parent / "loggi.csv"),), base_url
-        )
+            "tracking numbers", ROWS, (str(results.parent / "loggi.csv"),), base_url,
+            started.started_at, str(results), False, (), (),
+        )  # fmt: skip
         assert isinstance(table, TableUnderstood)
         assert (table.header_row, table.rows, table.date_order) == (1, ROWS, None)
         assert dict(table.columns) == {
@@ -130,6 +132,7 @@ def test_two_jobs_at_once_in_a_running_loop_stopped_halfway(tmp_path: Path) -> N
         ]
         summary = json.loads(Path(str(finished.summary)).read_text(encoding="utf-8"))
         assert summary["exitStatus"] == ExitStatus.INTERRUPTED
+        assert summary["startedAt"] == started.started_at
 
 
 def test_each_event_has_a_json_form() -> None:
@@ -142,6 +145,11 @@ def test_each_event_has_a_json_form() -> None:
         "status": "failed",
         "code": "http-404",
         "decided": 6,
+        "problem": None,
+        "example": None,
+        "codes": [],
+        "verdict": None,
+        "unverified": None,
     }
     assert JobFinished(0, {"sent": 2}, "r.csv", None, ("f.xlsx",)).to_json() == {
         "event": "job-finished",
@@ -229,7 +237,11 @@ def test_an_events_job_in_a_running_loop_stopped_halfway(tmp_path: Path) -> None
         asyncio.run(job(sandbox.base_url))
 
     started, table, *rest = events
-    assert started == JobStarted("delivery events", len(lines), (str(source),), sandbox.base_url)
+    assert isinstance(started, JobStarted)
+    assert started == JobStarted(
+        "delivery events", len(lines), (str(source),), sandbox.base_url, started.started_at,
+        str(tmp_path / "r.csv"), False, (), (),
+    )  # fmt: skip
     assert isinstance(table, TableUnderstood)
     rows = [event for event in rest if isinstance(event, RowDecided)]
     assert [event.row for event in rows] == list(range(2, len(lines) + 2))

@@ -552,3 +552,27 @@ def test_the_access_check_that_times_out_names_the_timeout_as_each_front_end_doe
         "https://store.example did not answer within 0.05 s (the time a request may take, in "
         "Settings); check the account name, the environment and the network"
     )
+
+
+def test_a_message_holding_a_secret_is_redacted_and_keeps_its_code() -> None:
+    redactor = CREDENTIALS.redactor()
+    heading = f"Token {TOKEN}"
+    note = Message(
+        message_codes.UNUSED_COLUMN_MAY_BE_FIELD,
+        "{source}: column {heading!r} {hint}",
+        Hint.MAP_WOULD_SEND,
+        source="a.csv",
+        heading=heading,
+        field="trackingNumber",
+    )
+    clean = note.redacted(redactor)
+    assert isinstance(clean, Message)
+    assert clean.code == note.code
+    assert clean.hint is note.hint
+    assert TOKEN not in clean
+    assert TOKEN not in clean.worded(PAGE)
+    assert "[redacted]" in clean
+    # A message without a secret is given back as it is.
+    plain = Message(message_codes.INPUT_GREW, "{file} grew", file="a.csv")
+    assert plain.redacted(redactor) is plain
+    assert redactor.text(plain) is plain

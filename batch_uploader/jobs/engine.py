@@ -6,6 +6,10 @@ become units, and which results columns they have. Everything else is here once:
 check, the report, the journal, the outputs, stopping (a stop lets requests in flight end for
 the grace period, an abort ends at once), the traffic, the rows sent before, every row settled
 when a job ends early, and the progress events.
+
+The report is filled by folding the progress events alone (see
+:meth:`~.report.Report.fold`), so that a front end gets the same report from them; a job
+nobody watches folds what a row's event would hold without making one.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,10 +69,14 @@ from .in_order import InOrder
 from .journal import Journal
 from .outputs import Halt, Outputs, Prepared
 from .progress import (
+    AllDecided,
+    Event,
     JobFinished,
     JobStarted,
     JobStopped,
     OnEvent,
+    OutputRefused,
+    OutputsClosed,
     PaceChanged,
     Retrying,
     RowDecided,
@@ -76,7 +84,7 @@ from .progress import (
     TableUnderstood,
     ignore,
 )
-from .report import Report
+from .report import Report, started_now
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes longer to build.
@@ -185,19 +193,35 @@ class Upload:
 
     def __enter__(self) -> Self:
         self._started = time.perf_counter()
+        started_at = started_now()
         self._inputs, notes = open_inputs(self.paths, self.reading)
         try:
             totals: list[Row] = []
             self.survey = self.kind.survey(data_values(self._inputs, totals))
-            report = new_report(self.paths, self.results_path, self.upload_to, notes, totals)
-            note_unused_columns(report, self._inputs, self.reading, self.kind.templates)
-            if self.verifying:
-                report.verified = Counter()
-            if self.upload_to is None:
-                report.understood = hidden_notes(self._inputs) + _understood(
-                    self._inputs, self.survey, self.reading
+            notes.extend(
+                Message(
+                    message_codes.TOTALS_LINE,
+                    "{source} row {row} is a totals line: left out",
+                    source=str(row.source),
+                    row=row.number,
                 )
-            self.report = report
+                for row in totals
+            )
+            self._started_event = JobStarted(
+                self.kind.name,
+                self.survey.rows,
+                tuple(str(path) for path in self.paths),
+                self.upload_to[0] if self.upload_to else None,
+                started_at,
+                str(self.results_path),
+                self.verifying,
+                tuple(notes),
+                tuple(hidden_notes(self._inputs)),
+            )
+            self._tables = [
+                understood(item, self.survey, self.reading, self.kind.templates)
+                for item in self._inputs
+            ]
         except BaseException:
             close_inputs(self._inputs)
             raise
@@ -211,21 +235,24 @@ class Upload:
         returns the report; ``on_event`` is told the progress (see :mod:`~.progress`) and
         ``control`` stops it."""
         control = control or Control()
-        report, found, inputs = self.report, self.survey, self._inputs
-        on_event(
-            JobStarted(
-                self.kind.name,
-                found.rows,
-                tuple(report.files),
-                self.upload_to[0] if self.upload_to else None,
-            )
-        )
-        for item in inputs:
-            on_event(understood(item, found, self.reading))
+        found, inputs = self.survey, self._inputs
         redactor = redactor_of(self.credentials)
+        report = Report()
+        self.report = report
+
+        def tell(event: Event) -> None:
+            # Secret-free before anyone sees it (a row's event is told apart: see told).
+            event = event.redacted(redactor)
+            report.fold(event)
+            on_event(event)
+
+        tell(self._started_event)
+        for table in self._tables:
+            tell(table)
         headings = {item.table.source: item.columns.headings for item in inputs}
-        halt = Halt(report)
-        stopped = StopNotice(control, on_event)
+        halt = Halt(tell)
+        stopped = StopNotice(control, tell)
+        ending = _Ending()
         with contextlib.ExitStack() as stack:
             journal = (
                 None
@@ -242,28 +269,34 @@ class Upload:
                     RowsToFix(self.results_path.parent, report.stamp, headings, redactor),
                     report,
                     halt,
+                    redactor,
                 )
             )
             decided = 0
-            # A job nobody watches builds no event for each row.
+            # A job nobody watches builds no event for each row: the report folds the plain
+            # values the event would hold (Report.add, what Report.fold takes of one).
             watched = on_event is not ignore
 
-            def told(source: str, number: int, status: str, code: str) -> None:
+            def told(prepared: Prepared) -> None:
                 nonlocal decided
+                status, source, verdict, unverified, problem, codes, example = prepared[0]
                 decided += 1
-                on_event(RowDecided(source, number, status, code, decided))
+                # Its texts are secret-free already (see Report.entry).
+                on_event(
+                    RowDecided(
+                        source, prepared[3], status.value, prepared[4], decided, problem,
+                        example, codes, None if verdict is None else verdict.value, unverified,
+                    )
+                )  # fmt: skip
 
             def write(outcome: Outcome) -> None:
-                outputs.record(outcome)
-                if watched:
-                    row = outcome.row
-                    told(str(row.source), row.number, outcome.status.value, outcome.error_code)
+                write_kept(outputs.prepare(outcome))
 
             def write_kept(prepared: Prepared) -> None:
-                outputs.add(prepared)
+                report.add(prepared[0])
                 if watched:
-                    entry, _, _, number, code, _ = prepared
-                    told(entry[1], number, entry[0].value, code)
+                    told(prepared)
+                outputs.add(prepared)
 
             in_order = InOrder(write, outputs.prepare, write_kept)
 
@@ -271,7 +304,7 @@ class Upload:
                 rows = as_surveyed(data_rows(inputs), found.numbers)
                 units = self.kind.units(rows, found, self.reading, redactor)
                 if journal is None or self.upload_to is None:
-                    await _check_only(units, in_order.add, control, report)
+                    await _check_only(units, in_order.add, control, ending)
                 else:
                     target, secret = self.upload_to
                     run_id = journal.start_run(target, self.paths)
@@ -285,10 +318,10 @@ class Upload:
                                 self.force,
                                 self.settings,
                                 in_order.add,
-                                report,
+                                ending,
                                 halt,
                                 control,
-                                on_event,
+                                tell,
                                 self.kind.noun,
                                 self.verifying,
                             ),
@@ -296,20 +329,76 @@ class Upload:
                             self.transport,
                         )
                     finally:
-                        journal.finish_run(run_id, report.exit_status)
+                        journal.finish_run(
+                            run_id,
+                            report.status_if(
+                                interrupted=ending.interrupted, stop_reason=ending.stop_reason
+                            ),
+                        )
             except (KeyboardInterrupt, asyncio.CancelledError):
-                report.interrupted = True
+                ending.interrupted = True
             finally:
                 in_order.close()
                 stopped.close()
-                report.elapsed = time.perf_counter() - self._started
-            report.note_changes(changed_since_opened(inputs))
+                seconds = time.perf_counter() - self._started
+            tell(ending.event(seconds, changed_since_opened(inputs)))
             outputs.finish()
-        report.write_summary(redactor)
+        summary = outputs.summary_path
+        tell(OutputsClosed(_text(outputs.results_path), _texts(outputs.to_fix), str(summary)))
+        refused = report.write_summary(redactor)
+        if refused is not None:
+            tell(OutputRefused(f"the summary {summary}", refused))
         if not stopped.told and (report.stop_reason or report.interrupted):
-            on_event(JobStopped(report.stop_reason or control.reason or INTERRUPTED))
-        on_event(finished(report))
+            tell(JobStopped(report.stop_reason or control.reason or INTERRUPTED))
+        tell(
+            JobFinished(
+                report.exit_status,
+                {status.value: count for status, count in report.counts.items()},
+                _text(report.results_path),
+                None if refused is not None else str(summary),
+                _texts(report.to_fix),
+            )
+        )
         return report
+
+
+@dataclass(slots=True)
+class _Ending:
+    """How a job ends, as the engine learns it, until all its rows are decided: whether a stop
+    or an abort interrupted it, else why it stopped early, and the traffic of its senders."""
+
+    interrupted: bool = False
+    stop_reason: str | None = None
+    requests: int = 0
+    throttled: int = 0
+    lowest_rate: float | None = None
+
+    def add_traffic(self, sender: Sender) -> None:
+        """Counts the requests of ``sender`` (and the lowest pace its pacer reached)."""
+        self.requests += sender.requests
+        self.throttled += sender.throttled
+        pacer = sender.pacer
+        self.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
+
+    def event(self, seconds: float, changed_inputs: Sequence[Message]) -> AllDecided:
+        """The event of a job whose rows are all decided after ``seconds``."""
+        return AllDecided(
+            seconds,
+            self.requests,
+            self.throttled,
+            self.lowest_rate,
+            self.stop_reason,
+            self.interrupted,
+            tuple(changed_inputs),
+        )
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+def _texts(paths: Iterable[Path]) -> tuple[str, ...]:
+    return tuple(str(path) for path in paths)
 
 
 # Where a row stands in the run, and what became of it.
@@ -317,7 +406,7 @@ Record = Callable[[int, Outcome], None]
 
 
 async def _check_only(
-    units: Iterator[Unit], record: Record, control: Control, report: Report
+    units: Iterator[Unit], record: Record, control: Control, ending: _Ending
 ) -> None:
     """A dry run's units, checked and recorded; the event loop gets a turn now and then, so
     that a stop is heard and a server stays responsive."""
@@ -327,7 +416,7 @@ async def _check_only(
         if count % _CHECKS_BETWEEN_TURNS == 0:
             await asyncio.sleep(0)
             if control.stopping:
-                report.interrupted = True
+                ending.interrupted = True
                 return
 
 
@@ -335,30 +424,25 @@ async def _check_only(
 _CHECKS_BETWEEN_TURNS = 256
 
 
-def understood(item: Input, found: Survey, reading: Reading) -> TableUnderstood:
-    """The event of how ``item`` was read."""
+def understood(
+    item: Input, found: Survey, reading: Reading, templates: UrlTemplates | None
+) -> TableUnderstood:
+    """The event of how ``item`` was read, with the notes of its columns that look like a
+    field without a column (``templates``: the couriers known)."""
     source = item.table.source
     order, mixed = _date_order(source, found, reading)
     columns = item.columns
+    rows = found.rows_by_source[source]
     return TableUnderstood(
         str(source),
         item.table.format,
         columns.header_row,
-        found.rows_by_source[source],
+        rows,
         dict(columns.labels),
-        tuple(columns.unused.values()),
+        tuple(unused_columns(item)),
         "mixed" if mixed else (order.value if order else None),
-    )
-
-
-def finished(report: Report) -> JobFinished:
-    """The last event of a job whose ``report`` is complete."""
-    return JobFinished(
-        report.exit_status,
-        {status.value: count for status, count in report.counts.items()},
-        str(report.results_path),
-        str(report.summary_path) if report.summary_path else None,
-        tuple(str(path) for path in report.to_fix),
+        tuple(describe(item, rows, (order, mixed))),
+        tuple(suggestions(item, reading.layout, templates) if columns.unused else ()),
     )
 
 
@@ -395,52 +479,6 @@ def checked_target(
     return check_base_url(base_url), credentials
 
 
-def new_report(
-    paths: Sequence[Path],
-    results_path: Path,
-    upload_to: tuple[str, Credentials] | None,
-    notes: list[Message],
-    totals: list[Row],
-) -> Report:
-    """The report of a run that starts, with the notes of its reading."""
-    notes.extend(
-        Message(
-            message_codes.TOTALS_LINE,
-            "{source} row {row} is a totals line: left out",
-            source=str(row.source),
-            row=row.number,
-        )
-        for row in totals
-    )
-    return Report(
-        dry_run=upload_to is None,
-        results_path=results_path,
-        notes=notes,
-        files=[str(path) for path in paths],
-        target=upload_to[0] if upload_to else None,
-    )
-
-
-def note_unused_columns(
-    report: Report, inputs: list[Input], reading: Reading, templates: UrlTemplates | None
-) -> None:
-    """Records the columns no field takes, and the notes of those that look like a field
-    without a column."""
-    for item in inputs:
-        if item.columns.unused:
-            report.unused_columns[str(item.table.source)] = unused_columns(item)
-            report.notes.extend(suggestions(item, reading.layout, templates))
-
-
-def _understood(inputs: list[Input], found: Survey, reading: Reading) -> list[str]:
-    lines = []
-    for item in inputs:
-        source = item.table.source
-        order = _date_order(source, found, reading)
-        lines.extend(describe(item, found.rows_by_source[source], order))
-    return lines
-
-
 def _date_order(source: Source, found: Survey, reading: Reading) -> tuple[DateOrder | None, bool]:
     """How the slashed dates of ``source`` are read, and whether its column shows both
     orders: as the person said, else as the survey found."""
@@ -459,7 +497,7 @@ class _Run:
     force: bool
     settings: Settings
     record: Record
-    report: Report
+    ending: _Ending
     halt: Halt
     control: Control
     on_event: OnEvent
@@ -485,12 +523,12 @@ async def _upload(
         try:
             await upload.feed(units)
         finally:
-            report = run.report
-            report.add_traffic(sender)
+            ending = run.ending
+            ending.add_traffic(sender)
             if reader is not None:
-                report.add_traffic(reader)
-            if not report.interrupted:
-                report.stop_reason = sender.stop_reason
+                ending.add_traffic(reader)
+            if not ending.interrupted:
+                ending.stop_reason = sender.stop_reason
 
 
 # A unit's lines, decided.
@@ -548,7 +586,7 @@ class _Upload:
                     ):
                         if not await self._decide_first():
                             break  # given up after an interruption: settled below
-                    if self.run.report.interrupted:
+                    if self.run.ending.interrupted:
                         break
                 while self.pending and await self._decide_first():
                     pass
@@ -708,18 +746,18 @@ class _Upload:
 
     def _on_control(self, main: asyncio.Task[None], aborted: bool) -> None:
         """A stop lets the requests in flight end; an abort, after a stop or not, ends now."""
-        if aborted and not self.run.report.interrupted:
+        if aborted and not self.run.ending.interrupted:
             self._interrupt(main)
         self._interrupt(main)
 
     def _interrupt(self, main: asyncio.Task[None]) -> None:
         """The first time, stops sending and gives the requests in flight the grace period;
         the second, ends at once."""
-        report = self.run.report
-        if report.interrupted:
+        ending = self.run.ending
+        if ending.interrupted:
             main.cancel()
             return
-        report.interrupted = True
+        ending.interrupted = True
         reason = self.run.control.reason or INTERRUPTED
         self.sender.stop(reason)
         if self.reader is not None:

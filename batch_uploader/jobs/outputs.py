@@ -15,6 +15,7 @@ import contextlib
 import errno
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -22,6 +23,8 @@ from ..files.fixes import RowsToFix, RowsToFixRefused
 from ..files.output_names import summary_path
 from ..files.results import ResultsWriter
 from ..models import Outcome, Source
+from ..redaction import Redactor
+from .progress import OnEvent, OutputRefused
 from .report import Entry, Report
 
 # The errors of a disk that refuses to write, whatever the file: what the command line turns
@@ -51,19 +54,21 @@ def reason_of(error: BaseException) -> str:
 
 
 class Halt:
-    """Stops a run's sending when one of its outputs cannot be written, and keeps which, for
-    the report. The senders register their ``stop``; a refusal met before they exist stops
-    them as they register."""
+    """Stops a run's sending when one of its outputs cannot be written, and tells which (an
+    :class:`~.progress.OutputRefused` event, to ``tell``: the report is told so). The senders
+    register their ``stop``; a refusal met before they exist stops them as they register."""
 
-    def __init__(self, report: Report) -> None:
-        self.report = report
+    def __init__(self, tell: OnEvent) -> None:
+        self.tell = tell
+        # The outputs refused, and why, in order.
+        self.unwritten: list[tuple[str, str]] = []
         self._stops: list[Callable[[str], None]] = []
 
     @property
     def reason(self) -> str | None:
-        if not self.report.unwritten:
+        if not self.unwritten:
             return None
-        what, why = self.report.unwritten[0]
+        what, why = self.unwritten[0]
         return f"{what} could not be written ({why})"
 
     def add(self, stop: Callable[[str], None]) -> None:
@@ -73,7 +78,8 @@ class Halt:
 
     def __call__(self, what: str, why: str) -> None:
         """Records that ``what`` (``the journal x.sqlite3``) could not be written, ``why``."""
-        self.report.unwritten.append((what, why))
+        self.unwritten.append((what, why))
+        self.tell(OutputRefused(what, why))
         reason = self.reason
         assert reason is not None
         for stop in self._stops:
@@ -86,18 +92,29 @@ Prepared = tuple[Entry, list[str], int, int, str, list[str] | None]
 
 
 class Outputs:
-    """The results and the rows to fix of a run, written as rows are decided. Each row is
-    counted in the report whatever the disk does. The first refusal stops the sending
-    (through ``halt``); the file refused is written no more: the results file keeps its whole
-    lines, the rows to fix are removed (the results list every row not sent)."""
+    """The results and the rows to fix of a run, written as rows are decided; ``report`` (the
+    run's, which the engine fills) is read for what a row's entry holds and for the results'
+    summary sheet. The first refusal stops the sending (through ``halt``); the file refused is
+    written no more: the results file keeps its whole lines, the rows to fix are removed (the
+    results list every row not sent). Each row is counted whatever the disk does."""
 
     def __init__(
-        self, results: ResultsWriter, fixes: RowsToFix, report: Report, halt: Halt
+        self,
+        results: ResultsWriter,
+        fixes: RowsToFix,
+        report: Report,
+        halt: Halt,
+        redactor: Redactor | None = None,
     ) -> None:
         self.results = results
         self.fixes = fixes
         self.report = report
         self.halt = halt
+        self.redactor = redactor
+        # What is left once closed: the results file (None: refused, and none left), the
+        # rows to fix written.
+        self.results_path: Path | None = results.path
+        self.to_fix: list[Path] = []
         self._results_written = False
         self._fixes_written = True
         # The sources of the rows prepared, by index: a prepared row names its own by one.
@@ -109,9 +126,6 @@ class Outputs:
         self._results_written = True
         return self
 
-    def record(self, outcome: Outcome) -> None:
-        self.add(self.prepare(outcome))
-
     def prepare(self, outcome: Outcome) -> Prepared:
         """What :meth:`add` writes of ``outcome``, as plain values: a row decided early waits
         so for its turn, compact (see :mod:`~.in_order`)."""
@@ -121,7 +135,7 @@ class Outputs:
             index = self._sources[row.source] = len(self._source_list)
             self._source_list.append(row.source)
         return (
-            self.report.entry(outcome),
+            self.report.entry(outcome, self.redactor),
             self.results.cells(outcome),
             index,
             row.number,
@@ -130,9 +144,8 @@ class Outputs:
         )
 
     def add(self, prepared: Prepared) -> None:
-        """Counts and writes a row decided (see :meth:`prepare`); rows come in input order."""
+        """Writes a row decided (see :meth:`prepare`), once counted; rows come in input order."""
         entry, cells, source, _, _, to_fix = prepared
-        self.report.add(entry)
         if self._results_written:
             try:
                 self.results.write_cells(cells, entry[0])
@@ -144,14 +157,17 @@ class Outputs:
             except RowsToFixRefused as error:
                 self._fixes_refused(error)
 
+    @property
+    def summary_path(self) -> Path:
+        """Where the run's summary.json goes."""
+        return summary_path(self.results.path)
+
     def finish(self) -> None:
-        """Ends the results file with what only the end of the run knows."""
-        report = self.report
-        assert report.results_path is not None
-        report.summary_path = summary_path(report.results_path)
+        """Ends the results file with what only the end of the run knows (the report, told
+        how the run ended)."""
         if self._results_written:
             try:
-                self.results.finish(report)
+                self.results.finish(self.report)
             except OSError as error:
                 self._results_refused(reason_of(error))
 
@@ -166,7 +182,7 @@ class Outputs:
                 self.fixes.__exit__(None, None, None)
             except RowsToFixRefused as failure:
                 self._fixes_refused(failure)
-        self.report.to_fix = list(self.fixes.paths)
+        self.to_fix = list(self.fixes.paths)
         try:
             self.results.__exit__(None, None, None)
         except OSError as failure:
@@ -179,7 +195,7 @@ class Outputs:
             if path.is_file() and path.stat().st_size == 0:
                 path.unlink()
         if not path.exists():
-            self.report.results_path = None
+            self.results_path = None
 
     @property
     def _results_what(self) -> str:
@@ -196,5 +212,5 @@ class Outputs:
         self._refused(f"the rows to fix {error.path}", why)
 
     def _refused(self, what: str, why: str) -> None:
-        if all(known != what for known, _ in self.report.unwritten):
+        if all(known != what for known, _ in self.halt.unwritten):
             self.halt(what, why)

@@ -1,5 +1,10 @@
 """What a run did, in numbers and in one paragraph, and the exit status it earns (by the rule
-of :mod:`~batch_uploader.exit_statuses`, whose :class:`ExitStatus` is re-exported here)."""
+of :mod:`~batch_uploader.exit_statuses`, whose :class:`ExitStatus` is re-exported here).
+
+A report is the fold of a job's progress events (:meth:`Report.fold`): the job fills its own
+so, and a front end that kept the events gets the same report from them, its summary.json and
+its summary paragraph too.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,18 @@ from ..files.output_names import stamp
 from ..messages import Message
 from ..models import Outcome, Status, Verdict
 from ..redaction import Redactor
-from ..vtex.sender import Sender
+from .progress import (
+    AllDecided,
+    Event,
+    JobFinished,
+    JobStarted,
+    OutputRefused,
+    OutputsClosed,
+    RowDecided,
+    TableUnderstood,
+)
 
-__all__ = ["EXAMPLES_SHOWN", "Entry", "ExitStatus", "Report", "describe_problem"]
+__all__ = ["EXAMPLES_SHOWN", "Entry", "ExitStatus", "Report", "describe_problem", "started_now"]
 
 # How many problem rows the summary spells out; the results file has them all.
 EXAMPLES_SHOWN = 10
@@ -27,18 +41,23 @@ _EXAMPLES = EXAMPLES_SHOWN // 2
 
 # What a report takes of a row decided (see Report.entry): its status, its file, its
 # read-back verdict, the text of its unverified example ("" when not shown, None when it has
-# none), its problem's text, its error codes and its example request's text.
+# none), its problem's text, its error codes and its example request's text. A RowDecided
+# event carries the same.
 Entry = tuple[Status, str, Verdict | None, str | None, str | None, tuple[str, ...], str | None]
+
+
+def started_now() -> str:
+    """Now, as a report's ``started_at``: ``2026-11-24T22:05:09Z``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
 class Report:
-    """Counts of a run's outcomes by status, and the first few problems."""
+    """Counts of a run's outcomes by status, and the first few problems: the fold of its
+    progress events (see :meth:`fold`)."""
 
     dry_run: bool = False
-    started_at: str = field(
-        default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    started_at: str = field(default_factory=started_now)
     counts: Counter[Status] = field(default_factory=Counter)
     counts_by_file: Counter[tuple[str, Status]] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
@@ -68,13 +87,59 @@ class Report:
     # The outputs the disk refused to write, and its reason: sending stopped at the first.
     unwritten: list[tuple[str, str]] = field(default_factory=list)
 
+    def fold(self, event: Event) -> None:
+        """Takes in what ``event`` tells; a job's events, folded in the order it gives them
+        into a new report, make the job's own report."""
+        if isinstance(event, RowDecided):
+            verdict = None if event.verdict is None else Verdict(event.verdict)
+            self.add(
+                (Status(event.status), event.source, verdict, event.unverified,
+                 event.problem, event.codes, event.example)
+            )  # fmt: skip
+        elif isinstance(event, JobStarted):
+            self.dry_run = event.target is None
+            if event.started_at:
+                self.started_at = event.started_at
+            self.files = list(event.files)
+            self.target = event.target
+            self.results_path = None if event.results is None else Path(event.results)
+            self.verified = Counter() if event.read_back else None
+            self.notes.extend(event.notes)
+            if self.dry_run:
+                self.understood.extend(event.hidden)
+        elif isinstance(event, TableUnderstood):
+            if event.unused:
+                self.unused_columns[event.source] = list(event.unused)
+            self.notes.extend(event.notes)
+            if self.dry_run:
+                self.understood.extend(event.described)
+        elif isinstance(event, OutputRefused):
+            self.unwritten.append((event.what, event.why))
+        elif isinstance(event, AllDecided):
+            self.elapsed = event.seconds
+            self.requests = event.requests
+            self.throttled = event.throttled
+            self.lowest_rate = event.lowest_rate
+            self.stop_reason = event.stop_reason
+            self.interrupted = event.interrupted
+            # Notes for a person too: what was added or changed was not read.
+            self.changed_inputs.extend(event.changed_inputs)
+            self.notes.extend(event.changed_inputs)
+        elif isinstance(event, OutputsClosed | JobFinished):
+            self.results_path = None if event.results is None else Path(event.results)
+            self.to_fix = [Path(path) for path in event.to_fix]
+            self.summary_path = None if event.summary is None else Path(event.summary)
+        # The pace, the retries and a stop asked tell nothing the report keeps: AllDecided
+        # gives the traffic and how the job stopped.
+
     def record(self, outcome: Outcome) -> None:
+        """Counts ``outcome``, outside a job (a job folds its events)."""
         self.add(self.entry(outcome))
 
-    def entry(self, outcome: Outcome) -> Entry:
+    def entry(self, outcome: Outcome, redactor: Redactor | None = None) -> Entry:
         """What the report takes of ``outcome``, as plain values: a row decided early waits
         so for its turn (see :mod:`~.in_order`). The texts of examples are made only while
-        the report may still show one."""
+        the report may still show one, without the secrets of ``redactor``."""
         status = outcome.status
         verdict = unverified = None
         if self.verified is not None and outcome.landed:
@@ -84,11 +149,15 @@ class Report:
                 unverified = ""  # counted, not shown
                 if len(self.unverified) < EXAMPLES_SHOWN:
                     unverified = f"{outcome.row.where()}: {check.verdict.value}: {check.detail}"
+                    if redactor is not None:
+                        unverified = redactor.text(unverified)
         problem = example = None
         codes: tuple[str, ...] = ()
         if status in (Status.INVALID, Status.FAILED):
             if len(self.problems) < EXAMPLES_SHOWN:
                 problem = describe_problem(outcome)
+                if redactor is not None:
+                    problem = redactor.text(problem)
             codes = tuple(error.code for error in outcome.errors)
             if outcome.delivery and outcome.delivery.error_code:
                 codes += (outcome.delivery.error_code,)
@@ -96,10 +165,13 @@ class Report:
             update = outcome.update
             body = json.dumps(update.body(), ensure_ascii=False)
             example = f"{outcome.row.where()}: {update.METHOD} {update.path()} {body}"
+            if redactor is not None:
+                example = redactor.text(example)
         return (status, str(outcome.row.source), verdict, unverified, problem, codes, example)
 
     def add(self, entry: Entry) -> None:
-        """Counts a row decided, from its :meth:`entry`; rows are added in input order."""
+        """Counts a row decided, from its :meth:`entry`, in input order: the fold of its
+        :class:`~.progress.RowDecided`, for a job nobody watches (it makes no event)."""
         status, source, verdict, unverified, problem, codes, example = entry
         self.counts[status] += 1
         if verdict is not None and self.verified is not None:
@@ -144,10 +216,15 @@ class Report:
 
     @property
     def exit_status(self) -> int:
+        return self.status_if(interrupted=self.interrupted, stop_reason=self.stop_reason)
+
+    def status_if(self, *, interrupted: bool, stop_reason: str | None) -> int:
+        """The exit status of the run if it ends as it stands, ``interrupted`` or stopped
+        because ``stop_reason``: what the journal records before the report is told."""
         return run_status(
-            interrupted=self.interrupted,
+            interrupted=interrupted,
             unwritten=bool(self.unwritten),
-            stopped=bool(self.stop_reason),
+            stopped=bool(stop_reason),
             # A file that changed while it was read has rows that were not read at all.
             rows_left=bool(self.not_sent or self.not_verified or self.changed_inputs),
         )
@@ -184,20 +261,9 @@ class Report:
             },
         }
 
-    def note_changes(self, changes: list[Message]) -> None:
-        """Records the files that changed while the run read them (notes for a person)."""
-        self.changed_inputs.extend(changes)
-        self.notes.extend(changes)
-
-    def add_traffic(self, sender: Sender) -> None:
-        """Counts the requests of ``sender`` (and the lowest pace its pacer reached)."""
-        self.requests += sender.requests
-        self.throttled += sender.throttled
-        pacer = sender.pacer
-        self.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
-
-    def write_summary(self, redactor: Redactor | None = None) -> None:
-        """Writes :meth:`as_json` to ``summary_path``, without the secrets of ``redactor``."""
+    def write_summary(self, redactor: Redactor | None = None) -> str | None:
+        """Writes :meth:`as_json` to ``summary_path``, without the secrets of ``redactor``;
+        returns why the disk refused it (the file is then removed), ``None`` when written."""
         if self.summary_path is not None:
             text = (redactor or Redactor(())).text(json.dumps(self.as_json(), indent=2) + "\n")
             path = self.summary_path
@@ -210,11 +276,11 @@ class Report:
             except OSError as error:
                 # The results file holds every row, and the console the run's end; a summary
                 # cut short is no JSON, and is removed.
-                self.unwritten.append((f"the summary {path}", error.strerror or str(error)))
                 with contextlib.suppress(OSError):
                     if path.is_file():
                         path.unlink()
-                self.summary_path = None
+                return error.strerror or str(error)
+        return None
 
     def summary(self) -> str:
         """One paragraph for the person who ran it (or reads the cron mail)."""

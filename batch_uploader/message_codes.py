@@ -29,6 +29,10 @@ UNKNOWN_ENCODING = "unknown-encoding"  # the encoding asked for is no encoding
 NOT_IN_ENCODING = "not-in-encoding"  # a line is not text in the file's encoding
 CHARACTER_CUT = "character-cut"  # the file ends in the middle of a character
 MIXED_ENCODINGS = "mixed-encodings"  # UTF-8 text beside bytes of a legacy code page
+ENCODING_FOUND = "encoding-found"  # (a table's format) the file's encoding, sure
+ENCODING_GUESSED = "encoding-guessed"  # (a table's format) a legacy code page, a guess
+ENCODING_BAD_BYTES = "encoding-bad-bytes"  # (a table's format) UTF-8 with a few bytes not
+CSV_FORMAT = "csv-format"  # (a table's format) a CSV file: its encoding, its delimiter
 
 # Columns.
 HEADER_NOT_FOUND = "header-not-found"  # no row of the top of the table names every field
@@ -106,6 +110,10 @@ CODES = frozenset(
         NOT_IN_ENCODING,
         CHARACTER_CUT,
         MIXED_ENCODINGS,
+        ENCODING_FOUND,
+        ENCODING_GUESSED,
+        ENCODING_BAD_BYTES,
+        CSV_FORMAT,
         HEADER_NOT_FOUND,
         HEADING_MAY_BE_FIELD,
         HEADER_NOT_FOUND_HIDDEN_SHEETS,

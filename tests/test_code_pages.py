@@ -4,6 +4,13 @@ how to name it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from batch_uploader import message_codes, run
+from batch_uploader.jobs.progress import Event, TableUnderstood
+from batch_uploader.messages import Message
+from batch_uploader.rules.hints import COMMAND_LINE, Hint
+
 from .conftest import CsvFactory, invoke
 
 
@@ -53,3 +60,32 @@ def test_a_file_whose_words_settle_it_is_no_guess(write_csv: CsvFactory) -> None
     lines = dry_run_lines(str(source))
 
     assert lines[0] == f'{source}: CSV, cp1252, delimiter ";"; header on row 1; 1 data rows'
+
+
+def test_a_page_is_told_the_guess_as_a_message_it_words_itself(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    source = write_csv(
+        "Pedido;NF;Rastreio;Obs\r\n1-01;000001;LGI1;Pra\x87a\r\n", encoding="latin-1"
+    )
+    events: list[Event] = []
+
+    run([source], results_path=tmp_path / "r.csv", dry_run=True, on_event=events.append)
+
+    (table,) = [event for event in events if isinstance(event, TableUnderstood)]
+    described = table.format
+    assert isinstance(described, Message)
+    assert described.code == message_codes.CSV_FORMAT
+    encoding = described.params["encoding"]
+    assert isinstance(encoding, Message)
+    assert encoding.code == message_codes.ENCODING_GUESSED
+    assert encoding.params["choices"] == ("mac_roman",)
+    assert str(described) == (
+        "CSV, cp850 (a guess: if accented letters look wrong, name it with --encoding "
+        'mac_roman), delimiter ";"'
+    )
+    page = {**COMMAND_LINE, Hint.ENCODING_ONE_OF: "choose it under “Encoding” ({choices:, })"}
+    assert described.worded(page) == (
+        "CSV, cp850 (a guess: if accented letters look wrong, choose it under “Encoding” "
+        '(mac_roman)), delimiter ";"'
+    )

@@ -58,6 +58,7 @@ PAGE: dict[Hint, str] = {
     Hint.SHEET: "tick “{sheet}” under “Sheets” to read it",
     Hint.SHEET_ONE: "tick one of them under “Sheets” to read it",
     Hint.ENCODING: "choose its encoding under “Encoding”",
+    Hint.ENCODING_ONE_OF: "choose it under “Encoding” ({choices:, })",
     Hint.ENCODING_GIVEN: "the encoding {encoding!r}",
     Hint.JOURNAL: "choose another journal in Settings",
     Hint.JOURNAL_THIS: "choose another journal for this run in Settings",

@@ -81,19 +81,37 @@ class Decoding:
     close: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        return str(self.described())
+
+    def described(self) -> Message:
         """The encoding for a person: ``utf-8``, or what is wrong with the file too."""
         shown = self.encoding.removesuffix("-sig")
         if self.close:
-            others = " or ".join(f"--encoding {name}" for name in self.close)
-            return f"{shown} (a guess: if accented letters look wrong, name it with {others})"
+            return Message(
+                message_codes.ENCODING_GUESSED,
+                "{encoding} (a guess: if accented letters look wrong, {hint})",
+                Hint.ENCODING_ONE_OF,
+                encoding=shown,
+                choices=self.close,
+            )
         if not self.bad_bytes:
-            return shown
-        where = (
-            f"1 byte not UTF-8, on line {self.first_bad_line}"
-            if self.bad_bytes == 1
-            else f"{self.bad_bytes} bytes not UTF-8, the first on line {self.first_bad_line}"
+            return Message(message_codes.ENCODING_FOUND, "{encoding}", encoding=shown)
+        if self.bad_bytes == 1:
+            return Message(
+                message_codes.ENCODING_BAD_BYTES,
+                "{encoding} (1 byte not UTF-8, on line {line}: a row holding one in a value to "
+                "send is refused)",
+                encoding=shown,
+                line=self.first_bad_line,
+            )
+        return Message(
+            message_codes.ENCODING_BAD_BYTES,
+            "{encoding} ({count} bytes not UTF-8, the first on line {line}: a row holding one "
+            "in a value to send is refused)",
+            encoding=shown,
+            count=self.bad_bytes,
+            line=self.first_bad_line,
         )
-        return f"{shown} ({where}: a row holding one in a value to send is refused)"
 
 
 def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Decoding:

@@ -151,7 +151,7 @@ class Table:
     rows: Callable[[], Iterator[RawRow]]
     first_column: int = 0
     delimited: bool = False
-    format: str = ""
+    format: str = ""  # for a person; a Message for a CSV file (its encoding may be a guess)
     file: OpenedFile = field(kw_only=True)
     hidden_rows: frozenset[int] = field(default=frozenset(), kw_only=True)
 
@@ -473,14 +473,15 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
         raise InputError(
             Message(message_codes.EMPTY_FILE, "{file}: the file is empty", file=str(path))
         )
-    how = " (named on its first line, sep=)" if named is not None else ""
-    return Table(
-        Source(str(path)),
-        rows,
-        delimited=True,
-        format=f"CSV, {decoding}, delimiter {_DELIMITER_NAMES[delimiter]}{how}",
-        file=file,
+    described = Message(
+        message_codes.CSV_FORMAT,
+        "CSV, {encoding}, delimiter {delimiter}"
+        if named is None
+        else "CSV, {encoding}, delimiter {delimiter} (named on its first line, sep=)",
+        encoding=decoding.described(),
+        delimiter=_DELIMITER_NAMES[delimiter],
     )
+    return Table(Source(str(path)), rows, delimited=True, format=described, file=file)
 
 
 def _named_delimiter(sample: str) -> str | None:

@@ -59,6 +59,8 @@ class Hint(StrEnum):
     SHEET_ONE = "sheet-one"
     # Name a CSV file's encoding.
     ENCODING = "encoding"
+    # Name a CSV file's encoding, one of those it reads about as well in ({choices}).
+    ENCODING_ONE_OF = "encoding-one-of"
     # An encoding, as given ({encoding}).
     ENCODING_GIVEN = "encoding-given"
     # Keep the journal of sent rows elsewhere.
@@ -95,6 +97,7 @@ COMMAND_LINE: Mapping[Hint, str] = {
     Hint.SHEET: "--sheet {sheet!q} reads it",
     Hint.SHEET_ONE: "--sheet {sheet!q} reads one",
     Hint.ENCODING: "name its encoding with --encoding",
+    Hint.ENCODING_ONE_OF: "name it with --encoding {choices: or --encoding }",
     Hint.ENCODING_GIVEN: "--encoding {encoding!r}",
     Hint.JOURNAL: "give another --journal",
     Hint.JOURNAL_THIS: "give this one another --journal",

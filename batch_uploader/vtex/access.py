@@ -75,7 +75,7 @@ async def _check(
             "the environment and the network",
         )
     if body is None:
-        return AccessVerdict(ExitStatus.USAGE, too_large(response.status_code, response))
+        return AccessVerdict(ExitStatus.USAGE, too_large(response.status_code, response).text())
     verdict = _verdict(base_url, response.status_code, response.reason_phrase, body)
     # The message may quote the answer's reason phrase, which a server may echo the token in.
     return AccessVerdict(verdict.exit_status, credentials.redactor().text(verdict.message))

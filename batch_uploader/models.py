@@ -9,7 +9,8 @@ from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
 from .rules import row_codes
-from .rules.hints import COMMAND_LINE, PLACE, Hint, worded
+from .rules.hints import COMMAND_LINE, PLACE, Hint
+from .rules.messages import N_, Message, Params, Translate
 
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
@@ -40,11 +41,11 @@ def receipt_of(payload: Any) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Success:
     """What a 2xx answer to a request must be to count: a JSON object, holding a receipt when
-    ``receipt`` is set, and each of ``keys``. ``holds`` names it for a person, and
-    ``otherwise`` says what follows when an answer is not one (its remedy ``hint``)."""
+    ``receipt`` is set, and each of ``keys``. ``unexpected`` is the message of an answer that
+    is not one: a template (see :mod:`~batch_uploader.rules.messages`) with the answer's
+    ``{status}`` and ``{preview}``, and ``{hint}`` where its remedy ``hint`` goes."""
 
-    holds: str
-    otherwise: str
+    unexpected: str
     receipt: bool = False
     keys: tuple[str, ...] = ()
     hint: Hint | None = None
@@ -59,8 +60,10 @@ class Success:
 # VTEX answers every update it takes with a receipt (PATCH and events PUT alike): without one,
 # nothing says the update landed.
 UPDATED = Success(
-    "a receipt",
-    f"so the update cannot be taken as landed; {PLACE}; a later run sends it again",
+    N_(
+        "VTEX answered {status} without a receipt ({preview}), so the update cannot be taken "
+        "as landed; {hint}; a later run sends it again"
+    ),
     receipt=True,
     hint=Hint.TARGET,
 )
@@ -104,20 +107,43 @@ class Source:
         return f"{self.file} [{self.sheet}]" if self.sheet else self.file
 
 
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """Why a row cannot be sent: a stable kebab-case code, the field (empty when the whole row
-    is concerned), and a note for a person, holding ``{hint}`` where the remedy ``hint`` goes
-    (see :mod:`~batch_uploader.rules.hints`)."""
+class RowError(Message):
+    """Why a row cannot be sent, or what looks wrong with it: a stable kebab-case code, the
+    field (empty when the whole row is concerned), and a note for a person, its ``template``
+    filled in with ``params`` (see :mod:`~batch_uploader.rules.messages`); a ``{hint}`` in it
+    stands for a remedy each front end words (see :mod:`~batch_uploader.rules.hints`).
+
+    Errors are equal when they have the same code and field and say the same. Immutable.
+    """
+
+    __slots__ = ("code", "field")
 
     code: str
     field: str
-    message: str
-    hint: Hint | None = None
 
-    def text(self, words: Mapping[Hint, str] = COMMAND_LINE) -> str:
-        """The note, its remedy worded by ``words``."""
-        return worded(self.message, self.hint, words)
+    def __init__(self, code: str, field: str, template: str, params: Params | None = None) -> None:
+        super().__init__(template, params)
+        self.code = code
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        """The note in English, its remedy worded by the command line."""
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"RowError({self.code!r}, {self.field!r}, {self.template!r}, {dict(self.params)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RowError):
+            return NotImplemented
+        return (self.code, self.field, self.text()) == (other.code, other.field, other.text())
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.field, self.text()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RowError, (self.code, self.field, self.template, self.params or None))
 
 
 # Not frozen: one is built for every row, and a frozen dataclass takes three times as long
@@ -145,9 +171,16 @@ class Row:
     def get(self, name: str) -> str:
         return self.values.get(name, "")
 
-    def explain(self, error: RowError) -> str:
-        """``error`` for a person, naming the column it is about."""
-        return f"{self.label(error.field)}: {error.text()}" if error.field else error.text()
+    def explain(
+        self,
+        error: RowError,
+        words: Mapping[Hint, str] = COMMAND_LINE,
+        translate: Translate | None = None,
+    ) -> str:
+        """``error`` for a person, naming the column it is about; its remedy worded by
+        ``words``, its message translated by ``translate``."""
+        text = error.text(words, translate)
+        return f"{self.label(error.field)}: {text}" if error.field else text
 
     def label(self, name: str) -> str:
         """Field ``name`` as the person knows it: ``column C 'Rastreio' (trackingNumber)``."""
@@ -247,26 +280,75 @@ class Status(StrEnum):
     VALID = "valid"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Delivery:
-    """What happened when an update was sent (or why it was not)."""
+    """What happened when an update was sent (or why it was not).
+
+    ``error`` says why it failed or was skipped, as a message (see
+    :mod:`~batch_uploader.rules.messages`); ``error_message`` is its English text. Built with
+    ``error_message`` as text (its ``{hint}``, if any, standing for ``hint``), a delivery says
+    that text as it is.
+    """
 
     status: Status
-    attempts: int = 0
-    http_status: int | None = None
-    receipt: str | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    fatal: bool = False
-    payload: Any = field(default=None, repr=False, compare=False)
-    # The remedy the message's ``{hint}`` stands for (see hints).
-    hint: Hint | None = None
+    attempts: int
+    http_status: int | None
+    receipt: str | None
+    error_code: str | None
+    error: Message | None
+    fatal: bool
+    payload: Any = field(repr=False, compare=False)
 
-    def error_text(self, words: Mapping[Hint, str] = COMMAND_LINE) -> str | None:
-        """The error's message, its remedy worded by ``words``."""
-        if self.error_message is None:
-            return None
-        return worded(self.error_message, self.hint, words)
+    def __init__(
+        self,
+        status: Status,
+        attempts: int = 0,
+        http_status: int | None = None,
+        receipt: str | None = None,
+        error_code: str | None = None,
+        error_message: str | None = None,
+        fatal: bool = False,
+        payload: Any = None,
+        hint: Hint | None = None,
+        *,
+        error: Message | None = None,
+    ) -> None:
+        if error is None and error_message is not None:
+            error = _said(error_message, hint)
+        setter = object.__setattr__
+        setter(self, "status", status)
+        setter(self, "attempts", attempts)
+        setter(self, "http_status", http_status)
+        setter(self, "receipt", receipt)
+        setter(self, "error_code", error_code)
+        setter(self, "error", error)
+        setter(self, "fatal", fatal)
+        setter(self, "payload", payload)
+
+    @property
+    def error_message(self) -> str | None:
+        """The error in English, its remedy worded by the command line."""
+        return None if self.error is None else self.error.text()
+
+    @property
+    def hint(self) -> Hint | None:
+        """The remedy the error names, if any (see hints)."""
+        return None if self.error is None else self.error.hint
+
+    def error_text(
+        self, words: Mapping[Hint, str] = COMMAND_LINE, translate: Translate | None = None
+    ) -> str | None:
+        """The error's message, its remedy worded by ``words``, translated by ``translate``."""
+        return None if self.error is None else self.error.text(words, translate)
+
+
+def _said(text: str, hint: Hint | None) -> Message:
+    """A message written out in full, said as it is: only its ``{hint}`` stands for ``hint``."""
+    if hint is None or PLACE not in text:
+        return Message.as_is(text)
+    # Not for the catalogues: a text from outside has no template of batch-uploader's.
+    template = text.replace("{", "{{").replace("}", "}}").replace("{{hint}}", PLACE)
+    return Message(template, {"hint": hint})
 
 
 # Why a row holding a secret of the run (the app token pasted into a cell) is not sent: it
@@ -274,8 +356,10 @@ class Delivery:
 SECRET_IN_ROW = RowError(
     row_codes.SECRET_IN_ROW,
     "",
-    "a value of the row holds the app token: it is never sent nor repeated; take it out of the "
-    "file and upload the row again",
+    N_(
+        "a value of the row holds the app token: it is never sent nor repeated; take it out of "
+        "the file and upload the row again"
+    ),
 )
 
 
@@ -307,7 +391,7 @@ class Outcome:
     delivery: Delivery | None = None
     errors: tuple[RowError, ...] = ()
     warnings: tuple[RowError, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Message, ...] = ()
     verification: Verification | None = None
 
     @property

@@ -16,6 +16,7 @@ from ..messages import Message
 from ..models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from ..rules import row_codes
 from ..rules.hints import Hint
+from ..rules.messages import N_
 from .reader import RawRow
 
 # Headings a file may give each field, compared after `normalise` (accents, case, spaces and
@@ -94,8 +95,10 @@ _TOTALS = ("total", "totais", "totales", "subtotal", "soma", "suma")
 FILE_CHANGED = RowError(
     row_codes.FILE_CHANGED,
     "",
-    "the file changed while it was being uploaded, from about this row on: nothing after it was "
-    "sent; upload the file again once it is complete (rows already sent are skipped)",
+    N_(
+        "the file changed while it was being uploaded, from about this row on: nothing after it "
+        "was sent; upload the file again once it is complete (rows already sent are skipped)"
+    ),
 )
 
 
@@ -237,9 +240,12 @@ class ColumnMap:
                 RowError(
                     row_codes.WRONG_CELL_COUNT,
                     "",
-                    f"the row has {len(cells)} cells where the header has {width}: a "
-                    "separator is missing or extra, so its values may stand under the wrong "
-                    "headings; correct the row",
+                    N_(
+                        "the row has {cells} cells where the header has {width}: a separator is "
+                        "missing or extra, so its values may stand under the wrong headings; "
+                        "correct the row"
+                    ),
+                    {"cells": count, "width": width},
                 ),
             )
         return Row(source, raw.number, values, kinds, self.labels, problems, cells)

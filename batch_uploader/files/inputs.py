@@ -14,6 +14,7 @@ from ..messages import Message
 from ..models import Row, RowError, Source
 from ..rules import row_codes
 from ..rules.dates import DateOrder
+from ..rules.messages import N_
 from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .reader import RawRow, Table, open_tables
 
@@ -246,8 +247,10 @@ def _vanished(source: Source | None, numbers: Sequence[int]) -> Iterator[Row]:
 _GONE = RowError(
     row_codes.FILE_CHANGED,
     "",
-    "the file changed while it was uploaded and this row is no longer in it: nothing was sent; "
-    "upload the file again once it is complete (rows already sent are skipped)",
+    N_(
+        "the file changed while it was uploaded and this row is no longer in it: nothing was "
+        "sent; upload the file again once it is complete (rows already sent are skipped)"
+    ),
 )
 
 

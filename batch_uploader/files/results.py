@@ -179,7 +179,11 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
         line["errorCode"] = outcome.error_code
         line["errorMessage"] = "; ".join(row.explain(error) for error in outcome.errors)
     line["warnings"] = "; ".join(row.explain(warning) for warning in outcome.warnings)
-    line["notes"] = "; ".join(outcome.notes)
+    notes = outcome.notes
+    if len(notes) == 1:  # a row has a note or none
+        line["notes"] = notes[0].text()
+    else:
+        line["notes"] = "; ".join([note.text() for note in notes])
     check = outcome.verification
     line["verification"] = check.verdict.value if check else ""
     line["verificationDetail"] = check.detail if check else ""

@@ -656,7 +656,7 @@ class _Upload:
 
     def _given_up(self, checked: Decided, attempts: int) -> Decided:
         """``checked``, valid lines, as failed because the run ended before their answer."""
-        delivery = given_up(attempts, self.sender.stop_reason, self.run.noun)
+        delivery = given_up(attempts, self.sender.stop_message, self.run.noun)
         return tuple(
             self._unread(replace(line, status=Status.FAILED, delivery=delivery)) for line in checked
         )

@@ -27,7 +27,9 @@ from ..messages import Message
 from ..models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from ..redaction import Redactor
 from ..rules import row_codes
-from ..rules.hints import PLACE, Hint
+from ..rules.hints import Hint
+from ..rules.messages import N_
+from ..rules.messages import Message as RowMessage
 from .locks import take_lock
 
 SCHEMA_VERSION = 1
@@ -109,9 +111,16 @@ class SentBefore:
             Status.SKIPPED,
             receipt=self.receipt,
             error_code=row_codes.ALREADY_SENT,
-            error_message=f"already sent on {self.sent_at} ({self.file} row {self.row}, run "
-            f"{self.run_id}); {PLACE}",
-            hint=Hint.FORCE,
+            error=RowMessage(
+                N_("already sent on {date} ({file} row {row}, run {run}); {hint}"),
+                {
+                    "date": self.sent_at,
+                    "file": self.file,
+                    "row": self.row,
+                    "run": self.run_id,
+                    "hint": Hint.FORCE,
+                },
+            ),
         )
 
 

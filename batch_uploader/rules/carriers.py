@@ -14,6 +14,7 @@ from functools import lru_cache
 from ..files.columns import normalise
 from ..models import RowError, TrackingUpdate
 from . import row_codes
+from .messages import N_
 
 _S10 = re.compile(r"^[A-Z]{2}(\d{8})(\d)[A-Z]{2}$")
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
@@ -31,8 +32,11 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
             RowError(
                 row_codes.UNEXPECTED_TRACKING_NUMBER,
                 "trackingNumber",
-                f"{update.tracking_number!r} does not look like a Correios number "
-                "(two letters, nine digits, two letters, as AA123456785BR); check it",
+                N_(
+                    "{value} does not look like a Correios number (two letters, nine digits, "
+                    "two letters, as AA123456785BR); check it"
+                ),
+                {"value": repr(update.tracking_number)},
             )
         ]
     if s10_check_digit(found[1]) != int(found[2]):
@@ -40,8 +44,11 @@ def warnings(update: TrackingUpdate) -> list[RowError]:
             RowError(
                 row_codes.UNEXPECTED_TRACKING_NUMBER,
                 "trackingNumber",
-                f"{update.tracking_number!r} has a wrong check digit for a Correios number; "
-                "check it for a typing mistake",
+                N_(
+                    "{value} has a wrong check digit for a Correios number; check it for a "
+                    "typing mistake"
+                ),
+                {"value": repr(update.tracking_number)},
             )
         ]
     return []

@@ -7,11 +7,12 @@ import datetime as dt
 
 from ..files.columns import FILE_CHANGED
 from ..files.inputs import Reading
-from ..models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Status
+from ..models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Source, Status
 from ..redaction import Redactor
 from . import row_codes
 from .dates import DateRules
 from .identifiers import standardised
+from .messages import N_, Message, Param
 from .survey import RowRef, Survey
 from .tracking_urls import UrlTemplates
 from .validator import validate
@@ -59,36 +60,63 @@ class Checker:
         # Most runs have no repeats at all: then no row needs looking up.
         conflicts, duplicates = self._survey.conflicts, self._survey.duplicates
         if conflicts and (others := conflicts.get(ref)):
-            errors.append(
-                RowError(
-                    row_codes.CONFLICTING_ROWS,
-                    "",
-                    f"this order and invoice have other tracking data in {_rows(row, others)}; "
-                    "none of these rows is sent: keep the right one and upload it again",
-                )
-            )
+            errors.append(_conflicting(row, others))
         if errors or isinstance(checked, list):
             return Outcome(row, Status.INVALID, errors=tuple(errors))
         # Before the URL is made from it: the link must carry the code as it is sent.
         checked, warned = standardised(checked)
-        notes: tuple[str, ...] = ()
+        notes: tuple[Message, ...] = ()
         if self._templates is not None:
-            checked, note = self._templates.fill(checked)
+            checked, note = self._templates.fill_noting(checked)
             notes = (note,) if note else ()
         if duplicates and (first := duplicates.get(ref)):
             delivery = Delivery(
-                Status.SKIPPED,
-                error_code=row_codes.DUPLICATE_ROW,
-                error_message=f"repeats {_rows(row, (first,))} (same order, invoice and "
-                "tracking data), which is sent once",
+                Status.SKIPPED, error_code=row_codes.DUPLICATE_ROW, error=_repeating(row, first)
             )
             return Outcome(row, Status.SKIPPED, checked, delivery, notes=notes)
         return Outcome(row, Status.VALID, checked, warnings=tuple(warned), notes=notes)
 
 
-def _rows(row: Row, refs: tuple[RowRef, ...]) -> str:
-    """The rows ``refs`` for a message about ``row``: its own file is left implicit."""
-    if all(source == row.source for source, _ in refs):
-        numbers = ", ".join(str(number) for _, number in refs)
-        return f"row{'s' if len(refs) > 1 else ''} {numbers}"
-    return ", ".join(f"{source} row {number}" for source, number in refs)
+def _conflicting(row: Row, others: tuple[RowRef, ...]) -> RowError:
+    """Why ``row`` is refused: the ``others`` rows give its invoice other tracking data. Their
+    numbers alone when they are of its own file."""
+    params: dict[str, Param]
+    if any(source != row.source for source, _ in others):
+        template = N_(
+            "this order and invoice have other tracking data in {rows}; none of these rows is "
+            "sent: keep the right one and upload it again"
+        )
+        params = {"rows": tuple(_elsewhere(source, number) for source, number in others)}
+    elif len(others) == 1:
+        template = N_(
+            "this order and invoice have other tracking data in row {row}; none of these rows "
+            "is sent: keep the right one and upload it again"
+        )
+        params = {"row": others[0][1]}
+    else:
+        template = N_(
+            "this order and invoice have other tracking data in rows {rows}; none of these rows "
+            "is sent: keep the right one and upload it again"
+        )
+        params = {"rows": tuple(number for _, number in others)}
+    return RowError(row_codes.CONFLICTING_ROWS, "", template, params)
+
+
+def _repeating(row: Row, first: RowRef) -> Message:
+    """Why ``row`` is skipped: it repeats the row ``first``, named by its number alone when it
+    is of the same file."""
+    source, number = first
+    if source == row.source:
+        return Message(
+            N_("repeats row {row} (same order, invoice and tracking data), which is sent once"),
+            {"row": number},
+        )
+    return Message(
+        N_("repeats {row} (same order, invoice and tracking data), which is sent once"),
+        {"row": _elsewhere(source, number)},
+    )
+
+
+def _elsewhere(source: Source, number: int) -> Message:
+    """A row of another file (or sheet) than the one a message is about."""
+    return Message(N_("{source} row {row}"), {"source": str(source), "row": number})

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 from ..models import CellKind
 from . import row_codes
-from .hints import PLACE, Hint
+from .hints import Hint
+from .messages import N_, Message, Params
 
 # A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
 # the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.); after a space, a comma, a T or a word
@@ -104,12 +105,22 @@ class DateRules:
 
 
 class DateProblem(ValueError):
-    """Why a value is not a usable dispatch date: a stable code and a note for a person."""
+    """Why a value is not a usable dispatch date: a stable code, and a note for a person as a
+    template and its parameters (see messages)."""
 
-    def __init__(self, code: str, message: str, hint: Hint | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, template: str, params: Params) -> None:
+        super().__init__(template)
         self.code = code
-        self.hint = hint
+        self.template = template
+        self.params = params
+
+    @property
+    def hint(self) -> Hint | None:
+        """The remedy the note names, if any."""
+        return Message(self.template, self.params).hint
+
+    def __str__(self) -> str:
+        return Message(self.template, self.params).text()
 
 
 def evidence(text: str) -> DateOrder | None:
@@ -187,7 +198,7 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
     found = _ISO_12_HOUR.match(text)
     if found is not None:
         year, month, day = (int(found[i]) for i in (1, 2, 3))
-        return _at(text, year, month, day, found, 4, "as ISO 8601")
+        return _at(text, year, month, day, found, 4, N_("{value} is not a date as ISO 8601"))
     found = _NAMED_DAY_FIRST.match(text)
     if found is not None:
         return _named(text, found, day=1, name=2)
@@ -199,8 +210,11 @@ def _parse(text: str, kind: CellKind | None, rules: DateRules) -> dt.date | dt.d
         return _on_weekday(text, _parse(text[found.end() :], kind, rules), found[1], weekday)
     raise DateProblem(
         row_codes.INVALID_DATE,
-        f"{text!r} is not a date; write it as 2026-11-24, 24/11/2026 or "
-        "2026-11-24T15:30:00-03:00 (or leave the cell empty)",
+        N_(
+            "{value} is not a date; write it as 2026-11-24, 24/11/2026 or "
+            "2026-11-24T15:30:00-03:00 (or leave the cell empty)"
+        ),
+        {"value": repr(text)},
     )
 
 
@@ -209,20 +223,24 @@ def _slashed(text: str, found: re.Match[str], rules: DateRules) -> dt.date | dt.
     if rules.mixed:
         raise DateProblem(
             row_codes.AMBIGUOUS_DATE,
-            f"{text!r} cannot be read safely: this column has dates written day first "
-            f"(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or {PLACE}",
-            Hint.DATE_ORDER,
+            N_(
+                "{value} cannot be read safely: this column has dates written day first "
+                "(25/11/2026) and month first (11/25/2026); write them as 2026-11-25, or {hint}"
+            ),
+            {"value": repr(text), "hint": Hint.DATE_ORDER},
         )
     order = rules.order or evidence(text)
     if order is None and first != second:
         raise DateProblem(
             row_codes.AMBIGUOUS_DATE,
-            f"{text!r} may be day first or month first, and no date of this column tells; {PLACE}",
-            Hint.DATE_ORDER,
+            N_("{value} may be day first or month first, and no date of this column tells; {hint}"),
+            {"value": repr(text), "hint": Hint.DATE_ORDER},
         )
-    day, month = (second, first) if order is DateOrder.MDY else (first, second)
-    read = f"when read {'month' if order is DateOrder.MDY else 'day'} first, as this column is"
-    return _at(text, year, month, day, found, 4, read)
+    if order is DateOrder.MDY:
+        invalid = N_("{value} is not a date when read month first, as this column is")
+        return _at(text, year, first, second, found, 4, invalid)
+    invalid = N_("{value} is not a date when read day first, as this column is")
+    return _at(text, year, second, first, found, 4, invalid)
 
 
 def _on_weekday(
@@ -233,8 +251,11 @@ def _on_weekday(
     if value.weekday() != weekday:
         raise DateProblem(
             row_codes.INVALID_DATE,
-            f"{text!r} is not a date that can be trusted: {value:%Y-%m-%d} is not a "
-            f"{said}; correct the day or the weekday",
+            N_(
+                "{value} is not a date that can be trusted: {date} is not a {weekday}; correct "
+                "the day or the weekday"
+            ),
+            {"value": repr(text), "date": f"{value:%Y-%m-%d}", "weekday": said},
         )
     return value
 
@@ -245,17 +266,22 @@ def _named(text: str, found: re.Match[str], *, day: int, name: int) -> dt.date |
     if month is None:
         raise DateProblem(
             row_codes.INVALID_DATE,
-            f"{text!r} is not a date: {found[name]!r} is not a month in Portuguese, Spanish "
-            "or English (write 3 de dezembro de 2026, 03/dez/2026 or Dec 3, 2026)",
+            N_(
+                "{value} is not a date: {month} is not a month in Portuguese, Spanish or "
+                "English (write 3 de dezembro de 2026, 03/dez/2026 or Dec 3, 2026)"
+            ),
+            {"value": repr(text), "month": repr(found[name])},
         )
-    return _at(text, _full_year(found[3]), month, int(found[day]), found, 4, "(no such day)")
+    invalid = N_("{value} is not a date (no such day)")
+    return _at(text, _full_year(found[3]), month, int(found[day]), found, 4, invalid)
 
 
 def _at(
-    text: str, year: int, month: int, day: int, found: re.Match[str], clock: int, read: str
+    text: str, year: int, month: int, day: int, found: re.Match[str], clock: int, invalid: str
 ) -> dt.date | dt.datetime:
     """The date, with the time in groups ``clock`` to ``clock + 3`` of ``found`` (hour,
-    minute, second, AM/PM) if there is one; ``read`` says how it was read, for the error."""
+    minute, second, AM/PM) if there is one; ``invalid`` is the template of the error, which
+    says how it was read."""
     hour = None if found[clock] is None else _hour(text, int(found[clock]), found[clock + 3])
     try:
         if hour is None:
@@ -263,7 +289,7 @@ def _at(
         minute, second = int(found[clock + 1] or 0), int(found[clock + 2] or 0)
         return dt.datetime(year, month, day, hour, minute, second)
     except ValueError:  # DateProblem is one too: _hour is called outside
-        raise DateProblem(row_codes.INVALID_DATE, f"{text!r} is not a date {read}") from None
+        raise DateProblem(row_codes.INVALID_DATE, invalid, {"value": repr(text)}) from None
 
 
 def _hour(text: str, hour: int, meridiem: str | None) -> int:
@@ -273,8 +299,11 @@ def _hour(text: str, hour: int, meridiem: str | None) -> int:
     if not 1 <= hour <= 12:
         raise DateProblem(
             row_codes.INVALID_DATE,
-            f"{text!r} is not a time: AM and PM go with the 12-hour clock (1 to 12); write "
-            "16:05 or 4:05 PM",
+            N_(
+                "{value} is not a time: AM and PM go with the 12-hour clock (1 to 12); write "
+                "16:05 or 4:05 PM"
+            ),
+            {"value": repr(text)},
         )
     return hour % 12 + (12 if meridiem in "Pp" else 0)
 
@@ -288,7 +317,8 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
     if day < EARLIEST:
         raise DateProblem(
             row_codes.DATE_OUT_OF_RANGE,
-            f"{text!r} is before 2000: not a dispatch date of this system",
+            N_("{value} is before 2000: not a dispatch date of this system"),
+            {"value": repr(text)},
         )
     now = rules.now or dt.datetime.now(dt.UTC)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
@@ -298,10 +328,17 @@ def _check_range(text: str, value: dt.date | dt.datetime, rules: DateRules) -> N
     if late:
         # Only on the way out: say how a two-digit year was read (99 is 2099, never 1999).
         found = next(filter(None, (pattern.match(text) for pattern in _WITH_YEAR)), None)
-        short = found[3] if found is not None and len(found[3]) == 2 else None
-        read_as = f" (a two-digit year {short} is read as {day.year})" if short else ""
+        if found is not None and len(found[3]) == 2:
+            raise DateProblem(
+                row_codes.DATE_OUT_OF_RANGE,
+                N_(
+                    "{value} is in the future (a two-digit year {short} is read as {year}); a "
+                    "parcel cannot have left yet (check day and month)"
+                ),
+                {"value": repr(text), "short": found[3], "year": day.year},
+            )
         raise DateProblem(
             row_codes.DATE_OUT_OF_RANGE,
-            f"{text!r} is in the future{read_as}; a parcel cannot have left yet "
-            "(check day and month)",
+            N_("{value} is in the future; a parcel cannot have left yet (check day and month)"),
+            {"value": repr(text)},
         )

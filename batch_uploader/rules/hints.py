@@ -6,7 +6,7 @@ flag (``--force sends it again``), a page as its own control (a checkbox), so no
 shows another's words. The results file and the journal keep the command line's wording, as
 they always did.
 
-A row's message takes a front end's words as they are (see :func:`worded`). A message about
+A row's message takes a front end's words as they are. A message about
 the run (see :mod:`~batch_uploader.messages`) may also name an option as what to correct
 (``--results x.txt``), and a front end's words for its hints are templates over the message's
 params (``{field}``): the comment of each hint names the params it takes.
@@ -69,6 +69,8 @@ class Hint(StrEnum):
     JOURNAL_THIS = "journal-this"
     # Use another journal than one this version cannot read.
     JOURNAL_OTHER = "journal-other"
+    # Give the tracking page of a courier that has no template.
+    URL_TEMPLATES = "url-templates"
 
 
 # Where a message puts its remedy.
@@ -102,9 +104,12 @@ COMMAND_LINE: Mapping[Hint, str] = {
     Hint.JOURNAL: "give another --journal",
     Hint.JOURNAL_THIS: "give this one another --journal",
     Hint.JOURNAL_OTHER: "use another --journal",
+    Hint.URL_TEMPLATES: "add one with --url-templates",
 }
 
 
 def worded(message: str, hint: Hint | None, words: Mapping[Hint, str] = COMMAND_LINE) -> str:
-    """``message`` with its remedy worded by ``words`` (the command line's by default)."""
+    """``message``, a text written out in full, with its remedy worded by ``words`` (the
+    command line's by default). A message made from a template holds its hint as a parameter
+    instead (see messages)."""
     return message.replace(PLACE, words[hint]) if hint is not None else message

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from ..models import RowError, TrackingUpdate
 from . import carriers, row_codes
+from .messages import N_
 
 
 def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]]:
@@ -27,8 +28,8 @@ def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]
         rewritten = RowError(
             row_codes.CORREIOS_CODE_REWRITTEN,
             "trackingNumber",
-            f"{number!r} is sent as {standard!r}: a Correios code is written in capitals "
-            "without spaces",
+            N_("{value} is sent as {sent}: a Correios code is written in capitals without spaces"),
+            {"value": repr(number), "sent": repr(standard)},
         )
         update = replace(update, tracking_number=standard)
         found = [rewritten, *carriers.warnings(update)]
@@ -44,7 +45,10 @@ def _without_suffix(order_id: str) -> RowError:
     return RowError(
         row_codes.ORDER_ID_WITHOUT_SUFFIX,
         "orderId",
-        f"{order_id!r} has no '-NN' ending, as VTEX's order ids have (1300000000123-01): a "
-        "spreadsheet may have made a number of it, or it is another system's order number; "
-        "check it against the order in VTEX",
+        N_(
+            "{value} has no '-NN' ending, as VTEX's order ids have (1300000000123-01): a "
+            "spreadsheet may have made a number of it, or it is another system's order number; "
+            "check it against the order in VTEX"
+        ),
+        {"value": repr(order_id)},
     )

@@ -26,6 +26,7 @@ from ..models import (
 )
 from . import row_codes
 from .dates import DateRules
+from .messages import N_
 from .validator import checked_date, common_problems, shown
 
 _YES = frozenset(map(normalise, ("yes", "y", "true", "1", "x", "sim", "s", "si", "sí")))
@@ -91,8 +92,11 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
             RowError(
                 row_codes.INVALID_FLAG,
                 "isDelivered",
-                f"{shown(value['isDelivered'])} is not yes or no (sim/não, sí/no, true/false, "
-                "1/0); leave it empty when the line does not say",
+                N_(
+                    "{value} is not yes or no (sim/não, sí/no, true/false, 1/0); leave it empty "
+                    "when the line does not say"
+                ),
+                {"value": shown(value["isDelivered"])},
             )
         )
     if delivered is False and value["deliveredDate"]:
@@ -101,9 +105,15 @@ def validate_event(row: Row, rules: DateRules) -> EventLine | list[RowError]:
             RowError(
                 row_codes.CONFLICTING_DELIVERED,
                 "isDelivered",
-                f"{shown(value['isDelivered'])} says the parcel was not delivered, but "
-                f"{row.label('deliveredDate')} gives it a delivery date "
-                f"({shown(value['deliveredDate'])}); empty one of the two cells",
+                N_(
+                    "{value} says the parcel was not delivered, but {column} gives it a "
+                    "delivery date ({date}); empty one of the two cells"
+                ),
+                {
+                    "value": shown(value["isDelivered"]),
+                    "column": row.label("deliveredDate"),
+                    "date": shown(value["deliveredDate"]),
+                },
             )
         )
     if errors or date is None:
@@ -134,12 +144,24 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
     if bad:
         if len(bad) == len(rows):
             return None  # every line has its own reasons already
+        if len(bad) == 1:
+            return RowError(
+                row_codes.PARCEL_INCOMPLETE,
+                "",
+                N_(
+                    "the parcel's row {row} cannot be sent, and a parcel's events are sent "
+                    "together; correct it and upload the parcel again"
+                ),
+                {"row": bad[0]},
+            )
         return RowError(
             row_codes.PARCEL_INCOMPLETE,
             "",
-            f"the parcel's row{'s' if len(bad) > 1 else ''} {', '.join(map(str, bad))} "
-            "cannot be sent, and a parcel's events are sent together; correct "
-            f"{'them' if len(bad) > 1 else 'it'} and upload the parcel again",
+            N_(
+                "the parcel's rows {rows} cannot be sent, and a parcel's events are sent "
+                "together; correct them and upload the parcel again"
+            ),
+            {"rows": tuple(bad)},
         )
     valid = [line for line in lines if isinstance(line, EventLine)]
     delivered = [line for line in valid if line.delivered]
@@ -151,16 +173,19 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
             return RowError(
                 row_codes.CONFLICTING_DELIVERED,
                 "isDelivered",
-                f"one line says the parcel was delivered on {first.event.date} and a later one "
-                f"({later[0].event.date}) says it was not; correct the flag",
+                N_(
+                    "one line says the parcel was delivered on {delivered} and a later one "
+                    "({later}) says it was not; correct the flag"
+                ),
+                {"delivered": first.event.date, "later": later[0].event.date},
             )
     dates = {line.delivered_date for line in valid if line.delivered_date}
     if len(dates) > 1:
         return RowError(
             row_codes.CONFLICTING_DELIVERED,
             "deliveredDate",
-            f"the parcel's lines give different delivery dates ({', '.join(sorted(dates))}); "
-            "keep one",
+            N_("the parcel's lines give different delivery dates ({dates}); keep one"),
+            {"dates": tuple(sorted(dates))},
         )
     given = next((line.delivered_at for line in valid if line.delivered_at), None)
     earliest = min(valid, key=lambda line: line.moment, default=None)
@@ -168,9 +193,15 @@ def _parcel_problem(rows: list[Row], lines: list[EventLine | list[RowError]]) ->
         return RowError(
             row_codes.CONFLICTING_DELIVERED,
             "deliveredDate",
-            f"the parcel is said delivered on {_minutes(given)}, before its first event "
-            f"({earliest.event.date}, {shown(earliest.event.description)}); a parcel cannot "
-            "be delivered before it was posted: correct the date",
+            N_(
+                "the parcel is said delivered on {delivered}, before its first event ({date}, "
+                "{event}); a parcel cannot be delivered before it was posted: correct the date"
+            ),
+            {
+                "delivered": _minutes(given),
+                "date": earliest.event.date,
+                "event": shown(earliest.event.description),
+            },
         )
     return None
 

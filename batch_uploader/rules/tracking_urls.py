@@ -16,6 +16,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote, urlsplit
@@ -23,6 +24,8 @@ from urllib.parse import quote, urlsplit
 from ..errors import InputError
 from ..files.columns import normalise
 from ..models import TrackingUpdate
+from .hints import Hint
+from .messages import N_, Message
 
 PLACEHOLDER = "{trackingNumber}"
 
@@ -133,6 +136,13 @@ class UrlTemplates:
                 by_name[normalise(name)] = courier
         self._by_name: Mapping[str, Courier] = MappingProxyType(by_name)
         self.couriers = couriers
+        # The note of a URL made from a template, one per courier: rows share them.
+        self._filled = {
+            courier.name: Message(
+                N_("trackingUrl from the {courier} template"), {"courier": courier.name}
+            )
+            for courier in couriers
+        }
 
     @classmethod
     def load(cls, path: Path, base: tuple[Courier, ...] = BUILT_IN) -> UrlTemplates:
@@ -164,15 +174,18 @@ class UrlTemplates:
 
     def fill(self, update: TrackingUpdate) -> tuple[TrackingUpdate, str | None]:
         """``update`` with its tracking URL made from its courier's template when it has none,
-        and a note for the results saying what was done (``None`` when nothing is to say)."""
+        and a note for the results saying what was done, in English (``None`` when nothing is
+        to say)."""
+        filled, note = self.fill_noting(update)
+        return filled, None if note is None else note.text()
+
+    def fill_noting(self, update: TrackingUpdate) -> tuple[TrackingUpdate, Message | None]:
+        """What :meth:`fill` gives, the note as a message (see messages)."""
         if update.tracking_url or not update.courier:
             return update, None
         courier = self.find(update.courier)
         if courier is None:
-            return update, (
-                f"no tracking URL: no template for courier {update.courier!r} "
-                "(add one with --url-templates)"
-            )
+            return update, _no_template(update.courier)
         url = courier.url.replace(PLACEHOLDER, quote(update.tracking_number, safe=""))
         # Built directly: dataclasses.replace() costs as much as the rest of a row's checks.
         filled = TrackingUpdate(
@@ -183,7 +196,17 @@ class UrlTemplates:
             update.courier,
             update.dispatched_date,
         )
-        return filled, f"trackingUrl from the {courier.name} template"
+        return filled, self._filled[courier.name]
+
+
+@lru_cache(maxsize=256)
+def _no_template(courier: str) -> Message:
+    """The note of a row whose courier has no template: a file names a few couriers, over and
+    over."""
+    return Message(
+        N_("no tracking URL: no template for courier {courier} ({hint})"),
+        {"courier": repr(courier), "hint": Hint.URL_TEMPLATES},
+    )
 
 
 def _courier(path: Path, name: str, entry: object) -> Courier:

@@ -11,13 +11,21 @@ from ..files.reader import MAX_EXACT_DIGITS
 from ..models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, TrackingUpdate
 from . import row_codes
 from .dates import DateProblem, DateRules, read_date
+from .messages import N_, Message
 
 # Characters that cannot travel in a path segment of the OMS route: "/" breaks the route even
 # percent-encoded, whitespace gives a 500, "#" and "?" end the path.
 _UNROUTABLE = re.compile(r"[/#?\s]")
 _SPACE = re.compile(r"\s")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CHARACTER_NAMES = {"/": 'a slash "/"', "#": 'a "#"', "?": 'a "?"'}
+# What keeps an identifier out of the path, named for a person.
+_CHARACTER_NAMES = {
+    "/": Message(N_('a slash "/"')),
+    "#": Message(N_('a "#"')),
+    "?": Message(N_('a "?"')),
+}
+_A_SPACE = Message(N_("a space"))
+_ONLY_DOTS = Message(N_("only dots"))
 # "1.23457E+17", "1,23457E+17": a long number Excel showed in scientific notation.
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 IDENTIFIERS = ("orderId", "invoiceNumber", "trackingNumber")
@@ -68,8 +76,11 @@ def validate(row: Row, dates: DateRules = _ANY_ORDER) -> TrackingUpdate | list[R
             RowError(
                 row_codes.INVALID_URL,
                 "trackingUrl",
-                f"{shown(url)} is not an absolute web address; write it in full, starting with "
-                "https:// (or leave the cell empty)",
+                N_(
+                    "{value} is not an absolute web address; write it in full, starting with "
+                    "https:// (or leave the cell empty)"
+                ),
+                {"value": shown(url)},
             )
         )
     date = checked_date(row, value, "dispatchedDate", dates, spoiled, errors)
@@ -132,7 +143,8 @@ def common_problems(
                 RowError(
                     row_codes.MISSING_VALUE,
                     name,
-                    f"{name} is empty; every row needs {', '.join(required)}",
+                    N_("{field} is empty; every row needs {required}"),
+                    {"field": name, "required": ", ".join(required)},
                 )
             )
     for name in identifiers:
@@ -144,20 +156,26 @@ def common_problems(
                 RowError(
                     row_codes.CONTROL_CHARACTER,
                     name,
-                    f"{shown(value[name])} contains a line break or an invisible control "
-                    "character; retype the cell",
+                    N_(
+                        "{value} contains a line break or an invisible control character; "
+                        "retype the cell"
+                    ),
+                    {"value": shown(value[name])},
                 )
             )
     for name in ("orderId", "invoiceNumber"):
         found = _UNROUTABLE.search(value[name])
         if name not in spoiled and (found or (value[name] and not value[name].strip("."))):
-            character = _CHARACTER_NAMES.get(found.group(), "a space") if found else "only dots"
+            character = _CHARACTER_NAMES.get(found.group(), _A_SPACE) if found else _ONLY_DOTS
             errors.append(
                 RowError(
                     row_codes.UNROUTABLE_IDENTIFIER,
                     name,
-                    f"{shown(value[name])} contains {character}, which cannot travel in the "
-                    f"request's address; correct the {name}",
+                    N_(
+                        "{value} contains {character}, which cannot travel in the request's "
+                        "address; correct the {field}"
+                    ),
+                    {"value": shown(value[name]), "character": character, "field": name},
                 )
             )
     return errors, spoiled
@@ -178,7 +196,7 @@ def checked_date(
     try:
         return read_date(text, row.kinds.get(name), rules)
     except DateProblem as problem:
-        errors.append(RowError(problem.code, name, str(problem), problem.hint))
+        errors.append(RowError(problem.code, name, problem.template, problem.params))
         return None
 
 
@@ -194,14 +212,18 @@ def _spreadsheet_leftover(name: str, value: str) -> RowError | None:
         return RowError(
             row_codes.SPREADSHEET_ERROR,
             name,
-            f"{shown(value)} is a spreadsheet error, not a value; fix the formula or type the "
-            "value in the source file",
+            N_(
+                "{value} is a spreadsheet error, not a value; fix the formula or type the value "
+                "in the source file"
+            ),
+            {"value": shown(value)},
         )
     if len(value) > 1 and value.startswith("="):
         return RowError(
             row_codes.FORMULA_CELL,
             name,
-            f"{shown(value)} is a formula, not its result; copy the column and paste it as values",
+            N_("{value} is a formula, not its result; copy the column and paste it as values"),
+            {"value": shown(value)},
         )
     return None
 
@@ -210,16 +232,16 @@ def _undecodable(row: Row, name: str, value: str) -> RowError:
     """A value holding U+FFFD: bytes of a CSV file that were not text in its encoding (see
     :mod:`batch_uploader.files.charset`), or a workbook cell damaged when its text was copied in."""
     if row.source.sheet is None:
-        advice = (
-            "holds bytes that are not UTF-8 text (shown as \ufffd): the file mixes two encodings; "
-            "correct the cell, or save the file again as CSV UTF-8"
+        template = N_(
+            "{value} holds bytes that are not UTF-8 text (shown as \ufffd): the file mixes two "
+            "encodings; correct the cell, or save the file again as CSV UTF-8"
         )
     else:
-        advice = (
-            "holds \ufffd, a character left where text could not be read when it was copied "
-            "in; type the value again"
+        template = N_(
+            "{value} holds \ufffd, a character left where text could not be read when it was "
+            "copied in; type the value again"
         )
-    return RowError(row_codes.UNDECODABLE_TEXT, name, f"{shown(value)} {advice}")
+    return RowError(row_codes.UNDECODABLE_TEXT, name, template, {"value": shown(value)})
 
 
 def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
@@ -238,23 +260,42 @@ def _spreadsheet_damage(row: Row, name: str) -> RowError | None:
         return RowError(
             row_codes.NUMBER_PRECISION_LOST,
             name,
-            f"{shown(value)} is a long number that the spreadsheet rounded (it keeps 15 "
-            f"digits), so the real {name} is lost; format the column as Text, type or paste "
-            "the numbers again, and save",
+            N_(
+                "{value} is a long number that the spreadsheet rounded (it keeps 15 digits), so "
+                "the real {field} is lost; format the column as Text, type or paste the numbers "
+                "again, and save"
+            ),
+            {"value": shown(value), "field": name},
         )
     if kind is CellKind.NUMBER and not digits.isdigit():
         return RowError(
             row_codes.WRONG_CELL_TYPE,
             name,
-            f"{shown(value)} is a number with decimals, not an identifier; format the column as "
-            "Text and type the value again",
+            N_(
+                "{value} is a number with decimals, not an identifier; format the column as Text "
+                "and type the value again"
+            ),
+            {"value": shown(value)},
         )
-    if kind in (CellKind.DATE, CellKind.BOOLEAN):
+    if kind is CellKind.DATE:
         return RowError(
             row_codes.WRONG_CELL_TYPE,
             name,
-            f"{shown(value)} is stored as a {kind.value} cell, not as the {name}; format the "
-            "column as Text and type the value again",
+            N_(
+                "{value} is stored as a date cell, not as the {field}; format the column as Text "
+                "and type the value again"
+            ),
+            {"value": shown(value), "field": name},
+        )
+    if kind is CellKind.BOOLEAN:
+        return RowError(
+            row_codes.WRONG_CELL_TYPE,
+            name,
+            N_(
+                "{value} is stored as a boolean cell, not as the {field}; format the column as "
+                "Text and type the value again"
+            ),
+            {"value": shown(value), "field": name},
         )
     return None
 

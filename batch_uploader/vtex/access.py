@@ -81,7 +81,7 @@ async def check_access(
             ),
         )
     if body is None:
-        return AccessVerdict(ExitStatus.USAGE, too_large(response.status_code, response))
+        return AccessVerdict(ExitStatus.USAGE, too_large(response.status_code, response).text())
     # The message may quote the answer's reason phrase, which a server may echo the token in.
     reason = credentials.redactor().text(response.reason_phrase)
     return _verdict(base_url, response.status_code, reason, body)

@@ -22,7 +22,8 @@ from ..models import (
     order_path,
 )
 from ..rules import row_codes
-from ..rules.hints import PLACE, Hint
+from ..rules.hints import Hint
+from ..rules.messages import N_
 from ..rules.validator import shown
 from .sender import Sender
 
@@ -34,8 +35,10 @@ class OrderRead:
     METHOD: ClassVar[str] = "GET"
     RESOURCE: ClassVar[str] = "View order"
     SUCCESS: ClassVar[Success] = Success(
-        "an order",
-        f"so the order cannot be checked; {PLACE}",
+        N_(
+            "VTEX answered {status} without an order ({preview}), so the order cannot be "
+            "checked; {hint}"
+        ),
         keys=("orderId",),
         hint=Hint.TARGET,
     )

@@ -30,7 +30,7 @@ from tenacity.wait import wait_random_exponential
 from ..models import Delivery, Request, Status, receipt_of
 from ..redaction import Redactor
 from ..rules import row_codes
-from ..rules.hints import Hint
+from ..rules.messages import N_, Message, Param
 from .limiter import Pacer
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -51,21 +51,29 @@ SAME_PAUSE = 1.0
 logger = logging.getLogger("batch_uploader")
 
 
-def _refused(status: int, request: Request) -> str:
+def _refused(status: int, request: Request) -> Message:
     if status == 401:
-        return (
-            "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
-            "VTEX_APP_TOKEN"
+        return Message(
+            N_(
+                "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
+                "VTEX_APP_TOKEN"
+            )
         )
-    return (
-        f"the app key may not {_PURPOSES.get(request.RESOURCE, 'do this')} (403 Forbidden); "
-        f"give its role the '{request.RESOURCE}' resource"
-        + (_ROLES if request.RESOURCE == "Notify invoice" else "")
-    )
-
-
-_PURPOSES = {"Notify invoice": "update invoices", "View order": "read orders"}
-_ROLES = " (roles 'OMS - Full access' or 'IntegrationProfile - Fulfillment Oms')"
+    if request.RESOURCE == "Notify invoice":
+        template = N_(
+            "the app key may not update invoices (403 Forbidden); give its role the '{resource}' "
+            "resource (roles 'OMS - Full access' or 'IntegrationProfile - Fulfillment Oms')"
+        )
+    elif request.RESOURCE == "View order":
+        template = N_(
+            "the app key may not read orders (403 Forbidden); give its role the '{resource}' "
+            "resource"
+        )
+    else:
+        template = N_(
+            "the app key may not do this (403 Forbidden); give its role the '{resource}' resource"
+        )
+    return Message(template, {"resource": request.RESOURCE})
 
 
 def request_headers(credentials: Credentials) -> dict[str, str]:
@@ -133,8 +141,7 @@ class _Answer:
     payload: Any = None
     retry_after: float | None = None
     error_code: str | None = None
-    error_message: str | None = None
-    hint: Hint | None = None  # the remedy its message's {hint} stands for
+    error: Message | None = None
 
     @property
     def retryable(self) -> bool:
@@ -202,7 +209,7 @@ class Sender:
             retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
             sleep=sleep,
         )
-        self.stop_reason: str | None = None
+        self.stop_message: Message | None = None
         self.requests = 0
         self.throttled = 0
 
@@ -226,9 +233,16 @@ class Sender:
             hold=self._hold,
         )
 
-    def stop(self, reason: str) -> None:
-        """Sends nothing more; rows not yet attempted say the run stopped because ``reason``."""
-        self.stop_reason = self.stop_reason or reason
+    @property
+    def stop_reason(self) -> str | None:
+        """Why the sender stopped, in English; ``None`` while it sends."""
+        return None if self.stop_message is None else self.stop_message.text()
+
+    def stop(self, reason: str | Message) -> None:
+        """Sends nothing more; rows not yet attempted say the run stopped because ``reason``
+        (a message, or a front end's own words, said as they are)."""
+        if self.stop_message is None:
+            self.stop_message = reason if isinstance(reason, Message) else Message.as_is(reason)
 
     async def send(
         self,
@@ -259,14 +273,13 @@ class Sender:
         answer: _Answer | None = await self._retrying.copy()(attempt)
         if answer is None and last is not None:
             # Stopped between attempts: the row failed with the answer it last had.
-            stopped = f"the run stopped before another attempt because {self.stop_reason}"
-            return self._deliver(last, attempts, stopped)
+            return self._deliver(last, attempts, stopped=True)
         if answer is None:
             return Delivery(
                 Status.FAILED,
                 attempts=attempts,
                 error_code=row_codes.NOT_ATTEMPTED,
-                error_message=f"not sent: the run stopped because {self.stop_reason}",
+                error=_not_sent(self.stop_message),
             )
         return self._deliver(answer, attempts)
 
@@ -306,19 +319,23 @@ class Sender:
                 return _Answer(
                     None,
                     error_code=row_codes.TIMEOUT,
-                    error_message=f"VTEX's answer did not complete within "
-                    f"{_seconds(self._timeout)} s (--timeout)",
+                    error=Message(
+                        N_("VTEX's answer did not complete within {seconds} s (--timeout)"),
+                        {"seconds": _seconds(self._timeout)},
+                    ),
                 )
             except httpx.TimeoutException:
-                return _Answer(
-                    None, error_code=row_codes.TIMEOUT, error_message="VTEX did not answer in time"
-                )
+                return _Answer(None, error_code=row_codes.TIMEOUT, error=_NO_ANSWER)
             except httpx.TransportError as error:
-                return self._failed(row_codes.CONNECTION_ERROR, "connection failed", error)
+                return self._failed(
+                    row_codes.CONNECTION_ERROR, N_("connection failed: {error}"), error
+                )
             except httpx.HTTPError as error:
                 # The answer could not be read (a broken body): the update may have landed,
                 # and sending it again is harmless, so it is retried like a lost connection.
-                return self._failed(row_codes.HTTP_ERROR, "the answer could not be read", error)
+                return self._failed(
+                    row_codes.HTTP_ERROR, N_("the answer could not be read: {error}"), error
+                )
         finally:
             self._lanes.put_nowait(client)
         return self._read(response, update, body)
@@ -360,7 +377,7 @@ class Sender:
                 status,
                 retry_after=retry_after,
                 error_code=row_codes.ANSWER_TOO_LARGE,
-                error_message=too_large(status, response),
+                error=too_large(status, response),
             )
         if 200 <= status < 300:
             self._pacer.succeeded()
@@ -375,23 +392,26 @@ class Sender:
             # journal keeps the row as not sent, so a later run sends it again.
             # Shown as parsed (and redacted) when it is JSON: its escapes could spell a secret.
             shown = text if payload is None else json.dumps(payload, ensure_ascii=False)
-            message = f"VTEX answered {status} without {success.holds} ({_preview(shown)})"
+            params: dict[str, Param] = {
+                "status": status,
+                "preview": self._redactor.text(_preview(shown)),
+            }
+            if success.hint is not None:
+                params["hint"] = success.hint
             return _Answer(
                 status,
                 payload,
                 error_code=row_codes.UNEXPECTED_ANSWER,
-                # What follows is the product's own text, whole, after the answer's preview.
-                error_message=f"{self._clean(message)}, {success.otherwise}",
-                hint=success.hint,
+                error=Message(success.unexpected, params),
             )
         if status in _FATAL:
             reason = _refused(status, request)
             self.stop(reason)
-            return _Answer(
-                status, payload, error_code=row_codes.http_status(status), error_message=reason
-            )
+            return _Answer(status, payload, error_code=row_codes.http_status(status), error=reason)
         code, message = _error_details(response, text, payload)
-        return _Answer(status, payload, retry_after, _short_code(code), self._clean(message))
+        return _Answer(
+            status, payload, retry_after, _short_code(code), Message.as_is(self._clean(message))
+        )
 
     def _tell_pause(self, status: int, asked: float, seconds: float) -> None:
         """Logs that the run waits ``seconds`` because VTEX asked ``asked``: once per pause,
@@ -409,18 +429,18 @@ class Sender:
             message += f" (capped: the run waits at most {cap} s, whatever VTEX asks)"
         logger.warning(message)
 
-    def _failed(self, code: str, what: str, error: Exception) -> _Answer:
-        return _Answer(
-            None,
-            error_code=code,
-            error_message=self._clean(f"{what}: {type(error).__name__}: {error}"),
-        )
+    def _failed(self, code: str, template: str, error: Exception) -> _Answer:
+        """The answer of an attempt that ended with ``error``, told by ``template`` (its
+        ``{error}`` the exception, cut so that the whole message keeps to the limit)."""
+        room = MESSAGE_LIMIT - len(template) + len("{error}")
+        said = self._clean(f"{type(error).__name__}: {error}", room)
+        return _Answer(None, error_code=code, error=Message(template, {"error": said}))
 
-    def _clean(self, message: str) -> str:
+    def _clean(self, message: str, limit: int = MESSAGE_LIMIT) -> str:
         """``message`` without the secrets (an exception's text or an answer's reason phrase
-        may hold them), cut to a readable length."""
+        may hold them), cut to ``limit`` characters."""
         message = self._redactor.text(message)
-        return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
+        return message if len(message) <= limit else message[: limit - 3] + "..."
 
     def _should_retry(self, answer: _Answer | None) -> bool:
         if answer is None:
@@ -449,7 +469,7 @@ class Sender:
             return answer.retry_after
         return float(self._backoff(state))
 
-    def _deliver(self, answer: _Answer, attempts: int, stopped: str | None = None) -> Delivery:
+    def _deliver(self, answer: _Answer, attempts: int, *, stopped: bool = False) -> Delivery:
         status = answer.http_status
         if status is not None and 200 <= status < 300 and answer.error_code is None:
             return Delivery(
@@ -459,39 +479,96 @@ class Sender:
                 receipt=receipt_of(answer.payload),
                 payload=answer.payload,
             )
-        message = answer.error_message
-        if stopped is not None:
-            message = f"{message} ({stopped})"
-        elif answer.retryable and attempts > 1:
-            message = f"{message} (gave up after {attempts} attempts)"
+        error = answer.error
+        if stopped and error is not None:
+            error = Message(
+                N_("{message} (the run stopped before another attempt because {reason})"),
+                {"message": error, "reason": self.stop_message or _INTERRUPTED},
+            )
+        elif answer.retryable and attempts > 1 and error is not None:
+            error = Message(
+                N_("{message} (gave up after {attempts} attempts)"),
+                {"message": error, "attempts": attempts},
+            )
         return Delivery(
             Status.FAILED,
             attempts=attempts,
             http_status=status,
             error_code=answer.error_code,
-            error_message=message,
             fatal=status in _FATAL,
-            hint=answer.hint,
+            error=error,
         )
 
 
-def given_up(attempts: int, stop_reason: str | None, what: str = "row") -> Delivery:
+_NO_ANSWER = Message(N_("VTEX did not answer in time"))
+# Why a run stopped when nothing else says.
+_INTERRUPTED = Message(N_("it was interrupted"))
+# A unit the run was interrupted while waiting for, by the upload kind's noun: the template
+# for one request sent, and for more.
+_INTERRUPTED_WHILE = {
+    "row": (
+        N_(
+            "the run was interrupted while this row waited for VTEX ({attempts} request sent): "
+            "it may have landed or not; running the same command again sends it again, which "
+            "is harmless"
+        ),
+        N_(
+            "the run was interrupted while this row waited for VTEX ({attempts} requests sent): "
+            "it may have landed or not; running the same command again sends it again, which "
+            "is harmless"
+        ),
+    ),
+    "parcel": (
+        N_(
+            "the run was interrupted while this parcel waited for VTEX ({attempts} request "
+            "sent): it may have landed or not; running the same command again sends it again, "
+            "which is harmless"
+        ),
+        N_(
+            "the run was interrupted while this parcel waited for VTEX ({attempts} requests "
+            "sent): it may have landed or not; running the same command again sends it again, "
+            "which is harmless"
+        ),
+    ),
+}
+# For a kind whose noun has no sentences of its own: the noun is a parameter.
+_INTERRUPTED_WHILE_ANY = (
+    N_(
+        "the run was interrupted while this {unit} waited for VTEX ({attempts} request sent): "
+        "it may have landed or not; running the same command again sends it again, which is "
+        "harmless"
+    ),
+    N_(
+        "the run was interrupted while this {unit} waited for VTEX ({attempts} requests sent): "
+        "it may have landed or not; running the same command again sends it again, which is "
+        "harmless"
+    ),
+)
+
+
+def _not_sent(reason: str | Message | None) -> Message:
+    """Why a row was not sent: the run stopped, because ``reason``."""
+    return Message(
+        N_("not sent: the run stopped because {reason}"),
+        {"reason": reason or _INTERRUPTED},
+    )
+
+
+def given_up(attempts: int, stop_reason: str | Message | None, what: str = "row") -> Delivery:
     """The delivery of a ``what`` (a row, a parcel) the run ended without an answer for: failed
     with the requests that left for it (it may have landed), or not attempted."""
     if attempts:
+        params: dict[str, Param] = {"attempts": attempts}
+        templates = _INTERRUPTED_WHILE.get(what)
+        if templates is None:
+            templates, params["unit"] = _INTERRUPTED_WHILE_ANY, what
         return Delivery(
             Status.FAILED,
             attempts=attempts,
             error_code=row_codes.INTERRUPTED,
-            error_message=f"the run was interrupted while this {what} waited for VTEX "
-            f"({attempts} request{'s' if attempts > 1 else ''} sent): it may have landed or "
-            "not; running the same command again sends it again, which is harmless",
+            error=Message(templates[0] if attempts == 1 else templates[1], params),
         )
-    return Delivery(
-        Status.FAILED,
-        error_code=row_codes.NOT_ATTEMPTED,
-        error_message=f"not sent: the run stopped because {stop_reason or 'it was interrupted'}",
-    )
+    return Delivery(Status.FAILED, error_code=row_codes.NOT_ATTEMPTED, error=_not_sent(stop_reason))
 
 
 class FailureStreak:
@@ -511,10 +588,28 @@ class FailureStreak:
         elif delivery.error_code != row_codes.NOT_ATTEMPTED:
             self._count += 1
             if self._limit and self._count >= self._limit:
-                self._sender.stop(
-                    f"{self._limit} {self._what} in a row failed (the last: "
-                    f"{delivery.error_code}: {delivery.error_message})"
-                )
+                self._sender.stop(self._reason(delivery))
+
+    def _reason(self, last: Delivery) -> Message:
+        params: dict[str, Param] = {
+            "count": self._limit,
+            "code": last.error_code or "",
+            "message": last.error or "",
+        }
+        template = _STREAKS.get(self._what)
+        if template is None:
+            template, params["units"] = _ANY_STREAK, self._what
+        return Message(template, params)
+
+
+# Why a run stopped, by the plural noun of what failed one after another (the count is never
+# below 1, and the sentence has always said "1 rows").
+_STREAKS = {
+    "rows": N_("{count} rows in a row failed (the last: {code}: {message})"),
+    "parcels": N_("{count} parcels in a row failed (the last: {code}: {message})"),
+}
+# For a kind whose noun has no sentence of its own: the noun is a parameter.
+_ANY_STREAK = N_("{count} {units} in a row failed (the last: {code}: {message})")
 
 
 def _slows_everyone(status: int | None, retry_after: float | None) -> bool:
@@ -575,16 +670,27 @@ async def capped_body(response: httpx.Response, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def too_large(status: int, response: httpx.Response) -> str:
+def too_large(status: int, response: httpx.Response) -> Message:
     """The message of an answer over ``ANSWER_LIMIT``: how large it was, or is said to be."""
     declared = response.headers.get("Content-Length", "")
     limit = (
         f"{ANSWER_LIMIT / 2**20:g} MiB" if ANSWER_LIMIT >= 2**20 else f"{ANSWER_LIMIT // 1024} KiB"
     )
-    size = f"{int(declared):,} bytes" if declared.isdigit() else f"more than {limit}"
-    return (
-        f"VTEX answered {status} with {size}, over the {limit} read of an answer (VTEX's "
-        "are a few KB): not read; check --base-url, or whatever stands at the address"
+    if declared.isdigit():
+        return Message(
+            N_(
+                "VTEX answered {status} with {size} bytes, over the {limit} read of an answer "
+                "(VTEX's are a few KB): not read; check --base-url, or whatever stands at the "
+                "address"
+            ),
+            {"status": status, "size": f"{int(declared):,}", "limit": limit},
+        )
+    return Message(
+        N_(
+            "VTEX answered {status} with more than {limit}, over the {limit} read of an answer "
+            "(VTEX's are a few KB): not read; check --base-url, or whatever stands at the address"
+        ),
+        {"status": status, "limit": limit},
     )
 
 

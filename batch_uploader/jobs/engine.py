@@ -290,7 +290,11 @@ class Upload:
                 )  # fmt: skip
 
             def write(outcome: Outcome) -> None:
-                write_kept(outputs.prepare(outcome))
+                if watched:
+                    write_kept(outputs.prepare(outcome))
+                else:  # nothing kept nor told: written as it is
+                    report.add(report.entry(outcome, redactor))
+                    outputs.write(outcome)
 
             def write_kept(prepared: Prepared) -> None:
                 report.add(prepared[0])
@@ -411,8 +415,12 @@ async def _check_only(
     """A dry run's units, checked and recorded; the event loop gets a turn now and then, so
     that a stop is heard and a server stays responsive."""
     for count, unit in enumerate(units, 1):
-        for place, outcome in zip(unit.places, unit.checked, strict=True):
-            record(place, outcome)
+        places = unit.places
+        if len(places) == 1:  # a row of tracking numbers: most units
+            record(places[0], unit.checked[0])
+        else:
+            for place, outcome in zip(places, unit.checked, strict=True):
+                record(place, outcome)
         if count % _CHECKS_BETWEEN_TURNS == 0:
             await asyncio.sleep(0)
             if control.stopping:

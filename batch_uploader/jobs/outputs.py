@@ -22,7 +22,7 @@ from typing import Self
 from ..files.fixes import RowsToFix, RowsToFixRefused
 from ..files.output_names import summary_path
 from ..files.results import ResultsWriter
-from ..models import Outcome, Source
+from ..models import Outcome, Source, Status
 from ..redaction import Redactor
 from .progress import OnEvent, OutputRefused
 from .report import Entry, Report
@@ -146,14 +146,31 @@ class Outputs:
     def add(self, prepared: Prepared) -> None:
         """Writes a row decided (see :meth:`prepare`), once counted; rows come in input order."""
         entry, cells, source, _, _, to_fix = prepared
+        self._write(cells, entry[0], to_fix, source)
+
+    def write(self, outcome: Outcome) -> None:
+        """Writes a row decided in its turn, once counted: as :meth:`add` does, without the
+        values a row that waits is kept as."""
+        self._write(
+            self.results.cells(outcome),
+            outcome.status,
+            self.fixes.line(outcome),
+            outcome.row.source,
+        )
+
+    def _write(
+        self, cells: list[str], status: Status, to_fix: list[str] | None, source: Source | int
+    ) -> None:
         if self._results_written:
             try:
-                self.results.write_cells(cells, entry[0])
+                self.results.write_cells(cells, status)
             except OSError as error:
                 self._results_refused(reason_of(error))
         if self._fixes_written and to_fix is not None:
+            if isinstance(source, int):
+                source = self._source_list[source]
             try:
-                self.fixes.write(self._source_list[source], to_fix)
+                self.fixes.write(source, to_fix)
             except RowsToFixRefused as error:
                 self._fixes_refused(error)
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 
+import batch_uploader
 from batch_uploader.jobs.control import Control
 from batch_uploader.jobs.deliveries import EventsUpload
 from batch_uploader.jobs.progress import (
@@ -267,3 +271,23 @@ def test_the_public_api_is_what_it_names() -> None:
     assert batch_uploader.jobs.progress.RowDecided is RowDecided
     # Type checkers read the package's hints (PEP 561).
     assert (Path(batch_uploader.__file__).parent / "py.typed").is_file()
+
+
+def test_a_dry_run_loads_no_http_client_for_sending(tmp_path: Path) -> None:
+    # aiohttp takes a tenth of a second to import: a dry run and --help are spared it.
+    source = tmp_path / "loggi.csv"
+    source.write_text("Pedido;NF;Rastreio\n1-01;000001;LGI1\n", encoding="utf-8")
+    code = (
+        "import sys; from click.testing import CliRunner; "
+        "from batch_uploader.cli.main import cli; "
+        "done = CliRunner().invoke(cli, ['upload', sys.argv[1], '--dry-run', '--results', "
+        "sys.argv[2]]); "
+        "print(done.exit_code, 'aiohttp' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(source), str(tmp_path / "r.csv")],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(batch_uploader.__file__).parents[1])},
+    )  # fmt: skip
+    assert done.stdout.split() == ["0", "False"]
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").count("\n") == 2

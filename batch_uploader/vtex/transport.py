@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
@@ -44,12 +43,6 @@ def aiohttp_transport(limits: httpx.Limits, tls: ssl.SSLContext) -> httpx.AsyncB
         )
 
     return _Transport(verify=tls, limits=limits, client=session)
-
-
-def proxied() -> bool:
-    """Whether the environment names a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY...): then
-    httpx's own transport carries the requests, honouring those and NO_PROXY as it always has."""
-    return any(scheme != "no" for scheme in urllib.request.getproxies())
 
 
 class _Response(aiohttp.ClientResponse):

@@ -21,7 +21,7 @@ from .jobs.deliveries import EventsUpload
 from .jobs.read_back import ReadBack
 from .jobs.report import Report
 from .jobs.tracking import TrackingUpload
-from .messages import Message
+from .messages import Message, RunMessage
 from .models import Delivery, Outcome, Row, RowError, Status, TrackingUpdate
 from .rules.hints import Hint
 from .sandbox.oms import Sandbox, SandboxConfig
@@ -48,6 +48,7 @@ __all__ = [
     "RetryPolicy",
     "Row",
     "RowError",
+    "RunMessage",
     "Sandbox",
     "SandboxConfig",
     "Settings",

@@ -1,8 +1,9 @@
-"""The codes of the messages batch-uploader gives about a run rather than a row: an error that
-stops it before anything is sent (``error.code``), a note of its report. They are stable, for
-scripts and for any front end that words a message itself; each message's params and hint are
-described in :mod:`~batch_uploader.messages`. The codes about a row are in
-:mod:`~batch_uploader.rules.row_codes`.
+"""The codes of the messages batch-uploader gives about a run rather than a row (each a
+:class:`~batch_uploader.messages.RunMessage`): an error that stops it before anything is sent
+(``error.code``), a note of its report, the access check's verdict, a table's format. They are
+stable, for scripts and for any front end that says something of its own for a message; how
+its params and hint are worded is described in :mod:`~batch_uploader.messages`. The codes
+about a row are in :mod:`~batch_uploader.rules.row_codes`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ENCODING_FOUND = "encoding-found"  # (a table's format) the file's encoding, sur
 ENCODING_GUESSED = "encoding-guessed"  # (a table's format) a legacy code page, a guess
 ENCODING_BAD_BYTES = "encoding-bad-bytes"  # (a table's format) UTF-8 with a few bytes not
 CSV_FORMAT = "csv-format"  # (a table's format) a CSV file: its encoding, its delimiter
+WORKBOOK_FORMAT = "workbook-format"  # (a table's format) a workbook: XLSX, XLS, ODS...
 
 # Columns.
 HEADER_NOT_FOUND = "header-not-found"  # no row of the top of the table names every field
@@ -75,6 +77,7 @@ ACCESS_FORBIDDEN = "access-forbidden"  # 403: the key's role may not update invo
 ACCESS_NOT_OMS = "access-not-oms"  # a 2xx answer without VTEX's receipt
 ACCESS_NO_OMS = "access-no-oms"  # 404 without an OMS error
 ACCESS_ANSWER = "access-answer"  # any other answer: try later
+ACCESS_ANSWER_TOO_LARGE = "access-answer-too-large"  # over what an answer may be: not VTEX's
 
 # The results file.
 RESULTS_IS_INPUT = "results-is-input"
@@ -114,6 +117,7 @@ CODES = frozenset(
         ENCODING_GUESSED,
         ENCODING_BAD_BYTES,
         CSV_FORMAT,
+        WORKBOOK_FORMAT,
         HEADER_NOT_FOUND,
         HEADING_MAY_BE_FIELD,
         HEADER_NOT_FOUND_HIDDEN_SHEETS,
@@ -148,6 +152,7 @@ CODES = frozenset(
         ACCESS_NOT_OMS,
         ACCESS_NO_OMS,
         ACCESS_ANSWER,
+        ACCESS_ANSWER_TOO_LARGE,
         RESULTS_IS_INPUT,
         RESULTS_NOT_CSV_OR_XLSX,
         VERIFY_OUTPUT_NOT_CSV,

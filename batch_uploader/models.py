@@ -8,9 +8,9 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 from urllib.parse import quote
 
+from .messages import N_, Message, Params, Translate
 from .rules import row_codes
 from .rules.hints import COMMAND_LINE, PLACE, Hint
-from .rules.messages import N_, Message, Params, Translate
 
 # The six fields of the request, in the order results and messages show them.
 FIELDS = ("orderId", "invoiceNumber", "trackingNumber", "trackingUrl", "courier", "dispatchedDate")
@@ -42,7 +42,7 @@ def receipt_of(payload: Any) -> str | None:
 class Success:
     """What a 2xx answer to a request must be to count: a JSON object, holding a receipt when
     ``receipt`` is set, and each of ``keys``. ``unexpected`` is the message of an answer that
-    is not one: a template (see :mod:`~batch_uploader.rules.messages`) with the answer's
+    is not one: a template (see :mod:`~batch_uploader.messages`) with the answer's
     ``{status}`` and ``{preview}``, and ``{hint}`` where its remedy ``hint`` goes."""
 
     unexpected: str
@@ -110,7 +110,7 @@ class Source:
 class RowError(Message):
     """Why a row cannot be sent, or what looks wrong with it: a stable kebab-case code, the
     field (empty when the whole row is concerned), and a note for a person, its ``template``
-    filled in with ``params`` (see :mod:`~batch_uploader.rules.messages`); a ``{hint}`` in it
+    filled in with ``params`` (see :mod:`~batch_uploader.messages`); a ``{hint}`` in it
     stands for a remedy each front end words (see :mod:`~batch_uploader.rules.hints`).
 
     Errors are equal when they have the same code and field and say the same. Immutable.
@@ -285,7 +285,7 @@ class Delivery:
     """What happened when an update was sent (or why it was not).
 
     ``error`` says why it failed or was skipped, as a message (see
-    :mod:`~batch_uploader.rules.messages`); ``error_message`` is its English text. Built with
+    :mod:`~batch_uploader.messages`); ``error_message`` is its English text. Built with
     ``error_message`` as text (its ``{hint}``, if any, standing for ``hint``), a delivery says
     that text as it is.
     """

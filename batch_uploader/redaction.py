@@ -67,7 +67,7 @@ class Redactor:
         if self._pattern is None or not self._may_hold(text):
             return text
         redacted = self._pattern.sub(REDACTED, text)
-        # The text itself when it holds none: a message keeps its code and params.
+        # The text itself when it holds none: nothing is copied for text that is clean.
         return text if redacted == text else redacted
 
     @property

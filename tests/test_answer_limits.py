@@ -164,7 +164,7 @@ def test_the_check_reads_no_further_than_the_limit(monkeypatch: pytest.MonkeyPat
     )
 
     assert verdict.exit_status == ExitStatus.USAGE
-    assert "VTEX answered 404 with more than 1 MiB" in verdict.message
+    assert "VTEX answered 404 with more than 1 MiB" in str(verdict.message)
     assert chunks == 17  # sixteen fill the limit, the seventeenth passes it
 
 
@@ -184,7 +184,7 @@ def test_the_check_ends_within_its_timeout_however_slowly_the_answer_comes() -> 
 
     assert time.monotonic() - started < 3
     assert verdict.exit_status == ExitStatus.USAGE
-    assert verdict.message == (
+    assert str(verdict.message) == (
         f"{BASE} did not answer within 1 s (--timeout); check the account name, the "
         "environment and the network"
     )

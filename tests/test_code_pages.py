@@ -8,7 +8,7 @@ from pathlib import Path
 
 from batch_uploader import message_codes, run
 from batch_uploader.jobs.progress import Event, TableUnderstood
-from batch_uploader.messages import Message
+from batch_uploader.messages import Message, RunMessage
 from batch_uploader.rules.hints import COMMAND_LINE, Hint
 
 from .conftest import CsvFactory, invoke
@@ -77,7 +77,7 @@ def test_a_page_is_told_the_guess_as_a_message_it_words_itself(
     assert isinstance(described, Message)
     assert described.code == message_codes.CSV_FORMAT
     encoding = described.params["encoding"]
-    assert isinstance(encoding, Message)
+    assert isinstance(encoding, RunMessage)
     assert encoding.code == message_codes.ENCODING_GUESSED
     assert encoding.params["choices"] == ("mac_roman",)
     assert str(described) == (
@@ -85,7 +85,7 @@ def test_a_page_is_told_the_guess_as_a_message_it_words_itself(
         'mac_roman), delimiter ";"'
     )
     page = {**COMMAND_LINE, Hint.ENCODING_ONE_OF: "choose it under “Encoding” ({choices:, })"}
-    assert described.worded(page) == (
+    assert described.text(page) == (
         "CSV, cp850 (a guess: if accented letters look wrong, choose it under “Encoding” "
         '(mac_roman)), delimiter ";"'
     )

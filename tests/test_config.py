@@ -195,4 +195,4 @@ def test_check_of_an_address_that_is_no_oms() -> None:
     )
 
     assert verdict.exit_status == ExitStatus.USAGE
-    assert "check the account name" in verdict.message
+    assert "check the account name" in str(verdict.message)

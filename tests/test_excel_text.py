@@ -168,7 +168,7 @@ def test_other_first_lines_starting_with_sep_are_title_lines(tmp_path: Path, fir
     (table,) = read_tables(path)
 
     assert [row.number for row in table.rows()] == [1, 2, 3]
-    assert table.format == 'CSV, utf-8, delimiter ";"'
+    assert str(table.format) == 'CSV, utf-8, delimiter ";"'
 
 
 def test_a_file_holding_only_a_sep_line_is_empty(tmp_path: Path) -> None:

@@ -188,7 +188,9 @@ def test_a_hidden_sheet_of_an_xls_or_ods_is_left_out_too(tmp_path: Path) -> None
         tables, notes = open_tables(source)
 
         assert [table.source.sheet for table in tables] == ["Envios"]
-        assert notes == [f"{source}: sheet 'Antigos' is hidden: left out; --sheet Antigos reads it"]
+        assert [str(note) for note in notes] == [
+            f"{source}: sheet 'Antigos' is hidden: left out; --sheet Antigos reads it"
+        ]
         assert [t.source.sheet for t in open_tables(source, sheet="Antigos")[0]] == ["Antigos"]
 
 

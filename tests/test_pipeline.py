@@ -143,7 +143,9 @@ def test_every_sheet_with_a_header_is_read(write_xlsx: XlsxFactory, tmp_path: Pa
         lines = [(x["sheet"], x["row"], x["orderId"]) for x in csv.DictReader(handle)]
     assert lines == [("Loggi", "2", "1-01"), ("Jadlog", "2", "2-01")]
     assert len(report.notes) == 1
-    assert report.notes[0].startswith(f"sheet left out: {path} [Notes]: cannot find the column(s)")
+    assert str(report.notes[0]).startswith(
+        f"sheet left out: {path} [Notes]: cannot find the column(s)"
+    )
 
 
 def test_results_may_not_overwrite_an_input(write_csv: CsvFactory) -> None:

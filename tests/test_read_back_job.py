@@ -401,15 +401,11 @@ def test_the_access_check_is_awaited_in_a_running_loop() -> None:
         "refused the app key or token (401): check VTEX_APP_KEY and VTEX_APP_TOKEN (or "
         "--credentials)"
     )
-    assert verdicts == [
-        AccessVerdict(
-            ExitStatus.OK, f"OK: {good.base_url} accepts the key, and the key may update invoices"
-        ),
-        AccessVerdict(ExitStatus.ABORTED, f"{refusing.base_url} {refused}"),
-        AccessVerdict(
-            ExitStatus.OK, f"OK: {base} accepts the key, and the key may update invoices"
-        ),
-        AccessVerdict(ExitStatus.ABORTED, f"{base} {refused}"),
+    assert [(verdict.exit_status, str(verdict.message)) for verdict in verdicts] == [
+        (ExitStatus.OK, f"OK: {good.base_url} accepts the key, and the key may update invoices"),
+        (ExitStatus.ABORTED, f"{refusing.base_url} {refused}"),
+        (ExitStatus.OK, f"OK: {base} accepts the key, and the key may update invoices"),
+        (ExitStatus.ABORTED, f"{base} {refused}"),
     ]
 
 

@@ -211,7 +211,7 @@ def test_an_xls_dropped_in_the_inbox_is_sent(write_xls: WorkbookFactory, tmp_pat
 def test_an_xlsb_saved_by_excel_keeps_its_cell_types() -> None:
     tables = read_tables(XLSB)
 
-    assert [(table.source.sheet, table.format) for table in tables] == [
+    assert [(table.source.sheet, str(table.format)) for table in tables] == [
         ("Sheet1", "XLSB"),
         ("Sheet3", "XLSB"),
     ]

@@ -203,7 +203,7 @@ def test_check_says_an_address_answering_2xx_without_a_receipt_is_no_oms(
     verdict = check_access(BASE, CREDENTIALS, transport=transport)
 
     assert verdict.exit_status == ExitStatus.USAGE
-    assert "does not answer as VTEX's OMS does" in verdict.message
+    assert "does not answer as VTEX's OMS does" in str(verdict.message)
 
 
 def test_check_of_an_oms_that_accepts_the_probe() -> None:

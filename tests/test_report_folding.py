@@ -33,7 +33,7 @@ from batch_uploader.jobs.progress import (
 )
 from batch_uploader.jobs.report import EXAMPLES_SHOWN, ExitStatus, Report
 from batch_uploader.jobs.tracking import TrackingUpload
-from batch_uploader.messages import Message
+from batch_uploader.messages import N_, RunMessage
 from batch_uploader.models import Status, Verdict
 from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
 from batch_uploader.vtex.retry import RetryPolicy
@@ -212,8 +212,8 @@ def test_an_upload_with_invalid_rows_failures_429s_and_read_backs_folds_to_its_r
         str(tmp_path / "loggi.csv"): ["column E 'Peso'"],
         str(tmp_path / "jadlog.csv"): ["column D 'Postagem'"],
     }
-    assert any("totals line" in note for note in report.notes)
-    assert any("may be the dispatchedDate" in note for note in report.notes)
+    assert any("totals line" in str(note) for note in report.notes)
+    assert any("may be the dispatchedDate" in str(note) for note in report.notes)
     assert len(report.to_fix) == 2  # the rows to fix of each file
     assert report.exit_status == ExitStatus.ROWS_NOT_SENT
     kinds = {type(event) for event in done.events}
@@ -409,7 +409,7 @@ def test_each_new_field_has_its_json_form() -> None:
         "verdict": None,
         "unverified": None,
     }
-    grew = Message(message_codes.INPUT_GREW, "{file} grew", file="a.csv")
+    grew = RunMessage(message_codes.INPUT_GREW, N_("{file} grew"), {"file": "a.csv"})
     assert AllDecided(1.5, 10, 2, 4.0, None, True, (grew,)).to_json() == {
         "event": "all-decided",
         "seconds": 1.5,

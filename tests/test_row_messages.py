@@ -4,7 +4,6 @@ the results, the rows to fix, the journal and the console the English, as they a
 
 from __future__ import annotations
 
-import ast
 import json
 import pickle
 import string
@@ -15,108 +14,24 @@ from typing import Any
 
 import pytest
 
-import batch_uploader
 from batch_uploader.jobs.journal import SentBefore
 from batch_uploader.jobs.spill import Spill
+from batch_uploader.messages import N_, Message, Param, RunMessage, Translate
 from batch_uploader.models import Delivery, Row, RowError, Status
 from batch_uploader.rules import row_codes
 from batch_uploader.rules.hints import COMMAND_LINE, Hint
-from batch_uploader.rules.messages import N_, Message, Param, Translate
 from batch_uploader.rules.validator import validate
 from batch_uploader.vtex.sender import given_up
 
 from . import row_scenarios
 from .conftest import make_row
+from .test_messages import PAGE, marked_templates, placeholders, run_templates
 
-PACKAGE = Path(batch_uploader.__file__).parent
 BEFORE = Path(__file__).parent / "data" / "row-messages.json"
-# Where a template is given to what makes a message: the argument's position, or keyword.
-TEMPLATE_ARGUMENT = {"RowError": 2, "Message": 0, "DateProblem": 1, "Success": 0}
 
 
-def placeholders(template: str) -> set[str]:
-    """The names of ``template``'s placeholders."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-def _modules() -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted(PACKAGE.rglob("*.py")):
-        yield str(path.relative_to(PACKAGE)), ast.parse(path.read_text(encoding="utf-8"))
-
-
-def _calls(name: str) -> Iterator[tuple[str, ast.Call]]:
-    """Every call of ``name`` in the package, with where it stands."""
-    for module, tree in _modules():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
-                yield f"{module}:{node.lineno}", node
-
-
-def marked_templates() -> dict[str, str]:
-    """Every template marked in the package, and where (one place each)."""
-    found: dict[str, str] = {}
-    for where, call in _calls("N_"):
-        assert not call.keywords, where
-        (argument,) = call.args
-        assert isinstance(argument, ast.Constant), where
-        assert isinstance(argument.value, str), where
-        found.setdefault(argument.value, where)
-    return found
-
-
-# (a) Templates as an extractor finds them.
-
-
-def test_every_template_is_a_string_literal_with_named_placeholders() -> None:
-    templates = marked_templates()
-
-    assert len(templates) == len(list(_calls("N_"))) > 70  # one place each
-    for template, where in templates.items():
-        parsed = list(string.Formatter().parse(template))
-        for literal, name, spec, conversion in parsed:
-            # Braces are placeholders only: a literal brace would be one a translator could
-            # break.
-            assert "{" not in literal, where
-            assert "}" not in literal, where
-            if name is not None:
-                assert name.isidentifier(), where
-                assert (spec, conversion) == ("", None), where
-        assert template.format_map(dict.fromkeys(placeholders(template), "x")), where
-
-
-def _a_template(node: ast.expr) -> bool:
-    """Whether ``node`` gives a template made elsewhere: marked there, or here; a choice
-    between two. A literal, an f-string or a concatenation would reach no catalogue."""
-    if isinstance(node, ast.IfExp):
-        return _a_template(node.body) and _a_template(node.orelse)
-    if isinstance(node, ast.Call):
-        return getattr(node.func, "id", None) == "N_"
-    return isinstance(node, ast.Name | ast.Attribute | ast.Subscript)
-
-
-def test_messages_are_made_from_marked_templates_not_from_text() -> None:
-    for name, position in TEMPLATE_ARGUMENT.items():
-        for where, call in _calls(name):
-            if len(call.args) > position:
-                assert _a_template(call.args[position]), where
-    for where, call in _calls("Delivery"):
-        # A delivery's error is a message: text written out would not be translated.
-        assert "error_message" not in {keyword.arg for keyword in call.keywords}, where
-
-
-def test_the_marker_is_defined_once_and_gives_the_template_back() -> None:
-    defined = [
-        module
-        for module, tree in _modules()
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef) and node.name == "N_"
-    ]
-
-    assert defined == ["rules/messages.py"]
-    assert N_("{value} is late") == "{value} is late"
-
-
-# (b) The places that use a template give exactly its placeholders, and say what they said.
+# (a) The places that use a template give exactly its placeholders, and say what they said
+# (how templates are marked: see test_messages).
 
 
 @dataclass(frozen=True)
@@ -155,6 +70,18 @@ def within(message: Message) -> Iterator[Message]:
                 yield from within(item)
 
 
+def about_rows(scenarios: Scenarios) -> list[Message]:
+    """Every message shown about a row, and every message within one, once each: not those
+    about the run (see test_run_messages), whose remedies take their parameters too."""
+    found = {
+        id(m): m
+        for shown in scenarios.messages
+        if not isinstance(shown, RunMessage)
+        for m in within(shown)
+    }
+    return list(found.values())
+
+
 def test_every_row_says_what_it_said_before(scenarios: Scenarios) -> None:
     before = json.loads(BEFORE.read_text(encoding="utf-8"))
 
@@ -166,7 +93,7 @@ def test_every_row_says_what_it_said_before(scenarios: Scenarios) -> None:
 def test_each_message_gives_exactly_the_placeholders_of_its_template(
     scenarios: Scenarios,
 ) -> None:
-    for message in {id(m): m for shown in scenarios.messages for m in within(shown)}.values():
+    for message in about_rows(scenarios):
         template, params = message.template, message.params
         assert set(params) == placeholders(template), template
         hints = {name for name, value in params.items() if isinstance(value, Hint)}
@@ -181,7 +108,7 @@ def test_each_message_gives_exactly_the_placeholders_of_its_template(
 def test_every_template_is_said_in_a_scenario(scenarios: Scenarios) -> None:
     said = {m.template for shown in scenarios.messages for m in within(shown)}
 
-    assert set(marked_templates()) - said == set()
+    assert set(marked_templates()) - run_templates() - said == set()
 
 
 def test_row_errors_carry_their_codes_and_marked_templates(scenarios: Scenarios) -> None:
@@ -200,7 +127,7 @@ def test_row_errors_carry_their_codes_and_marked_templates(scenarios: Scenarios)
     assert {error.template for error in errors} <= set(marked_templates())
 
 
-# (c) A front end's translation, through the same formatting path.
+# (b) A front end's translation, through the same formatting path.
 
 
 def shouted(template: str) -> str:
@@ -232,8 +159,18 @@ def _expected_value(value: Param, words: Mapping[Hint, str]) -> str:
 
 
 def test_every_message_translated_keeps_its_parameters_in_place(scenarios: Scenarios) -> None:
-    for message in {id(m): m for m in scenarios.messages}.values():
+    for message in about_rows(scenarios):
         assert message.text(PAGINA, shouted) == expected_shouted(message, PAGINA)
+
+
+def test_no_row_message_worded_for_a_page_names_a_flag(scenarios: Scenarios) -> None:
+    messages = about_rows(scenarios)
+
+    hints = {message.hint for message in messages}
+    assert {Hint.FORCE, Hint.DATE_ORDER, Hint.TARGET, Hint.URL_TEMPLATES} <= hints
+    assert {Hint.TIMEOUT, Hint.CHECK_ADDRESS} <= hints
+    for message in messages:
+        assert "--" not in message.text(PAGE), message.text(PAGE)
 
 
 # How a page might word the remedies, in Portuguese, and a catalogue of three templates.
@@ -242,6 +179,8 @@ PAGINA = {
     Hint.DATE_ORDER: "escolha como as datas desta coluna estão escritas",
     Hint.TARGET: "confira a loja escolhida em Configurações",
     Hint.URL_TEMPLATES: "cadastre um em Transportadoras",
+    Hint.TIMEOUT: "o tempo de uma requisição, em Configurações",
+    Hint.CHECK_ADDRESS: "confira o endereço da loja em Configurações, e o que responde nele",
 }
 CATALOGO = {
     "{field} is empty; every row needs {required}": (
@@ -329,7 +268,7 @@ def test_a_delivery_words_its_remedy_and_translates_its_error() -> None:
     )
 
 
-# (d) Rows waiting for their turn are pickled.
+# (c) Rows waiting for their turn are pickled.
 
 
 def test_row_errors_pickle_and_unpickle_equal(scenarios: Scenarios) -> None:

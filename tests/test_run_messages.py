@@ -10,7 +10,7 @@ import copy
 import fcntl
 import json
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -24,46 +24,20 @@ from batch_uploader.errors import BatchUploaderError
 from batch_uploader.files.columns import read_mapping
 from batch_uploader.files.inputs import Reading, Values
 from batch_uploader.jobs.journal import Journal
+from batch_uploader.jobs.progress import AllDecided
 from batch_uploader.message_codes import CODES
-from batch_uploader.messages import Message
+from batch_uploader.messages import N_, RunMessage
 from batch_uploader.rules import row_codes
-from batch_uploader.rules.hints import COMMAND_LINE, Hint
+from batch_uploader.rules.hints import Hint
 from batch_uploader.rules.survey import Survey
 from batch_uploader.rules.survey import survey as real_survey
 from batch_uploader.sandbox.oms import Sandbox
 from batch_uploader.vtex.access import check_access
 
 from .conftest import CsvFactory, XlsxFactory
+from .test_messages import PAGE
 
 PACKAGE = Path(batch_uploader.__file__).parent
-# How a page might word each remedy: its own controls, and the message's params where it
-# wants them.
-PAGE: dict[Hint, str] = {
-    Hint.FORCE: "tick “Send again” to send it anyway",
-    Hint.DATE_ORDER: "choose how this column's dates are written",
-    Hint.TARGET: "check the store chosen in Settings",
-    Hint.CHOOSE_TARGET: "choose a store in Settings",
-    Hint.NO_SENDING: "tick “Only check the files”",
-    Hint.BASE_URL: "the store's address in Settings",
-    Hint.BASE_URL_GIVEN: "the store's address {base_url!r}",
-    Hint.CREDENTIALS: "the app key and token saved in Settings",
-    Hint.TIMEOUT: "the time a request may take, in Settings",
-    Hint.RESULTS: "the results file {results}",
-    Hint.MAP_CHOOSE: "choose the column of the {field} under “Columns”",
-    Hint.MAP_NAME: "choose their columns under “Columns”",
-    Hint.MAP_USES: "choose it under “Columns”",
-    Hint.MAP_WOULD_SEND: "choosing it under “Columns” sends it",
-    Hint.MAP_PAIR: "the column chosen as {pair!r}",
-    Hint.MAPPING_FILE: "the carrier's saved columns",
-    Hint.SHEET: "tick “{sheet}” under “Sheets” to read it",
-    Hint.SHEET_ONE: "tick one of them under “Sheets” to read it",
-    Hint.ENCODING: "choose its encoding under “Encoding”",
-    Hint.ENCODING_ONE_OF: "choose it under “Encoding” ({choices:, })",
-    Hint.ENCODING_GIVEN: "the encoding {encoding!r}",
-    Hint.JOURNAL: "choose another journal in Settings",
-    Hint.JOURNAL_THIS: "choose another journal for this run in Settings",
-    Hint.JOURNAL_OTHER: "choose another journal in Settings",
-}
 NO_VTEX_ENV: dict[str, str | None] = dict.fromkeys(
     ("VTEX_APP_KEY", "VTEX_APP_TOKEN", "VTEX_BASE_URL", "VTEX_ACCOUNT_NAME", "VTEX_ENVIRONMENT")
 )
@@ -90,11 +64,6 @@ def refused(source: Path, tmp_path: Path, **options: object) -> BatchUploaderErr
     return caught.value
 
 
-def test_the_page_words_every_hint_and_names_no_flag() -> None:
-    assert set(PAGE) == set(Hint) == set(COMMAND_LINE)
-    assert not any("--" in words for words in PAGE.values())
-
-
 def test_two_columns_for_one_field(write_csv: CsvFactory, tmp_path: Path) -> None:
     source = write_csv(HEADER.replace("Pedido;", "Pedido;Nº Pedido;") + "1-01;1;9;T1\n")
     said = (
@@ -113,10 +82,11 @@ def test_two_columns_for_one_field(write_csv: CsvFactory, tmp_path: Path) -> Non
         "first": "Pedido",
         "second": "Nº Pedido",
         "field": "orderId",
+        "hint": Hint.MAP_CHOOSE,
     }
-    assert str(error) == error.worded() == said
+    assert str(error) == error.text() == said
     assert said_on_the_command_line(outcome) == said
-    assert error.worded(PAGE) == (
+    assert error.text(PAGE) == (
         f"{source}: row 1: columns 'Pedido' and 'Nº Pedido' both look like orderId; choose the "
         "column of the orderId under “Columns” (or rename the other)"
     )
@@ -135,14 +105,18 @@ def test_a_header_not_found_suggests_a_column_in_the_pages_words(
     likely = error.params["likely"]
     assert isinstance(likely, tuple)
     assert len(likely) == 1
-    assert isinstance(likely[0], Message)
+    assert isinstance(likely[0], RunMessage)
     assert (likely[0].code, likely[0].hint) == ("heading-may-be-field", Hint.MAP_USES)
-    assert likely[0].params == {"heading": "Etiqueta Correios", "field": "trackingNumber"}
+    assert likely[0].params == {
+        "heading": "Etiqueta Correios",
+        "field": "trackingNumber",
+        "hint": Hint.MAP_USES,
+    }
     assert str(error).endswith(
         "or name them with --map 'Heading in the file=field'. 'Etiqueta Correios' may be the "
         "trackingNumber: --map 'Etiqueta Correios=trackingNumber' uses it."
     )
-    assert error.worded(PAGE).endswith(
+    assert error.text(PAGE).endswith(
         "or choose their columns under “Columns”. 'Etiqueta Correios' may be the "
         "trackingNumber: choose it under “Columns”."
     )
@@ -171,7 +145,7 @@ def test_a_missing_sheet(write_xlsx: XlsxFactory, tmp_path: Path) -> None:
     assert error.params == {"file": str(source), "sheet": "Correios", "sheets": ("Loggi", "Jadlog")}
     assert str(error) == said
     assert said_on_the_command_line(outcome) == said
-    assert error.worded(PAGE) == said  # nothing in it is the command line's
+    assert error.text(PAGE) == said  # nothing in it is the command line's
 
 
 def test_a_hidden_sheet_left_out_is_a_note_with_its_remedy(tmp_path: Path) -> None:
@@ -189,11 +163,11 @@ def test_a_hidden_sheet_left_out_is_a_note_with_its_remedy(tmp_path: Path) -> No
 
     (note,) = report.notes
     assert (note.code, note.hint) == ("hidden-sheet", Hint.SHEET)
-    assert note.params == {"file": str(source), "sheet": "Antigos 2025"}
-    assert note == (
+    assert note.params == {"file": str(source), "sheet": "Antigos 2025", "hint": Hint.SHEET}
+    assert str(note) == (
         f"{source}: sheet 'Antigos 2025' is hidden: left out; --sheet 'Antigos 2025' reads it"
     )
-    assert note.worded(PAGE) == (
+    assert note.text(PAGE) == (
         f"{source}: sheet 'Antigos 2025' is hidden: left out; tick “Antigos 2025” under "
         "“Sheets” to read it"
     )
@@ -218,10 +192,10 @@ def test_an_encoding_that_is_none(write_csv: CsvFactory, tmp_path: Path) -> None
 
     assert isinstance(error, UsageError)
     assert (error.code, error.hint) == ("unknown-encoding", Hint.ENCODING_GIVEN)
-    assert error.params == {"encoding": "klingon"}
+    assert error.params == {"encoding": "klingon", "hint": Hint.ENCODING_GIVEN}
     assert str(error) == said
     assert said_on_the_command_line(outcome) == said
-    assert error.worded(PAGE) == (
+    assert error.text(PAGE) == (
         "the encoding 'klingon' is not an encoding; use utf-8, utf-16, cp1252 or latin-1"
     )
 
@@ -249,13 +223,17 @@ def test_a_journal_another_run_holds(write_csv: CsvFactory, tmp_path: Path) -> N
 
     error = caught.value
     assert (error.code, error.hint) == ("in-use", Hint.JOURNAL_THIS)
-    assert error.params == {"what": f"the journal {path}", "holder": holder}
+    assert error.params == {
+        "what": f"the journal {path}",
+        "holder": holder,
+        "hint": Hint.JOURNAL_THIS,
+    }
     assert str(error) == (
         f"the journal {path} is in use by {holder}; wait for that run to end, or give this one "
         "another --journal"
     )
     assert said_on_the_command_line(outcome) == str(error)
-    assert error.worded(PAGE) == (
+    assert error.text(PAGE) == (
         f"the journal {path} is in use by {holder}; wait for that run to end, or choose another "
         "journal for this run in Settings"
     )
@@ -282,9 +260,9 @@ def test_a_file_that_grew_while_it_was_read(
         f"{source}: grew during the run (10 bytes added): the rows added were not read; upload "
         "the file again once it is complete (rows already sent are skipped)"
     )
-    assert note == said
+    assert str(note) == said
     assert report.changed_inputs == [note]
-    assert note.worded(PAGE) == said
+    assert note.text(PAGE) == said
     summary = json.loads((tmp_path / "r.summary.json").read_text(encoding="utf-8"))
     assert summary["notes"] == summary["changedInputs"] == [said]
 
@@ -302,10 +280,10 @@ def test_missing_credentials(write_csv: CsvFactory) -> None:
 
     error = caught.value
     assert (error.code, error.hint) == ("missing-credentials", Hint.NO_SENDING)
-    assert error.params == {"missing": ("VTEX_APP_KEY", "VTEX_APP_TOKEN")}
+    assert error.params == {"missing": ("VTEX_APP_KEY", "VTEX_APP_TOKEN"), "hint": Hint.NO_SENDING}
     assert str(error) == said
     assert said_on_the_command_line(outcome) == said
-    assert error.worded(PAGE) == (
+    assert error.text(PAGE) == (
         "missing credentials: set VTEX_APP_KEY and VTEX_APP_TOKEN to an app key and token whose "
         "role has the 'Notify invoice' resource (or tick “Only check the files”)"
     )
@@ -320,15 +298,15 @@ def test_an_address_holding_credentials_names_two_options(tmp_path: Path) -> Non
 
     error = caught.value
     assert (error.code, error.hint) == ("credentials-in-address", Hint.BASE_URL)
-    assert error.params == {"credentials": Hint.CREDENTIALS}
+    assert error.params == {"credentials": Hint.CREDENTIALS, "hint": Hint.BASE_URL}
     assert str(error).startswith("--base-url (or VTEX_BASE_URL) holds an '@'")
     assert str(error).endswith("from VTEX_APP_KEY and VTEX_APP_TOKEN (or --credentials)")
-    page = error.worded(PAGE)
+    page = error.text(PAGE)
     assert page.startswith("the store's address in Settings holds an '@'")
     assert page.endswith("from the app key and token saved in Settings")
 
 
-def provoked(tmp_path: Path) -> Iterator[Message | BatchUploaderError]:
+def provoked(tmp_path: Path) -> Iterator[RunMessage | BatchUploaderError]:
     """An error or a note for every hint of a message about the run."""
     source = tmp_path / "a.csv"
     source.write_text(HEADER + "1-01;1;T1\n", encoding="utf-8")
@@ -381,22 +359,25 @@ def test_no_message_worded_for_a_page_names_a_flag(tmp_path: Path) -> None:
     for message in messages:
         assert message.code in CODES
         assert "--" in str(message)  # every one names a flag on the command line
-        assert "--" not in message.worded(PAGE), message.worded(PAGE)
+        assert "--" not in message.text(PAGE), message.text(PAGE)
 
 
 def test_a_message_is_its_command_line_text_and_survives_a_copy() -> None:
-    note = Message(
-        "hidden-sheet", "{file}: sheet {sheet!r} is hidden: left out; {hint}", Hint.SHEET,
-        file="a.xlsx", sheet="Pedidos 2026",
+    note = RunMessage(
+        "hidden-sheet", N_("{file}: sheet {sheet!r} is hidden: left out; {hint}"),
+        {"file": "a.xlsx", "sheet": "Pedidos 2026", "hint": Hint.SHEET},
     )  # fmt: skip
     error = UsageError(note)
 
     assert (
-        note == "a.xlsx: sheet 'Pedidos 2026' is hidden: left out; --sheet 'Pedidos 2026' reads it"
+        str(note)
+        == "a.xlsx: sheet 'Pedidos 2026' is hidden: left out; --sheet 'Pedidos 2026' reads it"
     )
-    assert json.loads(json.dumps([note])) == [str(note)]
+    # An event's JSON says it as the command line does.
+    told = AllDecided(1.0, 0, 0, None, None, False, (note,)).to_json()
+    assert json.loads(json.dumps(told))["changed_inputs"] == [str(note)]
     for again in (pickle.loads(pickle.dumps(note)), copy.deepcopy(note)):
-        assert isinstance(again, Message)
+        assert isinstance(again, RunMessage)
         assert (again, again.code, again.params, again.hint) == (
             note,
             note.code,
@@ -404,10 +385,10 @@ def test_a_message_is_its_command_line_text_and_survives_a_copy() -> None:
             note.hint,
         )
     restored = pickle.loads(pickle.dumps(error))
-    assert (str(restored), restored.code, restored.worded(PAGE)) == (
+    assert (str(restored), restored.code, restored.text(PAGE)) == (
         str(error),
         "hidden-sheet",
-        error.worded(PAGE),
+        error.text(PAGE),
     )
 
 
@@ -415,63 +396,8 @@ def test_an_error_given_plain_text_is_the_same_for_every_front_end() -> None:
     error = InputError("a.xlsx: its part xl/styles.xml cannot be read (bad zip)")
 
     assert (error.code, error.params, error.hint) == ("input-error", {}, None)
-    assert error.worded(PAGE) == str(error)
+    assert error.text(PAGE) == str(error)
     assert UsageError("x").code == "usage-error"
-
-
-# The constructors of a message about the run, outside the command line.
-_RAISED = ("UsageError", "InputError", "Message")
-
-
-def _texts(node: ast.AST, constants: Mapping[str, ast.AST]) -> Iterator[ast.Constant]:
-    """Every literal text in ``node``, f-strings' parts and the module's constants it names
-    included."""
-    for part in ast.walk(node):
-        if isinstance(part, ast.Constant) and isinstance(part.value, str):
-            yield part
-        elif isinstance(part, ast.Name) and part.id in constants:
-            yield from _texts(constants[part.id], {})
-
-
-def _flags_in_messages(tree: ast.Module) -> list[str]:
-    """The literal texts of the errors and messages of ``tree`` that hold a flag (``--``)."""
-    constants = {
-        target.id: statement.value
-        for statement in tree.body
-        if isinstance(statement, ast.Assign)
-        for target in statement.targets
-        if isinstance(target, ast.Name)
-    }
-    found: dict[int, str] = {}  # by node: a message within an error is walked twice
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-            if name in _RAISED:
-                found |= {id(text): str(text.value) for text in _texts(node, constants)}
-    return [text for text in found.values() if "--" in text]
-
-
-def test_no_error_outside_the_command_line_names_a_flag_in_its_text() -> None:
-    flagged = {
-        str(path.relative_to(PACKAGE)): flags
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if path.relative_to(PACKAGE).parts[0] != "cli"
-        and (flags := _flags_in_messages(ast.parse(path.read_text(encoding="utf-8"))))
-    }
-    assert flagged == {}
-
-
-def test_the_check_finds_a_flag_in_a_message() -> None:
-    sample = """
-_LATER = "; --sheet {sheet} reads it"
-raise UsageError(f"--results {path}: must end in .csv")
-raise InputError(Message(codes.X, "{file}: hidden" + _LATER, file=path))
-raise UsageError(Message(codes.Y, "{hint}: must end in .csv", Hint.RESULTS, results=path))
-"""
-    assert _flags_in_messages(ast.parse(sample)) == [
-        "--results ",
-        "; --sheet {sheet} reads it",
-    ]
 
 
 def test_codes_are_distinct_named_after_themselves_and_not_a_rows() -> None:
@@ -489,13 +415,13 @@ def test_codes_are_distinct_named_after_themselves_and_not_a_rows() -> None:
     assert not CODES & (row_codes.ERROR_CODES | row_codes.WARNING_CODES)
 
 
-def test_every_message_takes_its_code_from_the_list() -> None:
+def test_every_message_about_the_run_takes_its_code_from_the_list() -> None:
     spelled = []
     for path in sorted(set(PACKAGE.rglob("*.py")) - {PACKAGE / "messages.py"}):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
-                and getattr(node.func, "id", "") == "Message"
+                and getattr(node.func, "id", "") == "RunMessage"
                 and not (
                     node.args
                     and isinstance(node.args[0], ast.Attribute)
@@ -523,11 +449,11 @@ def test_the_access_check_says_what_it_found_as_a_code_a_page_words(
     transport = httpx.MockTransport(lambda request: answer)
     verdict = asyncio.run(check_access("https://store.example", CREDENTIALS, transport=transport))
     message = verdict.message
-    assert isinstance(message, Message)
+    assert isinstance(message, RunMessage)
     assert message.code == code
     assert message.params["base_url"] == "https://store.example"
-    assert "--" not in message.worded(PAGE)
-    assert "VTEX_APP_KEY" not in message.worded(PAGE)
+    assert "--" not in message.text(PAGE)
+    assert "VTEX_APP_KEY" not in message.text(PAGE)
 
 
 def test_the_access_check_that_times_out_names_the_timeout_as_each_front_end_does() -> None:
@@ -543,37 +469,13 @@ def test_the_access_check_that_times_out_names_the_timeout_as_each_front_end_doe
             transport=httpx.MockTransport(hang),
         )
     )
-    assert isinstance(verdict.message, Message)
+    assert isinstance(verdict.message, RunMessage)
     assert verdict.message.code == message_codes.ACCESS_TIMED_OUT
     assert str(verdict.message) == (
         "https://store.example did not answer within 0.05 s (--timeout); check the account "
         "name, the environment and the network"
     )
-    assert verdict.message.worded(PAGE) == (
+    assert verdict.message.text(PAGE) == (
         "https://store.example did not answer within 0.05 s (the time a request may take, in "
         "Settings); check the account name, the environment and the network"
     )
-
-
-def test_a_message_holding_a_secret_is_redacted_and_keeps_its_code() -> None:
-    redactor = CREDENTIALS.redactor()
-    heading = f"Token {TOKEN}"
-    note = Message(
-        message_codes.UNUSED_COLUMN_MAY_BE_FIELD,
-        "{source}: column {heading!r} {hint}",
-        Hint.MAP_WOULD_SEND,
-        source="a.csv",
-        heading=heading,
-        field="trackingNumber",
-    )
-    clean = note.redacted(redactor)
-    assert isinstance(clean, Message)
-    assert clean.code == note.code
-    assert clean.hint is note.hint
-    assert TOKEN not in clean
-    assert TOKEN not in clean.worded(PAGE)
-    assert "[redacted]" in clean
-    # A message without a secret is given back as it is.
-    plain = Message(message_codes.INPUT_GREW, "{file} grew", file="a.csv")
-    assert plain.redacted(redactor) is plain
-    assert redactor.text(plain) is plain

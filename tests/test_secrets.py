@@ -414,7 +414,7 @@ def test_check_quotes_no_token_a_server_echoes() -> None:
 
     verdict = check_access(BASE, CREDENTIALS, transport=transport)
 
-    assert verdict.message.endswith(f"answered 409 {REDACTED}; try again later, and if it "
+    assert str(verdict.message).endswith(f"answered 409 {REDACTED}; try again later, and if it "
                                     "lasts, ask VTEX support")  # fmt: skip
 
 

@@ -264,9 +264,9 @@ def check(timeout: float, **options: Any) -> None:
     base_url, credentials = target_from(options)
     verdict = check_access(base_url, credentials, timeout=timeout)
     if verdict.exit_status == ExitStatus.OK:
-        console().say("check", verdict.message, exitStatus=verdict.exit_status)
+        console().say("check", str(verdict.message), exitStatus=verdict.exit_status)
     else:
-        console().error("check", verdict.message, exitStatus=verdict.exit_status)
+        console().error("check", str(verdict.message), exitStatus=verdict.exit_status)
     sys.exit(verdict.exit_status)
 
 

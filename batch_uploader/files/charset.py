@@ -37,7 +37,7 @@ import charset_normalizer
 
 from .. import message_codes
 from ..errors import InputError, UsageError
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..rules.hints import Hint
 
 # Opens the file's bytes from their start, for one pass.
@@ -83,34 +83,33 @@ class Decoding:
     def __str__(self) -> str:
         return str(self.described())
 
-    def described(self) -> Message:
+    def described(self) -> RunMessage:
         """The encoding for a person: ``utf-8``, or what is wrong with the file too."""
         shown = self.encoding.removesuffix("-sig")
         if self.close:
-            return Message(
+            return RunMessage(
                 message_codes.ENCODING_GUESSED,
-                "{encoding} (a guess: if accented letters look wrong, {hint})",
-                Hint.ENCODING_ONE_OF,
-                encoding=shown,
-                choices=self.close,
+                N_("{encoding} (a guess: if accented letters look wrong, {hint})"),
+                {"encoding": shown, "choices": self.close, "hint": Hint.ENCODING_ONE_OF},
             )
         if not self.bad_bytes:
-            return Message(message_codes.ENCODING_FOUND, "{encoding}", encoding=shown)
+            return RunMessage(message_codes.ENCODING_FOUND, N_("{encoding}"), {"encoding": shown})
         if self.bad_bytes == 1:
-            return Message(
+            return RunMessage(
                 message_codes.ENCODING_BAD_BYTES,
-                "{encoding} (1 byte not UTF-8, on line {line}: a row holding one in a value to "
-                "send is refused)",
-                encoding=shown,
-                line=self.first_bad_line,
+                N_(
+                    "{encoding} (1 byte not UTF-8, on line {line}: a row holding one in a value to "
+                    "send is refused)"
+                ),
+                {"encoding": shown, "line": self.first_bad_line},
             )
-        return Message(
+        return RunMessage(
             message_codes.ENCODING_BAD_BYTES,
-            "{encoding} ({count} bytes not UTF-8, the first on line {line}: a row holding one "
-            "in a value to send is refused)",
-            encoding=shown,
-            count=self.bad_bytes,
-            line=self.first_bad_line,
+            N_(
+                "{encoding} ({count} bytes not UTF-8, the first on line {line}: a row holding one "
+                "in a value to send is refused)"
+            ),
+            {"encoding": shown, "count": self.bad_bytes, "line": self.first_bad_line},
         )
 
 
@@ -143,21 +142,17 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
     if tally.high > tally.invalid and (utf8 := _utf8_letters(open_bytes))[0]:
         # UTF-8 letters beside more bytes that are not UTF-8: read either way, some rows would
         # be sent garbled.
-        where = (
-            "line {utf8_line} is UTF-8 text and line {line} is not"
-            if utf8[1] != tally.first_line
-            else "line {utf8_line} holds UTF-8 text and bytes that are not"
-        )
         raise InputError(
-            Message(
+            RunMessage(
                 message_codes.MIXED_ENCODINGS,
-                "{file}: mixes two encodings: " + where + " (byte 0x{byte:02x}), so some of its "
-                "rows would be sent garbled; save the file again as 'CSV UTF-8', or {hint}",
-                Hint.ENCODING,
-                file=name,
-                utf8_line=utf8[1],
-                line=tally.first_line,
-                byte=tally.first_byte,
+                _MIXED_LINES if utf8[1] != tally.first_line else _MIXED_LINE,
+                {
+                    "file": name,
+                    "utf8_line": utf8[1],
+                    "line": tally.first_line,
+                    "byte": tally.first_byte,
+                    "hint": Hint.ENCODING,
+                },
             )
         )
     guess, close = _legacy(tally.evidence or sample)
@@ -172,6 +167,19 @@ def decoding(open_bytes: Opener, name: str, encoding: str | None = None) -> Deco
     # or Spanish at all: the dry run then says how to name the encoding.
     unsure = close if chosen == guess else tuple(c for c in _LEGACY if c != chosen)
     return Decoding(chosen, close=unsure)
+
+
+# A file of two encodings, on two lines, or on one.
+_MIXED_LINES = N_(
+    "{file}: mixes two encodings: line {utf8_line} is UTF-8 text and line {line} is not (byte "
+    "0x{byte:02x}), so some of its rows would be sent garbled; save the file again as 'CSV "
+    "UTF-8', or {hint}"
+)
+_MIXED_LINE = N_(
+    "{file}: mixes two encodings: line {utf8_line} holds UTF-8 text and bytes that are not "
+    "(byte 0x{byte:02x}), so some of its rows would be sent garbled; save the file again as "
+    "'CSV UTF-8', or {hint}"
+)
 
 
 def _utf16_without_mark(sample: bytes) -> str | None:
@@ -254,11 +262,10 @@ def resolve(name: str) -> str:
         return codecs.lookup(name).name
     except LookupError:
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.UNKNOWN_ENCODING,
-                "{hint} is not an encoding; use utf-8, utf-16, cp1252 or latin-1",
-                Hint.ENCODING_GIVEN,
-                encoding=name,
+                N_("{hint} is not an encoding; use utf-8, utf-16, cp1252 or latin-1"),
+                {"encoding": name, "hint": Hint.ENCODING_GIVEN},
             )
         ) from None
 
@@ -303,24 +310,29 @@ class _Tally:
     def refusal(self, name: str) -> InputError:
         if self.cut:
             return InputError(
-                Message(
+                RunMessage(
                     message_codes.CHARACTER_CUT,
-                    "{file}: the file ends in the middle of a character, so it is not "
-                    "{encoding} text; save it again as 'CSV UTF-8' and retry",
-                    file=name,
-                    encoding=self.encoding,
+                    N_(
+                        "{file}: the file ends in the middle of a character, so it is not "
+                        "{encoding} text; save it again as 'CSV UTF-8' and retry"
+                    ),
+                    {"file": name, "encoding": self.encoding},
                 )
             )
         return InputError(
-            Message(
+            RunMessage(
                 message_codes.NOT_IN_ENCODING,
-                "{file}: line {line} is not {encoding} text (byte 0x{byte:02x}); save the file "
-                "as 'CSV UTF-8', or {hint}",
-                Hint.ENCODING,
-                file=name,
-                line=self.first_line,
-                encoding=self.encoding,
-                byte=self.first_byte,
+                N_(
+                    "{file}: line {line} is not {encoding} text (byte 0x{byte:02x}); save the file "
+                    "as 'CSV UTF-8', or {hint}"
+                ),
+                {
+                    "file": name,
+                    "line": self.first_line,
+                    "encoding": self.encoding,
+                    "byte": self.first_byte,
+                    "hint": Hint.ENCODING,
+                },
             )
         )
 

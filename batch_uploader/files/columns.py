@@ -12,11 +12,10 @@ from pathlib import Path
 
 from .. import message_codes
 from ..errors import InputError, UsageError
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, Source
 from ..rules import row_codes
 from ..rules.hints import Hint
-from ..rules.messages import N_
 from .reader import RawRow
 
 # Headings a file may give each field, compared after `normalise` (accents, case, spaces and
@@ -317,21 +316,18 @@ def read_mapping(
             table = tomllib.loads(file.read_text(encoding="utf-8")).get("columns", {})
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.MAPPING_NOT_TOML,
-                    "{hint}: cannot be read as TOML ({reason})",
-                    Hint.MAPPING_FILE,
-                    file=str(file),
-                    reason=str(error),
+                    N_("{hint}: cannot be read as TOML ({reason})"),
+                    {"file": str(file), "reason": str(error), "hint": Hint.MAPPING_FILE},
                 )
             ) from None
         if not isinstance(table, dict):
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.MAPPING_NOT_TABLE,
-                    "{hint}: [columns] must be a table of heading = field",
-                    Hint.MAPPING_FILE,
-                    file=str(file),
+                    N_("{hint}: [columns] must be a table of heading = field"),
+                    {"file": str(file), "hint": Hint.MAPPING_FILE},
                 )
             )
         given.update({str(k): str(v) for k, v in table.items()})
@@ -339,11 +335,10 @@ def read_mapping(
         heading, equals, name = pair.rpartition("=")
         if not equals or not heading.strip():
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.MALFORMED_MAP_PAIR,
-                    "{hint}: write it as 'Heading in the file=orderId'",
-                    Hint.MAP_PAIR,
-                    pair=pair,
+                    N_("{hint}: write it as 'Heading in the file=orderId'"),
+                    {"pair": pair, "hint": Hint.MAP_PAIR},
                 )
             )
         given[heading] = name.strip()
@@ -351,13 +346,13 @@ def read_mapping(
     for heading, name in given.items():
         if name not in fields:
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.NOT_A_FIELD,
-                    "heading {heading!r} is mapped to {field!r}, which is not a field; "
-                    "the fields are {fields:, }",
-                    heading=heading,
-                    field=name,
-                    fields=fields,
+                    N_(
+                        "heading {heading!r} is mapped to {field!r}, which is not a field; "
+                        "the fields are {fields:, }"
+                    ),
+                    {"heading": heading, "field": name, "fields": fields},
                 )
             )
         mapping[normalise(heading)] = name
@@ -462,16 +457,20 @@ def _match(
 
 def _refuse_both(raw: RawRow, source: Source, first: int, second: int, name: str) -> None:
     raise InputError(
-        Message(
+        RunMessage(
             message_codes.TWO_COLUMNS_ONE_FIELD,
-            "{source}: row {row}: columns {first!r} and {second!r} both look like {field}; "
-            "{hint} (or rename the other)",
-            Hint.MAP_CHOOSE,
-            source=str(source),
-            row=raw.number,
-            first=raw.cells[first].strip(),
-            second=raw.cells[second].strip(),
-            field=name,
+            N_(
+                "{source}: row {row}: columns {first!r} and {second!r} both look like {field}; "
+                "{hint} (or rename the other)"
+            ),
+            {
+                "source": str(source),
+                "row": raw.number,
+                "first": raw.cells[first].strip(),
+                "second": raw.cells[second].strip(),
+                "field": name,
+                "hint": Hint.MAP_CHOOSE,
+            },
         )
     )
 
@@ -559,13 +558,13 @@ _WORD_ALIASES: dict[str, list[tuple[frozenset[str], str]]] = {}
 
 def _missing_header_message(
     source: Source, candidate: RawRow | None, known: Mapping[str, str], layout: Layout
-) -> Message:
+) -> RunMessage:
     required = layout.required
     if candidate is None:
-        return Message(
+        return RunMessage(
             message_codes.EMPTY_TABLE_TOP,
-            "{source}: no header row found: the top of the table is empty",
-            source=str(source),
+            N_("{source}: no header row found: the top of the table is empty"),
+            {"source": str(source)},
         )
     found = _match(candidate, source, known, layout)
     missing = tuple(name for name in required if name not in found)
@@ -576,38 +575,58 @@ def _missing_header_message(
     used = set(found.values())
     # Each a sentence of its own, after the message's last.
     likely = tuple(
-        Message(
+        RunMessage(
             message_codes.HEADING_MAY_BE_FIELD,
-            " {heading!r} may be the {field}: {hint}.",
-            Hint.MAP_USES,
-            heading=cell.strip(),
-            field=name,
+            N_("{heading!r} may be the {field}: {hint}."),
+            {"heading": cell.strip(), "field": name, "hint": Hint.MAP_USES},
         )
         for name in missing
         for index, cell in enumerate(candidate.cells)
         if index not in used and heading_words(cell) & telling_words(layout).get(name, frozenset())
     )
     garbled = any("\ufffd" in heading for heading in headings)
-    return Message(
+    return RunMessage(
         message_codes.HEADER_NOT_FOUND,
+        _HEADER_NOT_FOUND[bool(likely), garbled],
+        {
+            "source": str(source),
+            "missing": missing,
+            "row": candidate.number,
+            "headings": headings,
+            "accepted": accepted,
+            "likely": likely,
+            "garbled": garbled,
+            "hint": Hint.MAP_NAME,
+        },
+    )
+
+
+# Why no header row was found, by whether unused columns may be the fields missing (each
+# named in a sentence of its own) and whether the headings hold bytes that are not text.
+_HEADER_NOT_FOUND = {
+    (False, False): N_(
         "{source}: cannot find the column(s) {missing:, }. Headings on row {row}: "
         "{headings!r:, }. Rename the columns to names batch-uploader knows ({accepted}, ...), "
-        "or {hint}.{likely:}"
-        + (
-            " Its headings hold bytes that are not text in the file's encoding (shown as "
-            "\ufffd): save the file again as 'CSV UTF-8'."
-            if garbled
-            else ""
-        ),
-        Hint.MAP_NAME,
-        source=str(source),
-        missing=missing,
-        row=candidate.number,
-        headings=headings,
-        accepted=accepted,
-        likely=likely,
-        garbled=garbled,
-    )
+        "or {hint}."
+    ),
+    (True, False): N_(
+        "{source}: cannot find the column(s) {missing:, }. Headings on row {row}: "
+        "{headings!r:, }. Rename the columns to names batch-uploader knows ({accepted}, ...), "
+        "or {hint}. {likely: }"
+    ),
+    (False, True): N_(
+        "{source}: cannot find the column(s) {missing:, }. Headings on row {row}: "
+        "{headings!r:, }. Rename the columns to names batch-uploader knows ({accepted}, ...), "
+        "or {hint}. Its headings hold bytes that are not text in the file's encoding (shown as "
+        "\ufffd): save the file again as 'CSV UTF-8'."
+    ),
+    (True, True): N_(
+        "{source}: cannot find the column(s) {missing:, }. Headings on row {row}: "
+        "{headings!r:, }. Rename the columns to names batch-uploader knows ({accepted}, ...), "
+        "or {hint}. {likely: } Its headings hold bytes that are not text in the file's encoding "
+        "(shown as \ufffd): save the file again as 'CSV UTF-8'."
+    ),
+}
 
 
 def _examples(name: str) -> tuple[str, ...]:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from .. import message_codes
 from ..errors import InputError
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import Row, RowError, Source
 from ..rules import row_codes
 from ..rules.dates import DateOrder
-from ..rules.messages import N_
 from .columns import TRACKING, ColumnMap, Layout, find_header, is_totals_row
 from .reader import RawRow, Table, open_tables
 
@@ -42,14 +41,14 @@ class Input:
 
     table: Table
     columns: ColumnMap
-    hidden: tuple[Message, ...] = ()
+    hidden: tuple[RunMessage, ...] = ()
 
 
 # A data row in short: its source, its number and its values by field.
 Values = tuple[Source, int, dict[str, str]]
 
 
-def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[Message]]:
+def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], list[RunMessage]]:
     """Opens every file and finds its header, so that an unreadable file stops the run before
     anything is sent. Every sheet of a workbook with a header is read; the others are named
     in the notes returned, and a workbook with none is an error. Hidden sheets are left out
@@ -60,7 +59,7 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
     :class:`~batch_uploader.files.reader.PinnedFile`); :func:`changed_since_opened` tells afterwards
     which changed, and :func:`close_inputs` lets them go."""
     inputs: list[Input] = []
-    notes: list[Message] = []
+    notes: list[RunMessage] = []
     for path in paths:
         try:
             found, missed = _open_tables(path, reading)
@@ -70,13 +69,17 @@ def open_inputs(paths: Sequence[Path], reading: Reading) -> tuple[list[Input], l
         inputs.extend(found)
         notes.extend(note for item in found for note in item.hidden)
         notes.extend(
-            Message(message_codes.SHEET_LEFT_OUT, "sheet left out: {error}", error=error.message)
+            RunMessage(
+                message_codes.SHEET_LEFT_OUT,
+                N_("sheet left out: {error}"),
+                {"error": error.message},
+            )
             for error in missed
         )
     return inputs, notes
 
 
-def hidden_notes(inputs: Iterable[Input]) -> list[Message]:
+def hidden_notes(inputs: Iterable[Input]) -> list[RunMessage]:
     """What the workbooks of ``inputs`` hide (sheets left out, rows read), for the first lines
     of a dry run: a person checking a file should see it before anything else."""
     return [note for item in inputs for note in item.hidden]
@@ -87,10 +90,10 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
     tables, hidden_sheets = open_tables(path, encoding=reading.encoding, sheet=reading.sheet)
     if not tables:
         raise InputError(
-            Message(
+            RunMessage(
                 message_codes.NO_SHEET_WITH_DATA,
-                "{file}: the workbook has no sheet with data",
-                file=str(path),
+                N_("{file}: the workbook has no sheet with data"),
+                {"file": str(path)},
             )
         )
     found: list[Input] = []
@@ -115,11 +118,10 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
             table.close()
         if hidden_sheets:  # the sheet the person meant may be one of them
             raise InputError(
-                Message(
+                RunMessage(
                     message_codes.HEADER_NOT_FOUND_HIDDEN_SHEETS,
-                    "{error}; {hidden:; }",
-                    error=missed[0].message,
-                    hidden=tuple(hidden_sheets),
+                    N_("{error}; {hidden:; }"),
+                    {"error": missed[0].message, "hidden": tuple(hidden_sheets)},
                 )
             )
         raise missed[0]
@@ -130,7 +132,7 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
 _ROWS_NAMED = 10
 
 
-def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[Message]:
+def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[RunMessage]:
     """A note naming the data rows of ``table`` hidden by a filter or by hand, which are sent
     like the others; none when there are none. Rows above the header, and rows without cells
     (see :attr:`~batch_uploader.files.reader.Table.hidden_rows`), which nothing sends, are not
@@ -141,14 +143,13 @@ def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[Message]:
     file, sheet = table.source.file, table.source.sheet or ""
     if len(numbers) == 1:
         return [
-            Message(
+            RunMessage(
                 message_codes.HIDDEN_ROWS,
-                "row {rows} of {file} sheet {sheet!r} is hidden (a filter, or by hand): it is "
-                "read and sent like the others; to send only the rows shown, delete it",
-                rows=str(numbers[0]),
-                count=1,
-                file=file,
-                sheet=sheet,
+                N_(
+                    "row {rows} of {file} sheet {sheet!r} is hidden (a filter, or by hand): it is "
+                    "read and sent like the others; to send only the rows shown, delete it"
+                ),
+                {"rows": str(numbers[0]), "count": 1, "file": file, "sheet": sheet},
             )
         ]
     if len(numbers) > _ROWS_NAMED:  # a filter may hide thousands: the first say where
@@ -158,19 +159,18 @@ def _hidden_rows_note(table: Table, columns: ColumnMap) -> list[Message]:
     else:
         listed = ", ".join(str(number) for number in numbers[:-1]) + f" and {numbers[-1]}"
     return [
-        Message(
+        RunMessage(
             message_codes.HIDDEN_ROWS,
-            "rows {rows} of {file} sheet {sheet!r} are hidden (a filter, or by hand): they are "
-            "read and sent like the others; to send only the rows shown, delete the hidden ones",
-            rows=listed,
-            count=len(numbers),
-            file=file,
-            sheet=sheet,
+            N_(
+                "rows {rows} of {file} sheet {sheet!r} are hidden (a filter, or by hand): they are "
+                "read and sent like the others; to send only the rows shown, delete the hidden ones"
+            ),
+            {"rows": listed, "count": len(numbers), "file": file, "sheet": sheet},
         )
     ]
 
 
-def changed_since_opened(inputs: Iterable[Input]) -> list[Message]:
+def changed_since_opened(inputs: Iterable[Input]) -> list[RunMessage]:
     """One note for a person per file of ``inputs`` whose path no longer holds what the run
     read, saying what happened and what to do; empty when every file is as it was.
 
@@ -180,7 +180,7 @@ def changed_since_opened(inputs: Iterable[Input]) -> list[Message]:
     for a CSV file rewritten in place while it was read, the row from which the rows were
     refused (``file-changed``). Call it after the last pass over the rows; such a file should
     be uploaded again once complete (the rows already sent are then skipped)."""
-    notes: list[Message] = []
+    notes: list[RunMessage] = []
     seen: set[str] = set()
     for item in inputs:
         file = item.table.file

@@ -35,7 +35,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from .. import message_codes
 from ..errors import InputError, UsageError
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import CellKind, Source
 from ..rules.hints import Hint
 from . import cell_text, charset, ods_marks, xls_marks, xlsb_marks
@@ -86,13 +86,13 @@ _ANY_SIZE = 2**63 - 1
 # What python-calamine holds for each cell of a sheet's grid (measured: 537 MB for 65,536 rows
 # by 256 columns).
 _CELL_BYTES = 32
-# How the dry run names each format.
+# How the dry run names each format of workbook.
 _FORMATS = {
-    ".xlsx": "XLSX",
-    ".xlsm": "XLSM",
-    ".xlsb": "XLSB",
-    ".xls": "XLS (Excel 97-2003)",
-    ".ods": "ODS (OpenDocument)",
+    ".xlsx": N_("XLSX"),
+    ".xlsm": N_("XLSM"),
+    ".xlsb": N_("XLSB"),
+    ".xls": N_("XLS (Excel 97-2003)"),
+    ".ods": N_("ODS (OpenDocument)"),
 }
 # The workbooks whose rows hidden by a filter or by hand, and error cells, are found in their
 # sheets' XML here (python-calamine says nothing of the first, and reads the second as empty);
@@ -141,7 +141,8 @@ class Table:
     index of the grid's first column in the sheet (workbooks may start further right).
     ``delimited`` tables (CSV) can have rows of another width than their header, which means
     a separator is missing or extra, so the row's cells stand under the wrong headings.
-    ``format`` says how the file was read, for a person (``CSV, cp1252, delimiter ";"``).
+    ``format`` says how the file was read, for a person, as a message (``CSV, cp1252,
+    delimiter ";"``, ``XLSX``): a front end words the remedy of an encoding guessed itself.
     ``file`` is the file as it was when opened; :meth:`close` lets it go. ``hidden_rows``
     are the numbers of the rows with cells a filter or a person hid (workbooks only):
     they are read like the others.
@@ -151,7 +152,7 @@ class Table:
     rows: Callable[[], Iterator[RawRow]]
     first_column: int = 0
     delimited: bool = False
-    format: str = ""  # for a person; a Message for a CSV file (its encoding may be a guess)
+    format: RunMessage = field(kw_only=True)
     file: OpenedFile = field(kw_only=True)
     hidden_rows: frozenset[int] = field(default=frozenset(), kw_only=True)
 
@@ -167,43 +168,47 @@ class OpenedFile:
         self.path = path
         self.status = status
 
-    def changes(self) -> Message | None:
+    def changes(self) -> RunMessage | None:
         """What happened to the file at ``path`` since it was opened, for a person; ``None``
         when it is as it was."""
         try:
             now = os.stat(self.path)
         except OSError:
-            return Message(
+            return RunMessage(
                 message_codes.INPUT_REMOVED,
-                "{file}: removed or renamed during the run: its rows were read as they were "
-                "when the run started",
-                file=str(self.path),
+                N_(
+                    "{file}: removed or renamed during the run: its rows were read as they were "
+                    "when the run started"
+                ),
+                {"file": str(self.path)},
             )
         if (now.st_dev, now.st_ino) != (self.status.st_dev, self.status.st_ino):
-            return Message(
+            return RunMessage(
                 message_codes.INPUT_REPLACED,
-                "{file}: replaced during the run (saved again or copied over): its rows were "
-                "read as they were when the run started; upload the new file (rows already "
-                "sent are skipped)",
-                file=str(self.path),
+                N_(
+                    "{file}: replaced during the run (saved again or copied over): its rows were "
+                    "read as they were when the run started; upload the new file (rows already "
+                    "sent are skipped)"
+                ),
+                {"file": str(self.path)},
             )
         return self._changed_in_place(now)
 
-    def _changed_in_place(self, now: os.stat_result) -> Message | None:
+    def _changed_in_place(self, now: os.stat_result) -> RunMessage | None:
         if (now.st_size, now.st_mtime_ns) != (self.status.st_size, self.status.st_mtime_ns):
-            return Message(
+            return RunMessage(
                 message_codes.INPUT_CHANGED,
-                "{file}: changed during the run: its rows were read as they were when the run "
-                "started; " + _UPLOAD_AGAIN,
-                file=str(self.path),
+                N_(
+                    "{file}: changed during the run: its rows were read as they were when the "
+                    "run started; upload the file again once it is complete (rows already sent "
+                    "are skipped)"
+                ),
+                {"file": str(self.path)},
             )
         return None
 
     def close(self) -> None:
         """Nothing to close: a workbook's sheets are read whole when it is opened."""
-
-
-_UPLOAD_AGAIN = "upload the file again once it is complete (rows already sent are skipped)"
 
 
 class PinnedFile(OpenedFile):
@@ -245,25 +250,29 @@ class PinnedFile(OpenedFile):
         if self.changed_row is None or number < self.changed_row:
             self.changed_row = number
 
-    def changes(self) -> Message | None:
+    def changes(self) -> RunMessage | None:
         if self.changed_row is not None:
-            return Message(
+            return RunMessage(
                 message_codes.INPUT_REWRITTEN,
-                "{file}: changed during the run, from about row {row} on: those rows were not "
-                "sent (file-changed); " + _UPLOAD_AGAIN,
-                file=str(self.path),
-                row=self.changed_row,
+                N_(
+                    "{file}: changed during the run, from about row {row} on: those rows were "
+                    "not sent (file-changed); upload the file again once it is complete (rows "
+                    "already sent are skipped)"
+                ),
+                {"file": str(self.path), "row": self.changed_row},
             )
         return super().changes()
 
-    def _changed_in_place(self, now: os.stat_result) -> Message | None:
+    def _changed_in_place(self, now: os.stat_result) -> RunMessage | None:
         if now.st_size > self.status.st_size:
-            return Message(
+            return RunMessage(
                 message_codes.INPUT_GREW,
-                "{file}: grew during the run ({added} bytes added): the rows added were not "
-                "read; " + _UPLOAD_AGAIN,
-                file=str(self.path),
-                added=now.st_size - self.status.st_size,
+                N_(
+                    "{file}: grew during the run ({added} bytes added): the rows added were not "
+                    "read; upload the file again once it is complete (rows already sent are "
+                    "skipped)"
+                ),
+                {"file": str(self.path), "added": now.st_size - self.status.st_size},
             )
         return super()._changed_in_place(now)
 
@@ -349,34 +358,36 @@ def read_tables(
 
 def open_tables(
     path: Path, *, encoding: str | None = None, sheet: str | None = None
-) -> tuple[list[Table], list[Message]]:
+) -> tuple[list[Table], list[RunMessage]]:
     """What :func:`read_tables` gives, and a note for a person per hidden sheet left out."""
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | WORKBOOK_SUFFIXES:
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.UNSUPPORTED_FILE_TYPE,
-                "{file}: unsupported file type {suffix}; use {supported:, }",
-                file=str(path),
-                suffix=suffix or "(none)",
-                supported=tuple(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES)),
+                N_("{file}: unsupported file type {suffix}; use {supported:, }"),
+                {
+                    "file": str(path),
+                    "suffix": suffix or "(none)",
+                    "supported": tuple(sorted(CSV_SUFFIXES | WORKBOOK_SUFFIXES)),
+                },
             )
         )
     if not path.is_file():
         if path.exists():
             # A folder, a device such as /dev/zero, or a pipe: never read (it may never end).
             raise InputError(
-                Message(
+                RunMessage(
                     message_codes.NOT_A_FILE,
-                    "{file}: not a regular file; give the spreadsheet file itself",
-                    file=str(path),
+                    N_("{file}: not a regular file; give the spreadsheet file itself"),
+                    {"file": str(path)},
                 )
             )
         raise InputError(
-            Message(
+            RunMessage(
                 message_codes.NO_SUCH_FILE,
-                "{file}: no such file; check its name and folder",
-                file=str(path),
+                N_("{file}: no such file; check its name and folder"),
+                {"file": str(path)},
             )
         )
     if suffix in WORKBOOK_SUFFIXES:
@@ -421,12 +432,10 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
                 except csv.Error as error:
                     if not reading.changed:
                         raise InputError(
-                            Message(
+                            RunMessage(
                                 message_codes.BROKEN_QUOTES,
-                                "{file}: line {line}: {reason}; check the quotes on that line",
-                                file=str(path),
-                                line=reader.line_num,
-                                reason=str(error),
+                                N_("{file}: line {line}: {reason}; check the quotes on that line"),
+                                {"file": str(path), "line": reader.line_num, "reason": str(error)},
                             )
                         ) from None
                     # Bytes rewritten since the opening broke this record: it is left out,
@@ -471,15 +480,16 @@ def _pinned_table(file: PinnedFile, encoding: str | None) -> Table:
     # survey of the run reads every row first.
     if next(table_records(_Pass(file)), None) is None:
         raise InputError(
-            Message(message_codes.EMPTY_FILE, "{file}: the file is empty", file=str(path))
+            RunMessage(
+                message_codes.EMPTY_FILE, N_("{file}: the file is empty"), {"file": str(path)}
+            )
         )
-    described = Message(
+    described = RunMessage(
         message_codes.CSV_FORMAT,
-        "CSV, {encoding}, delimiter {delimiter}"
+        N_("CSV, {encoding}, delimiter {delimiter}")
         if named is None
-        else "CSV, {encoding}, delimiter {delimiter} (named on its first line, sep=)",
-        encoding=decoding.described(),
-        delimiter=_DELIMITER_NAMES[delimiter],
+        else N_("CSV, {encoding}, delimiter {delimiter} (named on its first line, sep=)"),
+        {"encoding": decoding.described(), "delimiter": _DELIMITER_NAMES[delimiter]},
     )
     return Table(Source(str(path)), rows, delimited=True, format=described, file=file)
 
@@ -511,7 +521,7 @@ def _guess_delimiter(sample: str) -> str:
     return best
 
 
-def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[Message]]:
+def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[RunMessage]]:
     # python-calamine reads a sheet's cells when the sheet is got (a CalamineSheet holds its
     # whole range), so every pass reads the workbook as it was opened; its status is taken
     # first, so that a change made while it is read is told afterwards.
@@ -533,12 +543,10 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[Me
     if only is not None:
         if only not in names:
             raise InputError(
-                Message(
+                RunMessage(
                     message_codes.NO_SUCH_SHEET,
-                    "{file}: no sheet named {sheet!r}; its sheets are {sheets!r:, }",
-                    file=str(path),
-                    sheet=only,
-                    sheets=tuple(names),
+                    N_("{file}: no sheet named {sheet!r}; its sheets are {sheets!r:, }"),
+                    {"file": str(path), "sheet": only, "sheets": tuple(names)},
                 )
             )
         names = [only]
@@ -550,7 +558,7 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[Me
             if sheet.visible != SheetVisibleEnum.Visible and sheet.name in names
         ]
         names = [name for name in names if name not in hidden]
-    kind = _FORMATS[suffix]
+    kind = RunMessage(message_codes.WORKBOOK_FORMAT, _FORMATS[suffix])
     tables = []
     held = 0
     parts: dict[str, str] | None = None
@@ -602,12 +610,10 @@ def _workbook_tables(path: Path, only: str | None) -> tuple[list[Table], list[Me
     if not tables and hidden:
         _refuse_hidden_only(path, workbook, hidden)
     return tables, [
-        Message(
+        RunMessage(
             message_codes.HIDDEN_SHEET,
-            "{file}: sheet {sheet!r} is hidden: left out; {hint}",
-            Hint.SHEET,
-            file=str(path),
-            sheet=name,
+            N_("{file}: sheet {sheet!r} is hidden: left out; {hint}"),
+            {"file": str(path), "sheet": name, "hint": Hint.SHEET},
         )
         for name in hidden
     ]
@@ -627,22 +633,24 @@ def _refuse_hidden_only(path: Path, workbook: CalamineWorkbook, hidden: list[str
     if full:
         many = len(full) > 1
         raise InputError(
-            Message(
+            RunMessage(
                 message_codes.ONLY_HIDDEN_SHEETS,
                 _ONLY_HIDDEN_SHEETS if many else _ONLY_HIDDEN_SHEET,
-                Hint.SHEET_ONE if many else Hint.SHEET,
-                file=str(path),
-                sheets=full,
-                sheet=full[0],
+                {
+                    "file": str(path),
+                    "sheets": full,
+                    "sheet": full[0],
+                    "hint": Hint.SHEET_ONE if many else Hint.SHEET,
+                },
             )
         )
 
 
-_ONLY_HIDDEN_SHEET = (
+_ONLY_HIDDEN_SHEET = N_(
     "{file}: its only sheet with data is hidden ({sheets!r:, }), which usually hold old or "
     "lookup data: nothing read; {hint}"
 )
-_ONLY_HIDDEN_SHEETS = (
+_ONLY_HIDDEN_SHEETS = N_(
     "{file}: its only sheets with data are hidden ({sheets!r:, }), which usually hold old or "
     "lookup data: nothing read; {hint}"
 )

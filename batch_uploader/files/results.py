@@ -24,7 +24,7 @@ import xlsxwriter.exceptions
 from .. import message_codes
 from ..errors import UsageError
 from ..jobs.report import Report
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import EventsUpdate, Outcome, Status, TrackingUpdate
 from ..redaction import Redactor
 from ..rules.hints import Hint
@@ -271,13 +271,12 @@ class ResultsWriter(ABC):
     def _close(self) -> None: ...
 
 
-def unsupported_results_type(path: Path) -> Message:
+def unsupported_results_type(path: Path) -> RunMessage:
     """Why ``path`` cannot be a results file: its extension is neither .csv nor .xlsx."""
-    return Message(
+    return RunMessage(
         message_codes.RESULTS_NOT_CSV_OR_XLSX,
-        "{hint}: the results file must end in .csv or .xlsx",
-        Hint.RESULTS,
-        results=str(path),
+        N_("{hint}: the results file must end in .csv or .xlsx"),
+        {"results": str(path), "hint": Hint.RESULTS},
     )
 
 
@@ -459,7 +458,7 @@ def _write_summary_sheet(
             "Columns not used",
             [(source, ", ".join(labels)) for source, labels in report.unused_columns.items()],
         ),
-        ("Notes", [(note, "") for note in report.notes]),
+        ("Notes", [(str(note), "") for note in report.notes]),
     ]
     sheet.set_column(0, 0, 48)
     sheet.set_column(1, 1, 28)

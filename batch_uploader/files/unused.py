@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from .. import message_codes
-from ..messages import Message
+from ..messages import N_, Message, Param, RunMessage
 from ..models import CellKind
 from ..rules.dates import looks_like_date
 from ..rules.hints import Hint
@@ -38,7 +38,7 @@ def unused_columns(item: Input) -> list[str]:
 
 def suggestions(
     item: Input, layout: Layout, templates: UrlTemplates | None = BUILT_IN_TEMPLATES
-) -> list[Message]:
+) -> list[RunMessage]:
     """One note for each field of ``layout`` that has no column in ``item`` while an unused
     column looks like it."""
     columns = item.columns
@@ -51,7 +51,7 @@ def suggestions(
     notes = []
     for name in missing:
         for index, heading in headings.items():
-            by_values: dict[str, str] = {}
+            by_values: dict[str, Param] = {}
             if heading_words(heading) & telling.get(name, frozenset()):
                 template = _NOTE_BY_HEADING
             elif name in _fields_of(kinds.get(index), missing):
@@ -60,29 +60,35 @@ def suggestions(
             else:
                 continue
             notes.append(
-                Message(
+                RunMessage(
                     message_codes.UNUSED_COLUMN_MAY_BE_FIELD,
                     template,
-                    Hint.MAP_WOULD_SEND,
-                    source=str(item.table.source),
-                    column=columns.unused[index],
-                    heading=heading,
-                    field=name,
-                    **by_values,
+                    {
+                        "source": str(item.table.source),
+                        "column": columns.unused[index],
+                        "heading": heading,
+                        "field": name,
+                        **by_values,
+                        "hint": Hint.MAP_WOULD_SEND,
+                    },
                 )
             )
     return notes
 
 
-_NOTE_BY_HEADING = (
+_NOTE_BY_HEADING = N_(
     "{source}: {column} may be the {field} (its heading), which no column gives: {hint}"
 )
-_NOTE_BY_VALUES = (
+_NOTE_BY_VALUES = N_(
     "{source}: {column} may be the {field} (its values are {values}), which no column gives: {hint}"
 )
 
 
-_KIND_WORDS = {"date": "dates", "link": "links", "courier": "couriers' names"}
+_KIND_WORDS = {
+    "date": Message(N_("dates")),
+    "link": Message(N_("links")),
+    "courier": Message(N_("couriers' names")),
+}
 
 
 def _fields_of(kind: str | None, missing: list[str]) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from ..files.inputs import (
 )
 from ..files.results import FORMATS, ResultsWriter, unsupported_results_type
 from ..files.unused import suggestions, unused_columns
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import (
     InvoiceUpdate,
     Outcome,
@@ -199,11 +199,10 @@ class Upload:
             totals: list[Row] = []
             self.survey = self.kind.survey(data_values(self._inputs, totals))
             notes.extend(
-                Message(
+                RunMessage(
                     message_codes.TOTALS_LINE,
-                    "{source} row {row} is a totals line: left out",
-                    source=str(row.source),
-                    row=row.number,
+                    N_("{source} row {row} is a totals line: left out"),
+                    {"source": str(row.source), "row": row.number},
                 )
                 for row in totals
             )
@@ -384,7 +383,7 @@ class _Ending:
         pacer = sender.pacer
         self.lowest_rate = pacer.lowest_rate if pacer.lowest_rate < pacer.ceiling else None
 
-    def event(self, seconds: float, changed_inputs: Sequence[Message]) -> AllDecided:
+    def event(self, seconds: float, changed_inputs: Sequence[RunMessage]) -> AllDecided:
         """The event of a job whose rows are all decided after ``seconds``."""
         return AllDecided(
             seconds,
@@ -471,11 +470,10 @@ def checked_target(
     overwrite an input and to be of a format it can write."""
     if any(results_path.resolve() == path.resolve() for path in paths):
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.RESULTS_IS_INPUT,
-                "{hint} is one of the input files; choose another",
-                Hint.RESULTS,
-                results=str(results_path),
+                N_("{hint} is one of the input files; choose another"),
+                {"results": str(results_path), "hint": Hint.RESULTS},
             )
         )
     if results_path.suffix.lower().lstrip(".") not in FORMATS:

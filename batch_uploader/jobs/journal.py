@@ -23,13 +23,11 @@ from typing import IO, Self
 
 from .. import message_codes
 from ..errors import UsageError
-from ..messages import Message
+from ..messages import N_, Message, RunMessage
 from ..models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from ..redaction import Redactor
 from ..rules import row_codes
 from ..rules.hints import Hint
-from ..rules.messages import N_
-from ..rules.messages import Message as RowMessage
 from .locks import take_lock
 
 SCHEMA_VERSION = 1
@@ -111,7 +109,7 @@ class SentBefore:
             Status.SKIPPED,
             receipt=self.receipt,
             error_code=row_codes.ALREADY_SENT,
-            error=RowMessage(
+            error=Message(
                 N_("already sent on {date} ({file} row {row}, run {run}); {hint}"),
                 {
                     "date": self.sent_at,
@@ -191,10 +189,10 @@ class Journal:
             # Reading takes no lock, so a run in progress can be looked into.
             if not self.path.is_file():
                 raise UsageError(
-                    Message(
+                    RunMessage(
                         message_codes.NO_JOURNAL,
-                        "no journal at {journal}: nothing was uploaded with it yet",
-                        journal=str(self.path),
+                        N_("no journal at {journal}: nothing was uploaded with it yet"),
+                        {"journal": str(self.path)},
                     )
                 )
             self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
@@ -204,13 +202,17 @@ class Journal:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise UsageError(
-                    Message(
+                    RunMessage(
                         message_codes.JOURNAL_FOLDER_NOT_CREATED,
-                        "cannot create the folder {folder} of the journal: {reason}; let "
-                        "batch-uploader write there, or {hint}",
-                        Hint.JOURNAL,
-                        folder=str(self.path.parent),
-                        reason=str(error.strerror),
+                        N_(
+                            "cannot create the folder {folder} of the journal: {reason}; let "
+                            "batch-uploader write there, or {hint}"
+                        ),
+                        {
+                            "folder": str(self.path.parent),
+                            "reason": str(error.strerror),
+                            "hint": Hint.JOURNAL,
+                        },
                     )
                 ) from None
             # Named after the file itself: two paths to one journal (a link) take one lock.
@@ -234,25 +236,26 @@ class Journal:
         except sqlite3.OperationalError as error:
             self.__exit__(None, None, None)
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.JOURNAL_NOT_OPENED,
-                    "journal {journal} cannot be opened: {reason}; let batch-uploader write to "
-                    "it and to its folder, or {hint}",
-                    Hint.JOURNAL,
-                    journal=str(self.path),
-                    reason=str(error),
+                    N_(
+                        "journal {journal} cannot be opened: {reason}; let batch-uploader write to "
+                        "it and to its folder, or {hint}"
+                    ),
+                    {"journal": str(self.path), "reason": str(error), "hint": Hint.JOURNAL},
                 )
             ) from None
         except sqlite3.DatabaseError as error:
             self.__exit__(None, None, None)
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.JOURNAL_DAMAGED,
-                    "journal {journal} is damaged ({reason}); move it aside (keep it: it records "
-                    "what was sent, which a new journal sends again) and run again, or {hint}",
-                    Hint.JOURNAL,
-                    journal=str(self.path),
-                    reason=str(error),
+                    N_(
+                        "journal {journal} is damaged ({reason}); move it aside (keep it: it "
+                        "records what was sent, which a new journal sends again) and run again, "
+                        "or {hint}"
+                    ),
+                    {"journal": str(self.path), "reason": str(error), "hint": Hint.JOURNAL},
                 )
             ) from None
         except BaseException:
@@ -285,13 +288,13 @@ class Journal:
         (version,) = self.db.execute("PRAGMA user_version").fetchone()
         if version > SCHEMA_VERSION:
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.JOURNAL_TOO_NEW,
-                    "journal {journal} was written by a newer batch-uploader (schema {version}); "
-                    "upgrade batch-uploader or {hint}",
-                    Hint.JOURNAL_OTHER,
-                    journal=str(self.path),
-                    version=version,
+                    N_(
+                        "journal {journal} was written by a newer batch-uploader (schema "
+                        "{version}); upgrade batch-uploader or {hint}"
+                    ),
+                    {"journal": str(self.path), "version": version, "hint": Hint.JOURNAL_OTHER},
                 )
             )
         self.db.executescript(_SCHEMA)

@@ -12,7 +12,7 @@ from typing import IO
 
 from .. import message_codes
 from ..errors import UsageError
-from ..messages import Message
+from ..messages import N_, Param, RunMessage
 from ..rules.hints import Hint
 
 
@@ -22,21 +22,22 @@ def take_lock(path: Path, what: str, hint: Hint | None = None) -> IO[str]:
     :class:`UsageError` says that ``what`` is in use, by whom, and what to do: wait, or the
     remedy ``hint``."""
     # The remedy, when there is one, is the other way out.
-    other = ", or {hint}" if hint is not None else ""
+    remedy: dict[str, Param] = {} if hint is None else {"hint": hint}
     try:
         handle = path.open("a+", encoding="utf-8")
     except OSError as error:
         # A read-only folder, say, where the lock file does not exist yet.
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.LOCK_NOT_CREATED,
-                "cannot create the lock file {lock} of {what}: {reason}; let batch-uploader "
-                "write in {folder}" + other,
-                hint,
-                lock=str(path),
-                what=what,
-                reason=str(error.strerror),
-                folder=str(path.parent),
+                _NOT_CREATED if hint is None else _NOT_CREATED_OR,
+                {
+                    "lock": str(path),
+                    "what": what,
+                    "reason": str(error.strerror),
+                    "folder": str(path.parent),
+                    **remedy,
+                },
             )
         ) from None
     try:
@@ -46,12 +47,10 @@ def take_lock(path: Path, what: str, hint: Hint | None = None) -> IO[str]:
         holder = handle.read().strip() or "another process"
         handle.close()
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.IN_USE,
-                "{what} is in use by {holder}; wait for that run to end" + other,
-                hint,
-                what=what,
-                holder=holder,
+                _IN_USE if hint is None else _IN_USE_OR,
+                {"what": what, "holder": holder, **remedy},
             )
         ) from None
     handle.seek(0)
@@ -61,3 +60,15 @@ def take_lock(path: Path, what: str, hint: Hint | None = None) -> IO[str]:
     handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {since} ({command})\n")
     handle.flush()
     return handle
+
+
+# What stops a run whose lock cannot be taken, without a remedy of its own and with one.
+_NOT_CREATED = N_(
+    "cannot create the lock file {lock} of {what}: {reason}; let batch-uploader write in {folder}"
+)
+_NOT_CREATED_OR = N_(
+    "cannot create the lock file {lock} of {what}: {reason}; let batch-uploader write in "
+    "{folder}, or {hint}"
+)
+_IN_USE = N_("{what} is in use by {holder}; wait for that run to end")
+_IN_USE_OR = N_("{what} is in use by {holder}; wait for that run to end, or {hint}")

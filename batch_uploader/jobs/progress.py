@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from ..messages import Message
+from ..messages import Message, RunMessage
 from ..redaction import Redactor
 from .control import INTERRUPTED, Control
 
@@ -32,7 +32,8 @@ class _Event:
     NAME: ClassVar[str] = ""
 
     def to_json(self) -> dict[str, Any]:
-        """The event as a JSON object: its name under ``event``, then its fields."""
+        """The event as a JSON object: its name under ``event``, then its fields (a message
+        as its English text, as the command line says it)."""
         fields = {
             field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)
         }
@@ -61,10 +62,12 @@ def _cleaned(value: object, redactor: Redactor) -> object:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, Message):
+        return value.text()
     if isinstance(value, Mapping):
         return dict(value)
     if isinstance(value, tuple):
-        return list(value)
+        return [_plain(item) for item in value]
     return value
 
 
@@ -84,8 +87,8 @@ class JobStarted(_Event):
     started_at: str = ""
     results: str | None = None
     read_back: bool = False
-    notes: tuple[Message, ...] = ()
-    hidden: tuple[str, ...] = ()
+    notes: tuple[RunMessage, ...] = ()
+    hidden: tuple[RunMessage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +100,14 @@ class TableUnderstood(_Event):
 
     NAME: ClassVar[str] = "table-understood"
     source: str
-    format: str
+    format: RunMessage
     header_row: int
     rows: int
     columns: Mapping[str, str]
     unused: tuple[str, ...]
     date_order: str | None
     described: tuple[str, ...]
-    notes: tuple[Message, ...]
+    notes: tuple[RunMessage, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +191,7 @@ class AllDecided(_Event):
     lowest_rate: float | None
     stop_reason: str | None
     interrupted: bool
-    changed_inputs: tuple[Message, ...]
+    changed_inputs: tuple[RunMessage, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from ..errors import UsageError
 from ..exit_statuses import run_status
 from ..files.earlier_results import EarlierResults, Line, input_row, landed, sent_update
 from ..files.results import VERIFICATION_COLUMNS, defused
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import Verdict, Verification
 from ..rules import row_codes
 from ..rules.hints import Hint
@@ -116,20 +116,18 @@ class ReadBack:
     ) -> None:
         if output.suffix.lower() != ".csv":
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.VERIFY_OUTPUT_NOT_CSV,
-                    "{hint}: the verified results are written as .csv",
-                    Hint.RESULTS,
-                    results=str(output),
+                    N_("{hint}: the verified results are written as .csv"),
+                    {"results": str(output), "hint": Hint.RESULTS},
                 )
             )
         if output.resolve() == results.resolve():
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.VERIFY_OUTPUT_IS_INPUT,
-                    "{hint} is the file being verified; choose another",
-                    Hint.RESULTS,
-                    results=str(output),
+                    N_("{hint} is the file being verified; choose another"),
+                    {"results": str(output), "hint": Hint.RESULTS},
                 )
             )
         self.results = results

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..exit_statuses import ExitStatus, run_status
 from ..files.output_names import stamp
-from ..messages import Message
+from ..messages import RunMessage
 from ..models import Outcome, Status, Verdict
 from ..redaction import Redactor
 from .progress import (
@@ -64,7 +64,7 @@ class Report:
     # Rows sent whose read-back did not verify them: not among the rows not sent.
     unverified: list[str] = field(default_factory=list)
     # What a person should know of the run, each a message (its code, params and hint).
-    notes: list[Message] = field(default_factory=list)
+    notes: list[RunMessage] = field(default_factory=list)
     understood: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     error_codes: Counter[str] = field(default_factory=Counter)
@@ -81,7 +81,7 @@ class Report:
     summary_path: Path | None = None
     verified: Counter[Verdict] | None = None
     # Files that changed while the run read them: what was added or changed was not read.
-    changed_inputs: list[Message] = field(default_factory=list)
+    changed_inputs: list[RunMessage] = field(default_factory=list)
     # The headings of each table (by source) that feed no field, as a person finds them.
     unused_columns: dict[str, list[str]] = field(default_factory=dict)
     # The outputs the disk refused to write, and its reason: sending stopped at the first.
@@ -106,7 +106,7 @@ class Report:
             self.verified = Counter() if event.read_back else None
             self.notes.extend(event.notes)
             if self.dry_run:
-                self.understood.extend(event.hidden)
+                self.understood.extend(str(note) for note in event.hidden)
         elif isinstance(event, TableUnderstood):
             if event.unused:
                 self.unused_columns[event.source] = list(event.unused)
@@ -247,9 +247,9 @@ class Report:
             "verification": (
                 None if self.verified is None else {v.value: self.verified[v] for v in Verdict}
             ),
-            "changedInputs": self.changed_inputs,
+            "changedInputs": [str(note) for note in self.changed_inputs],
             "unusedColumns": self.unused_columns,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "unwritten": [f"{what}: {why}" for what, why in self.unwritten],
             "exitStatus": self.exit_status,
             "stopReason": self.stop_reason,

@@ -12,9 +12,9 @@ import re
 from functools import lru_cache
 
 from ..files.columns import normalise
+from ..messages import N_
 from ..models import RowError, TrackingUpdate
 from . import row_codes
-from .messages import N_
 
 _S10 = re.compile(r"^[A-Z]{2}(\d{8})(\d)[A-Z]{2}$")
 _S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)

@@ -7,12 +7,12 @@ import datetime as dt
 
 from ..files.columns import FILE_CHANGED
 from ..files.inputs import Reading
+from ..messages import N_, Message, Param
 from ..models import SECRET_IN_ROW, Delivery, Outcome, Row, RowError, Source, Status
 from ..redaction import Redactor
 from . import row_codes
 from .dates import DateRules
 from .identifiers import standardised
-from .messages import N_, Message, Param
 from .survey import RowRef, Survey
 from .tracking_urls import UrlTemplates
 from .validator import validate

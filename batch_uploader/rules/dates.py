@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 
+from ..messages import N_, Message, Params
 from ..models import CellKind
 from . import row_codes
 from .hints import Hint
-from .messages import N_, Message, Params
 
 # A time after a date: 16:05[:09], as Brazil writes one (16h05, 16h, 16h05min, 16:05h), or on
 # the 12-hour clock 4:05 PM (4:05pm, 4:05 p.m.); after a space, a comma, a T or a word

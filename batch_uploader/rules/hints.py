@@ -1,15 +1,15 @@
 """What a person can do about a problem, worded by each front end.
 
-A message says what is wrong and, where the remedy is an option of the run, holds ``{hint}``
-where that remedy goes; its hint names the remedy as a code. The command line words it as its
-flag (``--force sends it again``), a page as its own control (a checkbox), so no front end
-shows another's words. The results file and the journal keep the command line's wording, as
-they always did.
+A message (see :mod:`~batch_uploader.messages`) says what is wrong and, where the remedy is an
+option of the run, holds ``{hint}`` where that remedy goes: its ``hint`` parameter names the
+remedy as a code. The command line words it as its flag (``--force sends it again``), a page
+as its own control (a checkbox), so no front end shows another's words. The results file, the
+journal and summary.json keep the command line's wording, as they always did.
 
-A row's message takes a front end's words as they are. A message about
-the run (see :mod:`~batch_uploader.messages`) may also name an option as what to correct
-(``--results x.txt``), and a front end's words for its hints are templates over the message's
-params (``{field}``): the comment of each hint names the params it takes.
+A message may also name an option as what to correct (``--results x.txt``), and a front end's
+words for a hint are templates over the message's parameters (``{field}``), with the
+conversions of messages (``{sheet!q}``): the comment of each hint names the parameters it
+takes.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ class Hint(StrEnum):
     JOURNAL_OTHER = "journal-other"
     # Give the tracking page of a courier that has no template.
     URL_TEMPLATES = "url-templates"
+    # Check the address the run sends to: what answered there is no OMS of VTEX's.
+    CHECK_ADDRESS = "check-address"
 
 
 # Where a message puts its remedy.
@@ -105,11 +107,12 @@ COMMAND_LINE: Mapping[Hint, str] = {
     Hint.JOURNAL_THIS: "give this one another --journal",
     Hint.JOURNAL_OTHER: "use another --journal",
     Hint.URL_TEMPLATES: "add one with --url-templates",
+    Hint.CHECK_ADDRESS: "check --base-url, or whatever stands at the address",
 }
 
 
 def worded(message: str, hint: Hint | None, words: Mapping[Hint, str] = COMMAND_LINE) -> str:
     """``message``, a text written out in full, with its remedy worded by ``words`` (the
-    command line's by default). A message made from a template holds its hint as a parameter
-    instead (see messages)."""
+    command line's by default), taken as they are. A message made from a template holds its
+    hint as a parameter instead (see messages)."""
     return message.replace(PLACE, words[hint]) if hint is not None else message

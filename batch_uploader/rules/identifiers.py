@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ..messages import N_
 from ..models import RowError, TrackingUpdate
 from . import carriers, row_codes
-from .messages import N_
 
 
 def standardised(update: TrackingUpdate) -> tuple[TrackingUpdate, list[RowError]]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..files.columns import EVENTS, normalise
+from ..messages import N_
 from ..models import (
     Event,
     EventsUpdate,
@@ -26,7 +27,6 @@ from ..models import (
 )
 from . import row_codes
 from .dates import DateRules
-from .messages import N_
 from .validator import checked_date, common_problems, shown
 
 _YES = frozenset(map(normalise, ("yes", "y", "true", "1", "x", "sim", "s", "si", "sí")))

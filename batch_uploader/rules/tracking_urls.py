@@ -23,9 +23,9 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import InputError
 from ..files.columns import normalise
+from ..messages import N_, Message
 from ..models import TrackingUpdate
 from .hints import Hint
-from .messages import N_, Message
 
 PLACEHOLDER = "{trackingNumber}"
 

@@ -8,10 +8,10 @@ from collections.abc import Set as AbstractSet
 from urllib.parse import urlsplit
 
 from ..files.reader import MAX_EXACT_DIGITS
+from ..messages import N_, Message
 from ..models import FIELDS, REQUIRED_FIELDS, CellKind, Row, RowError, TrackingUpdate
 from . import row_codes
 from .dates import DateProblem, DateRules, read_date
-from .messages import N_, Message
 
 # Characters that cannot travel in a path segment of the OMS route: "/" breaks the route even
 # percent-encoded, whitespace gives a 500, "#" and "?" end the path.

@@ -17,7 +17,7 @@ import httpx
 
 from .. import message_codes
 from ..exit_statuses import ExitStatus
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..models import TrackingUpdate
 from ..rules.hints import Hint
 from .sender import ANSWER_LIMIT, build_client, capped_body, too_large
@@ -33,7 +33,7 @@ class AccessVerdict:
     """What the check found, for a person, and the exit status it earns."""
 
     exit_status: int
-    message: str  # a Message, but for an answer too large to read
+    message: RunMessage
 
 
 async def check_access(
@@ -60,28 +60,34 @@ async def check_access(
     except TimeoutError:
         return AccessVerdict(
             ExitStatus.USAGE,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_TIMED_OUT,
-                "{base_url} did not answer within {seconds} s ({hint}); check the account name, "
-                "the environment and the network",
-                Hint.TIMEOUT,
-                base_url=base_url,
-                seconds=f"{timeout:g}",
+                N_(
+                    "{base_url} did not answer within {seconds} s ({hint}); check the account "
+                    "name, the environment and the network"
+                ),
+                {"base_url": base_url, "seconds": f"{timeout:g}", "hint": Hint.TIMEOUT},
             ),
         )
     except httpx.HTTPError as error:
         return AccessVerdict(
             ExitStatus.USAGE,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_UNREACHABLE,
-                "cannot reach {base_url} ({error}); check the account name, the environment "
-                "and the network",
-                base_url=base_url,
-                error=type(error).__name__,
+                N_(
+                    "cannot reach {base_url} ({error}); check the account name, the environment "
+                    "and the network"
+                ),
+                {"base_url": base_url, "error": type(error).__name__},
             ),
         )
     if body is None:
-        return AccessVerdict(ExitStatus.USAGE, too_large(response.status_code, response).text())
+        # Said as the upload says it, with the check's own code.
+        said = too_large(response.status_code, response)
+        return AccessVerdict(
+            ExitStatus.USAGE,
+            RunMessage(message_codes.ACCESS_ANSWER_TOO_LARGE, said.template, said.params),
+        )
     # The message may quote the answer's reason phrase, which a server may echo the token in.
     reason = credentials.redactor().text(response.reason_phrase)
     return _verdict(base_url, response.status_code, reason, body)
@@ -97,22 +103,23 @@ def _verdict(base_url: str, status: int, reason: str, body: bytes) -> AccessVerd
     if status == 401:
         return AccessVerdict(
             ExitStatus.ABORTED,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_REFUSED,
-                "{base_url} refused the app key or token (401): check {hint}",
-                Hint.CREDENTIALS,
-                base_url=base_url,
+                N_("{base_url} refused the app key or token (401): check {hint}"),
+                {"base_url": base_url, "hint": Hint.CREDENTIALS},
             ),
         )
     if status == 403:
         return AccessVerdict(
             ExitStatus.ABORTED,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_FORBIDDEN,
-                "{base_url} knows the key, but its role may not update invoices (403): give it "
-                "the 'Notify invoice' resource (roles 'OMS - Full access' or "
-                "'IntegrationProfile - Fulfillment Oms')",
-                base_url=base_url,
+                N_(
+                    "{base_url} knows the key, but its role may not update invoices (403): give it "
+                    "the 'Notify invoice' resource (roles 'OMS - Full access' or "
+                    "'IntegrationProfile - Fulfillment Oms')"
+                ),
+                {"base_url": base_url},
             ),
         )
     if (status == 404 and code == "OMS007") or (
@@ -120,42 +127,44 @@ def _verdict(base_url: str, status: int, reason: str, body: bytes) -> AccessVerd
     ):
         return AccessVerdict(
             ExitStatus.OK,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_GRANTED,
-                "OK: {base_url} accepts the key, and the key may update invoices",
-                base_url=base_url,
+                N_("OK: {base_url} accepts the key, and the key may update invoices"),
+                {"base_url": base_url},
             ),
         )
     if 200 <= status < 300:
         return AccessVerdict(
             ExitStatus.USAGE,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_NOT_OMS,
-                "{base_url} answered {status} without a receipt: it does not answer as VTEX's "
-                "OMS does; check the account name and the environment, or {hint}",
-                Hint.BASE_URL,
-                base_url=base_url,
-                status=status,
+                N_(
+                    "{base_url} answered {status} without a receipt: it does not answer as VTEX's "
+                    "OMS does; check the account name and the environment, or {hint}"
+                ),
+                {"base_url": base_url, "status": status, "hint": Hint.BASE_URL},
             ),
         )
     if status == 404:
         return AccessVerdict(
             ExitStatus.USAGE,
-            Message(
+            RunMessage(
                 message_codes.ACCESS_NO_OMS,
-                "no VTEX order system answers at {base_url} (404 without an OMS error): check "
-                "the account name and the environment",
-                base_url=base_url,
+                N_(
+                    "no VTEX order system answers at {base_url} (404 without an OMS error): check "
+                    "the account name and the environment"
+                ),
+                {"base_url": base_url},
             ),
         )
     return AccessVerdict(
         ExitStatus.ROWS_NOT_SENT,
-        Message(
+        RunMessage(
             message_codes.ACCESS_ANSWER,
-            "{base_url} answered {status} {reason}; try again later, and if it lasts, ask VTEX "
-            "support",
-            base_url=base_url,
-            status=status,
-            reason=reason,
+            N_(
+                "{base_url} answered {status} {reason}; try again later, and if it lasts, ask VTEX "
+                "support"
+            ),
+            {"base_url": base_url, "status": status, "reason": reason},
         ),
     )

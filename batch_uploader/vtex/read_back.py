@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..messages import N_
 from ..models import (
     Status,
     Success,
@@ -23,7 +24,6 @@ from ..models import (
 )
 from ..rules import row_codes
 from ..rules.hints import Hint
-from ..rules.messages import N_
 from ..rules.validator import shown
 from .sender import Sender
 

@@ -29,10 +29,11 @@ from tenacity import (
 )
 from tenacity.wait import wait_random_exponential
 
+from ..messages import N_, Message, Param
 from ..models import Delivery, Request, Status, receipt_of
 from ..redaction import Redactor
 from ..rules import row_codes
-from ..rules.messages import N_, Message, Param
+from ..rules.hints import Hint
 from .limiter import Pacer
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -335,8 +336,8 @@ class Sender:
                     None,
                     error_code=row_codes.TIMEOUT,
                     error=Message(
-                        N_("VTEX's answer did not complete within {seconds} s (--timeout)"),
-                        {"seconds": _seconds(self._timeout)},
+                        N_("VTEX's answer did not complete within {seconds} s ({hint})"),
+                        {"seconds": _seconds(self._timeout), "hint": Hint.TIMEOUT},
                     ),
                 )
             except httpx.TimeoutException:
@@ -695,17 +696,21 @@ def too_large(status: int, response: httpx.Response) -> Message:
         return Message(
             N_(
                 "VTEX answered {status} with {size} bytes, over the {limit} read of an answer "
-                "(VTEX's are a few KB): not read; check --base-url, or whatever stands at the "
-                "address"
+                "(VTEX's are a few KB): not read; {hint}"
             ),
-            {"status": status, "size": f"{int(declared):,}", "limit": limit},
+            {
+                "status": status,
+                "size": f"{int(declared):,}",
+                "limit": limit,
+                "hint": Hint.CHECK_ADDRESS,
+            },
         )
     return Message(
         N_(
             "VTEX answered {status} with more than {limit}, over the {limit} read of an answer "
-            "(VTEX's are a few KB): not read; check --base-url, or whatever stands at the address"
+            "(VTEX's are a few KB): not read; {hint}"
         ),
-        {"status": status, "limit": limit},
+        {"status": status, "limit": limit, "hint": Hint.CHECK_ADDRESS},
     )
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from .. import message_codes
 from ..errors import UsageError
-from ..messages import Message
+from ..messages import N_, RunMessage
 from ..redaction import MIN_SECRET_LENGTH, Redactor
 from ..rules.hints import Hint
 
@@ -37,35 +37,40 @@ class Credentials:
         )
         if missing:
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.MISSING_CREDENTIALS,
-                    "missing credentials: set {missing: and } to an app key and token whose "
-                    "role has the 'Notify invoice' resource (or {hint})",
-                    Hint.NO_SENDING,
-                    missing=missing,
+                    N_(
+                        "missing credentials: set {missing: and } to an app key and token whose "
+                        "role has the 'Notify invoice' resource (or {hint})"
+                    ),
+                    {"missing": missing, "hint": Hint.NO_SENDING},
                 )
             )
         for name, value in (("VTEX_APP_KEY", key), ("VTEX_APP_TOKEN", token)):
             # Checked here, as an HTTP library would otherwise quote the value in its error.
             if not _PRINTABLE.match(value):
                 raise UsageError(
-                    Message(
+                    RunMessage(
                         message_codes.UNPRINTABLE_CREDENTIAL,
-                        "{name} holds a space, a line break or a character outside ASCII, "
-                        "which no VTEX key or token has; copy it again from the admin",
-                        name=name,
+                        N_(
+                            "{name} holds a space, a line break or a character outside ASCII, "
+                            "which no VTEX key or token has; copy it again from the admin"
+                        ),
+                        {"name": name},
                     )
                 )
         if len(token) < MIN_SECRET_LENGTH:
             # VTEX's tokens are about 100 characters: a short one was cut when copied, and
             # could not be told apart from ordinary text to redact it.
             raise UsageError(
-                Message(
+                RunMessage(
                     message_codes.TOKEN_TOO_SHORT,
-                    "VTEX_APP_TOKEN is too short (under {minimum} characters; VTEX app tokens "
-                    "are about 100): copy it again from the admin (Account settings > "
-                    "Application keys)",
-                    minimum=MIN_SECRET_LENGTH,
+                    N_(
+                        "VTEX_APP_TOKEN is too short (under {minimum} characters; VTEX app tokens "
+                        "are about 100): copy it again from the admin (Account settings > "
+                        "Application keys)"
+                    ),
+                    {"minimum": MIN_SECRET_LENGTH},
                 )
             )
         return cls(key, token)
@@ -90,15 +95,20 @@ def resolve_base_url(
     if base_url:
         return check_base_url(base_url)
     if not account:
-        raise UsageError(Message(message_codes.NO_TARGET, "no target: {hint}", Hint.CHOOSE_TARGET))
+        raise UsageError(
+            RunMessage(
+                message_codes.NO_TARGET, N_("no target: {hint}"), {"hint": Hint.CHOOSE_TARGET}
+            )
+        )
     if not _ACCOUNT.match(account) or not _ACCOUNT.match(environment):
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.UNUSABLE_ACCOUNT_NAME,
-                "account {account!r} and environment {environment!r} must be plain names such "
-                "as 'mystore' and 'vtexcommercestable'",
-                account=account,
-                environment=environment,
+                N_(
+                    "account {account!r} and environment {environment!r} must be plain names such "
+                    "as 'mystore' and 'vtexcommercestable'"
+                ),
+                {"account": account, "environment": environment},
             )
         )
     return f"https://{account.lower()}.{environment.lower()}.com.br"
@@ -111,22 +121,23 @@ def check_base_url(base_url: str) -> str:
     without being quoted: it would end up in messages, summaries and the journal."""
     if "@" in base_url:
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.CREDENTIALS_IN_ADDRESS,
-                "{hint} holds an '@', as in user:password@host: credentials never go in the "
-                "address. VTEX takes the app key and token in the headers X-VTEX-API-AppKey and "
-                "X-VTEX-API-AppToken, from {credentials}",
-                Hint.BASE_URL,
-                credentials=Hint.CREDENTIALS,
+                N_(
+                    "{hint} holds an '@', as in user:password@host: credentials never go in the "
+                    "address. VTEX takes the app key and token in the headers X-VTEX-API-AppKey "
+                    "and X-VTEX-API-AppToken, from {credentials}"
+                ),
+                {"credentials": Hint.CREDENTIALS, "hint": Hint.BASE_URL},
             )
         )
     parts = urlsplit(base_url.strip())
     if parts.query or parts.fragment:
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.ADDRESS_WITH_QUERY,
-                "{hint} must not have a query or fragment (a '?' or '#' part)",
-                Hint.BASE_URL,
+                N_("{hint} must not have a query or fragment (a '?' or '#' part)"),
+                {"hint": Hint.BASE_URL},
             )
         )
     try:
@@ -136,30 +147,32 @@ def check_base_url(base_url: str) -> str:
     if port == 0 or (port is None and parts.netloc.endswith(":")):
         # Not quoted: what stands there may be a password written without its user ("@").
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.UNUSABLE_PORT,
-                "{hint} has a port that is not a number from 1 to 65535 (the part after the "
-                "host's ':'); write it as https://host or https://host:8443",
-                Hint.BASE_URL,
+                N_(
+                    "{hint} has a port that is not a number from 1 to 65535 (the part after the "
+                    "host's ':'); write it as https://host or https://host:8443"
+                ),
+                {"hint": Hint.BASE_URL},
             )
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.NOT_HTTP_ADDRESS,
-                "{hint} must be an http(s) address such as https://host",
-                Hint.BASE_URL_GIVEN,
-                base_url=base_url,
+                N_("{hint} must be an http(s) address such as https://host"),
+                {"base_url": base_url, "hint": Hint.BASE_URL_GIVEN},
             )
         )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
-            Message(
+            RunMessage(
                 message_codes.PLAIN_HTTP,
-                "{hint} uses plain http; use https (http is allowed only for 127.0.0.1 and "
-                "localhost)",
-                Hint.BASE_URL_GIVEN,
-                base_url=base_url,
+                N_(
+                    "{hint} uses plain http; use https (http is allowed only for 127.0.0.1 and "
+                    "localhost)"
+                ),
+                {"base_url": base_url, "hint": Hint.BASE_URL_GIVEN},
             )
         )
     return base_url.strip().rstrip("/")

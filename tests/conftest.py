@@ -19,6 +19,8 @@ from odf.table import TableCell, TableRow
 from odf.text import P
 
 from batch_uploader.cli.main import cli
+from batch_uploader.jobs.control import Control
+from batch_uploader.jobs.progress import Event, OnEvent, RowDecided
 from batch_uploader.models import Row, Source
 from batch_uploader.vtex import sender as sender_module
 
@@ -211,3 +213,16 @@ def mocked_vtex(monkeypatch: pytest.MonkeyPatch, base_url: str) -> Iterator[resp
             lambda limits, tls: httpx.MockTransport(router.async_handler),
         )
         yield router
+
+
+def stopping_after(control: Control, decided: int) -> tuple[list[Event], OnEvent]:
+    """A watcher of a job that keeps every event it is told, and asks ``control`` to stop, as
+    a person pressing Stop, once ``decided`` rows are; and the events it keeps."""
+    events: list[Event] = []
+
+    def watch(event: Event) -> None:
+        events.append(event)
+        if isinstance(event, RowDecided) and event.decided == decided:
+            control.stop("the person pressed Stop")
+
+    return events, watch

@@ -212,23 +212,20 @@ def _events_dry_run() -> list[list[str]]:
 
 
 def _upload(name: str, text: str, handler: Handler, **options: Any) -> tuple[Report, Path]:
-    results = Path(f"{name}-results.csv")
-    options.setdefault("settings", SETTINGS)
-    report = run(
-        [_write(f"{name}.csv", text)],
-        results_path=results,
-        base_url=BASE,
-        credentials=CREDENTIALS,
-        transport=httpx.MockTransport(handler),
-        **options,
-    )
-    return report, results
+    return _sent(run, name, text, handler, **options)
 
 
 def _events(name: str, text: str, handler: Handler, **options: Any) -> tuple[Report, Path]:
+    return _sent(upload_events, name, text, handler, **options)
+
+
+def _sent(
+    send: Callable[..., Report], name: str, text: str, handler: Handler, **options: Any
+) -> tuple[Report, Path]:
+    """The file ``name`` of ``text`` sent by ``send`` to a VTEX answering with ``handler``."""
     results = Path(f"{name}-results.csv")
     options.setdefault("settings", SETTINGS)
-    report = upload_events(
+    report = send(
         [_write(f"{name}.csv", text)],
         results_path=results,
         base_url=BASE,

@@ -33,6 +33,8 @@ from batch_uploader.scripting import run
 from batch_uploader.vtex.settings import Settings
 from batch_uploader.vtex.target import Credentials
 
+from .conftest import stopping_after
+
 ROWS = 60
 CREDENTIALS = Credentials("vtexappkey-test", "app-token-9c1f-Qz7w-kV3x")
 
@@ -53,12 +55,7 @@ async def job_stopped_halfway(folder: Path, base_url: str) -> tuple[list[Event],
     """An upload of ``ROWS`` rows from inside the running loop, stopped once a third of its
     rows are decided; its events, and its results file."""
     control = Control()
-    events: list[Event] = []
-
-    def watch(event: Event) -> None:
-        events.append(event)
-        if isinstance(event, RowDecided) and event.decided == ROWS // 3:
-            control.stop("the person pressed Stop")
+    events, watch = stopping_after(control, ROWS // 3)
 
     results = folder / "results.csv"
     with TrackingUpload(

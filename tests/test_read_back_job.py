@@ -25,6 +25,8 @@ from batch_uploader.vtex.access import AccessVerdict
 from batch_uploader.vtex.settings import Settings
 from batch_uploader.vtex.target import Credentials
 
+from .conftest import stopping_after
+
 ROWS = 30
 # Row 7 of each carrier file has no tracking number (refused); the update of order n = 9 is
 # answered but not kept by the sandbox.
@@ -141,12 +143,7 @@ def test_two_read_backs_at_once_in_a_running_loop(tmp_path: Path) -> None:
 
 def test_a_read_back_stopped_halfway_writes_every_line(tmp_path: Path) -> None:
     control = Control()
-    events: list[Event] = []
-
-    def watch(event: Event) -> None:
-        events.append(event)
-        if isinstance(event, RowDecided) and event.decided == ROWS // 3:
-            control.stop("the person pressed Stop")
+    events, watch = stopping_after(control, ROWS // 3)
 
     async def stopped(results: Path, base_url: str) -> VerifyReport:
         with ReadBack(results, tmp_path / "verified.csv", base_url=base_url,

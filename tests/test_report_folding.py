@@ -148,6 +148,22 @@ def printed(report: Report, capsys: pytest.CaptureFixture[str]) -> tuple[str, st
     return captured.out, captured.err
 
 
+def sent(
+    kind: type[TrackingUpload | EventsUpload], source: Path, sandbox: Sandbox, folder: Path
+) -> Watched:
+    """``source`` sent to ``sandbox`` by a job of ``kind``, watched; its outputs in ``folder``."""
+    job = kind(
+        [source],
+        results_path=folder / "results.csv",
+        base_url=sandbox.base_url,
+        credentials=CREDENTIALS,
+        settings=FAST,
+        journal_path=folder / "journal.sqlite3",
+    )
+    with job:
+        return watched(job)
+
+
 def assert_folds_to_the_report(
     done: Watched, capsys: pytest.CaptureFixture[str], *, secret: str | None = TOKEN
 ) -> Report:
@@ -273,16 +289,7 @@ def test_a_delivery_events_upload_folds_to_its_report(
 ) -> None:
     config = SandboxConfig(rate_limit=40, burst=2, unknown_orders=frozenset({order(9)}))
     with Sandbox(config) as sandbox:
-        job = EventsUpload(
-            [events_file(tmp_path)],
-            results_path=tmp_path / "results.csv",
-            base_url=sandbox.base_url,
-            credentials=CREDENTIALS,
-            settings=FAST,
-            journal_path=tmp_path / "journal.sqlite3",
-        )
-        with job:
-            done = watched(job)
+        done = sent(EventsUpload, events_file(tmp_path), sandbox, tmp_path)
 
     report = assert_folds_to_the_report(done, capsys)
     assert report.counts[Status.INVALID] == 3  # parcel 4's three lines
@@ -352,16 +359,7 @@ def test_rows_to_fix_the_disk_refuses_mid_run_fold_to_the_report(
     real = fixes_module._CsvSink.write
     monkeypatch.setattr(fixes_module._CsvSink, "write", failing_after(3, real, FULL))
     with Sandbox(SandboxConfig(unknown_orders=frozenset(order(n) for n in UNKNOWN))) as sandbox:
-        job = TrackingUpload(
-            [tracking_file(tmp_path)],
-            results_path=tmp_path / "results.csv",
-            base_url=sandbox.base_url,
-            credentials=CREDENTIALS,
-            settings=FAST,
-            journal_path=tmp_path / "journal.sqlite3",
-        )
-        with job:
-            done = watched(job)
+        done = sent(TrackingUpload, tracking_file(tmp_path), sandbox, tmp_path)
 
     report = assert_folds_to_the_report(done, capsys)
     assert report.exit_status == ExitStatus.CANNOT_WRITE

@@ -271,6 +271,8 @@ def _write_floor(params: Params) -> Operation:
 def _upload(params: Params) -> Operation:
     import batch_uploader
 
+    # aiohttp is imported when a run first sends: an import, left out as every import is.
+    importlib.import_module("batch_uploader.vtex.transport")
     path, results = Path(params["path"]), Path(params["results"])
     settings = batch_uploader.Settings(
         rate=float(params["rate"]),

@@ -570,6 +570,7 @@ def web(
     sends them, until Ctrl-C."""
     if sandbox:
         base_url, credentials = "http://127.0.0.1", _sandbox_credentials()
+        console().keep_secret(credentials.app_token)
         journal = options["journal"]
     else:
         base_url, credentials = target_from(options)

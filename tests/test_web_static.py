@@ -23,6 +23,7 @@ def test_a_vendored_file_is_the_one_recorded(name: str, digest: str) -> None:
 
 @pytest.mark.parametrize("licence", ["htmx.LICENSE", "sse.LICENSE"])
 def test_their_licences_are_kept(licence: str) -> None:
-    assert "Zero-Clause BSD" in (STATIC / licence).read_text() or "BSD Zero Clause" in (
-        STATIC / licence
-    ).read_text()
+    assert (
+        "Zero-Clause BSD" in (STATIC / licence).read_text()
+        or "BSD Zero Clause" in (STATIC / licence).read_text()
+    )

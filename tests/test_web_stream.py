@@ -22,13 +22,14 @@ SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 
 
 @contextmanager
-def serving(tmp_path: Path, fake: Sandbox) -> Iterator[tuple[httpx.Client, PageServer, threading.Thread]]:  # noqa: E501
+def serving(
+    tmp_path: Path, fake: Sandbox
+) -> Iterator[tuple[httpx.Client, PageServer, threading.Thread]]:  # noqa: E501
     """The page on a free port of 127.0.0.1, sending to ``fake``, and a browser of it."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    page = create_app(
-        settings(tmp_path, base_url=fake.base_url, sandbox=True), TOKEN, page_hosts("127.0.0.1", port)
-    )
+    hosts = page_hosts("127.0.0.1", port)
+    page = create_app(settings(tmp_path, base_url=fake.base_url, sandbox=True), TOKEN, hosts)
     server = PageServer(page)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -36,7 +37,8 @@ def serving(tmp_path: Path, fake: Sandbox) -> Iterator[tuple[httpx.Client, PageS
         while not server.started:
             assert thread.is_alive()
             time.sleep(0.01)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=20, follow_redirects=True) as browser:
+        address = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=address, timeout=20, follow_redirects=True) as browser:
             assert browser.get(f"/?token={TOKEN}").status_code == 200
             yield browser, server, thread
     finally:
@@ -105,10 +107,13 @@ def test_updates_come_at_most_five_times_a_second(tmp_path: Path) -> None:
 
 
 def test_a_server_stopping_ends_the_streams_and_stops_the_jobs(tmp_path: Path) -> None:
-    with Sandbox(SandboxConfig(latency=0.5)) as fake, serving(tmp_path, fake) as (
-        browser,
-        server,
-        thread,
+    with (
+        Sandbox(SandboxConfig(latency=0.5)) as fake,
+        serving(tmp_path, fake) as (
+            browser,
+            server,
+            thread,
+        ),
     ):
         job = job_sent(browser)
         with browser.stream("GET", f"{job}/events") as stream:

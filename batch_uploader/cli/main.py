@@ -535,7 +535,7 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
     type=click.IntRange(min=1),
     default=MAX_BODY // (1024 * 1024),
     show_default=True,
-    help="The most the files of one upload may weigh together.",
+    help="The most the files of one upload may weigh together, in MiB.",
 )
 @config_option
 @target_options

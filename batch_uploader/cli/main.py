@@ -19,7 +19,7 @@ from .. import __version__
 from ..errors import BatchUploaderError, UsageError
 from ..exit_statuses import ExitStatus
 from ..files.columns import EVENTS
-from ..files.output_names import default_results_path, verified_path
+from ..files.output_names import JOURNAL_NAME, default_results_path, verified_path
 from ..files.results import new_results_file
 from ..jobs import inbox
 from ..jobs.journal import DAMAGED, Journal
@@ -28,6 +28,7 @@ from ..jobs.report import Report
 from ..sandbox.oms import Sandbox
 from ..scripting import check_access, run, upload_events, verify_results
 from ..vtex.target import Credentials, is_loopback
+from ..web.settings import MAX_BODY, PageSettings
 from . import config
 from .logs import Console
 from .logs import configure as configure_logging
@@ -50,6 +51,7 @@ from .options import (
     verify_option,
 )
 from .options import target_from as options_target_from
+from .web import WEB_DIR, serve_page
 
 F = TypeVar("F", bound=Callable[..., Any])
 _log = logging.getLogger(__name__)
@@ -513,6 +515,82 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
         fake.serve_forever()
     except KeyboardInterrupt:
         sys.exit(ExitStatus.INTERRUPTED)
+
+
+@cli.command("web")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="The address to listen on (loopback)."
+)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Print the address without opening it.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=WEB_DIR,
+    show_default=True,
+    help="Where the page keeps each job's files and results.",
+)
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(min=1),
+    default=MAX_BODY // (1024 * 1024),
+    show_default=True,
+    help="The most the files of one upload may weigh together, in MiB.",
+)
+@config_option
+@target_options
+@pace_options
+@click.option(
+    "--stop-after-failures",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Stop a job when this many rows fail one after another (0: never).",
+)
+@url_options
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The journal of sent rows. Default: journal.sqlite3 in the output folder's parent "
+    "(in memory with --sandbox).",
+)
+@click.option("--sandbox", is_flag=True, help="Send every job to a fake OMS started here.")
+@sandbox_options("sandbox-")
+@exits_on_error
+def web(
+    host: str,
+    port: int,
+    no_browser: bool,
+    output: Path,
+    max_upload_mb: int,
+    sandbox: bool,
+    **options: Any,
+) -> None:
+    """Serve the page where a person uploads carrier files, sees what was understood and
+    sends them, until Ctrl-C."""
+    if sandbox:
+        base_url, credentials = "http://127.0.0.1", _sandbox_credentials()
+        console().keep_secret(credentials.app_token)
+        journal = options["journal"]
+    else:
+        base_url, credentials = target_from(options)
+        journal = options["journal"] or output.parent / JOURNAL_NAME
+    settings = PageSettings(
+        state_dir=output,
+        base_url=base_url,
+        credentials=credentials,
+        journal=journal,
+        sending=settings_from(options),
+        url_templates=templates_from(options),
+        max_body=max_upload_mb * 1024 * 1024,
+    )
+    serve_page(
+        settings,
+        host=host,
+        port=port,
+        open_browser=not no_browser,
+        sandbox=(sandbox_config(options), _sandbox_credentials) if sandbox else None,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,224 @@
+"""The page's routes: the upload form, a job's page (what was understood, its progress, its
+results), its event stream, and its downloads. Every page works as plain HTML forms and
+links; htmx only streams the progress in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..models import Status
+from . import wording
+from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
+from .jobs import Busy, Jobs, PageJob
+from .snapshot import Snapshot
+from .stream import progress_events
+from .watch import workbook_of
+
+# Languages as the links name them, each in its own words.
+LANGUAGE_NAMES = {"pt_BR": "Português", "es": "Español", "en": "English"}
+_CHUNK = 64 * 1024
+
+
+class Pages:
+    """The routes, over the page's ``jobs`` and ``languages``; ``closing`` ends the streams."""
+
+    def __init__(self, jobs: Jobs, languages: dict[str, Language], closing: asyncio.Event) -> None:
+        self.jobs = jobs
+        self.languages = languages
+        self.closing = closing
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/", self.upload_page, methods=["GET"]),
+            Route("/favicon.ico", self.favicon, methods=["GET"]),
+            Route("/jobs", self.create, methods=["POST"]),
+            Route("/jobs/{job_id}", self.job_page, methods=["GET"]),
+            Route("/jobs/{job_id}/send", self.send, methods=["POST"]),
+            Route("/jobs/{job_id}/stop", self.stop, methods=["POST"]),
+            Route("/jobs/{job_id}/events", self.events, methods=["GET"]),
+            Route("/jobs/{job_id}/results.csv", self.results_csv, methods=["GET"]),
+            Route("/jobs/{job_id}/results.xlsx", self.results_xlsx, methods=["GET"]),
+            Route("/jobs/{job_id}/to-fix/{number:int}", self.to_fix, methods=["GET"]),
+            Route("/jobs/{job_id}/summary.json", self.summary, methods=["GET"]),
+            Mount("/static", StaticFiles(packages=[("batch_uploader.web", "static")])),
+        ]
+
+    # The language of a request: chosen with ?lang= (and kept in a cookie), else the
+    # browser's.
+    def language(self, request: Request) -> Language:
+        chosen = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
+        return self.languages[negotiate(request.headers.get("accept-language"), chosen)]
+
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        language = self.language(request)
+        # The language links lead to the page shown, never to where a form was posted.
+        job = context.get("job")
+        path = f"/jobs/{job.id}" if isinstance(job, PageJob) else "/"
+        html = self.fragment(language, name, path=path, **context)
+        response = HTMLResponse(html, status_code=status)
+        chosen = request.query_params.get("lang")
+        if chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE, language.tag, httponly=True, samesite="strict", path="/"
+            )
+        return response
+
+    def fragment(self, language: Language, name: str, **context: Any) -> str:
+        """The template ``name`` in ``language``."""
+        template = language.templates.get_template(name)
+        job = context.get("job")
+        # A job's files are named as uploaded, not by where the page keeps them.
+        folder = f"{job.folder / 'files'}{os.sep}" if isinstance(job, PageJob) else None
+
+        def here(text: str) -> str:
+            return text.replace(folder, "") if folder else text
+
+        return template.render(
+            lang=language,
+            languages=[(LANGUAGE_NAMES[code], code.replace("_", "-")) for code in LANGUAGES],
+            sandbox=self.jobs.settings.sandbox,
+            here=here,
+            row_message=lambda message: here(wording.row_message(message, language)),
+            run_message=lambda message: here(wording.run_message(message, language)),
+            error_message=lambda error: here(wording.error_message(error, language)),
+            Status=Status,
+            **context,
+        )
+
+    async def upload_page(self, request: Request) -> Response:
+        return self.render(request, "upload.html")
+
+    async def favicon(self, request: Request) -> Response:
+        return Response(status_code=204)
+
+    async def create(self, request: Request) -> Response:
+        async with request.form(max_files=100, max_fields=20) as form:
+            kind = str(form.get("kind") or "tracking")
+            uploads = [
+                item
+                for item in form.getlist("files")
+                if isinstance(item, UploadFile) and item.filename
+            ]
+            if not uploads:
+                return self.render(request, "upload.html", status=400, missing=True)
+
+            async def files() -> AsyncIterator[tuple[str, AsyncIterator[bytes]]]:
+                for upload in uploads:
+                    yield str(upload.filename), _chunks(upload)
+
+            job = await self.jobs.create(kind, files())
+        await self.jobs.check(job)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def job_page(self, request: Request) -> Response:
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        return self.render(request, "job.html", **self._job_context(job))
+
+    async def send(self, request: Request) -> Response:
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        try:
+            self.jobs.send(job)
+        except Busy as busy:
+            return self.render(
+                request, "job.html", status=409, busy=busy.holder, **self._job_context(job)
+            )
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def stop(self, request: Request) -> Response:
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        self.jobs.stop(job)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def events(self, request: Request) -> Response:
+        job = self._job(request)
+        if job is None or job.sending is None:
+            return self.render(request, "missing.html", status=404)
+        language = self.language(request)
+        snapshot = job.sending.snapshot
+        context = self._job_context(job)
+
+        def progress() -> str:
+            return self.fragment(language, "_progress.html", **context)
+
+        def finished() -> str:
+            return self.fragment(language, "_results.html", **context)
+
+        return StreamingResponse(
+            progress_events(snapshot, progress, finished, self.closing),
+            media_type="text/event-stream",
+            headers={"x-accel-buffering": "no"},
+        )
+
+    async def results_csv(self, request: Request) -> Response:
+        return self._download(request, lambda snapshot: snapshot.report.results_path)
+
+    async def results_xlsx(self, request: Request) -> Response:
+        def workbook(snapshot: Snapshot) -> Path | None:
+            results = snapshot.report.results_path
+            return None if results is None else workbook_of(results)
+
+        return self._download(request, workbook)
+
+    async def to_fix(self, request: Request) -> Response:
+        number = int(request.path_params["number"])
+
+        def nth(snapshot: Snapshot) -> Path | None:
+            paths = snapshot.report.to_fix
+            return paths[number] if 0 <= number < len(paths) else None
+
+        return self._download(request, nth)
+
+    async def summary(self, request: Request) -> Response:
+        return self._download(request, lambda snapshot: snapshot.report.summary_path)
+
+    def _download(self, request: Request, which: Any) -> Response:
+        job = self._job(request)
+        if job is None or job.sending is None or not job.sending.snapshot.over:
+            return self.render(request, "missing.html", status=404)
+        path = which(job.sending.snapshot)
+        if path is None or not Path(path).is_file():
+            return self.render(request, "missing.html", status=404)
+        return FileResponse(path, filename=Path(path).name, content_disposition_type="attachment")
+
+    def _job(self, request: Request) -> PageJob | None:
+        return self.jobs.get(str(request.path_params["job_id"]))
+
+    def _job_context(self, job: PageJob) -> dict[str, Any]:
+        check = job.check
+        valid = check.count(Status.VALID)
+        return {
+            "job": job,
+            "check": check,
+            "refused": job.check_refused,
+            "sending": job.sending,
+            "can_send": check.over and check.error is None and not check.fault and valid > 0,
+        }
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(_CHUNK):
+        yield chunk

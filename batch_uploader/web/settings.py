@@ -1,0 +1,30 @@
+"""What the page was started with: where its jobs send and with which credentials, how fast,
+and where it keeps their files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..rules.tracking_urls import BUILT_IN_TEMPLATES, UrlTemplates
+from ..vtex.settings import Settings
+from ..vtex.target import Credentials
+
+# The largest request body the page reads (the uploaded files together).
+MAX_BODY = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """The page's settings: its jobs send to ``base_url`` with ``credentials`` (the built-in
+    sandbox's when ``sandbox``), keep their files under ``state_dir`` and the journal of sent
+    rows at ``journal`` (in memory when ``None``)."""
+
+    state_dir: Path
+    base_url: str
+    credentials: Credentials
+    sandbox: bool = False
+    journal: Path | None = None
+    sending: Settings = field(default_factory=Settings)
+    url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES
+    max_body: int = MAX_BODY

@@ -1,0 +1,118 @@
+"""Every message of batch-uploader worded for the page, in its language: the row messages
+(:class:`~batch_uploader.models.RowError` and the notes of :mod:`~batch_uploader.rules.messages`)
+and the run messages (:mod:`batch_uploader.messages`, an error's or a report's note).
+
+Their remedies (:class:`~batch_uploader.rules.hints.Hint`) are worded as what a person does
+with this page, never as a command-line flag: the page's words for each are English templates
+marked for the catalogues, translated like the messages themselves. This is the one module of
+the page that knows the message classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..errors import BatchUploaderError
+from ..messages import Message as RunMessage
+from ..models import Outcome, RowError
+from ..redaction import Redactor
+from ..rules.hints import Hint
+from ..rules.messages import Message as RowMessage
+from .i18n import Language
+
+
+def W_(text: str) -> str:
+    """Marks ``text``, words of the page's own, for its catalogues; returns it as it is."""
+    return text
+
+
+# What a person does on this page for each remedy. A row message takes these as they are;
+# a run message fills in the params named in the comments of Hint.
+PAGE_WORDS: Mapping[Hint, str] = {
+    Hint.FORCE: W_("this page does not send it again"),
+    Hint.DATE_ORDER: W_("write its dates as 2026-11-24 in the file and upload it again"),
+    Hint.TARGET: W_("check the account this page was started for"),
+    Hint.CHOOSE_TARGET: W_("start the page for an account, or in sandbox mode"),
+    Hint.NO_SENDING: W_("start the page in sandbox mode"),
+    Hint.BASE_URL: W_("the address this page was started with"),
+    Hint.BASE_URL_GIVEN: W_("the address {base_url}"),
+    Hint.CREDENTIALS: W_("the app key and token this page was started with"),
+    Hint.TIMEOUT: W_("the time limit this page was started with"),
+    Hint.RESULTS: W_("the results file {results}"),
+    Hint.MAP_CHOOSE: W_("delete the column that is not the {field} from the file and upload it again"),  # noqa: E501
+    Hint.MAP_NAME: W_("rename them in the file with headings this page knows and upload it again"),
+    Hint.MAP_USES: W_("renaming the heading '{heading}' to {field} in the file uses it"),
+    Hint.MAP_WOULD_SEND: W_("renaming the heading '{heading}' to {field} in the file would send it"),  # noqa: E501
+    Hint.MAP_PAIR: W_("the heading {pair}"),
+    Hint.MAPPING_FILE: W_("the file of headings {file}"),
+    Hint.SHEET: W_("show the sheet in the workbook and upload it again to read it"),
+    Hint.SHEET_ONE: W_("show one of them in the workbook and upload it again to read it"),
+    Hint.ENCODING: W_("save it again as CSV UTF-8 and upload it again"),
+    Hint.ENCODING_ONE_OF: W_("save the file as CSV UTF-8 and upload it again"),
+    Hint.ENCODING_GIVEN: W_("the encoding {encoding}"),
+    Hint.JOURNAL: W_("start the page with another journal"),
+    Hint.JOURNAL_THIS: W_("start the page with another journal"),
+    Hint.JOURNAL_OTHER: W_("start the page with a journal this version can read"),
+    Hint.URL_TEMPLATES: W_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
+}  # fmt: skip
+
+
+def words(language: Language) -> dict[Hint, str]:
+    """The page's words for each remedy, in ``language``."""
+    return {hint: language.gettext(text) for hint, text in PAGE_WORDS.items()}
+
+
+def row_message(message: RowMessage, language: Language) -> str:
+    """A row's message (a refusal, a warning, a note) as the page shows it."""
+    return message.text(words(language), language.gettext)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A row refused, as the page's table shows it: where (``source``, ``row``), the column
+    as the file names it (empty for the whole row), the value it holds there, and why."""
+
+    source: str
+    row: int
+    column: str
+    value: str
+    code: str
+    message: RowError
+
+
+def refusals(outcome: Outcome, redactor: Redactor) -> list[Refusal]:
+    """A refused row's refusals, one a problem, without the secrets of ``redactor`` (a token
+    pasted in a cell is not repeated)."""
+    row = outcome.row
+    found = []
+    for error in outcome.errors:
+        column = row.columns.get(error.field, "") if error.field else ""
+        found.append(
+            Refusal(
+                redactor.text(str(row.source)),
+                row.number,
+                redactor.text(column.removeprefix("column ")),
+                redactor.text(row.get(error.field)) if error.field else "",
+                error.code,
+                error,
+            )
+        )
+    return found
+
+
+def run_message(message: str, language: Language) -> str:
+    """A message about the run (a note, an error's text) as the page shows it: translated
+    when it is a message with a template, its remedy worded by the page."""
+    if isinstance(message, RunMessage):
+        translated = RunMessage(
+            message.code, language.gettext(message.template), message.hint, **message.params
+        )
+        return translated.worded(words(language))
+    return message
+
+
+def error_message(error: BatchUploaderError, language: Language) -> str:
+    """What a person reads on the page when the files cannot be read or the run cannot
+    start: the error's message worded for the page, never a traceback."""
+    return run_message(error.message, language)

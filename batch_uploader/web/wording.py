@@ -1,6 +1,6 @@
-"""Every message of batch-uploader worded for the page, in its language: the row messages
-(:class:`~batch_uploader.models.RowError` and the notes of :mod:`~batch_uploader.rules.messages`)
-and the run messages (:mod:`batch_uploader.messages`, an error's or a report's note).
+"""Every message of batch-uploader worded for the page, in its language (see
+:mod:`batch_uploader.messages`): about a row (a :class:`~batch_uploader.models.RowError`, a
+note) or about the run (an error's, a report's note).
 
 Their remedies (:class:`~batch_uploader.rules.hints.Hint`) are worded as what a person does
 with this page, never as a command-line flag: the page's words for each are English templates
@@ -14,11 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import BatchUploaderError
-from ..messages import Message as RunMessage
+from ..messages import Message
 from ..models import Outcome, RowError
 from ..redaction import Redactor
 from ..rules.hints import Hint
-from ..rules.messages import Message as RowMessage
 from .i18n import Language
 
 
@@ -63,7 +62,7 @@ def words(language: Language) -> dict[Hint, str]:
     return {hint: language.gettext(text) for hint, text in PAGE_WORDS.items()}
 
 
-def row_message(message: RowMessage, language: Language) -> str:
+def row_message(message: Message, language: Language) -> str:
     """A row's message (a refusal, a warning, a note) as the page shows it."""
     return message.text(words(language), language.gettext)
 
@@ -101,14 +100,11 @@ def refusals(outcome: Outcome, redactor: Redactor) -> list[Refusal]:
     return found
 
 
-def run_message(message: str, language: Language) -> str:
+def run_message(message: Message | str, language: Language) -> str:
     """A message about the run (a note, an error's text) as the page shows it: translated
     when it is a message with a template, its remedy worded by the page."""
-    if isinstance(message, RunMessage):
-        translated = RunMessage(
-            message.code, language.gettext(message.template), message.hint, **message.params
-        )
-        return translated.worded(words(language))
+    if isinstance(message, Message):
+        return message.text(words(language), language.gettext)
     return message
 
 

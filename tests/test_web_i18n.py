@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from babel.messages import pofile
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
+from babel.messages.frontend import CommandLineInterface
 
 from batch_uploader.rules.hints import Hint
 from batch_uploader.web.i18n import LANGUAGE_COOKIE, LOCALE_DIR, negotiate
@@ -18,6 +19,7 @@ from batch_uploader.web.wording import PAGE_WORDS
 from tests.web_helpers import SAMPLES, app_for, client, element, table, upload
 
 TRANSLATED = ("pt_BR", "es")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def catalogue(code: str) -> Catalog:
@@ -31,13 +33,30 @@ def template() -> Catalog:
 
 
 def placeholders(text: str) -> set[str]:
-    """The ``{name}`` fields (with their conversion) and ``%(name)s`` of a template."""
+    """The ``{name}`` fields (with their conversion and format spec: ``{sheets!r:, }``) and
+    ``%(name)s`` of a template."""
     braces = {
-        f"{name}!{conversion}" if conversion else name
-        for _, name, _, conversion in string.Formatter().parse(text)
+        "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        for _, name, spec, conversion in string.Formatter().parse(text)
         if name is not None
     }
     return braces | set(re.findall(r"%\(\w+\)s", text))
+
+
+def key(message: Message) -> str | tuple[str, ...]:
+    """The msgid of ``message``, a plural one's as its singular and plural ids together."""
+    return message.id if isinstance(message.id, str) else tuple(message.id)
+
+
+def ids(catalog: Catalog) -> set[str | tuple[str, ...]]:
+    """The msgids of ``catalog`` (see :func:`key`)."""
+    return {key(message) for message in catalog if message.id}
+
+
+def strings(message: Message) -> list[str]:
+    """The msgstr of ``message``, or each of its msgstr[N]."""
+    found = message.string
+    return [found] if isinstance(found, str) else [str(text) for text in found or ()]
 
 
 def test_the_template_holds_the_page_the_row_messages_and_the_remedies() -> None:
@@ -48,18 +67,51 @@ def test_the_template_holds_the_page_the_row_messages_and_the_remedies() -> None
     assert set(PAGE_WORDS) == set(Hint)
 
 
+def test_the_template_is_what_the_code_marks_today(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The committed messages.pot is what ``pybabel extract`` (configured in pyproject.toml)
+    gives from the code as it is: a message marked, changed or removed without extracting
+    and updating the catalogues again fails here."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("BABEL_PYPROJECT_TOML", str(ROOT / "pyproject.toml"))
+    extracted = tmp_path / "messages.pot"
+    # Babel's command line has no annotations.
+    command = ["pybabel", "-q", "extract", "-o", str(extracted)]
+    CommandLineInterface().run(command)  # type: ignore[no-untyped-call]
+    with extracted.open("rb") as source:
+        fresh = pofile.read_po(source)
+    assert ids(fresh) == ids(template())
+    assert len(ids(fresh)) > 200
+
+
+@pytest.mark.parametrize("code", [*TRANSLATED, "en"])
+def test_every_catalogue_holds_every_message_and_none_fuzzy(code: str) -> None:
+    held = catalogue(code)
+    assert ids(held) == ids(template()), code
+    assert [message.id for message in held if message.id and message.fuzzy] == []
+
+
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_message_is_translated_with_the_same_placeholders(code: str) -> None:
-    translated = {message.id: message for message in catalogue(code) if message.id}
+    held = catalogue(code)
+    forms = held.num_plurals
+    translated = {key(message): message for message in held if message.id}
     for message in template():
         if not message.id:
             continue
-        found = translated.get(message.id)
+        found = translated.get(key(message))
         assert found is not None, f"{code} lacks {message.id!r}"
-        assert isinstance(found.string, str)
-        assert found.string.strip(), f"{code} leaves {message.id!r} untranslated"
         assert not found.fuzzy, message.id
-        assert placeholders(found.string) == placeholders(str(message.id)), message.id
+        texts = strings(found)
+        if message.pluralizable:
+            assert len(texts) == forms, message.id
+            expected = [placeholders(str(message.id[0])), placeholders(str(message.id[1]))]
+        else:
+            expected = [placeholders(str(message.id))]
+        for text in texts:
+            assert text.strip(), f"{code} leaves {message.id!r} untranslated"
+            assert placeholders(text) in expected, (message.id, text)
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ PAGE_WORDS: Mapping[Hint, str] = {
     Hint.JOURNAL_THIS: W_("start the page with another journal"),
     Hint.JOURNAL_OTHER: W_("start the page with a journal this version can read"),
     Hint.URL_TEMPLATES: W_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
+    Hint.CHECK_ADDRESS: W_("check the address this page was started with, or whatever answers there"),  # noqa: E501
 }  # fmt: skip
 
 

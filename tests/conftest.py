@@ -17,10 +17,13 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
+from playwright.sync_api import Browser, sync_playwright
 
 from batch_uploader.cli.main import cli
 from batch_uploader.models import Row, Source
 from batch_uploader.vtex import sender as sender_module
+
+from . import browser
 
 CsvFactory = Callable[..., Path]
 XlsxFactory = Callable[..., Path]
@@ -211,3 +214,49 @@ def mocked_vtex(monkeypatch: pytest.MonkeyPatch, base_url: str) -> Iterator[resp
             lambda limits, tls: httpx.MockTransport(router.async_handler),
         )
         yield router
+
+
+# The browser tests (tests/test_browser*.py) drive the distribution's Chromium through
+# Playwright's sync API, whose event loop stays running in the main thread while a browser is
+# open: asyncio.run fails there meanwhile. They therefore run last, after every other test, and
+# share one browser until the session ends.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """The distribution's Chromium (or ``$CHROMIUM``), headless. Without it the browser tests
+    skip, saying why, except on CI (``CI=true``), where they fail."""
+    path = browser.require_chromium()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def tabs(chromium: Browser) -> Iterator[browser.Tabs]:
+    """Opens tabs of a test, each in its own browser context; at the end, every console error
+    or warning (a Content Security Policy violation among them), uncaught script error or
+    failed request the test did not take is a failure."""
+    opened = browser.Tabs(chromium)
+    yield opened
+    left = opened.close()
+    assert not left, "problems on the page:\n" + "\n".join(left)
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> browser.Screenshots:
+    """Screenshots of a test's steps, in tmp_path/screenshots (and $SCREENSHOTS_DIR if set)."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return browser.Screenshots(folder)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[browser.Site]:
+    """The page served on 127.0.0.1 (a free port) as ``batch-uploader web --sandbox`` serves
+    it, its jobs' files under tmp_path/web."""
+    with browser.serve(tmp_path / "web") as running:
+        yield running

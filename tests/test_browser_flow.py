@@ -1,0 +1,182 @@
+"""The page in a real browser, as a warehouse person uses it: open the address the command
+printed, drop the carrier's file, check what was understood and refused, send it to the
+sandbox, watch it go, and download the results and the rows to fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, Request, expect
+
+from .browser import STEP_TIMEOUT_MS, Screenshots, Site, Tabs
+
+HEADER = "Pedido;NF;Rastreio;Transportadora"
+# Rows 2 to 9 of the file; row 6 has no tracking number.
+ORDERS = [f"13000000001{n:02d}-01" for n in range(1, 9)]
+REFUSED_ROW = 6
+
+
+def carrier_file(folder: Path) -> Path:
+    """A carrier's CSV as a Brazilian portal writes it (semicolons, UTF-8), one row refused."""
+    lines = [HEADER]
+    for number, order in enumerate(ORDERS, start=2):
+        tracking = "" if number == REFUSED_ROW else f"100123456781{number:02d}"
+        lines.append(f"{order};0001{number:02d};{tracking};Jadlog")
+    path = folder / "jadlog-envios.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def download(page: Page, link: str, folder: Path) -> list[dict[str, str]]:
+    """Clicks ``link``, saves the file it gives in ``folder`` and reads it as a CSV table."""
+    with page.expect_download() as started:
+        page.locator(link).click()
+    saved = folder / started.value.suggested_filename
+    started.value.save_as(saved)
+    text = saved.read_text(encoding="utf-8-sig")
+    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
+    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+
+
+def test_a_file_checked_sent_and_its_results_downloaded(
+    site: Site, tabs: Tabs, screenshots: Screenshots, tmp_path: Path
+) -> None:
+    tab = tabs.open("pt-BR")
+    page = tab.page
+    streams: list[str] = []
+    page.on("request", lambda request: _event_stream(request, streams))
+
+    # The address with its token sets the session's cookie, and the address bar loses it.
+    page.goto(site.tokened)
+    expect(page).to_have_url(site.root)
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    expect(page.locator("form#upload")).to_be_visible()
+    expect(page.locator("#sandbox")).to_be_visible()
+
+    page.set_input_files("input[name=files]", carrier_file(tmp_path))
+    expect(page.locator("select[name=kind]")).to_have_value("tracking")
+    screenshots.take(page, "1-upload")
+    assert tab.problems.take() == []
+
+    # Checking reads the file (a dry run): what was understood, and what is refused.
+    page.locator("#check").click()
+    understood = page.locator("section#understood")
+    expect(understood).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f]{16}$"))
+    expect(understood.locator(".rows")).to_have_text(str(len(ORDERS)))
+    expect(understood.locator(".to-send")).to_have_text(str(len(ORDERS) - 1))
+    expect(understood.locator(".refused")).to_have_text("1")
+    refused = page.locator("table#refused tbody tr")
+    expect(refused).to_have_count(1)
+    cells = refused.first.locator("td")
+    expect(cells.nth(0)).to_have_text(str(REFUSED_ROW))
+    expect(cells.nth(1)).to_have_text("C 'Rastreio'")
+    expect(cells.nth(3)).to_have_text("missing-value")
+    expect(cells.nth(4)).to_contain_text("está vazio")
+    screenshots.take(page, "2-understood")
+    assert tab.problems.take() == []
+
+    # Sending opens the job's progress; its numbers arrive as server-sent events, and then the
+    # results, without the page being loaded again.
+    page.locator("#send").click()
+    progress = page.locator("section#progress")
+    expect(progress).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+    for number in ("#sent", "#skipped", "#failed", "#remaining", "#pace", "#throttled"):
+        expect(progress.locator(number)).to_be_attached()
+    sent_seen = _watch_sent(page, screenshots)
+    results = page.locator("section#results")
+    expect(results).to_be_visible()
+    expect(progress.locator("#sent")).to_have_text(str(len(ORDERS) - 1))
+    expect(progress.locator("#remaining")).to_have_text("0")
+    assert streams, "the page did not open its stream of events"
+    assert len(sent_seen) > 1, f"the numbers did not move while sending: {sent_seen}"
+    assert sent_seen == sorted(sent_seen), f"the number sent went back: {sent_seen}"
+    expect(results.locator("#count-sent")).to_have_text(str(len(ORDERS) - 1))
+    expect(results.locator("#count-invalid")).to_have_text("1")
+    for link in ("results-csv", "results-xlsx", "to-fix", "summary"):
+        expect(results.locator(f"a#download-{link}")).to_be_visible()
+    screenshots.take(page, "4-results")
+    assert tab.problems.take() == []
+
+    # The results have every row of the file with its status; the rows to fix, the refused one.
+    folder = tmp_path / "downloads"
+    rows = download(page, "a#download-results-csv", folder)
+    statuses = {row["orderId"]: (row["row"], row["status"]) for row in rows}
+    assert statuses == {
+        order: (str(number), "invalid" if number == REFUSED_ROW else "sent")
+        for number, order in enumerate(ORDERS, start=2)
+    }
+    to_fix = download(page, "a#download-to-fix", folder)
+    assert [row["Pedido"] for row in to_fix] == [ORDERS[REFUSED_ROW - 2]]
+    assert to_fix[0]["Rastreio"] == ""
+    assert "missing-value" in to_fix[0]["error"]
+    assert page.evaluate("window.notReloaded") is True, "the page was loaded again"
+    assert tab.problems.take() == []
+
+
+def _event_stream(request: Request, streams: list[str]) -> None:
+    if request.resource_type == "eventsource":
+        streams.append(request.url)
+
+
+def _watch_sent(page: Page, screenshots: Screenshots) -> list[int]:
+    """The values ``#sent`` shows while the job sends, until the results appear; a
+    screenshot of the progress is taken once some rows are sent."""
+    seen: list[int] = []
+    shot = False
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while not page.locator("section#results").is_visible():
+        assert time.monotonic() < deadline, f"no results after {STEP_TIMEOUT_MS} ms: {seen}"
+        text = page.locator("#progress #sent").text_content() or ""
+        if text.strip().isdigit() and (not seen or seen[-1] != int(text)):
+            seen.append(int(text))
+            if not shot and int(text) > 0:
+                screenshots.take(page, "3-progress")
+                shot = True
+        page.wait_for_timeout(20)
+    if not shot:
+        screenshots.take(page, "3-progress")
+    final = page.locator("#progress #sent").text_content() or ""
+    if final.strip().isdigit() and (not seen or seen[-1] != int(final)):
+        seen.append(int(final))
+    return seen
+
+
+def test_the_language_switch_shows_the_page_in_spanish(site: Site, tabs: Tabs) -> None:
+    tab = tabs.open("pt-BR")
+    page = tab.page
+    page.goto(site.tokened)
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    expect(page.locator("#check")).to_have_text("Verificar os arquivos")
+
+    page.locator("nav#languages a[hreflang=es]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#check")).to_have_text("Revisar los archivos")
+    expect(page.locator("nav#languages a[aria-current]")).to_have_attribute("hreflang", "es")
+    # The choice stays: the next page is in Spanish too, whatever the browser asks for.
+    page.goto(site.root)
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    assert tab.problems.take() == []
+
+
+def test_a_page_opened_without_the_token_is_refused(site: Site, tabs: Tabs) -> None:
+    tab = tabs.open("pt-BR")
+    page = tab.page
+    answer = page.goto(site.root)
+    assert answer is not None
+    assert answer.status == 403
+    expect(page.locator("html")).to_have_attribute("lang", "pt-BR")
+    expect(page.locator("h1")).to_have_text("Abra a página pelo seu endereço")
+    expect(page.locator("form#upload")).to_have_count(0)
+    # The refusal is styled like every page (its stylesheet is not refused with it), and the
+    # browser's own report of the 403 is the one line in the console.
+    page.wait_for_load_state("load")
+    assert tab.problems.take() == [
+        "console error: Failed to load resource: the server responded with a status of 403 "
+        f"(Forbidden) ({site.root})"
+    ]

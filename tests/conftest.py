@@ -224,6 +224,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Says why the browser tests were skipped, which pytest shows only when asked (-rs)."""
+    reason = browser.missing_chromium(browser.chromium_path())
+    skipped = terminalreporter.stats.get("skipped", [])
+    if reason and any("test_browser" in getattr(report, "nodeid", "") for report in skipped):
+        terminalreporter.write_line(f"browser tests skipped: {reason}", yellow=True)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     """The distribution's Chromium (or ``$CHROMIUM``), headless. Without it the browser tests

@@ -19,7 +19,7 @@ from .. import __version__
 from ..errors import BatchUploaderError, UsageError
 from ..exit_statuses import ExitStatus
 from ..files.columns import EVENTS
-from ..files.output_names import default_results_path, verified_path
+from ..files.output_names import JOURNAL_NAME, default_results_path, verified_path
 from ..files.results import new_results_file
 from ..jobs import inbox
 from ..jobs.journal import DAMAGED, Journal
@@ -28,9 +28,8 @@ from ..jobs.report import Report
 from ..sandbox.oms import Sandbox
 from ..scripting import check_access, run, upload_events, verify_results
 from ..vtex.target import Credentials, is_loopback
-from . import config
-from ..files.output_names import JOURNAL_NAME
 from ..web.settings import MAX_BODY, PageSettings
+from . import config
 from .logs import Console
 from .logs import configure as configure_logging
 from .options import (

@@ -192,7 +192,9 @@ def _caused_by_size(error: BaseException) -> bool:
 
 
 def _headers(scope: Scope) -> dict[str, str]:
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+    }
 
 
 def _cookie(header: str, name: str) -> str | None:

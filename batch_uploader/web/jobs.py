@@ -86,7 +86,9 @@ class Jobs:
     def get(self, job_id: str) -> PageJob | None:
         return self.jobs.get(job_id) if _ID.fullmatch(job_id) else None
 
-    async def create(self, kind: str, files: AsyncIterator[tuple[str, AsyncIterator[bytes]]]) -> PageJob:
+    async def create(
+        self, kind: str, files: AsyncIterator[tuple[str, AsyncIterator[bytes]]]
+    ) -> PageJob:
         """A new job of ``kind`` holding ``files`` (each a name and its bytes), saved in a
         folder of its own."""
         job_id = secrets.token_hex(8)
@@ -194,7 +196,9 @@ class Jobs:
     def _upload(self, job: PageJob, folder: Path, dry_run: bool) -> Upload:
         settings = self.settings
         results = default_results_path(job.paths, folder, dt.datetime.now(dt.UTC))
-        target = {} if dry_run else {"base_url": settings.base_url, "journal_path": settings.journal}
+        target = (
+            {} if dry_run else {"base_url": settings.base_url, "journal_path": settings.journal}
+        )
         if job.kind == "events":
             return EventsUpload(
                 job.paths, results_path=results, credentials=settings.credentials,

@@ -12,8 +12,13 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.responses import StreamingResponse
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -33,9 +38,7 @@ _CHUNK = 64 * 1024
 class Pages:
     """The routes, over the page's ``jobs`` and ``languages``; ``closing`` ends the streams."""
 
-    def __init__(
-        self, jobs: Jobs, languages: dict[str, Language], closing: asyncio.Event
-    ) -> None:
+    def __init__(self, jobs: Jobs, languages: dict[str, Language], closing: asyncio.Event) -> None:
         self.jobs = jobs
         self.languages = languages
         self.closing = closing

@@ -80,12 +80,12 @@ class Snapshot:
     def remaining(self) -> int:
         return max(self.rows - self.decided, 0)
 
-    async def changed(self, since: int, timeout: float) -> bool:
-        """Waits until the snapshot is newer than version ``since``, ``timeout`` seconds at
-        most; whether it is."""
+    async def changed(self, since: int, seconds: float) -> bool:
+        """Waits until the snapshot is newer than version ``since``, ``seconds`` at most;
+        whether it is."""
         if self.version == since:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                await asyncio.wait_for(self._changed.wait(), seconds)
         return self.version != since
 
     def _bump(self) -> None:

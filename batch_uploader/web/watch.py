@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..files.inputs import Reading, Values
-from ..files.results import ResultsWriter, results_writer
+from ..files.results import ResultsWriter
 from ..jobs.engine import Kind, Unit
 from ..jobs.report import Report
-from ..models import Row, Status
+from ..models import Outcome, Row, Status
 from ..redaction import Redactor
 from ..rules.survey import Survey
 from .wording import Refusal, refusals
@@ -30,13 +30,12 @@ class Refused:
         self.shown: list[Refusal] = []
         self.rows = 0
 
-    def add(self, checked: Iterable[object]) -> None:
+    def add(self, checked: Iterable[Outcome]) -> None:
         for outcome in checked:
-            status = getattr(outcome, "status", None)
-            if status is Status.INVALID:
+            if outcome.status is Status.INVALID:
                 self.rows += 1
                 if len(self.shown) < REFUSALS_KEPT:
-                    self.shown.extend(refusals(outcome, self.redactor))  # type: ignore[arg-type]
+                    self.shown.extend(refusals(outcome, self.redactor))
 
 
 class Watched:
@@ -94,8 +93,8 @@ class Both(ResultsWriter):
             raise
         return self
 
-    def cells(self, outcome: object) -> list[str]:  # type: ignore[override]
-        return self.first.cells(outcome)  # type: ignore[arg-type]
+    def cells(self, outcome: Outcome) -> list[str]:
+        return self.first.cells(outcome)
 
     def write_cells(self, cells: list[str], status: Status) -> None:
         self.first.write_cells(cells, status)
@@ -105,7 +104,7 @@ class Both(ResultsWriter):
         self.first.finish(report)
         self.second.finish(report)
 
-    def __exit__(self, *exc_info: object) -> None:  # type: ignore[override]
+    def __exit__(self, *exc_info: object) -> None:
         try:
             self.first.__exit__(None, None, None)
         finally:

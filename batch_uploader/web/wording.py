@@ -18,8 +18,8 @@ from ..messages import Message as RunMessage
 from ..models import Outcome, RowError
 from ..redaction import Redactor
 from ..rules.hints import Hint
-from ..rules.messages import Message as RowMessage
 from ..rules.messages import N_
+from ..rules.messages import Message as RowMessage
 from .i18n import Language
 
 # What a person does on this page for each remedy. A row message takes these as they are;
@@ -35,10 +35,10 @@ PAGE_WORDS: Mapping[Hint, str] = {
     Hint.CREDENTIALS: N_("the app key and token this page was started with"),
     Hint.TIMEOUT: N_("the time limit this page was started with"),
     Hint.RESULTS: N_("the results file {results}"),
-    Hint.MAP_CHOOSE: N_("delete the column that is not the {field} from the file and upload it again"),
+    Hint.MAP_CHOOSE: N_("delete the column that is not the {field} from the file and upload it again"),  # noqa: E501
     Hint.MAP_NAME: N_("rename them in the file with headings this page knows and upload it again"),
     Hint.MAP_USES: N_("renaming the heading {heading!r} to {field} in the file uses it"),
-    Hint.MAP_WOULD_SEND: N_("renaming the heading {heading!r} to {field} in the file would send it"),
+    Hint.MAP_WOULD_SEND: N_("renaming the heading {heading!r} to {field} in the file would send it"),  # noqa: E501
     Hint.MAP_PAIR: N_("the heading {pair!r}"),
     Hint.MAPPING_FILE: N_("the file of headings {file}"),
     Hint.SHEET: N_("show the sheet in the workbook and upload it again to read it"),
@@ -49,7 +49,7 @@ PAGE_WORDS: Mapping[Hint, str] = {
     Hint.JOURNAL: N_("start the page with another journal"),
     Hint.JOURNAL_THIS: N_("wait for the other run to end"),
     Hint.JOURNAL_OTHER: N_("start the page with another journal"),
-    Hint.URL_TEMPLATES: N_("ask whoever started this page to add its tracking page to the templates"),
+    Hint.URL_TEMPLATES: N_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
 }  # fmt: skip
 
 

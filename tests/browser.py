@@ -19,6 +19,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Error,
+    Locator,
     Page,
     Request,
     ViewportSize,
@@ -153,8 +154,11 @@ class Screenshots:
         self.extra = Path(extra) if extra else None
         self.taken: list[Path] = []
 
-    def take(self, page: Page, name: str) -> Path:
-        """Saves what ``page`` shows in its viewport as ``name``.png."""
+    def take(self, page: Page, name: str, showing: Locator | None = None) -> Path:
+        """Saves what ``page`` shows in its viewport as ``name``.png, scrolled first so that
+        the end of ``showing`` is at its bottom when given (what a person scrolls to)."""
+        if showing is not None:
+            showing.evaluate("element => element.scrollIntoView({block: 'end'})")
         path = self.folder / f"{name}.png"
         page.screenshot(path=path, animations="disabled", caret="initial")
         if self.extra is not None:

@@ -76,8 +76,11 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     expect(cells.nth(0)).to_have_text(str(REFUSED_ROW))
     expect(cells.nth(1)).to_have_text("C 'Rastreio'")
     expect(cells.nth(3)).to_have_text("missing-value")
-    expect(cells.nth(4)).to_contain_text("está vazio")
-    screenshots.take(page, "2-understood")
+    expect(cells.nth(2)).to_have_text("")
+    expect(cells.nth(4)).to_have_text(
+        "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber"
+    )
+    screenshots.take(page, "2-understood", showing=page.locator("table#refused"))
     assert tab.problems.take() == []
 
     # Sending opens the job's progress; its numbers arrive as server-sent events, and then the
@@ -100,7 +103,7 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     expect(results.locator("#count-invalid")).to_have_text("1")
     for link in ("results-csv", "results-xlsx", "to-fix", "summary"):
         expect(results.locator(f"a#download-{link}")).to_be_visible()
-    screenshots.take(page, "4-results")
+    screenshots.take(page, "4-results", showing=results)
     assert tab.problems.take() == []
 
     # The results have every row of the file with its status; the rows to fix, the refused one.
@@ -136,11 +139,11 @@ def _watch_sent(page: Page, screenshots: Screenshots) -> list[int]:
         if text.strip().isdigit() and (not seen or seen[-1] != int(text)):
             seen.append(int(text))
             if not shot and int(text) > 0:
-                screenshots.take(page, "3-progress")
+                screenshots.take(page, "3-progress", showing=page.locator("section#progress"))
                 shot = True
         page.wait_for_timeout(20)
     if not shot:
-        screenshots.take(page, "3-progress")
+        screenshots.take(page, "3-progress", showing=page.locator("section#progress"))
     final = page.locator("#progress #sent").text_content() or ""
     if final.strip().isdigit() and (not seen or seen[-1] != int(final)):
         seen.append(int(final))

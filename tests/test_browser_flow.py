@@ -12,7 +12,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Request, expect
 
-from .browser import STEP_TIMEOUT_MS, Screenshots, Site, Tabs
+from batch_uploader.sandbox.oms import SandboxConfig
+from batch_uploader.vtex.settings import Settings
+
+from .browser import STEP_TIMEOUT_MS, Screenshots, Site, Tabs, serve
 
 HEADER = "Pedido;NF;Rastreio;Transportadora"
 # Rows 2 to 9 of the file; row 6 has no tracking number.
@@ -120,6 +123,33 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     assert "missing-value" in to_fix[0]["error"]
     assert page.evaluate("window.notReloaded") is True, "the page was loaded again"
     assert tab.problems.take() == []
+
+
+def test_a_job_stopped_while_sending_keeps_what_was_sent(tabs: Tabs, tmp_path: Path) -> None:
+    # A sandbox slow enough for the person to stop the job half-way.
+    slow = SandboxConfig(latency=0.3)
+    with serve(tmp_path / "web", sandbox=slow, sending=Settings(rate=2.0)) as slow_site:
+        tab = tabs.open("pt-BR")
+        page = tab.page
+        page.goto(slow_site.tokened)
+        page.set_input_files("input[name=files]", carrier_file(tmp_path))
+        page.locator("#check").click()
+        page.locator("#send").click()
+        expect(page.locator("#progress #sent")).not_to_have_text("0")
+        page.locator("#progress button#stop").click()
+
+        results = page.locator("section#results")
+        expect(results).to_be_visible()
+        expect(results.locator("#interrupted")).to_be_visible()
+        sent = int(results.locator("#count-sent").inner_text())
+        assert 1 <= sent < len(ORDERS) - 1
+        rows = download(page, "a#download-results-csv", tmp_path / "downloads")
+        assert [row["orderId"] for row in rows] == ORDERS
+        statuses = [row["status"] for row in rows]
+        assert statuses[REFUSED_ROW - 2] == "invalid"
+        assert statuses.count("sent") == sent
+        assert set(statuses) <= {"sent", "failed", "invalid"}
+        assert tab.problems.take() == []
 
 
 def _event_stream(request: Request, streams: list[str]) -> None:

@@ -535,7 +535,7 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
     type=click.IntRange(min=1),
     default=MAX_BODY // (1024 * 1024),
     show_default=True,
-    help="The most the files of one upload may weigh together.",
+    help="The most the files of one upload may weigh together, in MiB.",
 )
 @config_option
 @target_options
@@ -570,6 +570,7 @@ def web(
     sends them, until Ctrl-C."""
     if sandbox:
         base_url, credentials = "http://127.0.0.1", _sandbox_credentials()
+        console().keep_secret(credentials.app_token)
         journal = options["journal"]
     else:
         base_url, credentials = target_from(options)

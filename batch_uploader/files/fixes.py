@@ -82,7 +82,8 @@ class RowsToFix:
             sink: _Sink = _XlsxSink(path) if is_workbook else _CsvSink(path)
             self._open[source] = sink
             self.paths.append(path)
-            sink.write([*self.headings[source], ERROR_COLUMN])
+            # A heading may hold the token too (pasted in the wrong cell).
+            sink.write(self.redactor.cells([*self.headings[source], ERROR_COLUMN]))
         except (OSError, UsageError) as error:
             raise RowsToFixRefused(path, error) from None
         return sink

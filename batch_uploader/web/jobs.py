@@ -28,12 +28,14 @@ from ..jobs.tracking import TrackingUpload
 from .settings import PageSettings
 from .snapshot import Snapshot
 from .watch import Refused, Watched
+from .wording import N_
 
 KINDS = ("tracking", "events")
 # What a job's id looks like (anything else is no job of the page).
 _ID = re.compile(r"[0-9a-f]{16}")
-# How a stop of the whole page reads in the results of the jobs it stopped.
-CLOSED = "the page was closed"
+# Why a job stopped, as its results say: the page closed, or its Stop button.
+CLOSED = N_("the page was closed")
+STOPPED = N_("it was stopped on the page")
 _log = logging.getLogger(__name__)
 
 
@@ -141,7 +143,7 @@ class Jobs:
     def stop(self, job: PageJob) -> None:
         """Stops sending ``job``: the requests in flight end, nothing more is sent."""
         if job.sending is not None:
-            job.sending.control.stop("it was stopped on the page")
+            job.sending.control.stop(STOPPED)
 
     def stop_all(self) -> None:
         """Stops every job sending (the page is closing)."""

@@ -18,7 +18,7 @@ from ..messages import Message as RunMessage
 from ..models import Outcome, RowError
 from ..redaction import Redactor
 from ..rules.hints import Hint
-from ..rules.messages import N_
+from ..rules.messages import N_ as N_
 from ..rules.messages import Message as RowMessage
 from .i18n import Language
 

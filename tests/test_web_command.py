@@ -1,0 +1,105 @@
+"""``batch-uploader web``: the address it prints, the page behind it, Ctrl-C, and a port
+already taken (batch_uploader.cli.web)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from batch_uploader.cli.main import cli
+
+ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)")
+
+
+@contextmanager
+def command(tmp_path: Path, *arguments: str) -> Iterator[subprocess.Popen[str]]:
+    """``batch-uploader web`` run in ``tmp_path``, stopped (SIGINT) when done with."""
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("VTEX_")
+    }
+    with subprocess.Popen(
+        [sys.executable, "-m", "batch_uploader", "web", "--no-browser", *arguments],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    ) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+
+
+def test_it_prints_the_address_of_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    with command(tmp_path, "--sandbox", "--port", "0") as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = ADDRESS.search(line)
+        assert found, line
+        assert line.startswith("The page, sending to the sandbox (nothing reaches VTEX): http://")
+        port = int(found.group(1))
+        assert port != 0
+        with httpx.Client(follow_redirects=True) as browser:
+            page = browser.get(found.group(0))
+            stranger = httpx.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200
+        assert 'id="check" type="submit">Check the files</button>' in page.text
+        assert "Send" not in page.text or "Sandbox: nothing reaches VTEX" in page.text
+        assert stranger.status_code == 403
+        process.send_signal(signal.SIGINT)
+        assert process.wait(10) == 130
+    assert (tmp_path / "output" / "web").is_dir()
+
+
+def test_a_port_taken_is_refused_at_once(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["web", "--sandbox", "--no-browser", "--port", str(port), "--output", str(tmp_path)],
+        )
+    finally:
+        taken.close()
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+
+
+def test_without_an_account_it_says_where_to_send(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path)], env={
+            "VTEX_ACCOUNT_NAME": None, "VTEX_BASE_URL": None,
+            "VTEX_APP_KEY": None, "VTEX_APP_TOKEN": None,
+        },
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "no target: give --account" in result.output
+
+
+def test_another_host_than_loopback_is_warned_of(tmp_path: Path) -> None:
+    with command(tmp_path, "--sandbox", "--port", "0", "--host", "0.0.0.0") as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        line = process.stdout.readline()
+        assert "/?token=" in line
+        warning = process.stderr.readline()
+    assert warning.startswith("Warning: listening on 0.0.0.0, not only on this machine")

@@ -1,0 +1,156 @@
+"""The page in Brazilian Portuguese, Spanish and English: complete catalogues, the language
+picked from the browser or a link, and pages with no English left in another language
+(batch_uploader.web.i18n and batch_uploader.web.wording)."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages import pofile
+from babel.messages.catalog import Catalog
+
+from batch_uploader.rules.hints import Hint
+from batch_uploader.web.i18n import LANGUAGE_COOKIE, LOCALE_DIR, negotiate
+from batch_uploader.web.wording import PAGE_WORDS
+from tests.web_helpers import SAMPLES, app_for, client, element, table, upload
+
+TRANSLATED = ("pt_BR", "es")
+
+
+def catalogue(code: str) -> Catalog:
+    with (LOCALE_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return pofile.read_po(source, locale=code)
+
+
+def template() -> Catalog:
+    with (LOCALE_DIR / "messages.pot").open("rb") as source:
+        return pofile.read_po(source)
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` fields (with their conversion) and ``%(name)s`` of a template."""
+    braces = {
+        f"{name}!{conversion}" if conversion else name
+        for _, name, _, conversion in string.Formatter().parse(text)
+        if name is not None
+    }
+    return braces | set(re.findall(r"%\(\w+\)s", text))
+
+
+def test_the_template_holds_the_page_the_row_messages_and_the_remedies() -> None:
+    ids = {message.id for message in template() if message.id}
+    assert "Check the files" in ids
+    assert "{value} is a formula, not its result; copy the column and paste it as values" in ids
+    assert set(PAGE_WORDS.values()) <= ids
+    assert set(PAGE_WORDS) == set(Hint)
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_message_is_translated_with_the_same_placeholders(code: str) -> None:
+    translated = {message.id: message for message in catalogue(code) if message.id}
+    for message in template():
+        if not message.id:
+            continue
+        found = translated.get(message.id)
+        assert found is not None, f"{code} lacks {message.id!r}"
+        assert isinstance(found.string, str)
+        assert found.string.strip(), f"{code} leaves {message.id!r} untranslated"
+        assert not found.fuzzy, message.id
+        assert placeholders(found.string) == placeholders(str(message.id)), message.id
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("pt-BR,pt;q=0.9", "pt_BR"),
+        ("pt", "pt_BR"),
+        ("pt-PT,pt", "pt_BR"),
+        ("es-MX", "es"),
+        ("es-AR,es;q=0.8,en;q=0.5", "es"),
+        ("fr", "en"),
+        ("de, en;q=0.1, pt-BR;q=0.5", "pt_BR"),
+        ("", "en"),
+        ("*", "en"),
+    ],
+)
+def test_the_language_comes_from_the_browser(header: str, language: str) -> None:
+    assert negotiate(header) == language
+
+
+def test_a_language_chosen_on_the_page_wins_and_is_remembered(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="en") as browser:
+        chosen = browser.get("/?lang=es")
+        later = browser.get("/")
+    assert element(chosen.text, "check") == "Revisar los archivos"
+    assert LANGUAGE_COOKIE in chosen.headers["set-cookie"]
+    assert '<html lang="es">' in later.text
+    assert element(later.text, "check") == "Revisar los archivos"
+
+
+def test_every_page_has_the_links_to_the_languages(tmp_path: Path) -> None:
+    with client(app_for(tmp_path)) as browser:
+        page = browser.get("/").text
+        job = browser.get(upload(browser, SAMPLES / "jadlog-envios.csv")).text
+    for shown in (page, job):
+        nav = shown.split('<nav id="languages"')[1].split("</nav>")[0]
+        assert "?lang=pt-BR" in nav
+        assert "?lang=es" in nav
+        assert "?lang=en" in nav
+
+
+# English sentences of the catalogue a page in Portuguese must not show.
+ENGLISH = [
+    "Check the files",
+    "What I understood",
+    "Rows refused",
+    "Send to VTEX",
+    "Value in the file",
+    "Header row",
+    "day first (24/11/2026)",
+    "is empty; every row needs",
+    "which cannot travel in the request's address",
+    "is not an absolute web address",
+]
+
+
+def test_a_page_in_portuguese_holds_no_english_sentence(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        upload_page = browser.get("/").text
+        page = browser.get(upload(browser, SAMPLES / "jadlog-envios.csv")).text
+    assert '<html lang="pt-BR">' in page
+    assert element(upload_page, "check") == "Verificar os arquivos"
+    assert element(page, "send") == "Enviar à VTEX"
+    for english in ENGLISH:
+        assert english not in upload_page
+        assert english not in page
+    assert table(page, "refused")[0] == [
+        "5",
+        "C 'Código de Rastreio'",
+        "",
+        "missing-value",
+        "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber",
+    ]
+
+
+def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:
+    path = tmp_path / "datas.csv"
+    path.write_text(
+        "Pedido;NF;Rastreio;Data de envio\n1300000000001-01;1;AA123456785BR;03/04/2026\n",
+        encoding="utf-8",
+    )
+    with client(app_for(tmp_path), language="es") as browser:
+        page = browser.get(upload(browser, path)).text
+    assert table(page, "refused")[0][4] == (
+        "'03/04/2026' puede tener el día primero o el mes primero, y ninguna fecha de esta "
+        "columna lo dice; escribe sus fechas como 2026-11-24 en el archivo y súbelo de nuevo"
+    )
+
+
+def test_the_catalogues_ship_with_the_package() -> None:
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert '"web/locale/*/LC_MESSAGES/*.po"' in pyproject
+    assert '"web/templates/*.html"' in pyproject
+    assert '"web/static/*"' in pyproject

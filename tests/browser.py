@@ -35,7 +35,8 @@ from batch_uploader.web.settings import PageSettings
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 # The size every page is seen at, and every screenshot taken at.
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
-# How long a page has to show what a step does (the sandbox answers in milliseconds).
+# How long a page has to show what a step does, and an action or expectation waits (the
+# sandbox answers in milliseconds; a busy machine may be slow to draw).
 STEP_TIMEOUT_MS = 15_000
 # The sandbox answers each request after a short wait and the page sends a few rows a second,
 # so that a few rows take long enough for their progress to be seen arriving.
@@ -152,7 +153,6 @@ class Screenshots:
         self.folder = folder
         extra = os.environ.get("SCREENSHOTS_DIR")
         self.extra = Path(extra) if extra else None
-        self.taken: list[Path] = []
 
     def take(self, page: Page, name: str, showing: Locator | None = None) -> Path:
         """Saves what ``page`` shows in its viewport as ``name``.png, scrolled first so that
@@ -164,7 +164,6 @@ class Screenshots:
         if self.extra is not None:
             self.extra.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, self.extra / path.name)
-        self.taken.append(path)
         return path
 
 

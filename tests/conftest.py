@@ -17,7 +17,7 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from batch_uploader.cli.main import cli
 from batch_uploader.models import Row, Source
@@ -237,6 +237,7 @@ def chromium() -> Iterator[Browser]:
     """The distribution's Chromium (or ``$CHROMIUM``), headless. Without it the browser tests
     skip, saying why, except on CI (``CI=true``), where they fail."""
     path = browser.require_chromium()
+    expect.set_options(timeout=browser.STEP_TIMEOUT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=path)
         yield launched

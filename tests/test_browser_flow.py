@@ -122,6 +122,10 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     assert to_fix[0]["Rastreio"] == ""
     assert "missing-value" in to_fix[0]["error"]
     assert page.evaluate("window.notReloaded") is True, "the page was loaded again"
+    # What reached the sandbox: each row to send, once.
+    assert sorted(update.order_id for update in site.sandbox.received) == [
+        order for number, order in enumerate(ORDERS, start=2) if number != REFUSED_ROW
+    ]
     assert tab.problems.take() == []
 
 

@@ -220,6 +220,35 @@ def test_a_stop_stops_the_job_and_every_row_gets_its_status(tmp_path: Path) -> N
     assert sum(int(count) for count in counts.values()) == 9
 
 
+def test_a_refusal_to_send_links_the_languages_to_the_job_page(tmp_path: Path) -> None:
+    with sandboxed(tmp_path) as (browser, _):
+        job = upload(browser, JADLOG)
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        finished(browser, job)
+        answer = browser.post(f"{job}/send", headers=SAME_ORIGIN)
+    assert f'<a href="{job}?lang=es"' in answer.text
+
+
+def test_an_uploaded_file_keeps_its_name_and_never_a_path(tmp_path: Path) -> None:
+    with client(app_for(tmp_path)) as browser:
+        files = [("files", ("../../jadlog.csv", JADLOG.read_bytes(), "text/csv"))]
+        answer = browser.post("/jobs", files=files, headers=SAME_ORIGIN)
+    assert element(answer.text, "understood").startswith("jadlog.csv Format CSV")
+    assert [path.name for path in (tmp_path / "web").glob("*/files/*")] == ["jadlog.csv"]
+    assert not (tmp_path / "jadlog.csv").exists()
+
+
+def test_delivery_events_are_checked_as_events(tmp_path: Path) -> None:
+    with client(app_for(tmp_path)) as browser:
+        page = browser.get(
+            upload(browser, SAMPLES / "events" / "correios-eventos.csv", kind="events")
+        ).text
+    columns = text(page.split('<table class="columns">')[1].split("</table>")[0])
+    assert "description" in columns
+    assert "trackingNumber" not in columns
+    assert {row[3] for row in table(page, "refused")} >= {"parcel-incomplete"}
+
+
 def test_an_unknown_job_is_a_page_saying_so(tmp_path: Path) -> None:
     with client(app_for(tmp_path)) as browser:
         answer = browser.get("/jobs/0123456789abcdef")

@@ -24,7 +24,7 @@ SAME_ORIGIN = {"sec-fetch-site": "same-origin"}
 @contextmanager
 def serving(
     tmp_path: Path, fake: Sandbox
-) -> Iterator[tuple[httpx.Client, PageServer, threading.Thread]]:  # noqa: E501
+) -> Iterator[tuple[httpx.Client, PageServer, threading.Thread]]:
     """The page on a free port of 127.0.0.1, sending to ``fake``, and a browser of it."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]

@@ -28,14 +28,14 @@ from ..jobs.tracking import TrackingUpload
 from .settings import PageSettings
 from .snapshot import Snapshot
 from .watch import Refused, Watched
-from .wording import N_
+from .wording import W_
 
 KINDS = ("tracking", "events")
 # What a job's id looks like (anything else is no job of the page).
 _ID = re.compile(r"[0-9a-f]{16}")
 # Why a job stopped, as its results say: the page closed, or its Stop button.
-CLOSED = N_("the page was closed")
-STOPPED = N_("it was stopped on the page")
+CLOSED = W_("the page was closed")
+STOPPED = W_("it was stopped on the page")
 _log = logging.getLogger(__name__)
 
 

@@ -69,7 +69,10 @@ class Pages:
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         language = self.language(request)
-        html = self.fragment(language, name, path=request.url.path, **context)
+        # The language links lead to the page shown, never to where a form was posted.
+        job = context.get("job")
+        path = f"/jobs/{job.id}" if isinstance(job, PageJob) else "/"
+        html = self.fragment(language, name, path=path, **context)
         response = HTMLResponse(html, status_code=status)
         chosen = request.query_params.get("lang")
         if chosen:

@@ -18,38 +18,43 @@ from ..messages import Message as RunMessage
 from ..models import Outcome, RowError
 from ..redaction import Redactor
 from ..rules.hints import Hint
-from ..rules.messages import N_ as N_
 from ..rules.messages import Message as RowMessage
 from .i18n import Language
+
+
+def W_(text: str) -> str:
+    """Marks ``text``, words of the page's own, for its catalogues; returns it as it is."""
+    return text
+
 
 # What a person does on this page for each remedy. A row message takes these as they are;
 # a run message fills in the params named in the comments of Hint.
 PAGE_WORDS: Mapping[Hint, str] = {
-    Hint.FORCE: N_("this page does not send it again"),
-    Hint.DATE_ORDER: N_("write its dates as 2026-11-24 in the file and upload it again"),
-    Hint.TARGET: N_("check the account this page was started for"),
-    Hint.CHOOSE_TARGET: N_("start the page for an account, or in sandbox mode"),
-    Hint.NO_SENDING: N_("start the page in sandbox mode"),
-    Hint.BASE_URL: N_("the address this page was started with"),
-    Hint.BASE_URL_GIVEN: N_("the address {base_url!r}"),
-    Hint.CREDENTIALS: N_("the app key and token this page was started with"),
-    Hint.TIMEOUT: N_("the time limit this page was started with"),
-    Hint.RESULTS: N_("the results file {results}"),
-    Hint.MAP_CHOOSE: N_("delete the column that is not the {field} from the file and upload it again"),  # noqa: E501
-    Hint.MAP_NAME: N_("rename them in the file with headings this page knows and upload it again"),
-    Hint.MAP_USES: N_("renaming the heading {heading!r} to {field} in the file uses it"),
-    Hint.MAP_WOULD_SEND: N_("renaming the heading {heading!r} to {field} in the file would send it"),  # noqa: E501
-    Hint.MAP_PAIR: N_("the heading {pair!r}"),
-    Hint.MAPPING_FILE: N_("the file of headings {file}"),
-    Hint.SHEET: N_("show the sheet in the workbook and upload it again to read it"),
-    Hint.SHEET_ONE: N_("show one of them in the workbook and upload it again to read it"),
-    Hint.ENCODING: N_("save it again as CSV UTF-8 and upload it again"),
-    Hint.ENCODING_ONE_OF: N_("save the file as CSV UTF-8 and upload it again"),
-    Hint.ENCODING_GIVEN: N_("the encoding {encoding!r}"),
-    Hint.JOURNAL: N_("start the page with another journal"),
-    Hint.JOURNAL_THIS: N_("wait for the other run to end"),
-    Hint.JOURNAL_OTHER: N_("start the page with another journal"),
-    Hint.URL_TEMPLATES: N_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
+    Hint.FORCE: W_("this page does not send it again"),
+    Hint.DATE_ORDER: W_("write its dates as 2026-11-24 in the file and upload it again"),
+    Hint.TARGET: W_("check the account this page was started for"),
+    Hint.CHOOSE_TARGET: W_("start the page for an account, or in sandbox mode"),
+    Hint.NO_SENDING: W_("start the page in sandbox mode"),
+    Hint.BASE_URL: W_("the address this page was started with"),
+    Hint.BASE_URL_GIVEN: W_("the address {base_url}"),
+    Hint.CREDENTIALS: W_("the app key and token this page was started with"),
+    Hint.TIMEOUT: W_("the time limit this page was started with"),
+    Hint.RESULTS: W_("the results file {results}"),
+    Hint.MAP_CHOOSE: W_("delete the column that is not the {field} from the file and upload it again"),  # noqa: E501
+    Hint.MAP_NAME: W_("rename them in the file with headings this page knows and upload it again"),
+    Hint.MAP_USES: W_("renaming the heading '{heading}' to {field} in the file uses it"),
+    Hint.MAP_WOULD_SEND: W_("renaming the heading '{heading}' to {field} in the file would send it"),  # noqa: E501
+    Hint.MAP_PAIR: W_("the heading {pair}"),
+    Hint.MAPPING_FILE: W_("the file of headings {file}"),
+    Hint.SHEET: W_("show the sheet in the workbook and upload it again to read it"),
+    Hint.SHEET_ONE: W_("show one of them in the workbook and upload it again to read it"),
+    Hint.ENCODING: W_("save it again as CSV UTF-8 and upload it again"),
+    Hint.ENCODING_ONE_OF: W_("save the file as CSV UTF-8 and upload it again"),
+    Hint.ENCODING_GIVEN: W_("the encoding {encoding}"),
+    Hint.JOURNAL: W_("start the page with another journal"),
+    Hint.JOURNAL_THIS: W_("wait for the other run to end"),
+    Hint.JOURNAL_OTHER: W_("start the page with a journal this version can read"),
+    Hint.URL_TEMPLATES: W_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
 }  # fmt: skip
 
 

@@ -184,7 +184,9 @@ def _watch_sent(page: Page, screenshots: Screenshots) -> list[int]:
     return seen
 
 
-def test_the_language_switch_shows_the_page_in_spanish(site: Site, tabs: Tabs) -> None:
+def test_the_language_switch_shows_the_page_in_spanish(
+    site: Site, tabs: Tabs, tmp_path: Path
+) -> None:
     tab = tabs.open("pt-BR")
     page = tab.page
     page.goto(site.tokened)
@@ -195,9 +197,23 @@ def test_the_language_switch_shows_the_page_in_spanish(site: Site, tabs: Tabs) -
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("#check")).to_have_text("Revisar los archivos")
     expect(page.locator("nav#languages a[aria-current]")).to_have_attribute("hreflang", "es")
-    # The choice stays: the next page is in Spanish too, whatever the browser asks for.
-    page.goto(site.root)
-    expect(page.locator("html")).to_have_attribute("lang", "es")
+
+    # The choice stays, whatever the browser asks for: the job's page and its row messages
+    # are in Spanish too.
+    page.set_input_files("input[name=files]", carrier_file(tmp_path))
+    page.locator("#check").click()
+    message = page.locator("table#refused tbody tr td").nth(4)
+    expect(message).to_have_text(
+        "trackingNumber está vacío; toda fila necesita orderId, invoiceNumber, trackingNumber"
+    )
+    # Switching on a job's page stays on that job.
+    job = page.url
+    page.locator("nav#languages a[hreflang=en]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(re.compile(re.escape(job) + r"(\?lang=en)?$"))
+    expect(message).to_have_text(
+        "trackingNumber is empty; every row needs orderId, invoiceNumber, trackingNumber"
+    )
     assert tab.problems.take() == []
 
 

@@ -144,7 +144,10 @@ def test_a_job_stopped_while_sending_keeps_what_was_sent(tabs: Tabs, tmp_path: P
 
         results = page.locator("section#results")
         expect(results).to_be_visible()
-        expect(results.locator("#stopped")).to_be_visible()
+        expect(results.locator("#stopped")).to_have_text(
+            "Parado porque ele foi parado na página: as linhas não enviadas estão nos resultados "
+            "como falhas; enviar os mesmos arquivos de novo envia só o que não foi enviado."
+        )
         sent = int(results.locator("#count-sent").inner_text())
         assert 1 <= sent < len(ORDERS) - 1
         rows = download(page, "a#download-results-csv", tmp_path / "downloads")

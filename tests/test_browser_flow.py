@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from pathlib import Path
 
+import openpyxl
 from playwright.sync_api import Page, Request, expect
 
 from batch_uploader.sandbox.oms import SandboxConfig
@@ -34,13 +36,18 @@ def carrier_file(folder: Path) -> Path:
     return path
 
 
-def download(page: Page, link: str, folder: Path) -> list[dict[str, str]]:
-    """Clicks ``link``, saves the file it gives in ``folder`` and reads it as a CSV table."""
+def saved(page: Page, link: str, folder: Path) -> Path:
+    """Clicks ``link`` and saves the file it gives in ``folder``, under its suggested name."""
     with page.expect_download() as started:
         page.locator(link).click()
-    saved = folder / started.value.suggested_filename
-    started.value.save_as(saved)
-    text = saved.read_text(encoding="utf-8-sig")
+    path = folder / started.value.suggested_filename
+    started.value.save_as(path)
+    return path
+
+
+def download(page: Page, link: str, folder: Path) -> list[dict[str, str]]:
+    """Clicks ``link``, saves the file it gives in ``folder`` and reads it as a CSV table."""
+    text = saved(page, link, folder).read_text(encoding="utf-8-sig")
     dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
     return list(csv.DictReader(io.StringIO(text), dialect=dialect))
 
@@ -121,6 +128,23 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     assert [row["Pedido"] for row in to_fix] == [ORDERS[REFUSED_ROW - 2]]
     assert to_fix[0]["Rastreio"] == ""
     assert "missing-value" in to_fix[0]["error"]
+    # The workbook holds the same table; the summary counts the same rows.
+    workbook = openpyxl.load_workbook(
+        saved(page, "a#download-results-xlsx", folder), read_only=True
+    )
+    sheet = workbook["Results"]
+    table = [[str(cell) if cell is not None else "" for cell in row] for row in sheet.values]
+    workbook.close()
+    assert [dict(zip(table[0], row, strict=True)) for row in table[1:]] == rows
+    summary = json.loads(saved(page, "a#download-summary", folder).read_text(encoding="utf-8"))
+    assert summary["rows"] == {
+        "total": len(ORDERS),
+        "sent": len(ORDERS) - 1,
+        "invalid": 1,
+        "failed": 0,
+        "skipped": 0,
+        "valid": 0,
+    }
     assert page.evaluate("window.notReloaded") is True, "the page was loaded again"
     # What reached the sandbox: each row to send, once.
     assert sorted(update.order_id for update in site.sandbox.received) == [

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterable
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.types import ASGIApp
 
 from ..redaction import Redactor
 from .guard import Guard, SecurityHeaders
@@ -27,14 +28,20 @@ class PageApp(Starlette):
     closing: asyncio.Event
     loop: asyncio.AbstractEventLoop | None = None
 
-    def closing_now(self) -> None:
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outermost: an error page of Starlette's own has the headers too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+    def closing_now(self, *, abort: bool = False) -> None:
+        """Ends the streams and stops the jobs (``abort``: at once, their requests in flight
+        abandoned)."""
         loop = self.loop
         if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._close)
+            loop.call_soon_threadsafe(self._close, abort)
 
-    def _close(self) -> None:
+    def _close(self, abort: bool) -> None:
         self.closing.set()
-        self.jobs.stop_all()
+        self.jobs.stop_all(abort=abort)
 
 
 def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> PageApp:
@@ -64,7 +71,6 @@ def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> Page
     page = PageApp(
         routes=pages.routes(),
         middleware=[
-            Middleware(SecurityHeaders),
             Middleware(
                 Guard, token=token, hosts=list(hosts), max_body=settings.max_body, refusal=refusal
             ),

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,11 +145,13 @@ class Jobs:
         if job.sending is not None:
             job.sending.control.stop(STOPPED)
 
-    def stop_all(self) -> None:
-        """Stops every job sending (the page is closing)."""
+    def stop_all(self, *, abort: bool = False) -> None:
+        """Stops every job sending (the page is closing); ``abort`` ends them at once."""
         for job in self.jobs.values():
             if job.sending is not None:
                 job.sending.control.stop(CLOSED)
+                if abort:
+                    job.sending.control.abort()
 
     async def close(self, grace: float = 15.0) -> None:
         """Stops every job sending and waits for them to settle their rows (``grace``
@@ -227,7 +229,3 @@ def _free(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
     return candidate
-
-
-def shown(paths: Sequence[Path]) -> list[str]:
-    return [path.name for path in paths]

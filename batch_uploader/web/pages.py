@@ -98,6 +98,7 @@ class Pages:
             here=here,
             row_message=lambda message: here(wording.row_message(message, language)),
             run_message=lambda message: here(wording.run_message(message, language)),
+            error_message=lambda error: here(wording.error_message(error, language)),
             Status=Status,
             **context,
         )

@@ -51,8 +51,10 @@ class PageServer(uvicorn.Server):
         self.page = app
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A second Ctrl-C ends the jobs at once, as it ends a run of the command line.
+        again = self.should_exit
         super().handle_exit(sig, frame)
-        self.page.closing_now()
+        self.page.closing_now(abort=again)
 
     def stop(self) -> None:
         """Stops the server from another thread, as a signal would."""

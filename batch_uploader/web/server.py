@@ -40,6 +40,9 @@ class PageServer(uvicorn.Server):
         super().__init__(
             uvicorn.Config(
                 app,
+                # uvicorn's lines go through the command's logging, which redacts the secrets;
+                # no access log (the printed address holds the session's token).
+                log_config=None,
                 log_level="warning",
                 access_log=False,
                 lifespan="on",

@@ -12,6 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from batch_uploader.jobs.journal import Journal
+from batch_uploader.sandbox.oms import Sandbox
+from batch_uploader.web.jobs import Jobs
 from tests.web_helpers import (
     APP_TOKEN,
     SAME_ORIGIN,
@@ -287,3 +290,35 @@ def test_the_app_token_is_in_no_page_nor_download(tmp_path: Path, kind: str) -> 
         assert APP_TOKEN not in page, (number, page)
     assert all(APP_TOKEN.lower() not in page.lower() for page in shown)
     assert "secret-in-row" in shown[0]
+
+
+def test_a_journal_in_use_by_another_run_is_said_on_the_page(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    with Sandbox() as fake, Journal(journal):  # another run holds it
+        page_app = app_for(tmp_path, base_url=fake.base_url, journal=journal)
+        with client(page_app) as browser:
+            job = upload(browser, JADLOG)
+            browser.post(f"{job}/send", headers=SAME_ORIGIN)
+            page = finished(browser, job)
+    error = element(page, "error")
+    assert error.startswith(f"the journal {journal} is in use by pid ")
+    assert error.endswith("; wait for that run to end, or start the page with another journal")
+    assert "download-results-csv" not in page
+
+
+def test_a_fault_of_the_program_is_said_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Jobs, "_upload", broken)
+    with client(app_for(tmp_path)) as browser:
+        files = [("files", ("jadlog.csv", JADLOG.read_bytes(), "text/csv"))]
+        page = browser.post("/jobs", files=files, headers=SAME_ORIGIN).text
+    assert element(page, "error") == (
+        "The files could not be checked: a fault of batch-uploader itself, not of your files. "
+        "The page's log says more."
+    )
+    assert "a bug" not in page
+    assert "RuntimeError: a bug" in caplog.text

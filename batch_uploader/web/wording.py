@@ -52,7 +52,7 @@ PAGE_WORDS: Mapping[Hint, str] = {
     Hint.ENCODING_ONE_OF: W_("save the file as CSV UTF-8 and upload it again"),
     Hint.ENCODING_GIVEN: W_("the encoding {encoding}"),
     Hint.JOURNAL: W_("start the page with another journal"),
-    Hint.JOURNAL_THIS: W_("wait for the other run to end"),
+    Hint.JOURNAL_THIS: W_("start the page with another journal"),
     Hint.JOURNAL_OTHER: W_("start the page with a journal this version can read"),
     Hint.URL_TEMPLATES: W_("ask whoever started this page to add its tracking page to the templates"),  # noqa: E501
 }  # fmt: skip

@@ -86,8 +86,8 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     cells = refused.first.locator("td")
     expect(cells.nth(0)).to_have_text(str(REFUSED_ROW))
     expect(cells.nth(1)).to_have_text("C 'Rastreio'")
-    expect(cells.nth(3)).to_have_text("missing-value")
     expect(cells.nth(2)).to_have_text("")
+    expect(cells.nth(3)).to_have_text("missing-value")
     expect(cells.nth(4)).to_have_text(
         "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber"
     )
@@ -120,11 +120,10 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     # The results have every row of the file with its status; the rows to fix, the refused one.
     folder = tmp_path / "downloads"
     rows = download(page, "a#download-results-csv", folder)
-    statuses = {row["orderId"]: (row["row"], row["status"]) for row in rows}
-    assert statuses == {
-        order: (str(number), "invalid" if number == REFUSED_ROW else "sent")
+    assert [(row["row"], row["orderId"], row["status"]) for row in rows] == [
+        (str(number), order, "invalid" if number == REFUSED_ROW else "sent")
         for number, order in enumerate(ORDERS, start=2)
-    }
+    ]
     to_fix = download(page, "a#download-to-fix", folder)
     assert [row["Pedido"] for row in to_fix] == [ORDERS[REFUSED_ROW - 2]]
     assert to_fix[0]["Rastreio"] == ""

@@ -1,4 +1,5 @@
-"""Shared fixtures: small input files written the way carriers and Excel write them."""
+"""Shared fixtures: small input files written the way carriers and Excel write them, and the
+browser tests' Chromium, tabs and page server (helpers in tests/browser.py)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test lint screenshots bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The README's screenshots of the page: the browser test of the whole flow saves its steps in
+# docs/screenshots. It needs the distribution's chromium package (CI=true: fail without it).
+screenshots: $(STAMP)
+	CI=true SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest \
+		tests/test_browser_flow.py::test_a_file_checked_sent_and_its_results_downloaded
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -1,4 +1,5 @@
-"""Shared fixtures: small input files written the way carriers and Excel write them."""
+"""Shared fixtures: small input files written the way carriers and Excel write them, and the
+browser tests' Chromium, tabs and page server (helpers in tests/browser.py)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from odf.opendocument import OpenDocumentSpreadsheet
 from odf.table import Table as OdsTable
 from odf.table import TableCell, TableRow
 from odf.text import P
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from batch_uploader.cli.main import cli
 from batch_uploader.jobs.control import Control
 from batch_uploader.jobs.progress import Event, OnEvent, RowDecided
 from batch_uploader.models import Row, Source
 from batch_uploader.vtex import sender as sender_module
+
+from . import browser
 
 CsvFactory = Callable[..., Path]
 XlsxFactory = Callable[..., Path]
@@ -226,3 +230,58 @@ def stopping_after(control: Control, decided: int) -> tuple[list[Event], OnEvent
             control.stop("the person pressed Stop")
 
     return events, watch
+
+
+# The browser tests (tests/test_browser*.py) drive the distribution's Chromium through
+# Playwright's sync API, whose event loop stays running in the main thread while a browser is
+# open: asyncio.run fails there meanwhile. They therefore run last, after every other test, and
+# share one browser until the session ends.
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: "chromium" in getattr(item, "fixturenames", ()))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Says why the browser tests were skipped, which pytest shows only when asked (-rs)."""
+    reason = browser.missing_chromium(browser.chromium_path())
+    skipped = terminalreporter.stats.get("skipped", [])
+    if reason and any("test_browser" in getattr(report, "nodeid", "") for report in skipped):
+        terminalreporter.write_line(f"browser tests skipped: {reason}", yellow=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """The distribution's Chromium (or ``$CHROMIUM``), headless. Without it the browser tests
+    skip, saying why, except on CI (``CI=true``), where they fail."""
+    path = browser.require_chromium()
+    expect.set_options(timeout=browser.STEP_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def tabs(chromium: Browser) -> Iterator[browser.Tabs]:
+    """Opens tabs of a test, each in its own browser context; at the end, every console error
+    or warning (a Content Security Policy violation among them), uncaught script error or
+    failed request the test did not take is a failure."""
+    opened = browser.Tabs(chromium)
+    yield opened
+    left = opened.close()
+    assert not left, "problems on the page:\n" + "\n".join(left)
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> browser.Screenshots:
+    """Screenshots of a test's steps, in tmp_path/screenshots (and $SCREENSHOTS_DIR if set)."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return browser.Screenshots(folder)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[browser.Site]:
+    """The page served on 127.0.0.1 (a free port) as ``batch-uploader web --sandbox`` serves
+    it, its jobs' files under tmp_path/web."""
+    with browser.serve(tmp_path / "web") as running:
+        yield running

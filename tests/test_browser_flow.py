@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import openpyxl
-import pytest
 from playwright.sync_api import Page, Request, expect
 
 from batch_uploader.sandbox.oms import SandboxConfig
@@ -261,12 +260,6 @@ def test_a_page_opened_without_the_token_is_refused(site: Site, tabs: Tabs) -> N
     assert all(site.root in problem for problem in problems), problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the guard refuses /static/ and /favicon.ico without the session cookie, so the "
-    "refusal loads neither its stylesheet nor its scripts (each refused, and then refused "
-    "again for its text/html type, in the console)",
-)
 def test_the_refusal_is_styled_and_loads_nothing_refused(site: Site, tabs: Tabs) -> None:
     tab = tabs.open("pt-BR")
     page = tab.page

@@ -47,7 +47,7 @@ def test_the_printed_address_gives_a_session_cookie_and_leads_to_the_page(
     assert element(page.text, "check") == "Check the files"
 
 
-@pytest.mark.parametrize("path", ["/", "/jobs/0123456789abcdef", "/static/htmx.min.js"])
+@pytest.mark.parametrize("path", ["/", "/jobs/0123456789abcdef", "/jobs/0123456789abcdef/events"])
 def test_without_the_cookie_every_request_is_refused_with_a_page(
     stranger: TestClient, path: str
 ) -> None:
@@ -55,6 +55,16 @@ def test_without_the_cookie_every_request_is_refused_with_a_page(
     assert answer.status_code == 403
     assert "<h1>Open the page from its address</h1>" in answer.text
     assert "Open that address again." in answer.text
+
+
+def test_without_the_cookie_only_the_pages_own_files_are_served(stranger: TestClient) -> None:
+    # The refusal page loads its stylesheet and scripts: they hold nothing of a person's.
+    script = stranger.get("/static/htmx.min.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert stranger.get("/favicon.ico").status_code == 204  # no icon, and no error said
+    assert stranger.get("/static/../pages.py").status_code in (403, 404)
+    assert stranger.post("/static/htmx.min.js", headers=SAME_ORIGIN).status_code == 403
 
 
 def test_a_wrong_token_gives_no_session(stranger: TestClient) -> None:

@@ -104,6 +104,11 @@ class Guard:
             else:
                 await self._refuse(send, 403, headers)
             return
+        if method in _SAFE_METHODS and _public(scope["path"]):
+            # The stylesheet, scripts and icon hold nothing of a person's: the refusal page
+            # loads them too.
+            await self.app(scope, receive, send)
+            return
         cookie = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
         if cookie is None or not hmac.compare_digest(cookie.encode(), self.token.encode()):
             await self._refuse(send, 403, headers)
@@ -195,6 +200,11 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {
         name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
     }
+
+
+def _public(path: str) -> bool:
+    """Whether ``path`` is one of the page's own files, served to anyone on the address."""
+    return path == "/favicon.ico" or (path.startswith("/static/") and ".." not in path)
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -3,7 +3,7 @@ the person asks, sent as a task of the server's event loop, one job per account 
 
 A job's folder holds ``files/`` (what was uploaded, under its own names), ``check/`` (the dry
 run's outputs) and ``sent/`` (the upload's results, as .csv and .xlsx, rows to fix and
-summary.json).
+summary.json, and, once checked in VTEX, the orders read back: ``...-verified.csv``).
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pathlib import Path
 import anyio.to_thread
 
 from ..errors import BatchUploaderError
-from ..files.output_names import default_results_path
+from ..files.output_names import default_results_path, verified_path
 from ..jobs.control import Control
 from ..jobs.deliveries import EventsUpload
 from ..jobs.engine import Upload
+from ..jobs.read_back import ReadBack, VerifyReport
 from ..jobs.tracking import TrackingUpload
 from .settings import PageSettings
 from .snapshot import Snapshot
@@ -50,6 +51,19 @@ class Sending:
 
 
 @dataclass
+class Checking:
+    """A job's orders being read back from VTEX (or read back): its ``report`` once done, or
+    why it could not be (``error``, or a ``fault`` of batch-uploader)."""
+
+    control: Control = field(default_factory=Control)
+    report: VerifyReport | None = None
+    error: BatchUploaderError | None = None
+    fault: bool = False
+    over: bool = False
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass
 class PageJob:
     """A job of the page: its ``kind`` (``tracking`` or ``events``), its folder and files
     (``names``, as uploaded), its check and, once asked, its sending."""
@@ -61,6 +75,20 @@ class PageJob:
     check: Snapshot = field(default_factory=Snapshot)
     check_refused: Refused | None = None
     sending: Sending | None = None
+    checking: Checking | None = None
+
+    @property
+    def can_check(self) -> bool:
+        """Whether its orders can be read back now: tracking numbers sent, the sending over
+        with its results written, and no read-back asked yet."""
+        sending = self.sending
+        return (
+            self.kind == "tracking"
+            and self.checking is None
+            and sending is not None
+            and sending.snapshot.over
+            and sending.snapshot.report.results_path is not None
+        )
 
     @property
     def names(self) -> list[str]:
@@ -140,34 +168,68 @@ class Jobs:
 
         sending.task = asyncio.get_running_loop().create_task(send(), name=f"job {job.id}")
 
+    def check_in_vtex(self, job: PageJob) -> bool:
+        """Starts reading back the orders ``job`` sent, from the account it sent to; whether
+        it started (not when the job cannot be checked, or was checked already)."""
+        if not job.can_check or job.sending is None:
+            return False
+        results = job.sending.snapshot.report.results_path
+        if results is None:
+            return False
+        checking = Checking()
+        job.checking = checking
+        settings = self.settings
+
+        async def read() -> None:
+            try:
+                reading = ReadBack(
+                    results,
+                    verified_path(results),
+                    base_url=settings.base_url,
+                    credentials=settings.credentials,
+                    settings=settings.sending,
+                )
+                await anyio.to_thread.run_sync(reading.__enter__)
+                try:
+                    checking.report = await reading.run(checking.control)
+                finally:
+                    reading.__exit__(None, None, None)
+            except BatchUploaderError as error:
+                checking.error = error
+            except Exception:
+                _log.exception("job %s: a fault of batch-uploader reading the orders back", job.id)
+                checking.fault = True
+            finally:
+                checking.over = True
+
+        checking.task = asyncio.get_running_loop().create_task(read(), name=f"check {job.id}")
+        return True
+
     def stop(self, job: PageJob) -> None:
         """Stops sending ``job``: the requests in flight end, nothing more is sent."""
         if job.sending is not None:
             job.sending.control.stop(STOPPED)
 
     def stop_all(self, *, abort: bool = False) -> None:
-        """Stops every job sending (the page is closing); ``abort`` ends them at once."""
+        """Stops every job sending or read back (the page is closing); ``abort`` ends them at
+        once."""
         for job in self.jobs.values():
-            if job.sending is not None:
-                job.sending.control.stop(CLOSED)
+            for run in _runs(job):
+                run.control.stop(CLOSED)
                 if abort:
-                    job.sending.control.abort()
+                    run.control.abort()
 
     async def close(self, grace: float = 15.0) -> None:
         """Stops every job sending and waits for them to settle their rows (``grace``
         seconds, then they are aborted)."""
         self.stop_all()
-        tasks = [
-            job.sending.task
-            for job in self.jobs.values()
-            if job.sending is not None and job.sending.task is not None
-        ]
-        if not tasks:
+        runs = [run for job in self.jobs.values() for run in _runs(job) if run.task is not None]
+        if not runs:
             return
-        _, pending = await asyncio.wait(tasks, timeout=grace)
-        for job in self.jobs.values():
-            if job.sending is not None and job.sending.task in pending:
-                job.sending.control.abort()
+        _, pending = await asyncio.wait([run.task for run in runs if run.task], timeout=grace)
+        for run in runs:
+            if run.task in pending:
+                run.control.abort()
         if pending:
             await asyncio.wait(pending, timeout=5)
 
@@ -213,6 +275,11 @@ class Jobs:
             credentials=settings.credentials, settings=settings.sending, dry_run=dry_run,
             **target,  # type: ignore[arg-type]
         )  # fmt: skip
+
+
+def _runs(job: PageJob) -> list[Sending | Checking]:
+    """``job``'s sending and its read-back, as far as they were asked."""
+    return [run for run in (job.sending, job.checking) if run is not None]
 
 
 def _safe_name(name: str, number: int) -> str:

@@ -22,7 +22,7 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..models import Status
+from ..models import Status, Verdict
 from . import wording
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
 from .jobs import Busy, Jobs, PageJob
@@ -51,11 +51,13 @@ class Pages:
             Route("/jobs/{job_id}", self.job_page, methods=["GET"]),
             Route("/jobs/{job_id}/send", self.send, methods=["POST"]),
             Route("/jobs/{job_id}/stop", self.stop, methods=["POST"]),
+            Route("/jobs/{job_id}/check", self.check_in_vtex, methods=["POST"]),
             Route("/jobs/{job_id}/events", self.events, methods=["GET"]),
             Route("/jobs/{job_id}/results.csv", self.results_csv, methods=["GET"]),
             Route("/jobs/{job_id}/results.xlsx", self.results_xlsx, methods=["GET"]),
             Route("/jobs/{job_id}/to-fix/{number:int}", self.to_fix, methods=["GET"]),
             Route("/jobs/{job_id}/summary.json", self.summary, methods=["GET"]),
+            Route("/jobs/{job_id}/verified.csv", self.verified_csv, methods=["GET"]),
             Mount("/static", StaticFiles(packages=[("batch_uploader.web", "static")])),
         ]
 
@@ -85,11 +87,18 @@ class Pages:
         """The template ``name`` in ``language``."""
         template = language.templates.get_template(name)
         job = context.get("job")
-        # A job's files are named as uploaded, not by where the page keeps them.
-        folder = f"{job.folder / 'files'}{os.sep}" if isinstance(job, PageJob) else None
+        # A job's files (uploaded, or written for it) are named as the person knows them,
+        # not by where the page keeps them.
+        folders = (
+            [f"{job.folder / name}{os.sep}" for name in ("files", "sent")]
+            if isinstance(job, PageJob)
+            else []
+        )
 
         def here(text: str) -> str:
-            return text.replace(folder, "") if folder else text
+            for folder in folders:
+                text = text.replace(folder, "")
+            return text
 
         return template.render(
             lang=language,
@@ -100,6 +109,7 @@ class Pages:
             run_message=lambda message: here(wording.run_message(message, language)),
             error_message=lambda error: here(wording.error_message(error, language)),
             Status=Status,
+            Verdict=Verdict,
             **context,
         )
 
@@ -153,6 +163,15 @@ class Pages:
         self.jobs.stop(job)
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
+    async def check_in_vtex(self, request: Request) -> Response:
+        """Reads back the orders a job sent; asked again (running, or done), it starts
+        nothing: the job's page shows where the first stands."""
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        self.jobs.check_in_vtex(job)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
     async def events(self, request: Request) -> Response:
         job = self._job(request)
         if job is None or job.sending is None:
@@ -195,6 +214,15 @@ class Pages:
     async def summary(self, request: Request) -> Response:
         return self._download(request, lambda snapshot: snapshot.report.summary_path)
 
+    async def verified_csv(self, request: Request) -> Response:
+        job = self._job(request)
+        checking = None if job is None else job.checking
+        report = None if checking is None or not checking.over else checking.report
+        path = None if report is None else report.results_path
+        if path is None or not path.is_file():
+            return self.render(request, "missing.html", status=404)
+        return FileResponse(path, filename=path.name, content_disposition_type="attachment")
+
     def _download(self, request: Request, which: Any) -> Response:
         job = self._job(request)
         if job is None or job.sending is None or not job.sending.snapshot.over:
@@ -215,6 +243,7 @@ class Pages:
             "check": check,
             "refused": job.check_refused,
             "sending": job.sending,
+            "checking": job.checking,
             "can_send": check.over and check.error is None and not check.fault and valid > 0,
         }
 

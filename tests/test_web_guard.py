@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from batch_uploader.web.guard import CSP, SESSION_COOKIE
+from batch_uploader.web.guard import CSP, SESSION_COOKIE, session_cookie
 from tests.web_helpers import BASE, SAME_ORIGIN, TOKEN, TestClient, app_for, client, element
 
 EXPECTED_HEADERS = {
@@ -39,7 +39,7 @@ def test_the_printed_address_gives_a_session_cookie_and_leads_to_the_page(
     assert answer.status_code == 303
     assert answer.headers["location"] == "/"
     cookie = answer.headers["set-cookie"]
-    assert cookie.startswith(f"{SESSION_COOKIE}={TOKEN};")
+    assert cookie.startswith(f"{SESSION_COOKIE}_8765={TOKEN};")
     assert "HttpOnly" in cookie
     assert "SameSite=Strict" in cookie
     page = stranger.get("/")
@@ -65,6 +65,22 @@ def test_without_the_cookie_only_the_pages_own_files_are_served(stranger: TestCl
     assert stranger.get("/favicon.ico").status_code == 204  # no icon, and no error said
     assert stranger.get("/static/../pages.py").status_code in (403, 404)
     assert stranger.post("/static/htmx.min.js", headers=SAME_ORIGIN).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "others", ['prefs={"theme":"dark"}', "a=b c", "theme=dark mode", 'x="bad', "a@b=1"]
+)
+def test_another_sites_odd_cookie_beside_the_session_does_not_lock_the_page(
+    stranger: TestClient, others: str
+) -> None:
+    # Cookies of 127.0.0.1 go to every port: another local program's may not be RFC-strict.
+    header = f"{others}; {session_cookie(['127.0.0.1:8765'])}={TOKEN}"
+    assert stranger.get("/", headers={"cookie": header}).status_code == 200
+
+
+def test_two_pages_on_two_ports_keep_their_own_sessions() -> None:
+    assert session_cookie(["127.0.0.1:8765", "localhost:8765"]) == f"{SESSION_COOKIE}_8765"
+    assert session_cookie(["127.0.0.1:8766"]) != session_cookie(["127.0.0.1:8765"])
 
 
 def test_a_wrong_token_gives_no_session(stranger: TestClient) -> None:

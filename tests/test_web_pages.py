@@ -241,6 +241,39 @@ def test_an_uploaded_file_keeps_its_name_and_never_a_path(tmp_path: Path) -> Non
     assert not (tmp_path / "jadlog.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        ("é" * 150 + ".csv", "é" * 58 + ".csv"),  # 120 bytes, the extension kept
+        ("a" * 300 + ".csv", "a" * 116 + ".csv"),  # 120 bytes
+        (" .csv", "file-1.csv"),
+    ],
+)
+def test_a_long_or_bare_file_name_is_cut_with_its_extension_kept(
+    tmp_path: Path, name: str, kept: str
+) -> None:
+    with client(app_for(tmp_path)) as browser:
+        files = [("files", (name, JADLOG.read_bytes(), "text/csv"))]
+        answer = browser.post("/jobs", files=files, headers=SAME_ORIGIN)
+    assert answer.status_code == 200
+    assert element(answer.text, "understood").startswith(f"{kept} Format CSV")
+    assert [path.name for path in (tmp_path / "web").glob("*/files/*")] == [kept]
+    assert "cannot write" not in answer.text
+
+
+def test_a_job_the_page_offers_no_send_for_is_not_sent(tmp_path: Path) -> None:
+    with client(app_for(tmp_path)) as browser:
+        files = [("files", ("x.exe", b"MZ", "application/octet-stream"))]
+        job = browser.post("/jobs", files=files, headers=SAME_ORIGIN, follow_redirects=False)
+        address = job.headers["location"]
+        assert 'id="send"' not in browser.get(address).text
+        answer = browser.post(f"{address}/send", headers=SAME_ORIGIN, follow_redirects=False)
+        page = browser.get(address).text
+    assert answer.status_code == 303
+    assert 'id="progress"' not in page
+    assert not list((tmp_path / "web").glob("*/sent/*"))
+
+
 def test_delivery_events_are_checked_as_events(tmp_path: Path) -> None:
     with client(app_for(tmp_path)) as browser:
         page = browser.get(
@@ -274,7 +307,8 @@ def test_the_app_token_is_in_no_page_nor_download(tmp_path: Path, kind: str) -> 
     else:
         path.write_text(
             "orderId;invoiceNumber;date;city;state;description\n"
-            f"1300000000001-01;1;2026-11-24 08:00;Cajamar;SP;{APP_TOKEN}\n",
+            f"1300000000001-01;1;2026-11-24 08:00;Cajamar;SP;{APP_TOKEN}\n"
+            "1300000000002-01;2;2026-11-24 09:00;Cajamar;SP;Objeto postado\n",
             encoding="utf-8",
         )
     with sandboxed(tmp_path) as (browser, _):

@@ -18,13 +18,23 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterable
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "batch_uploader_session"
+
+
+def session_cookie(hosts: Iterable[str]) -> str:
+    """The name of the session cookie of a page answering as ``hosts``: its port in it, since
+    a browser gives a cookie of 127.0.0.1 to every port there (two pages open at once keep
+    their own sessions, and neither hands its token to the other)."""
+    ports = sorted({host.rpartition(":")[2] for host in hosts})
+    return f"{SESSION_COOKIE}_{ports[0]}" if ports else SESSION_COOKIE
+
+
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -87,6 +97,7 @@ class Guard:
         self.origins = frozenset(f"http://{host}" for host in self.hosts)
         self.max_body = max_body
         self.refusal = refusal
+        self.cookie = session_cookie(self.hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +120,7 @@ class Guard:
             # loads them too.
             await self.app(scope, receive, send)
             return
-        cookie = _cookie(headers.get("cookie", ""), SESSION_COOKIE)
+        cookie = cookie_parser(headers.get("cookie", "")).get(self.cookie)
         if cookie is None or not hmac.compare_digest(cookie.encode(), self.token.encode()):
             await self._refuse(send, 403, headers)
             return
@@ -162,7 +173,7 @@ class Guard:
                 await self._refuse(send, 413, headers)
 
     async def _admit(self, send: Send) -> None:
-        cookie = f"{SESSION_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+        cookie = f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict"
         await send(
             {
                 "type": "http.response.start",
@@ -205,13 +216,3 @@ def _headers(scope: Scope) -> dict[str, str]:
 def _public(path: str) -> bool:
     """Whether ``path`` is one of the page's own files, served to anyone on the address."""
     return path == "/favicon.ico" or (path.startswith("/static/") and ".." not in path)
-
-
-def _cookie(header: str, name: str) -> str | None:
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(header)
-    except Exception:
-        return None
-    morsel = jar.get(name)
-    return None if morsel is None else morsel.value

@@ -282,11 +282,26 @@ def _runs(job: PageJob) -> list[Sending | Checking]:
     return [run for run in (job.sending, job.checking) if run is not None]
 
 
+# An uploaded name's bytes, with its extension: a file system takes 255, and the outputs named
+# after it add to it ("-results-20261130T221601Z.csv", a sheet's name).
+_NAME_BYTES = 120
+_SUFFIX_CHARACTERS = 8
+
+
 def _safe_name(name: str, number: int) -> str:
-    """An uploaded file's name, as a plain name in the job's folder (never a path)."""
-    base = Path(name.replace("\\", "/")).name.strip().lstrip(".")
-    base = re.sub(r"[\x00-\x1f/]", "", base)
-    return base[:200] or f"file-{number + 1}"
+    """An uploaded file's name, as a plain name in the job's folder (never a path), its
+    extension kept and short enough for the names its outputs are given after it."""
+    base = re.sub(r"[\x00-\x1f/]", "", Path(name.replace("\\", "/")).name).strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = suffix.strip()[:_SUFFIX_CHARACTERS]
+    room = _NAME_BYTES - len(suffix.encode()) - 1  # the dot
+    # Cut by bytes, not characters (a file system counts bytes): a cut character is dropped.
+    stem = (
+        stem.strip(". ").encode()[:room].decode("utf-8", "ignore").strip() or f"file-{number + 1}"
+    )
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def _free(path: Path) -> Path:

@@ -356,3 +356,28 @@ def test_a_fault_of_the_program_is_said_without_a_traceback(
     )
     assert "a bug" not in page
     assert "RuntimeError: a bug" in caplog.text
+
+
+def test_an_address_the_page_does_not_have_is_a_page_in_the_persons_language(
+    tmp_path: Path,
+) -> None:
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        unknown = browser.get("/nonexistent")
+        wrong_way = browser.delete("/jobs", headers=SAME_ORIGIN)
+    assert unknown.status_code == 404
+    assert wrong_way.status_code == 405
+    for answer in (unknown, wrong_way):
+        assert "<h1>Nada aqui</h1>" in answer.text
+        assert 'href="/static/' in answer.text  # the page's own, styled
+        assert "Not Found" not in answer.text
+        assert "Method Not Allowed" not in answer.text
+
+
+def test_more_files_than_a_form_sends_are_refused_on_the_upload_page(tmp_path: Path) -> None:
+    files = [("files", (f"f{n}.csv", b"Pedido;NF;Rastreio\n", "text/csv")) for n in range(101)]
+    with client(app_for(tmp_path), language="es") as browser:
+        answer = browser.post("/jobs", files=files, headers=SAME_ORIGIN)
+    assert answer.status_code == 400
+    assert element(answer.text, "error") == "Elige como máximo 100 archivos a la vez."
+    assert 'id="upload"' in answer.text
+    assert not list((tmp_path / "web").glob("*/files/*"))

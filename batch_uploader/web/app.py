@@ -70,6 +70,7 @@ def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> Page
 
     page = PageApp(
         routes=pages.routes(),
+        exception_handlers=pages.exception_handlers(),
         middleware=[
             Middleware(
                 Guard, token=token, hosts=list(hosts), max_body=settings.max_body, refusal=refusal

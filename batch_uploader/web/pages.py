@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -30,6 +31,9 @@ from .snapshot import Snapshot
 from .stream import progress_events
 from .watch import workbook_of
 
+# The files one upload may hold (a form with more is refused before any is read).
+MAX_FILES = 100
+
 # Languages as the links name them, each in its own words.
 LANGUAGE_NAMES = {"pt_BR": "Português", "es": "Español", "en": "English"}
 _CHUNK = 64 * 1024
@@ -42,6 +46,9 @@ class Pages:
         self.jobs = jobs
         self.languages = languages
         self.closing = closing
+
+    def exception_handlers(self) -> dict[Any, Any]:
+        return {404: self.not_found, 405: self.not_found}
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -120,23 +127,35 @@ class Pages:
         return Response(status_code=204)
 
     async def create(self, request: Request) -> Response:
-        async with request.form(max_files=100, max_fields=20) as form:
-            kind = str(form.get("kind") or "tracking")
-            uploads = [
-                item
-                for item in form.getlist("files")
-                if isinstance(item, UploadFile) and item.filename
-            ]
-            if not uploads:
-                return self.render(request, "upload.html", status=400, missing=True)
+        try:
+            async with request.form(max_files=MAX_FILES, max_fields=20) as form:
+                kind = str(form.get("kind") or "tracking")
+                uploads = [
+                    item
+                    for item in form.getlist("files")
+                    if isinstance(item, UploadFile) and item.filename
+                ]
+                if not uploads:
+                    return self.render(request, "upload.html", status=400, missing=True)
 
-            async def files() -> AsyncIterator[tuple[str, AsyncIterator[bytes]]]:
-                for upload in uploads:
-                    yield str(upload.filename), _chunks(upload)
+                async def files() -> AsyncIterator[tuple[str, AsyncIterator[bytes]]]:
+                    for upload in uploads:
+                        yield str(upload.filename), _chunks(upload)
 
-            job = await self.jobs.create(kind, files())
+                job = await self.jobs.create(kind, files())
+        except HTTPException as refused:
+            # Starlette's word for more files or fields than a form of this page sends.
+            if refused.status_code != 400:
+                raise
+            return self.render(request, "upload.html", status=400, too_many=MAX_FILES)
         await self.jobs.check(job)
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def not_found(self, request: Request, error: Exception) -> Response:
+        """An address the page does not have, or asked the wrong way: a page saying so, in
+        the person's language, rather than the server's bare words."""
+        status = error.status_code if isinstance(error, HTTPException) else 404
+        return self.render(request, "missing.html", status=status)
 
     async def job_page(self, request: Request) -> Response:
         job = self._job(request)

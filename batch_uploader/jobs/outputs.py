@@ -146,7 +146,7 @@ class Outputs:
     def add(self, prepared: Prepared) -> None:
         """Writes a row decided (see :meth:`prepare`), once counted; rows come in input order."""
         entry, cells, source, _, _, to_fix = prepared
-        self._write(cells, entry[0], to_fix, source)
+        self._write(cells, entry[0], to_fix, self._source_list[source])
 
     def write(self, outcome: Outcome) -> None:
         """Writes a row decided in its turn, once counted: as :meth:`add` does, without the
@@ -159,7 +159,7 @@ class Outputs:
         )
 
     def _write(
-        self, cells: list[str], status: Status, to_fix: list[str] | None, source: Source | int
+        self, cells: list[str], status: Status, to_fix: list[str] | None, source: Source
     ) -> None:
         if self._results_written:
             try:
@@ -167,8 +167,6 @@ class Outputs:
             except OSError as error:
                 self._results_refused(reason_of(error))
         if self._fixes_written and to_fix is not None:
-            if isinstance(source, int):
-                source = self._source_list[source]
             try:
                 self.fixes.write(source, to_fix)
             except RowsToFixRefused as error:

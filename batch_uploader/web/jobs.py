@@ -26,6 +26,7 @@ from ..jobs.deliveries import EventsUpload
 from ..jobs.engine import Upload
 from ..jobs.read_back import ReadBack, VerifyReport
 from ..jobs.tracking import TrackingUpload
+from ..models import Status
 from .settings import PageSettings
 from .snapshot import Snapshot
 from .watch import Refused, Watched
@@ -76,6 +77,14 @@ class PageJob:
     check_refused: Refused | None = None
     sending: Sending | None = None
     checking: Checking | None = None
+
+    @property
+    def can_send(self) -> bool:
+        """Whether it can be sent: its files checked whole, with rows to send."""
+        check = self.check
+        return (
+            check.over and check.error is None and not check.fault and check.count(Status.VALID) > 0
+        )
 
     @property
     def can_check(self) -> bool:

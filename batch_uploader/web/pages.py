@@ -167,7 +167,7 @@ class Pages:
         job = self._job(request)
         if job is None:
             return self.render(request, "missing.html", status=404)
-        if not _can_send(job):  # no Send button was offered: the page says why
+        if not job.can_send:  # no Send button was offered: the page says why
             return RedirectResponse(f"/jobs/{job.id}", status_code=303)
         try:
             self.jobs.send(job)
@@ -264,14 +264,8 @@ class Pages:
             "refused": job.check_refused,
             "sending": job.sending,
             "checking": job.checking,
-            "can_send": _can_send(job),
+            "can_send": job.can_send,
         }
-
-
-def _can_send(job: PageJob) -> bool:
-    """Whether ``job``'s files were checked whole, with rows to send."""
-    check = job.check
-    return check.over and check.error is None and not check.fault and check.count(Status.VALID) > 0
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:

@@ -35,7 +35,8 @@ lint: $(STAMP)
 # docs/screenshots. It needs the distribution's chromium package (CI=true: fail without it).
 screenshots: $(STAMP)
 	CI=true SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest \
-		tests/test_browser_flow.py::test_a_file_checked_sent_and_its_results_downloaded
+		tests/test_browser_flow.py::test_a_file_checked_sent_and_its_results_downloaded \
+		tests/test_browser_history.py
 
 $(VENV)/.bench-installed: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -186,11 +186,14 @@ def serve(
     state_dir: Path,
     sandbox: SandboxConfig = SANDBOX,
     sending: Settings = SENDING,
+    *,
+    journal: Path | None = None,
+    inboxes: tuple[Path, ...] = (),
 ) -> Iterator[Site]:
     """The page, sending every job to a sandbox started here (as ``batch-uploader web
     --sandbox`` does), served by uvicorn in a thread on 127.0.0.1 while the block runs. The
     socket is bound first, on a free port, so the address is known before the server starts
-    and nothing else can take it."""
+    and nothing else can take it. Its history reads ``journal`` and ``inboxes``."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(32)
@@ -202,6 +205,8 @@ def serve(
                 credentials=SANDBOX_CREDENTIALS,
                 sandbox=True,
                 sending=sending,
+                journal=journal,
+                inboxes=inboxes,
             )
             server = PageServer(create_app(settings, token, page_hosts("127.0.0.1", port)))
             thread = threading.Thread(

@@ -141,3 +141,58 @@ def test_a_row_waits_then_leaves(tmp_path: Path, source_file: Path) -> None:
         states.append(journal.db.execute("SELECT state, attempts FROM rows").fetchone())
 
     assert states == [("pending", 0), ("in-flight", 2)]
+
+
+def test_a_run_keeps_where_its_results_went_and_its_counts(
+    tmp_path: Path, source_file: Path
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    results = tmp_path / "jadlog-results.csv"
+    failed = Outcome(
+        Row(Source(str(source_file)), 3, {}), Status.FAILED, UPDATE, Delivery(Status.FAILED, 5, 503)
+    )
+    other = tmp_path / "loggi.xlsx"
+    other.write_bytes(b"")
+    with Journal(path) as journal:
+        first = journal.start_run(TARGET, [source_file], results)
+        journal.record(first, TARGET, sent(Row(Source(str(source_file)), 2, {})))
+        journal.record(first, TARGET, failed)
+        journal.finish_run(first, 1)
+        second = journal.start_run(TARGET, [other])
+
+    with Journal(path, read_only=True) as journal:
+        newest, oldest = journal.runs()
+        assert (newest.id, newest.results, newest.exit_status) == (second, None, None)
+        assert (oldest.id, oldest.results) == (first, str(results))
+        assert journal.run(first) == oldest
+        assert journal.run(999) is None
+        assert journal.counts([first, second]) == {first: {"sent": 1, "failed": 1}, second: {}}
+        assert [line.row for line in journal.rows_of(first)] == [2, 3]
+        assert [line.row for line in journal.rows_of(first, state="failed")] == [3]
+        assert [run.id for run in journal.runs(file_name="LOGGI")] == [second]
+        assert [run.id for run in journal.runs(file_name="jad")] == [first]
+        assert journal.runs(file_name="csv", offset=1) == []
+
+
+def test_a_journal_of_an_earlier_version_gains_the_results_column(
+    tmp_path: Path, source_file: Path
+) -> None:
+    path = tmp_path / "journal.sqlite3"
+    earlier = sqlite3.connect(path)
+    earlier.executescript(
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY, target TEXT NOT NULL, files TEXT NOT NULL,"
+        " started_at TEXT NOT NULL, finished_at TEXT, exit_status INTEGER);"
+        "INSERT INTO runs VALUES (1, 't', '[\"a.csv\"]', '2026-11-01T03:00:00Z', NULL, NULL);"
+        "PRAGMA user_version = 1;"
+    )
+    earlier.close()
+
+    # Read as it is (a run may hold it), then opened to write, which adds the column.
+    with Journal(path, read_only=True) as journal:
+        (past,) = journal.runs()
+        assert (past.id, past.files, past.results) == (1, ["a.csv"], None)
+    with Journal(path) as journal:
+        run_id = journal.start_run(TARGET, [source_file], tmp_path / "r.csv")
+    with Journal(path, read_only=True) as journal:
+        assert [run.results for run in journal.runs()] == [str(tmp_path / "r.csv"), None]
+        assert run_id == 2

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,11 +23,14 @@ ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=([\w-]+)")
 
 
 @contextmanager
-def command(tmp_path: Path, *arguments: str) -> Iterator[subprocess.Popen[str]]:
-    """``batch-uploader web`` run in ``tmp_path``, stopped (SIGINT) when done with."""
+def command(
+    tmp_path: Path, *arguments: str, environment: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """``batch-uploader web`` run in ``tmp_path`` (with more ``environment``), stopped
+    (SIGINT) when done with."""
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("VTEX_")
-    }
+    } | (environment or {})
     with subprocess.Popen(
         [sys.executable, "-m", "batch_uploader", "web", "--no-browser", *arguments],
         cwd=tmp_path,
@@ -103,3 +107,38 @@ def test_another_host_than_loopback_is_warned_of(tmp_path: Path) -> None:
         assert "/?token=" in line
         warning = process.stderr.readline()
     assert warning.startswith("Warning: listening on 0.0.0.0, not only on this machine")
+
+
+def test_the_sandbox_pages_history_lasts_its_session_and_shows_the_inbox(tmp_path: Path) -> None:
+    inbox, temporary = tmp_path / "entrada", tmp_path / "tmp"
+    inbox.mkdir()
+    temporary.mkdir()
+    carrier = tmp_path / "jadlog.csv"
+    carrier.write_text("Pedido;NF;Rastreio\n1300000000101-01;000101;JD101\n", encoding="utf-8")
+    arguments = ("--sandbox", "--port", "0", "--inbox", str(inbox))
+    with command(tmp_path, *arguments, environment={"TMPDIR": str(temporary)}) as process:
+        assert process.stdout is not None
+        found = ADDRESS.search(process.stdout.readline())
+        assert found
+        same_origin = {"sec-fetch-site": "same-origin"}
+        with httpx.Client(follow_redirects=True, headers=same_origin) as browser:
+            first = browser.get(found.group(0)).text
+            job = browser.post(
+                f"http://127.0.0.1:{found.group(1)}/jobs",
+                files={"files": (carrier.name, carrier.read_bytes())},
+                data={"kind": "tracking"},
+            )
+            browser.post(f"{job.url}/send")
+            for _ in range(200):
+                if 'id="results"' in browser.get(str(job.url)).text:
+                    break
+                time.sleep(0.05)
+            history = browser.get(f"http://127.0.0.1:{found.group(1)}/history").text
+        assert next(path.name for path in temporary.iterdir()).startswith("batch-uploader-sandbox-")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(10) == 130
+
+    assert "Inbox entrada" in first
+    assert "No nightly run recorded yet." in first
+    assert "jadlog.csv" in history.split('id="runs"', 1)[1]
+    assert list(temporary.iterdir()) == []  # the session's journal went with the sandbox

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from pathlib import Path
 
 import openpyxl
@@ -19,10 +18,10 @@ from tests.web_helpers import (
     APP_TOKEN,
     SAME_ORIGIN,
     SAMPLES,
-    TestClient,
     app_for,
     client,
     element,
+    finished,
     sandboxed,
     table,
     text,
@@ -30,16 +29,6 @@ from tests.web_helpers import (
 )
 
 JADLOG = SAMPLES / "jadlog-envios.csv"
-
-
-def finished(browser: TestClient, job: str) -> str:
-    """The job's page once its sending is over."""
-    for _ in range(300):
-        page = str(browser.get(job).text)
-        if '<section id="results">' in page:
-            return page
-        time.sleep(0.05)
-    raise AssertionError("the job did not finish")
 
 
 def test_the_upload_page_has_its_form(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,6 +74,16 @@ def upload(browser: TestClient, *paths: Path, kind: str = "tracking") -> str:
     )
     assert answer.status_code == 303, answer.text
     return str(answer.headers["location"])
+
+
+def finished(browser: TestClient, job: str) -> str:
+    """The job's page once its sending is over."""
+    for _ in range(300):
+        page = str(browser.get(job).text)
+        if '<section id="results">' in page:
+            return page
+        time.sleep(0.05)
+    raise AssertionError("the job did not finish")
 
 
 def table(page: str, table_id: str) -> list[list[str]]:

@@ -554,6 +554,13 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
     help="The journal of sent rows. Default: journal.sqlite3 in the output folder's parent "
     "(in memory with --sandbox).",
 )
+@click.option(
+    "--inbox",
+    "inboxes",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="An inbox folder whose nightly runs the history shows (may be given more than once).",
+)
 @click.option("--sandbox", is_flag=True, help="Send every job to a fake OMS started here.")
 @sandbox_options("sandbox-")
 @exits_on_error
@@ -563,6 +570,7 @@ def web(
     no_browser: bool,
     output: Path,
     max_upload_mb: int,
+    inboxes: tuple[Path, ...],
     sandbox: bool,
     **options: Any,
 ) -> None:
@@ -583,6 +591,7 @@ def web(
         sending=settings_from(options),
         url_templates=templates_from(options),
         max_body=max_upload_mb * 1024 * 1024,
+        inboxes=inboxes,
     )
     serve_page(
         settings,

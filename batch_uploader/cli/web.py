@@ -3,8 +3,10 @@ token) printed and opened in the browser, until Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sys
+import tempfile
 import webbrowser
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,6 +16,7 @@ import click
 
 from ..errors import UsageError
 from ..exit_statuses import ExitStatus
+from ..files.output_names import JOURNAL_NAME
 from ..sandbox.oms import Sandbox, SandboxConfig
 from ..vtex.target import Credentials, is_loopback
 from ..web.app import create_app, page_hosts
@@ -39,6 +42,7 @@ def serve_page(
     except OSError as error:
         raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     fake = None
+    session = contextlib.ExitStack()
     try:
         if sandbox is not None:
             config, credentials = sandbox
@@ -46,6 +50,13 @@ def serve_page(
             settings = replace(
                 settings, base_url=fake.base_url, credentials=credentials(), sandbox=True
             )
+            if settings.journal is None:
+                # The sandbox forgets what it was sent when it stops: so does its journal,
+                # kept for the history of this session only.
+                folder = session.enter_context(
+                    tempfile.TemporaryDirectory(prefix="batch-uploader-sandbox-")
+                )
+                settings = replace(settings, journal=Path(folder) / JOURNAL_NAME)
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         port = sock.getsockname()[1]
         token = secrets.token_urlsafe(32)
@@ -72,3 +83,4 @@ def serve_page(
         sock.close()
         if fake is not None:
             fake.stop()
+        session.close()

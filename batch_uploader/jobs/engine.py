@@ -310,7 +310,7 @@ class Upload:
                     await _check_only(units, in_order.add, control, ending)
                 else:
                     target, secret = self.upload_to
-                    run_id = journal.start_run(target, self.paths)
+                    run_id = journal.start_run(target, self.paths, self.results_path)
                     try:
                         await _upload(
                             units,

@@ -242,6 +242,11 @@ def _reject(folder: Path, path: Path, why: str, redactor: Redactor, report: Inbo
     report.worsen(ExitStatus.USAGE)
 
 
+def candidates(folder: Path) -> list[Path]:
+    """The files of ``folder`` its next run takes, oldest first, however recently written."""
+    return _complete_files(folder, 0)[0]
+
+
 def _identity(path: Path) -> tuple[int, int, int, int]:
     """What tells a file from itself changed or replaced: device, inode, size, modification."""
     status = path.stat()

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import json
 import sqlite3
 import time
@@ -38,7 +39,8 @@ CREATE TABLE IF NOT EXISTS runs (
     files TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    exit_status INTEGER
+    exit_status INTEGER,
+    results TEXT
 );
 CREATE TABLE IF NOT EXISTS rows (
     run_id INTEGER NOT NULL REFERENCES runs (id),
@@ -87,6 +89,13 @@ def payload_hash(update: InvoiceUpdate) -> str:
     """A hash of what is sent for a row, so a corrected row is told from a repeated one."""
     canonical = json.dumps(update.body(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# The columns of a :class:`HistoryLine`.
+_LINE = (
+    "run_id, file, sheet, row, order_id, invoice_number, state, attempts, http_status, receipt, "
+    "error_code, error_message, updated_at"
+)
 
 
 def _now() -> str:
@@ -151,6 +160,8 @@ class RunLine:
     started_at: str
     finished_at: str | None
     exit_status: int | None
+    # Where its results were written (not known for runs recorded before it was kept).
+    results: str | None = None
 
 
 class Journal:
@@ -298,19 +309,28 @@ class Journal:
                 )
             )
         self.db.executescript(_SCHEMA)
+        if not self._has_results_column():
+            # Added to journals of earlier versions: a column more, which they ignore.
+            self.db.execute("ALTER TABLE runs ADD COLUMN results TEXT")
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.commit()
 
-    def start_run(self, target: str, files: Sequence[Path]) -> int:
-        """Records the start of a run and returns its id."""
+    def start_run(self, target: str, files: Sequence[Path], results: Path | None = None) -> int:
+        """Records the start of a run (writing its results to ``results``) and returns its
+        id."""
         for path in files:
             self._fingerprints[str(path)] = fingerprint(path)
         if self.failure is not None:
             return 0
         with self._guard():
             cursor = self.db.execute(
-                "INSERT INTO runs (target, files, started_at) VALUES (?, ?, ?)",
-                (target, json.dumps([str(path) for path in files]), _now()),
+                "INSERT INTO runs (target, files, started_at, results) VALUES (?, ?, ?, ?)",
+                (
+                    target,
+                    json.dumps([str(path) for path in files]),
+                    _now(),
+                    None if results is None else str(results),
+                ),
             )
             self.db.commit()
             assert cursor.lastrowid is not None
@@ -437,14 +457,68 @@ class Journal:
                  http_status, receipt, error_code, error_message, _now()),
             )  # fmt: skip
 
-    def runs(self, limit: int = 20) -> list[RunLine]:
-        """The latest runs, newest first."""
+    def runs(self, limit: int = 20, *, offset: int = 0, file_name: str = "") -> list[RunLine]:
+        """The latest runs, newest first, from the ``offset``-th; with ``file_name``, only the
+        runs of a file whose name holds it (in any case)."""
         found = self.db.execute(
-            "SELECT id, target, files, started_at, finished_at, exit_status FROM runs "
-            "ORDER BY id DESC LIMIT ?",
-            (limit,),
+            f"SELECT id, target, files, started_at, finished_at, exit_status, {self._results()} "
+            "FROM runs ORDER BY id DESC"
         )
-        return [RunLine(i, t, json.loads(f), s, e, x) for i, t, f, s, e, x in found]
+        lines = (RunLine(i, t, json.loads(f), s, e, x, r) for i, t, f, s, e, x, r in found)
+        if file_name:
+            # Matched here, not in SQL: the names are JSON-escaped there, and LIKE ignores the
+            # case of ASCII letters only.
+            wanted = file_name.casefold()
+            lines = (
+                line
+                for line in lines
+                if any(wanted in Path(name).name.casefold() for name in line.files)
+            )
+        return list(itertools.islice(lines, offset, offset + limit))
+
+    def run(self, run_id: int) -> RunLine | None:
+        """The run ``run_id``, if the journal has it."""
+        found = self.db.execute(
+            "SELECT id, target, files, started_at, finished_at, exit_status, "
+            f"{self._results()} FROM runs WHERE id = ?",
+            (run_id,),
+        ).fetchone()
+        if found is None:
+            return None
+        i, t, f, s, e, x, r = found
+        return RunLine(i, t, json.loads(f), s, e, x, r)
+
+    def counts(self, run_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """How many rows of each run ended in each state (``sent``, ``pending``...)."""
+        counts: dict[int, dict[str, int]] = {run_id: {} for run_id in run_ids}
+        if not run_ids:
+            return counts
+        found = self.db.execute(
+            "SELECT run_id, state, COUNT(*) FROM rows "
+            f"WHERE run_id IN ({', '.join('?' * len(run_ids))}) GROUP BY run_id, state",
+            tuple(run_ids),
+        )
+        for run_id, state, count in found:
+            counts[run_id][state] = count
+        return counts
+
+    def rows_of(
+        self, run_id: int, *, state: str | None = None, limit: int = 1000
+    ) -> list[HistoryLine]:
+        """The rows of run ``run_id`` in the order of their files (only those in ``state``)."""
+        where, values = ("AND state = ?", [state]) if state else ("", [])
+        found = self.db.execute(
+            f"SELECT {_LINE} FROM rows WHERE run_id = ? {where} ORDER BY file, sheet, row LIMIT ?",
+            (run_id, *values, limit),
+        )
+        return [HistoryLine(*line) for line in found]
+
+    def _results(self) -> str:
+        # A journal only read, of an earlier version, has no column of results.
+        return "results" if self._has_results_column() else "NULL"
+
+    def _has_results_column(self) -> bool:
+        return any(column[1] == "results" for column in self.db.execute("PRAGMA table_info(runs)"))
 
     def history(
         self, *, order_id: str | None = None, file: Path | None = None
@@ -457,9 +531,7 @@ class Journal:
         else:
             raise ValueError("history needs an order_id or a file")
         found = self.db.execute(
-            "SELECT run_id, file, sheet, row, order_id, invoice_number, state, attempts, "
-            f"http_status, receipt, error_code, error_message, updated_at FROM rows WHERE {where} "
-            "ORDER BY run_id, file, sheet, row",
+            f"SELECT {_LINE} FROM rows WHERE {where} ORDER BY run_id, file, sheet, row",
             (value,),
         )
         return [HistoryLine(*line) for line in found]

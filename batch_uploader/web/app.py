@@ -14,6 +14,8 @@ from starlette.types import ASGIApp
 
 from ..redaction import Redactor
 from .guard import Guard, SecurityHeaders
+from .history import History
+from .history_pages import HistoryPages
 from .i18n import LANGUAGE_COOKIE, languages, negotiate
 from .jobs import Jobs
 from .pages import Pages
@@ -51,7 +53,8 @@ def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> Page
     found = languages(lambda value: _secret_free(value, redactor))
     jobs = Jobs(settings)
     closing = asyncio.Event()
-    pages = Pages(jobs, found, closing)
+    history = History.of(settings.journal, settings.inboxes, settings.state_dir)
+    pages = Pages(jobs, found, closing, history)
 
     def refusal(status: int, headers: dict[str, str]) -> bytes:
         chosen = _cookie_language(headers.get("cookie", ""))
@@ -69,7 +72,7 @@ def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> Page
             await jobs.close()
 
     page = PageApp(
-        routes=pages.routes(),
+        routes=pages.routes() + HistoryPages(pages, history).routes(),
         exception_handlers=pages.exception_handlers(),
         middleware=[
             Middleware(

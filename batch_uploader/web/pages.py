@@ -5,11 +5,14 @@ links; htmx only streams the progress in."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
+from babel.dates import format_datetime
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,8 +26,10 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..errors import BatchUploaderError
 from ..models import Status, Verdict
 from . import wording
+from .history import STATE_NAMES, History, moment
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
 from .jobs import Busy, Jobs, PageJob
 from .snapshot import Snapshot
@@ -42,10 +47,17 @@ _CHUNK = 64 * 1024
 class Pages:
     """The routes, over the page's ``jobs`` and ``languages``; ``closing`` ends the streams."""
 
-    def __init__(self, jobs: Jobs, languages: dict[str, Language], closing: asyncio.Event) -> None:
+    def __init__(
+        self,
+        jobs: Jobs,
+        languages: dict[str, Language],
+        closing: asyncio.Event,
+        history: History,
+    ) -> None:
         self.jobs = jobs
         self.languages = languages
         self.closing = closing
+        self.history = history
 
     def exception_handlers(self) -> dict[Any, Any]:
         return {404: self.not_found, 405: self.not_found}
@@ -115,13 +127,27 @@ class Pages:
             row_message=lambda message: here(wording.row_message(message, language)),
             run_message=lambda message: here(wording.run_message(message, language)),
             error_message=lambda error: here(wording.error_message(error, language)),
+            when=lambda value: _when(value, language),
+            basename=lambda path: Path(path).name,
+            state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             Status=Status,
             Verdict=Verdict,
             **context,
         )
 
     async def upload_page(self, request: Request) -> Response:
-        return self.render(request, "upload.html")
+        """The first screen: the upload form, and how the latest runs went (each nightly
+        inbox's, or else the latest run of the page's journal)."""
+        history = self.history
+        try:
+            inboxes = await anyio.to_thread.run_sync(history.inboxes)
+            latest = (
+                [] if inboxes else await anyio.to_thread.run_sync(lambda: history.runs(limit=1))
+            )
+        except BatchUploaderError:
+            # The history page says what is wrong with a journal; the form still works.
+            inboxes, latest = [], []
+        return self.render(request, "upload.html", inboxes=inboxes, latest=latest)
 
     async def favicon(self, request: Request) -> Response:
         return Response(status_code=204)
@@ -266,6 +292,13 @@ class Pages:
             "checking": job.checking,
             "can_send": job.can_send,
         }
+
+
+def _when(value: str | dt.datetime, language: Language) -> str:
+    """A journal's time (or a moment) as this machine's clock shows it, in ``language``."""
+    moment_ = moment(value) if isinstance(value, str) else value
+    local = dt.datetime.now().astimezone().tzinfo
+    return format_datetime(moment_, "short", tzinfo=local, locale=language.code)
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:

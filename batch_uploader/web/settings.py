@@ -18,7 +18,8 @@ MAX_BODY = 50 * 1024 * 1024
 class PageSettings:
     """The page's settings: its jobs send to ``base_url`` with ``credentials`` (the built-in
     sandbox's when ``sandbox``), keep their files under ``state_dir`` and the journal of sent
-    rows at ``journal`` (in memory when ``None``)."""
+    rows at ``journal`` (in memory when ``None``). The history also tells the nightly runs of
+    each folder of ``inboxes``."""
 
     state_dir: Path
     base_url: str
@@ -28,3 +29,4 @@ class PageSettings:
     sending: Settings = field(default_factory=Settings)
     url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES
     max_body: int = MAX_BODY
+    inboxes: tuple[Path, ...] = ()

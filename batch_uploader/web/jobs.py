@@ -29,7 +29,7 @@ from ..jobs.tracking import TrackingUpload
 from ..models import Status
 from .settings import PageSettings
 from .snapshot import Snapshot
-from .watch import Refused, Watched
+from .watch import Decided, Refused, Watched
 from .wording import W_
 
 KINDS = ("tracking", "events")
@@ -48,6 +48,7 @@ class Sending:
     snapshot: Snapshot
     control: Control
     refused: Refused
+    decided: Decided
     task: asyncio.Task[None] | None = None
 
 
@@ -150,7 +151,7 @@ class Jobs:
         refused = Refused(self.settings.credentials.redactor())
         job.check_refused = refused
         job.check = Snapshot()
-        await self._run(job, job.check, refused, Control(), dry_run=True)
+        await self._run(job, job.check, refused, Control())
 
     def send(self, job: PageJob) -> None:
         """Starts sending ``job``; raises :class:`Busy` when it cannot be sent now."""
@@ -161,16 +162,17 @@ class Jobs:
         if holder is not None:
             raise Busy(holder)
         self.sending_to[target] = job.id
+        redactor = self.settings.credentials.redactor()
         sending = Sending(
-            Snapshot(self.settings.sending.rate),
-            Control(),
-            Refused(self.settings.credentials.redactor()),
+            Snapshot(self.settings.sending.rate), Control(), Refused(redactor), Decided(redactor)
         )
         job.sending = sending
 
         async def send() -> None:
             try:
-                await self._run(job, sending.snapshot, sending.refused, sending.control)
+                await self._run(
+                    job, sending.snapshot, sending.refused, sending.control, sending.decided
+                )
             finally:
                 if self.sending_to.get(target) == job.id:
                     del self.sending_to[target]
@@ -248,13 +250,13 @@ class Jobs:
         snapshot: Snapshot,
         refused: Refused,
         control: Control,
-        *,
-        dry_run: bool = False,
+        decided: Decided | None = None,
     ) -> None:
+        dry_run = decided is None
         folder = job.folder / ("check" if dry_run else "sent")
         try:
             upload = self._upload(job, folder, dry_run)
-            upload.kind = Watched(upload.kind, refused, workbook=not dry_run)
+            upload.kind = Watched(upload.kind, refused, workbook=not dry_run, decided=decided)
             await anyio.to_thread.run_sync(upload.__enter__)
             try:
                 await upload.run(control, snapshot.tell)

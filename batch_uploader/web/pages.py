@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -128,6 +128,9 @@ class Pages:
             run_message=lambda message: here(wording.run_message(message, language)),
             error_message=lambda error: here(wording.error_message(error, language)),
             when=lambda value: _when(value, language),
+            duration=lambda seconds: format_timedelta(
+                dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=language.code
+            ),
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             Status=Status,
@@ -187,7 +190,11 @@ class Pages:
         job = self._job(request)
         if job is None:
             return self.render(request, "missing.html", status=404)
-        return self.render(request, "job.html", **self._job_context(job))
+        shown = request.query_params.get("status")
+        status_filter = next((status for status in Status if status.value == shown), None)
+        return self.render(
+            request, "job.html", **self._job_context(job), status_filter=status_filter
+        )
 
     async def send(self, request: Request) -> Response:
         job = self._job(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from ..errors import BatchUploaderError
 from ..jobs.progress import (
@@ -20,6 +21,9 @@ from ..jobs.progress import (
 from ..jobs.report import Report
 from ..models import Status
 
+# Seconds of sending after which the pace measured tells the time left better than the pace set.
+_MEASURED_AFTER = 3.0
+
 
 class Snapshot:
     """A job's progress: the rows it has and has decided, by status, its pace, how it
@@ -33,6 +37,7 @@ class Snapshot:
         self.pace = rate
         self.throttled = 0
         self.started = False
+        self._started_at = 0.0
         self.stop_reason: str | None = None
         self.finished: JobFinished | None = None
         self.error: BatchUploaderError | None = None
@@ -50,6 +55,7 @@ class Snapshot:
             self.decided = event.decided
         elif isinstance(event, JobStarted):
             self.started = True
+            self._started_at = time.monotonic()
             self.rows = event.rows
         elif isinstance(event, TableUnderstood):
             self.tables.append(event)
@@ -79,6 +85,18 @@ class Snapshot:
     @property
     def remaining(self) -> int:
         return max(self.rows - self.decided, 0)
+
+    @property
+    def seconds_left(self) -> float | None:
+        """About how long the rows remaining take, at the pace rows got answers so far (at
+        the pace set, in the first seconds); ``None`` when nothing is left or nothing tells."""
+        if self.over or not self.started or self.remaining == 0:
+            return None
+        # Rows refused or skipped are decided at once: only those sent tell the pace.
+        answered = self.count(Status.SENT) + self.count(Status.FAILED)
+        elapsed = time.monotonic() - self._started_at
+        pace = answered / elapsed if answered and elapsed >= _MEASURED_AFTER else self.pace
+        return self.remaining / pace if pace else None
 
     async def changed(self, since: int, seconds: float) -> bool:
         """Waits until the snapshot is newer than version ``since``, ``seconds`` at most;

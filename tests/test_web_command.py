@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from batch_uploader.cli.main import cli
@@ -142,3 +143,19 @@ def test_the_sandbox_pages_history_lasts_its_session_and_shows_the_inbox(tmp_pat
     assert "No nightly run recorded yet." in first
     assert "jadlog.csv" in history.split('id="runs"', 1)[1]
     assert list(temporary.iterdir()) == []  # the session's journal went with the sandbox
+
+
+def test_an_ipv6_loopback_address_is_printed_as_the_browser_reaches_it(tmp_path: Path) -> None:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    with command(tmp_path, "--sandbox", "--port", "0", "--host", "::1") as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"http://\[::1\]:(\d+)/\?token=[\w-]+", line)
+        assert found, line
+        with httpx.Client(follow_redirects=True) as browser:
+            page = browser.get(found.group(0))
+        assert page.status_code == 200
+        assert "Check the files" in page.text

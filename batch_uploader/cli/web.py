@@ -19,7 +19,7 @@ from ..exit_statuses import ExitStatus
 from ..files.output_names import JOURNAL_NAME
 from ..sandbox.oms import Sandbox, SandboxConfig
 from ..vtex.target import Credentials, is_loopback
-from ..web.app import create_app, page_hosts
+from ..web.app import create_app, page_hosts, url_host
 from ..web.server import PageServer, bind
 from ..web.settings import PageSettings
 
@@ -61,7 +61,8 @@ def serve_page(
         port = sock.getsockname()[1]
         token = secrets.token_urlsafe(32)
         server = PageServer(create_app(settings, token, page_hosts(host, port)))
-        shown = host if not is_loopback(host) else "127.0.0.1"
+        # The address as the browser is to reach it: where the socket listens.
+        shown = "127.0.0.1" if host == "localhost" else url_host(host)
         if not is_loopback(host):
             click.echo(
                 f"Warning: listening on {host}, not only on this machine: anyone who can reach "

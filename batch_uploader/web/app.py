@@ -90,8 +90,13 @@ def page_hosts(host: str, port: int) -> list[str]:
     """The ``Host`` headers the page answers to when it listens on ``host``:``port``."""
     hosts = [f"127.0.0.1:{port}", f"localhost:{port}"]
     if host not in ("127.0.0.1", "localhost"):
-        hosts.append(f"{host}:{port}")
+        hosts.append(f"{url_host(host)}:{port}")
     return hosts
+
+
+def url_host(host: str) -> str:
+    """``host`` as an address writes it: an IPv6 one in brackets (``[::1]``)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _secret_free(value: object, redactor: Redactor) -> object:

@@ -33,6 +33,9 @@ from .watch import Decided, Refused, Watched
 from .wording import W_
 
 KINDS = ("tracking", "events")
+# The jobs a page keeps in memory, the latest; an older one's files stay in its folder, and
+# the history tells its run.
+JOBS_KEPT = 50
 # What a job's id looks like (anything else is no job of the page).
 _ID = re.compile(r"[0-9a-f]{16}")
 # Why a job stopped, as its results say: the page closed, or its Stop button.
@@ -119,6 +122,7 @@ class Jobs:
 
     def __init__(self, settings: PageSettings) -> None:
         self.settings = settings
+        self.kept = JOBS_KEPT
         self.jobs: dict[str, PageJob] = {}
         # The job sending to each target.
         self.sending_to: dict[str, str] = {}
@@ -144,7 +148,19 @@ class Jobs:
             paths.append(path)
         job = PageJob(job_id, kind if kind in KINDS else KINDS[0], folder, paths)
         self.jobs[job_id] = job
+        self._forget_oldest(but=job)
         return job
+
+    def _forget_oldest(self, but: PageJob) -> None:
+        """Forgets the oldest jobs past :attr:`kept`, never ``but`` (the one just made) nor
+        one still sending or read back."""
+        idle = [
+            job_id
+            for job_id, job in self.jobs.items()
+            if job is not but and all(run.task is None or run.task.done() for run in _runs(job))
+        ]
+        for job_id in idle[: max(len(self.jobs) - self.kept, 0)]:
+            del self.jobs[job_id]
 
     async def check(self, job: PageJob) -> None:
         """The dry run of ``job``: how its files were read and which rows would be refused."""

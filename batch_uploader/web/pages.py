@@ -135,6 +135,7 @@ class Pages:
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             Status=Status,
             Verdict=Verdict,
+            jobs_kept=self.jobs.kept,
             **context,
         )
 

@@ -249,3 +249,20 @@ def _links(page: str, prefix: str) -> list[str]:
 
 def _anchors(fragment: str) -> list[str]:
     return re.findall(r"<a [^>]*>(.*?)</a>", fragment, re.S)
+
+
+def test_the_check_counts_the_rows_the_journal_has_as_sent_before(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    carrier = carrier_file(tmp_path)
+    with Sandbox() as fake:
+        app = app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal)
+        with client(app) as browser:
+            first = upload(browser, carrier)
+            before = browser.get(first).text
+            browser.post(f"{first}/send", headers={"sec-fetch-site": "same-origin"})
+            finished(browser, first)
+            again = browser.get(upload(browser, carrier)).text
+
+    assert 'id="sent-before"' not in before
+    assert element(again, "sent-before") == "Already sent before, which sending skips: 2."
+    assert element(again, "check-counts").startswith("Rows: 3, to send: 2, refused: 1.")

@@ -29,7 +29,7 @@ from ..jobs.tracking import TrackingUpload
 from ..models import Status
 from .settings import PageSettings
 from .snapshot import Snapshot
-from .watch import Decided, Refused, Watched
+from .watch import Decided, Refused, SentBefore, Watched
 from .wording import W_
 
 KINDS = ("tracking", "events")
@@ -79,6 +79,8 @@ class PageJob:
     paths: list[Path]
     check: Snapshot = field(default_factory=Snapshot)
     check_refused: Refused | None = None
+    # The rows checked that were sent before, per the journal.
+    check_sent_before: SentBefore | None = None
     sending: Sending | None = None
     checking: Checking | None = None
 
@@ -167,7 +169,8 @@ class Jobs:
         refused = Refused(self.settings.credentials.redactor())
         job.check_refused = refused
         job.check = Snapshot()
-        await self._run(job, job.check, refused, Control())
+        job.check_sent_before = SentBefore(self.settings.journal, self.settings.base_url)
+        await self._run(job, job.check, refused, Control(), sent_before=job.check_sent_before)
 
     def send(self, job: PageJob) -> None:
         """Starts sending ``job``; raises :class:`Busy` when it cannot be sent now."""
@@ -267,12 +270,15 @@ class Jobs:
         refused: Refused,
         control: Control,
         decided: Decided | None = None,
+        sent_before: SentBefore | None = None,
     ) -> None:
         dry_run = decided is None
         folder = job.folder / ("check" if dry_run else "sent")
         try:
             upload = self._upload(job, folder, dry_run)
-            upload.kind = Watched(upload.kind, refused, workbook=not dry_run, decided=decided)
+            upload.kind = Watched(
+                upload.kind, refused, workbook=not dry_run, decided=decided, sent_before=sent_before
+            )
             await anyio.to_thread.run_sync(upload.__enter__)
             try:
                 await upload.run(control, snapshot.tell)

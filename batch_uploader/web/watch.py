@@ -11,9 +11,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import BatchUploaderError
 from ..files.inputs import Reading, Values
 from ..files.results import ResultsWriter
 from ..jobs.engine import Kind, Unit
+from ..jobs.journal import Journal
 from ..jobs.report import Report
 from ..messages import Message
 from ..models import Outcome, Row, Status
@@ -103,13 +105,52 @@ class Decided:
         return all(self.counts[each] == len(self.kept[each]) for each in statuses)
 
 
+class SentBefore:
+    """The rows of a job checked that the journal at ``journal`` has as sent to ``target``
+    before, which sending skips: counted as they are checked (none when there is no journal
+    yet, or it cannot be read: sending says why)."""
+
+    def __init__(self, journal: Path | None, target: str) -> None:
+        self.path = journal
+        self.target = target
+        self.rows = 0
+
+    def watch(self, units: Iterator[Unit]) -> Iterator[Unit]:
+        """``units``, counted as they pass."""
+        journal = self._open()
+        try:
+            for unit in units:
+                update = unit.update
+                if journal is not None and update and journal.sent_before(self.target, update):
+                    self.rows += len(unit.checked)
+                yield unit
+        finally:
+            if journal is not None:
+                journal.__exit__(None, None, None)
+
+    def _open(self) -> Journal | None:
+        if self.path is None or not self.path.is_file():
+            return None
+        try:
+            return Journal(self.path, read_only=True).__enter__()
+        except BatchUploaderError:
+            return None
+
+
 class Watched:
     """``kind``, its refused rows told to ``refused`` as they are checked, its rows to
-    ``decided`` (when given) as they are written, and its results also written as ``.xlsx``
-    beside the ``.csv`` when ``workbook``."""
+    ``decided`` (when given) as they are written, those sent before counted by
+    ``sent_before`` (when given), and its results also written as ``.xlsx`` beside the
+    ``.csv`` when ``workbook``."""
 
     def __init__(
-        self, kind: Kind, refused: Refused, *, workbook: bool, decided: Decided | None = None
+        self,
+        kind: Kind,
+        refused: Refused,
+        *,
+        workbook: bool,
+        decided: Decided | None = None,
+        sent_before: SentBefore | None = None,
     ) -> None:
         self.kind = kind
         self.name = kind.name
@@ -118,6 +159,7 @@ class Watched:
         self.refused = refused
         self.workbook = workbook
         self.decided = decided
+        self.sent_before = sent_before
 
     def survey(self, values: Iterable[Values]) -> Survey:
         return self.kind.survey(values)
@@ -125,7 +167,10 @@ class Watched:
     def units(
         self, rows: Iterator[Row], found: Survey, reading: Reading, secrets: Redactor
     ) -> Iterator[Unit]:
-        for unit in self.kind.units(rows, found, reading, secrets):
+        units = self.kind.units(rows, found, reading, secrets)
+        if self.sent_before is not None:
+            units = self.sent_before.watch(units)
+        for unit in units:
             self.refused.add(unit.checked)
             yield unit
 

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from batch_uploader.web import jobs as jobs_module
-from tests.web_helpers import SAME_ORIGIN, SAMPLES, app_for, client, finished, sandboxed, upload
+from tests.web_helpers import (
+    SAME_ORIGIN,
+    SAMPLES,
+    app_for,
+    client,
+    element,
+    finished,
+    sandboxed,
+    upload,
+)
 
 JADLOG = SAMPLES / "jadlog-envios.csv"
 
@@ -41,3 +52,34 @@ def test_a_job_still_sending_is_never_forgotten(
 
     assert statuses == [200, 404, 200]
     assert 'id="count-sent">6<' in results
+
+
+def test_a_workbook_that_would_unpack_to_something_enormous_is_refused_not_read(
+    tmp_path: Path,
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Pedido", "NF", "Rastreio"])
+    sheet.append(["1300000000101-01", "000101", "JD101"])
+    book.save(tmp_path / "plain.xlsx")
+    bomb = tmp_path / "transportadora.xlsx"
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as plain,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as crafted,
+    ):
+        for item in plain.infolist():
+            data = plain.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                # 200 MB of blanks after its rows: a few hundred kilobytes packed.
+                data = data.replace(b"</worksheet>", b" " * 200_000_000 + b"</worksheet>")
+            crafted.writestr(item.filename, data)
+
+    with client(app_for(tmp_path)) as browser:
+        page = browser.get(upload(browser, bomb)).text
+
+    error = element(page, "error")
+    assert error.startswith(
+        "transportadora.xlsx: its part xl/worksheets/sheet1.xml would unpack to 200 MB"
+    )
+    assert 'id="send"' not in page

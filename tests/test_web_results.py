@@ -83,3 +83,20 @@ def test_the_progress_says_the_time_left_while_sending(tmp_path: Path) -> None:
     assert "Tiempo restante unos " in numbers
     assert "segundos" in numbers
     assert 'id="time-left"' not in over
+
+
+def test_delivery_events_list_each_line_with_its_event(tmp_path: Path) -> None:
+    with sandboxed(tmp_path) as (browser, _):
+        job = upload(browser, SAMPLES / "events" / "correios-eventos.csv", kind="events")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+
+    header = page.split('<table id="rows">')[1].split("</thead>")[0]
+    assert text(header) == "Row Order Invoice Event Status Receipt or message"
+    rows = table(page, "rows")
+    assert [row[4] for row in rows[:3]] == ["sent", "sent", "sent"]
+    assert all(row[3] for row in rows[:4])  # each line's description
+    assert rows[5][4:] == [
+        "refused",
+        "date is empty; every row needs orderId, invoiceNumber, date, description",
+    ]

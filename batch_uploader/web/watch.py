@@ -48,15 +48,16 @@ class Refused:
 
 @dataclass(frozen=True, slots=True)
 class DecidedRow:
-    """A row as its results line tells it: where, what it was for, how it ended, its
-    receipt and why it was not sent (``messages``, worded by the page)."""
+    """A row as its results line tells it: where, what it was for (its tracking number, or
+    its event's description, as ``detail``), how it ended, its receipt and why it was not
+    sent (``messages``, worded by the page)."""
 
     source: str
     row: int
     status: Status
     order_id: str
     invoice_number: str
-    tracking_number: str
+    detail: str
     receipt: str
     messages: tuple[Message, ...]
 
@@ -81,7 +82,7 @@ class Decided:
                 str(row.source),
                 row.get("orderId"),
                 row.get("invoiceNumber"),
-                row.get("trackingNumber"),
+                row.get("trackingNumber") or row.get("description"),
                 (delivery.receipt if delivery else None) or "",
             ]
         )

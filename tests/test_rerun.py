@@ -132,6 +132,8 @@ def test_history_tells_when_and_with_which_receipt(write_csv: CsvFactory, tmp_pa
     assert len(by_file.output.splitlines()) == 3
     assert runs.output.startswith("run 1: ")
     assert "exit 0, http://127.0.0.1:" in runs.output
+    assert "\n  rows: 3 sent\n" in runs.output
+    assert runs.output.endswith(f"\n  results: {tmp_path / 'first.csv'}\n")
     assert (unknown.exit_code, unknown.output) == (
         1,
         f"The journal {journal} has no row for 9-01.\n",

@@ -474,11 +474,17 @@ def history(order_id: str | None, file: Path | None, limit: int, **options: Any)
     journal = journal_from(options)
     with Journal(journal, read_only=True) as ledger:
         if order_id is None and file is None:
-            for past in ledger.runs(limit):
+            runs = ledger.runs(limit)
+            counts = ledger.counts([past.id for past in runs])
+            for past in runs:
                 ended = past.finished_at or "never finished (interrupted or crashed)"
                 status = "" if past.exit_status is None else f", exit {past.exit_status}"
                 click.echo(f"run {past.id}: {past.started_at} to {ended}{status}, {past.target}")
                 click.echo(f"  files: {', '.join(past.files)}")
+                rows = ", ".join(f"{count} {state}" for state, count in counts[past.id].items())
+                click.echo(f"  rows: {rows or 'none'}")
+                if past.results:
+                    click.echo(f"  results: {past.results}")
             return
         lines = ledger.history(order_id=order_id, file=file)
     if not lines:

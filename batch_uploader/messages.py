@@ -37,6 +37,7 @@ row is a :class:`~batch_uploader.models.RowError`, with a code of
 
 from __future__ import annotations
 
+import json
 import shlex
 import string
 from collections.abc import Callable, Mapping, Sequence
@@ -176,6 +177,50 @@ class RunMessage(Message):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (RunMessage, (self.code, self.template, self.params or None))
+
+
+def dump(messages: Sequence[Message]) -> str:
+    """``messages`` as JSON (their templates and parameters), which :func:`load` makes
+    into messages again: how a journal keeps what it said, to be translated when shown."""
+    return json.dumps([_dumped(message) for message in messages], ensure_ascii=False)
+
+
+def load(text: str) -> tuple[Message, ...]:
+    """The messages :func:`dump` wrote in ``text``; none when it holds anything else (written
+    by a newer version, say), which the caller then says in English as it kept it."""
+    try:
+        found = json.loads(text)
+        loaded = [_loaded(item) for item in found] if isinstance(found, list) else []
+    except (ValueError, TypeError, KeyError):
+        return ()
+    messages = tuple(item for item in loaded if isinstance(item, Message))
+    return messages if len(messages) == len(loaded) else ()
+
+
+def _dumped(value: Param) -> object:
+    if isinstance(value, Message):
+        params = {name: _dumped(item) for name, item in value.params.items()}
+        return {"template": value.template, "params": params}
+    if isinstance(value, Hint):
+        return {"hint": value.value}
+    if isinstance(value, tuple):
+        return [_dumped(item) for item in value]
+    return value
+
+
+def _loaded(value: object) -> Param:
+    if isinstance(value, dict):
+        if "hint" in value:
+            return Hint(value["hint"])
+        params = value["params"]
+        if not isinstance(value["template"], str) or not isinstance(params, dict):
+            raise TypeError("not a dumped message")
+        return Message(value["template"], {str(n): _loaded(item) for n, item in params.items()})
+    if isinstance(value, list):
+        return tuple(_loaded(item) for item in value)
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return value
+    raise TypeError("not a dumped parameter")
 
 
 def _redacted(value: Param, redactor: Redactor) -> Param:

@@ -17,7 +17,7 @@ import pytest
 
 import batch_uploader
 from batch_uploader import message_codes, messages
-from batch_uploader.messages import N_, Message, Param, RunMessage
+from batch_uploader.messages import N_, Message, Param, RunMessage, dump, load
 from batch_uploader.models import RowError
 from batch_uploader.rules import row_codes
 from batch_uploader.rules.hints import COMMAND_LINE, Hint
@@ -319,6 +319,31 @@ EXAMPLES: list[Message] = [
         {"file": "a.xlsx", "sheet": "Pedidos 2026", "hint": Hint.SHEET},
     ),
 ]
+
+
+def test_messages_dumped_as_a_journal_keeps_them_are_made_again() -> None:
+    nested = Message(
+        N_("gave up after {attempts} attempts: {answer}"),
+        {"attempts": 3, "answer": Message.as_is("503 Service Unavailable: down")},
+    )
+    listed = Message(N_("{fields: or }; {hint}"), {"fields": ("a", "b"), "hint": Hint.FORCE})
+    kept = [*EXAMPLES, nested, listed]
+
+    again = load(dump(kept))
+
+    assert [type(message) for message in again] == [Message] * len(kept)
+    assert [message.text() for message in again] == [message.text() for message in kept]
+    assert [message.text(PAGE) for message in again] == [message.text(PAGE) for message in kept]
+    assert again[-1].hint is Hint.FORCE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "not json", "{}", "[1]", '[{"template": 1, "params": {}}]', '[{"hint": "no-such"}]',
+     '[{"template": "{a}", "params": {"a": true}}]', '[{"template": "{a}"}]'],
+)  # fmt: skip
+def test_anything_else_in_a_journal_loads_as_no_message(text: str) -> None:
+    assert load(text) == ()
 
 
 @pytest.mark.parametrize("message", EXAMPLES, ids=lambda message: type(message).__name__)

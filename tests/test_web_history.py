@@ -266,3 +266,30 @@ def test_the_check_counts_the_rows_the_journal_has_as_sent_before(tmp_path: Path
     assert 'id="sent-before"' not in before
     assert element(again, "sent-before") == "Already sent before, which sending skips: 2."
     assert element(again, "check-counts").startswith("Rows: 3, to send: 2, refused: 1.")
+
+
+def test_a_runs_messages_are_in_the_persons_language_worded_for_the_page(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    carrier = carrier_file(tmp_path)
+    with Sandbox() as fake:
+        app = app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal)
+        with client(app, language="pt-BR") as browser:
+            for _ in range(2):  # the second time, the rows sent before are skipped
+                job = upload(browser, carrier)
+                browser.post(f"{job}/send", headers={"sec-fetch-site": "same-origin"})
+                finished(browser, job)
+            runs = browser.get("/history").text
+            second = browser.get(_link(runs, "/history/page/")).text
+
+    rows = table(second, "rows")
+    assert [row[4] for row in rows] == ["pulada", "recusada", "pulada"]
+    assert rows[1][5] == (
+        "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber"
+    )
+    receipt, said = rows[0][5].split("; ", 1)
+    assert len(receipt) == 32
+    assert said.startswith("já enviada em ")
+    assert said.endswith(
+        " (jadlog-envios.csv linha 2, execução 1); esta página não a envia de novo"
+    )
+    assert "--" not in rows[0][5]  # the page's words for the remedy, never a flag

@@ -24,7 +24,7 @@ from typing import IO, Self
 
 from .. import message_codes
 from ..errors import UsageError
-from ..messages import N_, Message, RunMessage
+from ..messages import N_, Message, RunMessage, dump, load
 from ..models import Delivery, InvoiceUpdate, Outcome, Row, Status
 from ..redaction import Redactor
 from ..rules import row_codes
@@ -59,6 +59,16 @@ CREATE TABLE IF NOT EXISTS rows (
     error_code TEXT,
     error_message TEXT,
     updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, fingerprint, sheet, row)
+);
+-- What a row's error said, as messages to translate (see messages.dump); a table of its own,
+-- which earlier versions writing rows leave alone.
+CREATE TABLE IF NOT EXISTS said (
+    run_id INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    messages TEXT NOT NULL,
     PRIMARY KEY (run_id, fingerprint, sheet, row)
 );
 CREATE INDEX IF NOT EXISTS rows_sent
@@ -148,6 +158,14 @@ class HistoryLine:
     error_code: str | None
     error_message: str | None
     updated_at: str
+    # Its error's messages, as dumped (see messages.dump); None when not kept.
+    said: str | None = None
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """What its error said, to be worded in a person's language (none when the journal
+        did not keep it: ``error_message`` says it in English)."""
+        return load(self.said) if self.said else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +417,7 @@ class Journal:
             (delivery.error_code if delivery else ";".join(e.code for e in outcome.errors)) or None,
             (delivery.error_text() if delivery else "; ".join(e.text() for e in outcome.errors))
             or None,
+            ((delivery.error,) if delivery.error else ()) if delivery else outcome.errors,
         )
         if (
             outcome.status is Status.SENT
@@ -441,6 +460,7 @@ class Journal:
         receipt: str | None = None,
         error_code: str | None = None,
         error_message: str | None = None,
+        said: Sequence[Message] = (),
     ) -> None:
         if self.failure is not None:
             return
@@ -456,6 +476,12 @@ class Journal:
                  row.number, target, order_id, invoice_number, payload, state, attempts,
                  http_status, receipt, error_code, error_message, _now()),
             )  # fmt: skip
+            if said:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO said VALUES (?, ?, ?, ?, ?)",
+                    (run_id, self._fingerprints.get(file, ""), row.source.sheet or "", row.number,
+                     dump([message.redacted(self._redactor) for message in said])),
+                )  # fmt: skip
 
     def runs(self, limit: int = 20, *, offset: int = 0, file_name: str = "") -> list[RunLine]:
         """The latest runs, newest first, from the ``offset``-th; with ``file_name``, only the
@@ -508,10 +534,23 @@ class Journal:
         """The rows of run ``run_id`` in the order of their files (only those in ``state``)."""
         where, values = ("AND state = ?", [state]) if state else ("", [])
         found = self.db.execute(
-            f"SELECT {_LINE} FROM rows WHERE run_id = ? {where} ORDER BY file, sheet, row LIMIT ?",
+            f"SELECT {self._line()} WHERE run_id = ? {where} ORDER BY file, sheet, row LIMIT ?",
             (run_id, *values, limit),
         )
         return [HistoryLine(*line) for line in found]
+
+    def _line(self) -> str:
+        """The columns of a :class:`HistoryLine` and where they are read from."""
+        if not self._has_table("said"):  # a journal only read, of an earlier version
+            return f"{_LINE}, NULL FROM rows"
+        joined = "rows LEFT JOIN said USING (run_id, fingerprint, sheet, row)"
+        return f"{_LINE}, said.messages FROM {joined}"
+
+    def _has_table(self, name: str) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
+        return found.fetchone() is not None
 
     def _results(self) -> str:
         # A journal only read, of an earlier version, has no column of results.
@@ -531,7 +570,7 @@ class Journal:
         else:
             raise ValueError("history needs an order_id or a file")
         found = self.db.execute(
-            f"SELECT {_LINE} FROM rows WHERE {where} ORDER BY run_id, file, sheet, row",
+            f"SELECT {self._line()} WHERE {where} ORDER BY run_id, file, sheet, row",
             (value,),
         )
         return [HistoryLine(*line) for line in found]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import BatchUploaderError
+from ..jobs.journal import HistoryLine
 from ..models import Status, Verdict
 from . import wording
 from .history import STATE_NAMES, History, moment
@@ -58,6 +60,12 @@ class Pages:
         self.languages = languages
         self.closing = closing
         self.history = history
+        # Where the page keeps each job's files (uploaded, or written for it): a file is named
+        # as the person knows it, not by that folder.
+        folder = re.escape(f"{jobs.settings.state_dir}{os.sep}")
+        self._files_named = re.compile(
+            rf"{folder}[0-9a-f]{{16}}{re.escape(os.sep)}(?:files|sent){re.escape(os.sep)}"
+        )
 
     def exception_handlers(self) -> dict[Any, Any]:
         return {404: self.not_found, 405: self.not_found}
@@ -105,34 +113,23 @@ class Pages:
     def fragment(self, language: Language, name: str, **context: Any) -> str:
         """The template ``name`` in ``language``."""
         template = language.templates.get_template(name)
-        job = context.get("job")
-        # A job's files (uploaded, or written for it) are named as the person knows them,
-        # not by where the page keeps them.
-        folders = (
-            [f"{job.folder / name}{os.sep}" for name in ("files", "sent")]
-            if isinstance(job, PageJob)
-            else []
-        )
-
-        def here(text: str) -> str:
-            for folder in folders:
-                text = text.replace(folder, "")
-            return text
+        here = self._files_named.sub
 
         return template.render(
             lang=language,
             languages=[(LANGUAGE_NAMES[code], code.replace("_", "-")) for code in LANGUAGES],
             sandbox=self.jobs.settings.sandbox,
-            here=here,
-            row_message=lambda message: here(wording.row_message(message, language)),
-            run_message=lambda message: here(wording.run_message(message, language)),
-            error_message=lambda error: here(wording.error_message(error, language)),
+            here=lambda text: here("", text),
+            row_message=lambda message: here("", wording.row_message(message, language)),
+            run_message=lambda message: here("", wording.run_message(message, language)),
+            error_message=lambda error: here("", wording.error_message(error, language)),
             when=lambda value: _when(value, language),
             duration=lambda seconds: format_timedelta(
                 dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=language.code
             ),
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
+            said=lambda line: here("", _said(line, language)),
             Status=Status,
             Verdict=Verdict,
             jobs_kept=self.jobs.kept,
@@ -300,6 +297,14 @@ class Pages:
             "checking": job.checking,
             "can_send": job.can_send,
         }
+
+
+def _said(line: HistoryLine, language: Language) -> str:
+    """Why a journal's row was not sent, in ``language`` when the journal kept its messages
+    (else in English, as it kept the text)."""
+    if line.messages:
+        return "; ".join(wording.row_message(message, language) for message in line.messages)
+    return line.error_message or line.error_code or ""
 
 
 def _when(value: str | dt.datetime, language: Language) -> str:

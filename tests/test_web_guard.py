@@ -8,8 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from batch_uploader.web.app import create_app, page_hosts
 from batch_uploader.web.guard import CSP, SESSION_COOKIE, session_cookie
-from tests.web_helpers import BASE, SAME_ORIGIN, TOKEN, TestClient, app_for, client, element
+from tests.web_helpers import (
+    BASE,
+    SAME_ORIGIN,
+    TOKEN,
+    TestClient,
+    app_for,
+    client,
+    element,
+    settings,
+)
 
 EXPECTED_HEADERS = {
     "cache-control": "no-store",
@@ -78,9 +88,28 @@ def test_another_sites_odd_cookie_beside_the_session_does_not_lock_the_page(
     assert stranger.get("/", headers={"cookie": header}).status_code == 200
 
 
-def test_two_pages_on_two_ports_keep_their_own_sessions() -> None:
+def test_two_pages_on_two_ports_keep_their_own_sessions(tmp_path: Path) -> None:
     assert session_cookie(["127.0.0.1:8765", "localhost:8765"]) == f"{SESSION_COOKIE}_8765"
-    assert session_cookie(["127.0.0.1:8766"]) != session_cookie(["127.0.0.1:8765"])
+    # A browser sends the cookies of 127.0.0.1 to every port: both pages get both sessions.
+    first = create_app(settings(tmp_path / "a"), "token-a", page_hosts("127.0.0.1", 8765))
+    second = create_app(settings(tmp_path / "b"), "token-b", page_hosts("127.0.0.1", 8766))
+    with (
+        TestClient(first, base_url="http://127.0.0.1:8765") as page_a,
+        TestClient(second, base_url="http://127.0.0.1:8766") as page_b,
+    ):
+        cookie_a = page_a.get("/?token=token-a", follow_redirects=False).headers["set-cookie"]
+        cookie_b = page_b.get("/?token=token-b", follow_redirects=False).headers["set-cookie"]
+        both = "; ".join(cookie.split(";")[0] for cookie in (cookie_a, cookie_b))
+        only_b = cookie_b.split(";")[0]
+        page_a.cookies.clear()
+        page_b.cookies.clear()
+        answers = [
+            page_a.get("/", headers={"cookie": both}).status_code,
+            page_b.get("/", headers={"cookie": both}).status_code,
+            page_a.get("/", headers={"cookie": only_b}).status_code,
+        ]
+    assert cookie_a.split("=")[0] != cookie_b.split("=")[0]
+    assert answers == [200, 200, 403]
 
 
 def test_a_wrong_token_gives_no_session(stranger: TestClient) -> None:

@@ -387,6 +387,41 @@ def _bare_async(params: Params) -> Operation:
     return operation
 
 
+def _history(params: Params) -> Operation:
+    """The questions the page's history asks of a journal, each timed: the latest runs with
+    their counts, a run's rows (all, then its failed ones) and its files, an order in every
+    run, and an inbox's morning state."""
+    try:
+        from batch_uploader.web.history import History, Ledger
+    except ImportError as missing:
+        raise NotBuilt(f"no history yet: {missing}") from None
+
+    journal = Path(params["journal"])
+    inbox = journal.parent / "inbox"
+    (inbox / ".batch-uploader").mkdir(parents=True, exist_ok=True)
+    history = History(
+        [Ledger("page", journal, roots=(journal.parent,)), Ledger("inbox-1", journal, inbox)]
+    )
+
+    def timed(question: Callable[[], object]) -> tuple[float, object]:
+        started = time.perf_counter()
+        answer = question()
+        return time.perf_counter() - started, answer
+
+    def operation() -> Extra:
+        runs_s, runs = timed(lambda: history.runs())
+        latest = runs[0]  # type: ignore[index]
+        rows_s, _ = timed(
+            lambda: (history.rows(latest, None), history.rows(latest, "failed"), latest.outputs())
+        )
+        order_s, found = timed(lambda: history.order("1300000000042-01"))
+        inbox_s, _ = timed(history.inboxes)
+        return {"runs": runs_s, "rows": rows_s, "order": order_s, "inbox": inbox_s,
+                "shown": len(runs), "found": len(found)}  # type: ignore[arg-type]  # fmt: skip
+
+    return operation
+
+
 CASES: dict[str, Callable[[Params], Operation]] = {
     "idle": _idle,
     "pandas_csv": _pandas_csv,
@@ -400,6 +435,7 @@ CASES: dict[str, Callable[[Params], Operation]] = {
     "sequential": _sequential,
     "bare_async": _bare_async,
     "bare_aiohttp": lambda params: _bare_async(params | {"aiohttp": True}),
+    "history": _history,
 }
 
 

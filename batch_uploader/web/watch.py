@@ -61,12 +61,18 @@ class Watched:
             yield unit
 
     def results(
-        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+        self,
+        path: Path,
+        with_source: bool,
+        verifying: bool,
+        redactor: Redactor,
+        corrected: bool = False,
     ) -> ResultsWriter:
-        first = self.kind.results(path, with_source, verifying, redactor)
+        first = self.kind.results(path, with_source, verifying, redactor, corrected)
         if not self.workbook:
             return first
-        return Both(first, self.kind.results(workbook_of(path), with_source, verifying, redactor))
+        second = self.kind.results(workbook_of(path), with_source, verifying, redactor, corrected)
+        return Both(first, second)
 
 
 def workbook_of(results: Path) -> Path:

@@ -170,3 +170,34 @@ def test_a_value_a_cell_cannot_hold_or_a_cell_not_refused_is_refused(
         page = browser.get(job).text
     assert element(page, "check-counts") == "Rows: 9, to send: 6, refused: 3."
     assert 'id="corrected"' not in page
+
+
+def test_a_delivery_event_corrected_on_the_page_completes_its_parcel(tmp_path: Path) -> None:
+    with sandboxed(tmp_path) as (browser, fake):
+        job = upload(browser, SAMPLES / "events" / "correios-eventos.csv", kind="events")
+        page = browser.get(job).text
+        # An events file's form offers an events file's fields.
+        assert '<select id="t0-deliveredDate" name="field:deliveredDate">' in page
+        refused = [row[:4] for row in table(page, "refused")]
+        assert ["7", "C 'Data do evento'", "", "missing-value"] in refused
+        # A problem of a whole parcel has no cell to type in.
+        assert 'name="cell:0:6:' not in page
+        status, page = post(browser, job, {"cell:0:7:date": "22/11/2026 11:00"})
+        assert status == 303
+        assert table(page, "corrected") == [["7", "C 'Data do evento'", "22/11/2026 11:00"]]
+        finished(browser, job)
+        (parcel,) = [r for r in fake.received if r.order_id == "1300000000003-01"]
+        assert (parcel.method, parcel.invoice_number, parcel.body) == (
+            "PUT",
+            "000125",
+            {
+                "isDelivered": False,
+                "deliveredDate": None,
+                "events": [
+                    {"city": "Curitiba", "state": "PR", "description": "Objeto postado",
+                     "date": "2026-11-22T10:00:00"},
+                    {"city": "Curitiba", "state": "PR", "description": "Objeto em trânsito",
+                     "date": "2026-11-22T11:00:00"},
+                ],
+            },
+        )  # fmt: skip

@@ -306,3 +306,16 @@ def test_saved_mappings_that_cannot_be_read_are_taken_as_none(tmp_path: Path) ->
         "dispatchedDate"
     ]
     assert [path.name for path in saved.parent.iterdir() if path.is_file()] == ["mappings.json"]
+
+
+def test_the_saved_mapping_is_said_in_the_page_language(tmp_path: Path) -> None:
+    today = format_date(dt.date.today(), "long", locale="pt_BR")
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        first = upload(browser, carrier(tmp_path))
+        chosen = form(browser.get(first).text) | {"field:dispatchedDate": "Saída", "remember": "on"}
+        post(browser, first, "reading", chosen)
+        page = browser.get(upload(browser, carrier(tmp_path, "correios-2.csv"))).text
+    assert element(page, "remembered-0") == (
+        f"O mapeamento salvo em {today} para estas colunas foi aplicado. Esquecer"
+    )
+    assert "Mudar as colunas ou as datas" in page

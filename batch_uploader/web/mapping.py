@@ -40,10 +40,10 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class TableForm:
-    """A table as the form shows it: the fields of the job's kind (``required`` ones
-    first among them), the columns of its header row, the column each field is read from
-    now, and the table's ``signature``: its headings normalised, in any order (columns are
-    found by their headings), which names the files a saved mapping is for."""
+    """A table as the form shows it: the fields of the job's kind and those every row needs
+    (``required``), the columns of its header row, the column each field is read from now
+    (``reading``), and the table's ``signature``: its headings normalised, in any order
+    (columns are found by their headings), which names the files a saved mapping is for."""
 
     source: Source
     fields: tuple[str, ...]

@@ -158,6 +158,8 @@ class Row:
     ``columns`` names each field's column as the file does (``column C "Rastreio"``).
     ``read_errors`` are problems of the row as a whole, found while reading it, and ``cells``
     all its cells as read, so a row to fix can be written back in the file's own columns.
+    ``corrected`` names the fields whose value a person typed on the page in place of the
+    file's (see :class:`~batch_uploader.files.inputs.TableReading`).
     """
 
     source: Source
@@ -167,6 +169,7 @@ class Row:
     columns: Mapping[str, str] = field(default_factory=dict)
     read_errors: tuple[RowError, ...] = ()
     cells: Sequence[str] = ()
+    corrected: tuple[str, ...] = ()
 
     def get(self, name: str) -> str:
         return self.values.get(name, "")

@@ -1,6 +1,6 @@
 """The page in a real browser, as a warehouse person uses it: open the address the command
-printed, drop the carrier's file, check what was understood and refused, send it to the
-sandbox, watch it go, and download the results and the rows to fix."""
+printed, drop the carrier's file, check what was understood and refused, correct a refused
+cell, send it to the sandbox, watch it go, and download the results and the rows to fix."""
 
 from __future__ import annotations
 
@@ -20,17 +20,21 @@ from batch_uploader.vtex.settings import Settings
 from .browser import STEP_TIMEOUT_MS, Screenshots, Site, Tabs, serve
 
 HEADER = "Pedido;NF;Rastreio;Transportadora"
-# Rows 2 to 9 of the file; row 6 has no tracking number.
+# Rows 2 to 9 of the file; row 6 has no tracking number, row 8's invoice number a slash.
 ORDERS = [f"13000000001{n:02d}-01" for n in range(1, 9)]
 REFUSED_ROW = 6
+SLASHED_ROW = 8
+# The tracking number the person types for row 6.
+TYPED = "10012345678106"
 
 
 def carrier_file(folder: Path) -> Path:
-    """A carrier's CSV as a Brazilian portal writes it (semicolons, UTF-8), one row refused."""
+    """A carrier's CSV as a Brazilian portal writes it (semicolons, UTF-8), two rows refused."""
     lines = [HEADER]
     for number, order in enumerate(ORDERS, start=2):
         tracking = "" if number == REFUSED_ROW else f"100123456781{number:02d}"
-        lines.append(f"{order};0001{number:02d};{tracking};Jadlog")
+        invoice = f"0001{number:02d}" + ("/A" if number == SLASHED_ROW else "")
+        lines.append(f"{order};{invoice};{tracking};Jadlog")
     path = folder / "jadlog-envios.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -48,8 +52,9 @@ def saved(page: Page, link: str, folder: Path) -> Path:
 def download(page: Page, link: str, folder: Path) -> list[dict[str, str]]:
     """Clicks ``link``, saves the file it gives in ``folder`` and reads it as a CSV table."""
     text = saved(page, link, folder).read_text(encoding="utf-8-sig")
-    dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;")
-    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    # Only the delimiter is told by the first line: a quote in a later cell is doubled.
+    delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;").delimiter
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
 
 
 def test_a_file_checked_sent_and_its_results_downloaded(
@@ -78,19 +83,33 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     expect(understood).to_be_visible()
     expect(page).to_have_url(re.compile(r"/jobs/[0-9a-f]{16}$"))
     expect(understood.locator(".rows")).to_have_text(str(len(ORDERS)))
-    expect(understood.locator(".to-send")).to_have_text(str(len(ORDERS) - 1))
-    expect(understood.locator(".refused")).to_have_text("1")
+    expect(understood.locator(".to-send")).to_have_text(str(len(ORDERS) - 2))
+    expect(understood.locator(".refused")).to_have_text("2")
     refused = page.locator("table#refused tbody tr")
-    expect(refused).to_have_count(1)
+    expect(refused).to_have_count(2)
     cells = refused.first.locator("td")
     expect(cells.nth(0)).to_have_text(str(REFUSED_ROW))
     expect(cells.nth(1)).to_have_text("C 'Rastreio'")
-    expect(cells.nth(2)).to_have_text("")
+    expect(cells.nth(2).locator("input")).to_have_value("")
     expect(cells.nth(3)).to_have_text("missing-value")
     expect(cells.nth(4)).to_have_text(
         "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber"
     )
+    expect(refused.nth(1).locator("td").nth(0)).to_have_text(str(SLASHED_ROW))
     screenshots.take(page, "2-understood", showing=page.locator("table#refused"))
+    assert tab.problems.take() == []
+
+    # The person types row 6's tracking number in its cell and checks again: the page reads
+    # the file with it, and says which cell was corrected.
+    cells.nth(2).locator("input").fill(TYPED)
+    page.locator("#check-corrections").click()
+    expect(understood.locator(".to-send")).to_have_text(str(len(ORDERS) - 1))
+    expect(understood.locator(".refused")).to_have_text("1")
+    expect(refused).to_have_count(1)
+    expect(refused.first.locator("td").nth(0)).to_have_text(str(SLASHED_ROW))
+    corrected = page.locator("table#corrected tbody tr td")
+    expect(corrected).to_have_text([str(REFUSED_ROW), "C 'Rastreio'", TYPED])
+    screenshots.take(page, "2b-corrected", showing=page.locator("table#corrected"))
     assert tab.problems.take() == []
 
     # Sending opens the job's progress; its numbers arrive as server-sent events, and then the
@@ -106,6 +125,9 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     expect(results).to_be_visible()
     expect(progress.locator("#sent")).to_have_text(str(len(ORDERS) - 1))
     expect(progress.locator("#remaining")).to_have_text("0")
+    expect(results.locator("#corrected-rows")).to_have_text(
+        "Linhas corrigidas nesta página: 1. Os resultados dizem quais, na coluna correctedOnPage."
+    )
     assert streams, "the page did not open its stream of events"
     assert len(sent_seen) > 1, f"the numbers did not move while sending: {sent_seen}"
     assert sent_seen == sorted(sent_seen), f"the number sent went back: {sent_seen}"
@@ -116,17 +138,27 @@ def test_a_file_checked_sent_and_its_results_downloaded(
     screenshots.take(page, "4-results", showing=results)
     assert tab.problems.take() == []
 
-    # The results have every row of the file with its status; the rows to fix, the refused one.
+    # The results have every row of the file with its status, the row corrected on the page
+    # said; the rows to fix, the row still refused.
     folder = tmp_path / "downloads"
     rows = download(page, "a#download-results-csv", folder)
-    assert [(row["row"], row["orderId"], row["status"]) for row in rows] == [
-        (str(number), order, "invalid" if number == REFUSED_ROW else "sent")
+    assert [
+        (row["row"], row["orderId"], row["status"], row["trackingNumber"], row["correctedOnPage"])
+        for row in rows
+    ] == [
+        (
+            str(number),
+            order,
+            "invalid" if number == SLASHED_ROW else "sent",
+            TYPED if number == REFUSED_ROW else f"100123456781{number:02d}",
+            "trackingNumber" if number == REFUSED_ROW else "",
+        )
         for number, order in enumerate(ORDERS, start=2)
     ]
     to_fix = download(page, "a#download-to-fix", folder)
-    assert [row["Pedido"] for row in to_fix] == [ORDERS[REFUSED_ROW - 2]]
-    assert to_fix[0]["Rastreio"] == ""
-    assert "missing-value" in to_fix[0]["error"]
+    assert [row["Pedido"] for row in to_fix] == [ORDERS[SLASHED_ROW - 2]]
+    assert to_fix[0]["NF"] == f"0001{SLASHED_ROW:02d}/A"
+    assert "unroutable-identifier" in to_fix[0]["error"]
     # The workbook holds the same table; the summary counts the same rows.
     workbook = openpyxl.load_workbook(
         saved(page, "a#download-results-xlsx", folder), read_only=True
@@ -145,10 +177,21 @@ def test_a_file_checked_sent_and_its_results_downloaded(
         "valid": 0,
     }
     assert page.evaluate("window.notReloaded") is True, "the page was loaded again"
-    # What reached the sandbox: each row to send, once.
+    # What reached the sandbox: each row to send, once; row 6 with the number typed.
     assert sorted(update.order_id for update in site.sandbox.received) == [
-        order for number, order in enumerate(ORDERS, start=2) if number != REFUSED_ROW
+        order for number, order in enumerate(ORDERS, start=2) if number != SLASHED_ROW
     ]
+    (typed,) = [r for r in site.sandbox.received if r.order_id == ORDERS[REFUSED_ROW - 2]]
+    assert (typed.method, typed.invoice_number, typed.body) == (
+        "PATCH",
+        f"0001{REFUSED_ROW:02d}",
+        {
+            "trackingNumber": TYPED,
+            "trackingUrl": f"https://www.jadlog.com.br/siteInstitucional/tracking.jad?cte={TYPED}",
+            "courier": "Jadlog",
+            "dispatchedDate": None,
+        },
+    )
     assert tab.problems.take() == []
 
 
@@ -172,7 +215,7 @@ def test_a_job_stopped_while_sending_keeps_what_was_sent(tabs: Tabs, tmp_path: P
             "como falhas; enviar os mesmos arquivos de novo envia só o que não foi enviado."
         )
         sent = int(results.locator("#count-sent").inner_text())
-        assert 1 <= sent < len(ORDERS) - 1
+        assert 1 <= sent < len(ORDERS) - 2
         rows = download(page, "a#download-results-csv", tmp_path / "downloads")
         assert [row["orderId"] for row in rows] == ORDERS
         statuses = [row["status"] for row in rows]

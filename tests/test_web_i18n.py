@@ -165,6 +165,12 @@ ENGLISH = [
     "is empty; every row needs",
     "which cannot travel in the request's address",
     "is not an absolute web address",
+    "Change the columns or the dates",
+    "not in this file",
+    "as the file shows",
+    "Remember for this carrier's files",
+    "Check again",
+    "Correct a value below",
 ]
 
 
@@ -197,7 +203,7 @@ def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:
         page = browser.get(upload(browser, path)).text
     assert table(page, "refused")[0][4] == (
         "'03/04/2026' puede tener el día primero o el mes primero, y ninguna fecha de esta "
-        "columna lo dice; escribe sus fechas como 2026-11-24 en el archivo y súbelo de nuevo"
+        "columna lo dice; elige arriba cómo están escritas sus fechas y revisa de nuevo"
     )
 
 

@@ -103,7 +103,7 @@ def test_a_remedy_is_worded_as_the_page_does_never_as_a_flag(
     assert rows[0][3] == "ambiguous-date"
     assert rows[0][4] == (
         "'03/04/2026' may be day first or month first, and no date of this column tells; "
-        "write its dates as 2026-11-24 in the file and upload it again"
+        "choose how its dates are written above and check again"
     )
     assert "--" not in text(page)
 

@@ -92,9 +92,14 @@ def table(page: str, table_id: str) -> list[list[str]]:
     assert found, f"no table #{table_id}"
     body = found.group(1).split("<tbody>", 1)[-1]
     return [
-        [text(cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        [text(_shown(cell)) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
+
+
+def _shown(cell: str) -> str:
+    """A cell as a person sees it: a text input shows its value."""
+    return re.sub(r'<input type="text"[^>]* value="([^"]*)"[^>]*>', r"\1", cell)
 
 
 def element(page: str, element_id: str) -> str:

@@ -262,7 +262,8 @@ def find_header(
     """Finds the first row, among the top of the table, whose headings name the required
     fields. Raises :class:`InputError` naming what was found when no row does. With
     ``check_width``, data rows must be as wide as the header. ``headings`` (from
-    :func:`read_mapping`) name more headings, and win over the built-in ones."""
+    :func:`read_mapping`) name more headings, and win over the built-in ones; a heading
+    mapped to ``""`` names no field."""
     known = {**layout.aliases, **(headings or {})}
     mapped = frozenset(headings or ())
     best: tuple[int, RawRow] | None = None
@@ -426,9 +427,14 @@ def _match(
     their whole heading; then, for the fields left, by their words (see :func:`_by_words`)."""
     matches: dict[str, int] = {}
     by_mapping: set[str] = set()
+    # Columns mapped to no field (""): a person said they hold none, whatever their heading.
+    ignored: set[int] = set()
     for index, heading in enumerate(raw.cells):
         if (key := normalise(heading)) in mapped:
             field_name = known[key]
+            if not field_name:
+                ignored.add(index)
+                continue
             if field_name in matches:
                 _refuse_both(raw, source, matches[field_name], index, field_name)
             matches[field_name] = index
@@ -436,12 +442,12 @@ def _match(
     for index, heading in enumerate(raw.cells):
         key = normalise(heading)
         known_name = known.get(key)
-        if known_name is None or key in mapped or known_name in by_mapping:
+        if not known_name or key in mapped or known_name in by_mapping:
             continue
         if known_name in matches:
             _refuse_both(raw, source, matches[known_name], index, known_name)
         matches[known_name] = index
-    used = set(matches.values())
+    used = set(matches.values()) | ignored
     by_words: dict[str, int] = {}
     for index, heading in enumerate(raw.cells):
         if index in used or not heading.strip():

@@ -136,9 +136,13 @@ def _remove(path: Path) -> None:
 def _reason(outcome: Outcome) -> str:
     row = outcome.row
     if outcome.errors:
-        return "; ".join(f"{e.code}: {row.explain(e)}" for e in outcome.errors)
-    delivery = outcome.delivery
-    return f"{delivery.error_code}: {delivery.error_text()}" if delivery else ""
+        reason = "; ".join(f"{e.code}: {row.explain(e)}" for e in outcome.errors)
+    else:
+        delivery = outcome.delivery
+        reason = f"{delivery.error_code}: {delivery.error_text()}" if delivery else ""
+    if row.corrected:  # its cells hold what was typed on the page: the file holds other values
+        reason += f" (corrected on the page: {', '.join(row.corrected)})"
+    return reason
 
 
 class _Sink(Protocol):

@@ -19,12 +19,28 @@ from .reader import RawRow, Table, open_tables
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class TableReading:
+    """How one table is read, as a person chose it for that table alone: more ``headings``
+    (normalised heading to field, ``""`` for a column no field takes), the ``date_order`` of
+    its slashed dates, and ``corrections``: values typed for its cells, by row number and
+    field, read in place of the file's."""
+
+    headings: Mapping[str, str] = field(default_factory=dict)
+    date_order: DateOrder | None = None
+    corrections: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+
+
+_AS_READ = TableReading()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Reading:
     """How to read the files: a CSV ``encoding`` (detected when ``None``), one ``sheet`` of
     each workbook, more ``headings`` for the fields (normalised heading to field), the
     ``date_order`` of slashed dates (decided per column when ``None``), and the
     ``timezone`` given to times without an offset. ``layout`` says what kind of file it is
-    (tracking numbers or tracking events)."""
+    (tracking numbers or tracking events). ``tables`` holds what was chosen for a table
+    alone (see :class:`TableReading`), which wins over the rest."""
 
     encoding: str | None = None
     sheet: str | None = None
@@ -32,16 +48,33 @@ class Reading:
     date_order: DateOrder | None = None
     timezone: dt.tzinfo | None = None
     layout: Layout = TRACKING
+    tables: Mapping[Source, TableReading] = field(default_factory=dict)
+
+    def headings_for(self, source: Source) -> Mapping[str, str]:
+        """The headings mapped for the table ``source``: its own over the run's."""
+        own = self.tables.get(source, _AS_READ).headings
+        return {**self.headings, **own} if own else self.headings
+
+    def date_order_for(self, source: Source) -> DateOrder | None:
+        """The order of the slashed dates of the table ``source``: its own, else the run's."""
+        return self.tables.get(source, _AS_READ).date_order or self.date_order
+
+    @property
+    def corrects(self) -> bool:
+        """Whether any cell is read with a value typed in place of the file's."""
+        return any(table.corrections for table in self.tables.values())
 
 
 @dataclass(frozen=True, slots=True)
 class Input:
-    """A table to upload, where its columns are, and what it hides that a person should know
-    first (hidden sheets of its workbook left out, hidden rows read: ``hidden``)."""
+    """A table to upload, where its columns are, what it hides that a person should know
+    first (hidden sheets of its workbook left out, hidden rows read: ``hidden``), and the
+    values typed for its cells (see :attr:`TableReading.corrections`)."""
 
     table: Table
     columns: ColumnMap
     hidden: tuple[RunMessage, ...] = ()
+    corrections: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
 
 
 # A data row in short: its source, its number and its values by field.
@@ -105,14 +138,15 @@ def _open_tables(path: Path, reading: Reading) -> tuple[list[Input], list[InputE
                 table.source,
                 table.first_column,
                 check_width=table.delimited,
-                headings=reading.headings,
+                headings=reading.headings_for(table.source),
                 layout=reading.layout,
             )
         except InputError as error:
             missed.append(error)
             continue
         notes = (hidden_sheets if not found else []) + _hidden_rows_note(table, columns)
-        found.append(Input(table, columns, tuple(notes)))
+        corrections = reading.tables.get(table.source, _AS_READ).corrections
+        found.append(Input(table, columns, tuple(notes), corrections))
     if not found:
         for table in tables:
             table.close()
@@ -203,9 +237,11 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
     """The data rows of every input, in order. Blank rows are left out, and so are totals
     lines, which are added to ``totals`` when it is given."""
     for item in inputs:
-        source, columns = item.table.source, item.columns
+        source, columns, corrections = item.table.source, item.columns, item.corrections
         for raw in data_raw(item):
             row = columns.row(raw, source)
+            if corrections and raw.number in corrections:
+                row.corrected = _corrected_fields(corrections[raw.number], columns)
             if not is_totals_row(raw, row.values, columns.required):
                 yield row
             elif totals is not None:
@@ -268,11 +304,37 @@ def data_values(inputs: Iterable[Input], totals: list[Row] | None = None) -> Ite
 
 
 def data_raw(item: Input) -> Iterator[RawRow]:
-    """The rows under the header of ``item`` that are not blank, as read."""
+    """The rows under the header of ``item`` that are not blank, as read, with the values
+    typed for their cells in place of the file's (see :attr:`Input.corrections`)."""
     header_row = item.columns.header_row
+    corrections = item.corrections
     for raw in item.table.rows():
-        if raw.number > header_row and not raw.is_blank():
-            yield raw
+        if raw.number > header_row:
+            if corrections and raw.number in corrections:
+                raw = _corrected(raw, corrections[raw.number], item.columns)
+            if not raw.is_blank():
+                yield raw
+
+
+def _corrected(raw: RawRow, values: Mapping[str, str], columns: ColumnMap) -> RawRow:
+    """``raw`` with ``values`` (by field) in its fields' cells, as text typed by a person: a
+    row shorter than a field's column is filled with empty cells up to it."""
+    cells = list(raw.cells)
+    kinds = dict(raw.kinds or {})
+    for name, value in values.items():
+        index = columns.indexes.get(name)
+        if index is None:
+            continue  # a field this table has no column for (its mapping changed)
+        cells.extend([""] * (index + 1 - len(cells)))
+        cells[index] = value
+        kinds.pop(index, None)
+    return RawRow(raw.number, cells, kinds or None, raw.changed)
+
+
+def _corrected_fields(values: Mapping[str, str], columns: ColumnMap) -> tuple[str, ...]:
+    """The fields of ``values`` that were read in place of the file's, in the order of
+    the fields."""
+    return tuple(name for name in columns.indexes if name in values)
 
 
 def describe(item: Input, rows: int, date_order: tuple[DateOrder | None, bool]) -> list[str]:

@@ -69,6 +69,9 @@ SOURCE_COLUMNS = ("file", "sheet")
 # The formats a results file is written in, each by its extension.
 FORMATS = RESULTS_FORMATS
 VERIFICATION_COLUMNS = ("verification", "verificationDetail")
+# The fields of a row whose value a person typed on the page, in a column of its own that is
+# there only when some were (the command line's results never have it).
+CORRECTION_COLUMNS = ("correctedOnPage",)
 # A cell starting so could be taken for a formula by a spreadsheet (CSV injection), or, for
 # the quote, for one defused: both get a quote first.
 _QUOTED_STARTS = frozenset("=+-@\t\r'")
@@ -187,6 +190,8 @@ def _outcome_line(outcome: Outcome) -> dict[str, str]:
     check = outcome.verification
     line["verification"] = check.verdict.value if check else ""
     line["verificationDetail"] = check.detail if check else ""
+    if row.corrected:  # else the column is empty, when the results have it
+        line["correctedOnPage"] = ", ".join(row.corrected)
     return line
 
 
@@ -205,6 +210,7 @@ class ResultsWriter(ABC):
         with_verification: bool = False,
         events: bool = False,
         redactor: Redactor | None = None,
+        with_corrections: bool = False,
     ) -> None:
         self.path = path
         self._redactor = redactor or Redactor(())
@@ -212,6 +218,7 @@ class ResultsWriter(ABC):
             (SOURCE_COLUMNS if with_source else ())
             + (EVENT_RESULT_COLUMNS if events else RESULT_COLUMNS)
             + (VERIFICATION_COLUMNS if with_verification else ())
+            + (CORRECTION_COLUMNS if with_corrections else ())
         )
         self._line = event_line if events else result_line
 
@@ -230,7 +237,7 @@ class ResultsWriter(ABC):
         """The results line of ``outcome``, as :meth:`write_cells` takes it."""
         line = self._line(outcome)
         # A cell of the input may hold a secret (a token pasted in a spreadsheet).
-        return self._redactor.cells([line[column] for column in self.columns])
+        return self._redactor.cells([line.get(column, "") for column in self.columns])
 
     def write_cells(self, cells: list[str], status: Status) -> None:
         """Writes a results line made by :meth:`cells`."""
@@ -287,10 +294,12 @@ def results_writer(
     with_verification: bool = False,
     events: bool = False,
     redactor: Redactor | None = None,
+    with_corrections: bool = False,
 ) -> ResultsWriter:
     """The writer for ``path``'s extension (.csv or .xlsx); ``with_verification`` adds the
     read-back columns; ``events`` writes the columns of an events upload; ``redactor`` takes
-    the run's secrets out of every line."""
+    the run's secrets out of every line; ``with_corrections`` adds the column of the fields
+    typed on the page."""
     kinds: dict[str, type[ResultsWriter]] = {".csv": CsvResults, ".xlsx": XlsxResults}
     kind = kinds.get(path.suffix.lower())
     if kind is None:
@@ -301,6 +310,7 @@ def results_writer(
         with_verification=with_verification,
         events=events,
         redactor=redactor,
+        with_corrections=with_corrections,
     )
 
 

@@ -83,27 +83,44 @@ class Parcels:
             yield Unit(tuple(place for place, _, _ in parcel), tuple(outcomes), update)
 
     def results(
-        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+        self,
+        path: Path,
+        with_source: bool,
+        verifying: bool,
+        redactor: Redactor,
+        corrected: bool = False,
     ) -> ResultsWriter:
-        return results_writer(path, with_source=with_source, events=True, redactor=redactor)
+        return results_writer(
+            path,
+            with_source=with_source,
+            events=True,
+            redactor=redactor,
+            with_corrections=corrected,
+        )
 
 
 # A row waiting for its parcel, as plain values (they pickle fast): its table's index, then
-# its number, values, kinds, read errors and cells.
+# its number, values, kinds, read errors, cells and fields typed on the page.
 _Kept = tuple[
-    int, int, Mapping[str, str], Mapping[str, CellKind], tuple[RowError, ...], Sequence[str]
+    int,
+    int,
+    Mapping[str, str],
+    Mapping[str, CellKind],
+    tuple[RowError, ...],
+    Sequence[str],
+    tuple[str, ...],
 ]
 
 
 def _kept(row: Row, table: int) -> _Kept:
-    return (table, row.number, row.values, row.kinds, row.read_errors, row.cells)
+    return (table, row.number, row.values, row.kinds, row.read_errors, row.cells, row.corrected)
 
 
 def _row(kept: _Kept, tables: Sequence[tuple[Source, Mapping[str, str]]]) -> Row:
     """The row ``kept`` holds, its source and column names from ``tables``."""
-    table, number, values, kinds, read_errors, cells = kept
+    table, number, values, kinds, read_errors, cells, corrected = kept
     source, columns = tables[table]
-    return Row(source, number, values, kinds, columns, read_errors, cells)
+    return Row(source, number, values, kinds, columns, read_errors, cells, corrected)
 
 
 def _checked(row: Row, rules: DateRules, secrets: Redactor) -> Checked:
@@ -116,10 +133,12 @@ def _checked(row: Row, rules: DateRules, secrets: Redactor) -> Checked:
 def _date_rules(found: Survey, reading: Reading) -> dict[Source, DateRules]:
     """How each file writes its dates, from the evidence of both date columns."""
     now = dt.datetime.now(dt.UTC)
-    given = reading.date_order
     return {
         source: DateRules(
-            order=given or order, mixed=mixed and given is None, timezone=reading.timezone, now=now
+            order=(given := reading.date_order_for(source)) or order,
+            mixed=mixed and given is None,
+            timezone=reading.timezone,
+            now=now,
         )
         for source, (order, mixed) in found.date_orders.items()
     }

@@ -118,9 +118,15 @@ class Kind(Protocol):
         ...
 
     def results(
-        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+        self,
+        path: Path,
+        with_source: bool,
+        verifying: bool,
+        redactor: Redactor,
+        corrected: bool = False,
     ) -> ResultsWriter:
-        """The results file's writer."""
+        """The results file's writer (``corrected``: with the column of the fields typed on
+        the page)."""
         ...
 
 
@@ -229,6 +235,11 @@ class Upload:
     def __exit__(self, *exc_info: object) -> None:
         close_inputs(self._inputs)
 
+    @property
+    def inputs(self) -> Sequence[Input]:
+        """The tables read, once opened: where each found its header and columns."""
+        return tuple(self._inputs)
+
     async def run(self, control: Control | None = None, on_event: OnEvent = ignore) -> Report:
         """Checks every row, sends the valid ones (unless a dry run), writes the outputs and
         returns the report; ``on_event`` is told the progress (see :mod:`~.progress`) and
@@ -263,7 +274,11 @@ class Upload:
             outputs = stack.enter_context(
                 Outputs(
                     self.kind.results(
-                        self.results_path, len(headings) > 1, self.verifying, redactor
+                        self.results_path,
+                        len(headings) > 1,
+                        self.verifying,
+                        redactor,
+                        corrected=self.reading.corrects,
                     ),
                     RowsToFix(self.results_path.parent, report.stamp, headings, redactor),
                     report,
@@ -488,8 +503,9 @@ def checked_target(
 def _date_order(source: Source, found: Survey, reading: Reading) -> tuple[DateOrder | None, bool]:
     """How the slashed dates of ``source`` are read, and whether its column shows both
     orders: as the person said, else as the survey found."""
-    if reading.date_order is not None:
-        return reading.date_order, False
+    given = reading.date_order_for(source)
+    if given is not None:
+        return given, False
     return found.date_orders.get(source, (None, False))
 
 

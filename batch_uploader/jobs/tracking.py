@@ -64,8 +64,17 @@ class Tracking:
             yield Unit((place,), (checked,), update)
 
     def results(
-        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+        self,
+        path: Path,
+        with_source: bool,
+        verifying: bool,
+        redactor: Redactor,
+        corrected: bool = False,
     ) -> ResultsWriter:
         return results_writer(
-            path, with_source=with_source, with_verification=verifying, redactor=redactor
+            path,
+            with_source=with_source,
+            with_verification=verifying,
+            redactor=redactor,
+            with_corrections=corrected,
         )

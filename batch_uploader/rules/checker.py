@@ -34,17 +34,16 @@ class Checker:
         self._templates = url_templates
         # Looked for in every row only when there is one: not in a dry run.
         self._secrets = secrets if secrets is not None and secrets.redacts else None
-        given = reading.date_order
         self._rules = {
             source: DateRules(
-                order=given or order,
+                order=(given := reading.date_order_for(source)) or order,
                 mixed=mixed and given is None,
                 timezone=reading.timezone,
                 now=now,
             )
             for source, (order, mixed) in survey.date_orders.items()
         }
-        self._default = DateRules(order=given, timezone=reading.timezone, now=now)
+        self._default = DateRules(order=reading.date_order, timezone=reading.timezone, now=now)
 
     def check(self, row: Row) -> Outcome:
         """What becomes of ``row`` before sending."""

@@ -4,6 +4,10 @@ the person asks, sent as a task of the server's event loop, one job per account 
 A job's folder holds ``files/`` (what was uploaded, under its own names), ``check/`` (the dry
 run's outputs) and ``sent/`` (the upload's results, as .csv and .xlsx, rows to fix and
 summary.json, and, once checked in VTEX, the orders read back: ``...-verified.csv``).
+
+Until it is sent, a job is read as the person chose on its page (see :mod:`.mapping`), and
+checked again each time; a mapping saved for a table's headings (see :mod:`.saved`) is
+applied by itself.
 """
 
 from __future__ import annotations
@@ -13,26 +17,31 @@ import datetime as dt
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import anyio.to_thread
 
 from ..errors import BatchUploaderError
+from ..files.columns import EVENTS, TRACKING
+from ..files.inputs import Reading, TableReading
 from ..files.output_names import default_results_path, verified_path
 from ..jobs.control import Control
 from ..jobs.deliveries import EventsUpload
 from ..jobs.engine import Upload
 from ..jobs.read_back import ReadBack, VerifyReport
 from ..jobs.tracking import TrackingUpload
-from ..models import Status
+from ..models import Source, Status
+from .mapping import TableForm
+from .saved import MAPPINGS_FILE, SavedMappings
 from .settings import PageSettings
 from .snapshot import Snapshot
 from .watch import Decided, Refused, SentBefore, Watched
 from .wording import W_
 
 KINDS = ("tracking", "events")
+LAYOUTS = {"tracking": TRACKING, "events": EVENTS}
 # The jobs a page keeps in memory, the latest; an older one's files stay in its folder, and
 # the history tells its run.
 JOBS_KEPT = 50
@@ -68,10 +77,22 @@ class Checking:
     task: asyncio.Task[None] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """A table's mapping is saved for the files with its headings: since ``saved_on``, and
+    applied by itself (``found``) or saved now."""
+
+    saved_on: dt.date
+    found: bool
+
+
 @dataclass
 class PageJob:
     """A job of the page: its ``kind`` (``tracking`` or ``events``), its folder and files
-    (``names``, as uploaded), its check and, once asked, its sending."""
+    (``names``, as uploaded), its check and, once asked, its sending. ``tables`` are the
+    forms of the tables its last check read, ``choices`` how the person chose to read each
+    (its mapping, date order and cells typed), ``remembered`` those saved for their
+    headings."""
 
     id: str
     kind: str
@@ -83,6 +104,24 @@ class PageJob:
     check_sent_before: SentBefore | None = None
     sending: Sending | None = None
     checking: Checking | None = None
+    tables: list[TableForm] = field(default_factory=list)
+    choices: dict[Source, TableReading] = field(default_factory=dict)
+    remembered: dict[Source, Remembered] = field(default_factory=dict)
+
+    @property
+    def can_change(self) -> bool:
+        """Whether how it is read can still be changed: not once it is sent."""
+        return self.sending is None
+
+    @property
+    def reading(self) -> Reading:
+        """How its files are read, checked and sent: as the person chose for each table."""
+        return Reading(tables=dict(self.choices))
+
+    @property
+    def corrected_rows(self) -> int:
+        """How many rows have a value typed on the page."""
+        return sum(len(choice.corrections) for choice in self.choices.values())
 
     @property
     def can_send(self) -> bool:
@@ -128,6 +167,8 @@ class Jobs:
         self.jobs: dict[str, PageJob] = {}
         # The job sending to each target.
         self.sending_to: dict[str, str] = {}
+        fields = {kind: layout.fields for kind, layout in LAYOUTS.items()}
+        self.saved = SavedMappings(settings.state_dir / MAPPINGS_FILE, fields)
 
     def get(self, job_id: str) -> PageJob | None:
         return self.jobs.get(job_id) if _ID.fullmatch(job_id) else None
@@ -165,12 +206,69 @@ class Jobs:
             del self.jobs[job_id]
 
     async def check(self, job: PageJob) -> None:
-        """The dry run of ``job``: how its files were read and which rows would be refused."""
+        """The dry run of ``job``: how its files were read and which rows would be refused.
+        A table read for the first time whose headings have a mapping saved is read again
+        with it."""
+        await self._check(job)
+        if self._apply_saved(job):
+            await self._check(job)
+
+    def choose(
+        self, job: PageJob, table: TableForm, reading: TableReading, *, remember: bool
+    ) -> None:
+        """Reads ``table`` of ``job`` as ``reading`` says (its cells typed are kept) from its
+        next check on; with ``remember``, saves it for the files with its headings. Raises
+        :class:`OSError` when it cannot be saved (it is used all the same)."""
+        kept = job.choices.get(table.source)
+        job.choices[table.source] = replace(reading, corrections=kept.corrections if kept else {})
+        job.remembered.pop(table.source, None)
+        if remember:
+            today = dt.date.today()
+            self.saved.save(job.kind, table.signature, reading, today)
+            job.remembered[table.source] = Remembered(today, found=False)
+
+    def correct(self, job: PageJob, source: Source, corrections: dict[int, dict[str, str]]) -> None:
+        """Reads the cells of ``corrections`` (row number to field to value) of the table
+        ``source`` with the values typed, over those typed before, from the next check on."""
+        kept = job.choices.get(source) or TableReading()
+        merged = {number: dict(values) for number, values in kept.corrections.items()}
+        for number, values in corrections.items():
+            merged.setdefault(number, {}).update(values)
+        job.choices[source] = replace(kept, corrections=merged)
+
+    def forget(self, job: PageJob, table: TableForm) -> bool:
+        """Forgets the mapping saved for ``table``'s headings (this job keeps reading it as
+        it does); whether there was one. Raises :class:`OSError` when it cannot."""
+        job.remembered.pop(table.source, None)
+        return self.saved.forget(job.kind, table.signature)
+
+    async def _check(self, job: PageJob) -> None:
         refused = Refused(self.settings.credentials.redactor())
         job.check_refused = refused
         job.check = Snapshot()
         job.check_sent_before = SentBefore(self.settings.journal, self.settings.base_url)
-        await self._run(job, job.check, refused, Control(), sent_before=job.check_sent_before)
+        layout = LAYOUTS[job.kind]
+
+        def opened(upload: Upload) -> None:
+            job.tables = [TableForm.of(item, layout) for item in upload.inputs]
+
+        await self._run(
+            job, job.check, refused, Control(), sent_before=job.check_sent_before, opened=opened
+        )
+
+    def _apply_saved(self, job: PageJob) -> bool:
+        """Chooses, for each table of ``job`` read as found, the mapping saved for its
+        headings; whether there was one."""
+        applied = False
+        for table in job.tables:
+            if table.source in job.choices:
+                continue
+            saved = self.saved.find(job.kind, table.signature)
+            if saved is not None:
+                job.choices[table.source] = saved.reading
+                job.remembered[table.source] = Remembered(saved.saved_on, found=True)
+                applied = True
+        return applied
 
     def send(self, job: PageJob) -> None:
         """Starts sending ``job``; raises :class:`Busy` when it cannot be sent now."""
@@ -271,6 +369,7 @@ class Jobs:
         control: Control,
         decided: Decided | None = None,
         sent_before: SentBefore | None = None,
+        opened: Callable[[Upload], None] | None = None,
     ) -> None:
         dry_run = decided is None
         folder = job.folder / ("check" if dry_run else "sent")
@@ -281,6 +380,8 @@ class Jobs:
             )
             await anyio.to_thread.run_sync(upload.__enter__)
             try:
+                if opened is not None:
+                    opened(upload)
                 await upload.run(control, snapshot.tell)
             finally:
                 upload.__exit__(None, None, None)
@@ -301,12 +402,13 @@ class Jobs:
         if job.kind == "events":
             return EventsUpload(
                 job.paths, results_path=results, credentials=settings.credentials,
-                settings=settings.sending, dry_run=dry_run, **target,  # type: ignore[arg-type]
+                settings=settings.sending, dry_run=dry_run, reading=job.reading,
+                **target,  # type: ignore[arg-type]
             )  # fmt: skip
         return TrackingUpload(
             job.paths, results_path=results, url_templates=settings.url_templates,
             credentials=settings.credentials, settings=settings.sending, dry_run=dry_run,
-            **target,  # type: ignore[arg-type]
+            reading=job.reading, **target,  # type: ignore[arg-type]
         )  # fmt: skip
 
 

@@ -1,6 +1,7 @@
 """The page's routes: the upload form, a job's page (what was understood, its progress, its
-results), its event stream, and its downloads. Every page works as plain HTML forms and
-links; htmx only streams the progress in."""
+results), its event stream, and its downloads; until a job is sent, the forms that change how
+its files are read (see :mod:`.mapping`). Every page works as plain HTML forms and links; htmx
+only streams the progress in."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from babel.dates import format_datetime, format_timedelta
-from starlette.datastructures import UploadFile
+from babel.dates import format_date, format_datetime, format_timedelta
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
@@ -30,16 +31,24 @@ from starlette.staticfiles import StaticFiles
 from ..errors import BatchUploaderError
 from ..jobs.journal import HistoryLine
 from ..models import Status, Verdict
-from . import wording
+from . import mapping, wording
 from .history import STATE_NAMES, History, moment
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
 from .jobs import Busy, Jobs, PageJob
+from .mapping import Refusal, TableForm, chosen, typed
 from .snapshot import Snapshot
 from .stream import progress_events
 from .watch import workbook_of
 
 # The files one upload may hold (a form with more is refused before any is read).
 MAX_FILES = 100
+# The fields a form changing how a job is read may post: a value for each refused cell shown.
+MAX_FIELDS = 1000
+# Why a job's reading is not changed: it was sent, or a saved mapping's file is refused.
+SENT_ALREADY = wording.W_("This job was sent already: how its files are read cannot be changed.")
+UNSAVED = wording.W_("The mapping is used for this job, but it could not be saved (%(reason)s).")
+UNFORGOTTEN = wording.W_("The saved mapping could not be forgotten (%(reason)s).")
+NO_TABLE = wording.W_("The page no longer shows that table: look at what was understood again.")
 
 # Languages as the links name them, each in its own words.
 LANGUAGE_NAMES = {"pt_BR": "Português", "es": "Español", "en": "English"}
@@ -79,6 +88,9 @@ class Pages:
             Route("/jobs/{job_id}/send", self.send, methods=["POST"]),
             Route("/jobs/{job_id}/stop", self.stop, methods=["POST"]),
             Route("/jobs/{job_id}/check", self.check_in_vtex, methods=["POST"]),
+            Route("/jobs/{job_id}/reading", self.read_again, methods=["POST"]),
+            Route("/jobs/{job_id}/corrections", self.correct, methods=["POST"]),
+            Route("/jobs/{job_id}/forget", self.forget, methods=["POST"]),
             Route("/jobs/{job_id}/events", self.events, methods=["GET"]),
             Route("/jobs/{job_id}/results.csv", self.results_csv, methods=["GET"]),
             Route("/jobs/{job_id}/results.xlsx", self.results_xlsx, methods=["GET"]),
@@ -130,6 +142,7 @@ class Pages:
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             said=lambda line: here("", _said(line, language)),
+            day=lambda date: format_date(date, "long", locale=language.code),
             Status=Status,
             Verdict=Verdict,
             jobs_kept=self.jobs.kept,
@@ -190,8 +203,13 @@ class Pages:
             return self.render(request, "missing.html", status=404)
         shown = request.query_params.get("status")
         status_filter = next((status for status in Status if status.value == shown), None)
+        forgotten = "forgotten" in request.query_params
         return self.render(
-            request, "job.html", **self._job_context(job), status_filter=status_filter
+            request,
+            "job.html",
+            **self._job_context(job),
+            status_filter=status_filter,
+            forgotten=forgotten,
         )
 
     async def send(self, request: Request) -> Response:
@@ -223,6 +241,90 @@ class Pages:
             return self.render(request, "missing.html", status=404)
         self.jobs.check_in_vtex(job)
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def read_again(self, request: Request) -> Response:
+        """Reads a table of the job with the columns and date order posted, and checks the
+        job again; with ``remember``, saves them for the files with the table's headings."""
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
+            posted = _texts(form)
+        if not job.can_change:
+            return self._refused(request, job, Refusal(SENT_ALREADY), status=409)
+        table = _table(job, posted.get("table", ""))
+        if table is None:
+            return self._refused(request, job, Refusal(NO_TABLE))
+        reading = chosen(table, posted)
+        if isinstance(reading, Refusal):
+            return self._refused(request, job, reading)
+        unsaved: str | None = None
+        try:
+            self.jobs.choose(job, table, reading, remember=posted.get("remember") == "on")
+        except OSError as error:
+            unsaved = error.strerror or str(error)
+        await self.jobs.check(job)
+        if unsaved is not None:
+            return self._refused(request, job, Refusal(UNSAVED, {"reason": unsaved}), status=200)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def correct(self, request: Request) -> Response:
+        """Reads the refused cells posted (``cell:<table>:<row>:<field>``) with the values
+        typed, and checks the job again."""
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
+            posted = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        if not job.can_change:
+            return self._refused(request, job, Refusal(SENT_ALREADY), status=409)
+        shown = _cells_shown(job)
+        found: dict[int, dict[int, dict[str, str]]] = {}
+        for name, value in posted:
+            if not name.startswith("cell:"):
+                continue
+            cell = _cell(name)
+            if cell is None or cell not in shown:
+                number, field = (cell[1], cell[2]) if cell else ("?", "?")
+                return self._refused(
+                    request, job, Refusal(mapping.NOT_REFUSED, {"row": number, "field": field})
+                )
+            checked = typed(value.strip(), cell[1], cell[2])
+            if isinstance(checked, Refusal):
+                return self._refused(request, job, checked)
+            if checked != shown[cell]:
+                found.setdefault(cell[0], {}).setdefault(cell[1], {})[cell[2]] = checked
+        for index, corrections in found.items():
+            self.jobs.correct(job, job.tables[index].source, corrections)
+        if found:
+            await self.jobs.check(job)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    async def forget(self, request: Request) -> Response:
+        """Forgets the mapping saved for the headings of a table of the job."""
+        job = self._job(request)
+        if job is None:
+            return self.render(request, "missing.html", status=404)
+        async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
+            posted = _texts(form)
+        table = _table(job, posted.get("table", ""))
+        if table is None:
+            return self._refused(request, job, Refusal(NO_TABLE))
+        try:
+            self.jobs.forget(job, table)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            return self._refused(request, job, Refusal(UNFORGOTTEN, {"reason": reason}), status=500)
+        return RedirectResponse(
+            f"/jobs/{job.id}?forgotten={job.tables.index(table)}", status_code=303
+        )
+
+    def _refused(
+        self, request: Request, job: PageJob, refusal: Refusal, status: int = 400
+    ) -> Response:
+        """The job's page saying, at its top, why what was posted changed nothing."""
+        context = self._job_context(job)
+        return self.render(request, "job.html", status=status, refusal=refusal, **context)
 
     async def events(self, request: Request) -> Response:
         job = self._job(request)
@@ -289,6 +391,8 @@ class Pages:
 
     def _job_context(self, job: PageJob) -> dict[str, Any]:
         check = job.check
+        # The forms of the tables shown, in their order (none when the check read no table).
+        forms = job.tables if len(job.tables) == len(check.tables) else []
         return {
             "job": job,
             "check": check,
@@ -296,6 +400,9 @@ class Pages:
             "sending": job.sending,
             "checking": job.checking,
             "can_send": job.can_send,
+            "forms": forms,
+            "cells": _cell_names(job) if job.can_change and forms else [],
+            "corrected": _corrected(job),
         }
 
 
@@ -312,6 +419,79 @@ def _when(value: str | dt.datetime, language: Language) -> str:
     moment_ = moment(value) if isinstance(value, str) else value
     local = dt.datetime.now().astimezone().tzinfo
     return format_datetime(moment_, "short", tzinfo=local, locale=language.code)
+
+
+def _texts(form: FormData) -> dict[str, str]:
+    """The text fields of ``form``, the first of each name."""
+    found: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            found.setdefault(name, value)
+    return found
+
+
+def _table(job: PageJob, posted: str) -> TableForm | None:
+    """The table of ``job`` whose index is ``posted``, if it has one."""
+    return job.tables[int(posted)] if posted.isdigit() and int(posted) < len(job.tables) else None
+
+
+# A refused cell, as its input names it: the table's index, the row's number, the field.
+Cell = tuple[int, int, str]
+
+
+def _cell(name: str) -> Cell | None:
+    """The cell an input named ``cell:<table>:<row>:<field>`` is for."""
+    parts = name.split(":")
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[1]), int(parts[2]), parts[3]
+
+
+def _cells_shown(job: PageJob) -> dict[Cell, str]:
+    """The refused cells the job's page offers to correct, each with the value it shows."""
+    refused = job.check_refused
+    if refused is None:
+        return {}
+    tables = {str(table.source): index for index, table in enumerate(job.tables)}
+    shown: dict[Cell, str] = {}
+    for item in refused.shown:
+        index = tables.get(item.source)
+        name = item.message.field
+        # A problem of the whole row, or of a field its table has no column for, has no cell.
+        if index is not None and name and job.tables[index].column_of(name) is not None:
+            shown.setdefault((index, item.row, name), item.value)
+    return shown
+
+
+def _cell_names(job: PageJob) -> list[str | None]:
+    """For each refusal the page lists, the name of the input of its cell: ``None`` when it
+    has none, or when an earlier refusal of the same cell has it."""
+    shown = _cells_shown(job)
+    tables = {str(table.source): index for index, table in enumerate(job.tables)}
+    names: list[str | None] = []
+    seen: set[Cell] = set()
+    for item in job.check_refused.shown if job.check_refused else []:
+        index = tables.get(item.source)
+        cell = (index, item.row, item.message.field) if index is not None else None
+        if cell is None or cell not in shown or cell in seen:
+            names.append(None)
+            continue
+        seen.add(cell)
+        names.append(f"cell:{cell[0]}:{cell[1]}:{cell[2]}")
+    return names
+
+
+def _corrected(job: PageJob) -> list[tuple[str, int, str, str]]:
+    """The cells typed on the job's page: each one's table, row, column and value."""
+    labels = {table.source: table for table in job.tables}
+    found = []
+    for source, choice in job.choices.items():
+        table = labels.get(source)
+        for number, values in sorted(choice.corrections.items()):
+            for name, value in values.items():
+                label = table.label(name) if table is not None else name
+                found.append((str(source), number, label, value))
+    return found
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:

@@ -176,11 +176,16 @@ class Watched:
             yield unit
 
     def results(
-        self, path: Path, with_source: bool, verifying: bool, redactor: Redactor
+        self,
+        path: Path,
+        with_source: bool,
+        verifying: bool,
+        redactor: Redactor,
+        corrected: bool = False,
     ) -> ResultsWriter:
-        first = self.kind.results(path, with_source, verifying, redactor)
+        first = self.kind.results(path, with_source, verifying, redactor, corrected)
         second = (
-            self.kind.results(workbook_of(path), with_source, verifying, redactor)
+            self.kind.results(workbook_of(path), with_source, verifying, redactor, corrected)
             if self.workbook
             else None
         )

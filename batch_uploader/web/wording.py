@@ -30,7 +30,7 @@ def W_(text: str) -> str:
 # a run message fills in the params named in the comments of Hint.
 PAGE_WORDS: Mapping[Hint, str] = {
     Hint.FORCE: W_("this page does not send it again"),
-    Hint.DATE_ORDER: W_("write its dates as 2026-11-24 in the file and upload it again"),
+    Hint.DATE_ORDER: W_("choose how its dates are written above and check again"),
     Hint.TARGET: W_("check the account this page was started for"),
     Hint.CHOOSE_TARGET: W_("start the page for an account, or in sandbox mode"),
     Hint.NO_SENDING: W_("start the page in sandbox mode"),

@@ -83,3 +83,13 @@ def test_a_workbook_that_would_unpack_to_something_enormous_is_refused_not_read(
         "transportadora.xlsx: its part xl/worksheets/sheet1.xml would unpack to 200 MB"
     )
     assert 'id="send"' not in page
+
+
+def test_a_form_no_page_sends_is_a_page_saying_so(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="es") as browser:
+        job = upload(browser, JADLOG)
+        fields = {f"cell:0:{row}:trackingNumber": "X" for row in range(1001)}
+        answer = browser.post(f"{job}/corrections", data=fields, headers=SAME_ORIGIN)
+
+    assert answer.status_code == 400
+    assert "<h1>No se pudo leer el formulario</h1>" in answer.text

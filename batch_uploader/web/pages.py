@@ -77,7 +77,7 @@ class Pages:
         )
 
     def exception_handlers(self) -> dict[Any, Any]:
-        return {404: self.not_found, 405: self.not_found}
+        return {400: self.bad_form, 404: self.not_found, 405: self.not_found}
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -196,6 +196,11 @@ class Pages:
         the person's language, rather than the server's bare words."""
         status = error.status_code if isinstance(error, HTTPException) else 404
         return self.render(request, "missing.html", status=status)
+
+    async def bad_form(self, request: Request, error: Exception) -> Response:
+        """A form no page of this one sends (more fields than it has, a broken body): a page
+        saying so, rather than the server's bare words."""
+        return self.render(request, "bad_form.html", status=400)
 
     async def job_page(self, request: Request) -> Response:
         job = self._job(request)

@@ -392,16 +392,18 @@ def _history(params: Params) -> Operation:
     their counts, a run's rows (all, then its failed ones) and its files, an order in every
     run, and an inbox's morning state."""
     try:
-        from batch_uploader.web.history import History, Ledger
+        from batch_uploader.jobs.inbox import journal_path
+        from batch_uploader.web.history import History
     except ImportError as missing:
         raise NotBuilt(f"no history yet: {missing}") from None
 
+    # The page's journal is also its nightly inbox's, as when the inbox job is given it.
     journal = Path(params["journal"])
-    inbox = journal.parent / "inbox"
-    (inbox / ".batch-uploader").mkdir(parents=True, exist_ok=True)
-    history = History(
-        [Ledger("page", journal, roots=(journal.parent,)), Ledger("inbox-1", journal, inbox)]
-    )
+    inbox = journal.parent / f"{journal.stem}-inbox"
+    if not inbox.exists():
+        journal_path(inbox).parent.mkdir(parents=True)
+        journal_path(inbox).symlink_to(journal)
+    history = History.of(journal, (inbox,), journal.parent)
 
     def timed(question: Callable[[], object]) -> tuple[float, object]:
         started = time.perf_counter()

@@ -84,15 +84,36 @@ def test_a_port_taken_is_refused_at_once(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
 
 
-def test_without_an_account_it_says_where_to_send(tmp_path: Path) -> None:
+def test_without_an_account_it_starts_and_says_to_add_one_in_settings(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    with command(tmp_path, "--port", "0", "--accounts", str(accounts)) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = ADDRESS.search(line)
+        assert found, line
+        assert line.startswith("The page, sending to the accounts of its Settings: http://")
+        with httpx.Client(follow_redirects=True) as browser:
+            home = browser.get(found.group(0)).text
+            settings = browser.get(f"http://127.0.0.1:{found.group(1)}/settings").text
+    assert '<a href="/settings">Add an account in Settings</a>' in home
+    assert 'id="check" type="submit">Check the files</button>' in home
+    assert f"They are kept in {accounts}, which only you can read" in settings
+    assert not accounts.exists()  # written when an account is added, not before
+
+
+def test_an_accounts_file_others_may_read_is_refused_at_once(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("", encoding="utf-8")
+    accounts.chmod(0o644)
     result = CliRunner().invoke(
-        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path)], env={
-            "VTEX_ACCOUNT_NAME": None, "VTEX_BASE_URL": None,
-            "VTEX_APP_KEY": None, "VTEX_APP_TOKEN": None,
-        },
+        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path / "web"),
+              "--accounts", str(accounts), "--sandbox"],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "no target: give --account" in result.output
+    assert f"the accounts file {accounts} can be read by other users (mode -rw-r--r--)" in (
+        result.output
+    )
+    assert f"chmod 600 {accounts}" in result.output
 
 
 def test_another_host_than_loopback_is_warned_of(tmp_path: Path) -> None:

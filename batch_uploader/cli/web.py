@@ -51,15 +51,20 @@ def serve_page(
         token = secrets.token_urlsafe(32)
         server = PageServer(create_app(settings, token, page_hosts(host, port)))
         shown = host if not is_loopback(host) else "127.0.0.1"
+        if fake:
+            target = "the sandbox (nothing reaches VTEX)"
+        elif settings.base_url:
+            target = settings.base_url
+        else:
+            target = "the accounts of its Settings"
         if not is_loopback(host):
             click.echo(
                 f"Warning: listening on {host}, not only on this machine: anyone who can reach "
                 f"it on port {port} and learns the address below can send to "
-                f"{'the sandbox' if fake else settings.base_url}.",
+                f"{'the sandbox' if fake else target}.",
                 err=True,
             )
         url = f"http://{shown}:{port}/?token={token}"
-        target = "the sandbox (nothing reaches VTEX)" if fake else settings.base_url
         click.echo(f"The page, sending to {target}: {url}")
         click.echo("Ctrl-C stops it (jobs under way stop and write their results).")
         if open_browser:

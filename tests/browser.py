@@ -186,9 +186,11 @@ def serve(
     state_dir: Path,
     sandbox: SandboxConfig = SANDBOX,
     sending: Settings = SENDING,
+    accounts: Path | None = None,
 ) -> Iterator[Site]:
     """The page, sending every job to a sandbox started here (as ``batch-uploader web
-    --sandbox`` does), served by uvicorn in a thread on 127.0.0.1 while the block runs. The
+    --sandbox`` does), its Settings kept in ``accounts``, served by uvicorn in a thread on
+    127.0.0.1 while the block runs. The
     socket is bound first, on a free port, so the address is known before the server starts
     and nothing else can take it."""
     sock = bind("127.0.0.1", 0)
@@ -202,6 +204,7 @@ def serve(
                 credentials=SANDBOX_CREDENTIALS,
                 sandbox=True,
                 sending=sending,
+                accounts=accounts,
             )
             server = PageServer(create_app(settings, token, page_hosts("127.0.0.1", port)))
             thread = threading.Thread(

@@ -489,3 +489,13 @@ def test_no_token_of_any_account_is_on_a_page_even_one_added_while_it_runs(
         for number, text in enumerate(shown):
             assert token.lower() not in text.lower(), (number, token)
     assert "[redacted]" in shown[2]
+
+
+def test_a_token_added_on_the_page_is_kept_out_of_the_commands_own_lines(tmp_path: Path) -> None:
+    kept: list[str] = []
+    with page(tmp_path, keep_secret=kept.append) as browser:
+        started = list(kept)
+        add(browser)
+        add(browser, label="Loja Sul", app_token=SUL_TOKEN)
+    assert started == [APP_TOKEN]
+    assert kept == [APP_TOKEN, CENTRO_TOKEN, SUL_TOKEN]

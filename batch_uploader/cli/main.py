@@ -605,6 +605,7 @@ def web(
         url_templates=templates_from(options),
         max_body=max_upload_mb * 1024 * 1024,
         accounts=accounts_file,
+        keep_secret=console().keep_secret,
     )
     serve_page(
         settings,

@@ -25,6 +25,7 @@ from .. import message_codes
 from ..errors import UsageError
 from ..messages import N_, Message, RunMessage
 from ..vtex.target import DEFAULT_ENVIRONMENT, Credentials, check_base_url, resolve_base_url
+from .wording import W_
 
 FILE_NAME = "accounts.toml"
 # The form's fields, as the file names its keys.
@@ -35,6 +36,22 @@ MAX_RATE = 1000.0
 MAX_LABEL = 80
 # The characters of a token the page shows: enough to tell two tokens apart, too few to use.
 SHOWN_TOKEN = 4
+
+
+# What is wrong with a field, in the page's words (the file's reader quotes them too).
+NO_LABEL = W_("Give the account a name people here recognise.")
+UNPRINTABLE_LABEL = W_("The name holds a line break or a character that cannot be shown.")
+LONG_LABEL = W_("The name is longer than {maximum} characters.")
+TAKEN_LABEL = W_("Another account has this name.")
+UNPRINTABLE_ADDRESS = W_(
+    "The address holds a space, a line break or a character that cannot be shown."
+)
+NO_STORE = W_("Give the store's VTEX account name (as in mystore.myvtex.com), or an address.")
+NO_APP_KEY = W_("Give the app key.")
+NO_APP_TOKEN = W_("Give the app token.")
+UNUSABLE_RATE = W_(
+    "Write the requests a second as a number above 0 and at most {maximum}, such as 10."
+)
 
 
 def default_path(environ: Mapping[str, str]) -> Path:
@@ -117,35 +134,27 @@ def validated(
     problems: dict[str, Message] = {}
     label = values.get("label", "").strip()
     if not label:
-        problems["label"] = Message(N_("Give the account a name people here recognise."))
+        problems["label"] = Message(NO_LABEL)
     elif not label.isprintable():
-        problems["label"] = Message(
-            N_("The name holds a line break or a character that cannot be shown.")
-        )
+        problems["label"] = Message(UNPRINTABLE_LABEL)
     elif len(label) > MAX_LABEL:
-        problems["label"] = Message(
-            N_("The name is longer than {maximum} characters."), {"maximum": MAX_LABEL}
-        )
+        problems["label"] = Message(LONG_LABEL, {"maximum": MAX_LABEL})
     elif any(label_id(other.label) == label_id(label) for other in others):
-        problems["label"] = Message(N_("Another account has this name."))
+        problems["label"] = Message(TAKEN_LABEL)
 
     account = values.get("account", "").strip()
     environment = values.get("environment", "").strip() or DEFAULT_ENVIRONMENT
     base_url = values.get("base_url", "").strip()
     if base_url:
         if not base_url.isprintable():
-            problems["base_url"] = Message(
-                N_("The address holds a space, a line break or a character that cannot be shown.")
-            )
+            problems["base_url"] = Message(UNPRINTABLE_ADDRESS)
         else:
             try:
                 base_url = check_base_url(base_url)
             except UsageError as error:
                 problems["base_url"] = _said(error)
     elif not account:
-        problems["account"] = Message(
-            N_("Give the store's VTEX account name (as in mystore.myvtex.com), or an address.")
-        )
+        problems["account"] = Message(NO_STORE)
     if account:
         try:
             resolve_base_url(None, account, environment)
@@ -162,9 +171,9 @@ def validated(
     app_key = values.get("app_key", "").strip()
     app_token = values.get("app_token", "").strip() or kept_token
     if not app_key:
-        problems["app_key"] = Message(N_("Give the app key."))
+        problems["app_key"] = Message(NO_APP_KEY)
     if not app_token:
-        problems["app_token"] = Message(N_("Give the app token."))
+        problems["app_token"] = Message(NO_APP_TOKEN)
     if app_key or app_token:
         try:
             # The command line's checks: printable, and a token not cut when copied (each
@@ -178,12 +187,7 @@ def validated(
 
     rate = _rate(values.get("rate", ""), default_rate)
     if rate is None:
-        problems["rate"] = Message(
-            N_(
-                "Write the requests a second as a number above 0 and at most {maximum}, such as 10."
-            ),
-            {"maximum": f"{MAX_RATE:g}"},
-        )
+        problems["rate"] = Message(UNUSABLE_RATE, {"maximum": f"{MAX_RATE:g}"})
     if problems or rate is None:
         raise Invalid(problems)
     return Account(label, app_key, app_token, account, environment, base_url, rate)

@@ -3,6 +3,7 @@ and where it keeps their files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,3 +32,6 @@ class PageSettings:
     url_templates: UrlTemplates | None = BUILT_IN_TEMPLATES
     max_body: int = MAX_BODY
     accounts: Path | None = None
+    # Told each app token the page comes to know (one added on its Settings too), so that the
+    # command's own output and log lines keep it out as well.
+    keep_secret: Callable[[str], None] | None = field(default=None, compare=False)

@@ -102,6 +102,9 @@ class Targets:
         if new:
             self._tokens |= new
             self._redactor = Redactor(sorted(self._tokens))
+            if self.settings.keep_secret is not None:
+                for token in sorted(new):
+                    self.settings.keep_secret(token)
 
     def redactor(self) -> Redactor:
         """What takes every token the page has seen out of a text."""

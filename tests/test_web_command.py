@@ -27,6 +27,8 @@ def command(tmp_path: Path, *arguments: str) -> Iterator[subprocess.Popen[str]]:
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("VTEX_")
     }
+    # The accounts file of whoever runs the suite is none of the test's.
+    environment["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     with subprocess.Popen(
         [sys.executable, "-m", "batch_uploader", "web", "--no-browser", *arguments],
         cwd=tmp_path,
@@ -77,6 +79,7 @@ def test_a_port_taken_is_refused_at_once(tmp_path: Path) -> None:
         result = CliRunner().invoke(
             cli,
             ["web", "--sandbox", "--no-browser", "--port", str(port), "--output", str(tmp_path)],
+            env={"XDG_CONFIG_HOME": str(tmp_path / "config")},
         )
     finally:
         taken.close()
@@ -124,3 +127,18 @@ def test_another_host_than_loopback_is_warned_of(tmp_path: Path) -> None:
         assert "/?token=" in line
         warning = process.stderr.readline()
     assert warning.startswith("Warning: listening on 0.0.0.0, not only on this machine")
+
+
+def test_the_accounts_file_may_be_named_in_the_configuration(tmp_path: Path) -> None:
+    accounts = tmp_path / "settings" / "accounts.toml"
+    accounts.parent.mkdir()
+    accounts.write_text("", encoding="utf-8")
+    accounts.chmod(0o640)
+    config = tmp_path / "settings" / "batch-uploader.toml"
+    config.write_text('accounts = "accounts.toml"\n', encoding="utf-8")  # beside the file
+    result = CliRunner().invoke(
+        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path / "web"),
+              "--sandbox", "--config", str(config)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"the accounts file {accounts} can be read by other users" in result.output

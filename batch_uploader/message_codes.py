@@ -68,6 +68,12 @@ UNUSABLE_PORT = "unusable-port"
 NOT_HTTP_ADDRESS = "not-http-address"
 PLAIN_HTTP = "plain-http"  # http beyond loopback
 
+# The page's accounts file (its Settings).
+ACCOUNTS_FILE_OPEN = "accounts-file-open"  # readable by other users than its owner
+ACCOUNTS_FILE_UNREADABLE = "accounts-file-unreadable"  # not read, or not TOML
+ACCOUNTS_FILE_UNUSABLE = "accounts-file-unusable"  # an account in it that cannot be used
+ACCOUNTS_FILE_NOT_WRITTEN = "accounts-file-not-written"
+
 # The access check (batch-uploader check): what the probe's answer means.
 ACCESS_GRANTED = "access-granted"  # the key may update invoices
 ACCESS_TIMED_OUT = "access-timed-out"
@@ -144,6 +150,10 @@ CODES = frozenset(
         UNUSABLE_PORT,
         NOT_HTTP_ADDRESS,
         PLAIN_HTTP,
+        ACCOUNTS_FILE_OPEN,
+        ACCOUNTS_FILE_UNREADABLE,
+        ACCOUNTS_FILE_UNUSABLE,
+        ACCOUNTS_FILE_NOT_WRITTEN,
         ACCESS_GRANTED,
         ACCESS_TIMED_OUT,
         ACCESS_UNREACHABLE,

@@ -189,11 +189,13 @@ def serve(
     *,
     journal: Path | None = None,
     inboxes: tuple[Path, ...] = (),
+    accounts: Path | None = None,
 ) -> Iterator[Site]:
     """The page, sending every job to a sandbox started here (as ``batch-uploader web
-    --sandbox`` does), served by uvicorn in a thread on 127.0.0.1 while the block runs. The
+    --sandbox`` does), its Settings kept in ``accounts`` and its history read from ``journal``
+    and ``inboxes``, served by uvicorn in a thread on 127.0.0.1 while the block runs. The
     socket is bound first, on a free port, so the address is known before the server starts
-    and nothing else can take it. Its history reads ``journal`` and ``inboxes``."""
+    and nothing else can take it."""
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     token = secrets.token_urlsafe(32)
@@ -207,6 +209,7 @@ def serve(
                 sending=sending,
                 journal=journal,
                 inboxes=inboxes,
+                accounts=accounts,
             )
             server = PageServer(create_app(settings, token, page_hosts("127.0.0.1", port)))
             thread = threading.Thread(

@@ -32,6 +32,8 @@ def command(
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("VTEX_")
     } | (environment or {})
+    # The accounts file of whoever runs the suite is none of the test's.
+    environment["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     with subprocess.Popen(
         [sys.executable, "-m", "batch_uploader", "web", "--no-browser", *arguments],
         cwd=tmp_path,
@@ -82,6 +84,7 @@ def test_a_port_taken_is_refused_at_once(tmp_path: Path) -> None:
         result = CliRunner().invoke(
             cli,
             ["web", "--sandbox", "--no-browser", "--port", str(port), "--output", str(tmp_path)],
+            env={"XDG_CONFIG_HOME": str(tmp_path / "config")},
         )
     finally:
         taken.close()
@@ -89,15 +92,36 @@ def test_a_port_taken_is_refused_at_once(tmp_path: Path) -> None:
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
 
 
-def test_without_an_account_it_says_where_to_send(tmp_path: Path) -> None:
+def test_without_an_account_it_starts_and_says_to_add_one_in_settings(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    with command(tmp_path, "--port", "0", "--accounts", str(accounts)) as process:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = ADDRESS.search(line)
+        assert found, line
+        assert line.startswith("The page, sending to the accounts of its Settings: http://")
+        with httpx.Client(follow_redirects=True) as browser:
+            home = browser.get(found.group(0)).text
+            settings = browser.get(f"http://127.0.0.1:{found.group(1)}/settings").text
+    assert '<a href="/settings">Add an account in Settings</a>' in home
+    assert 'id="check" type="submit">Check the files</button>' in home
+    assert f"They are kept in {accounts}, which only you can read" in settings
+    assert not accounts.exists()  # written when an account is added, not before
+
+
+def test_an_accounts_file_others_may_read_is_refused_at_once(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.toml"
+    accounts.write_text("", encoding="utf-8")
+    accounts.chmod(0o644)
     result = CliRunner().invoke(
-        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path)], env={
-            "VTEX_ACCOUNT_NAME": None, "VTEX_BASE_URL": None,
-            "VTEX_APP_KEY": None, "VTEX_APP_TOKEN": None,
-        },
+        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path / "web"),
+              "--accounts", str(accounts), "--sandbox"],
     )  # fmt: skip
     assert result.exit_code == 2
-    assert "no target: give --account" in result.output
+    assert f"the accounts file {accounts} can be read by other users (mode -rw-r--r--)" in (
+        result.output
+    )
+    assert f"chmod 600 {accounts}" in result.output
 
 
 def test_another_host_than_loopback_is_warned_of(tmp_path: Path) -> None:
@@ -159,3 +183,18 @@ def test_an_ipv6_loopback_address_is_printed_as_the_browser_reaches_it(tmp_path:
             page = browser.get(found.group(0))
         assert page.status_code == 200
         assert "Check the files" in page.text
+
+
+def test_the_accounts_file_may_be_named_in_the_configuration(tmp_path: Path) -> None:
+    accounts = tmp_path / "settings" / "accounts.toml"
+    accounts.parent.mkdir()
+    accounts.write_text("", encoding="utf-8")
+    accounts.chmod(0o640)
+    config = tmp_path / "settings" / "batch-uploader.toml"
+    config.write_text('accounts = "accounts.toml"\n', encoding="utf-8")  # beside the file
+    result = CliRunner().invoke(
+        cli, ["web", "--no-browser", "--port", "0", "--output", str(tmp_path / "web"),
+              "--sandbox", "--config", str(config)],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"the accounts file {accounts} can be read by other users" in result.output

@@ -40,6 +40,7 @@ KEYS = {
     "url-templates": "url_templates",
     "no-url-templates": "no_url_templates",
     "verify": "verify",
+    "accounts": "accounts_file",
 }
 
 
@@ -79,7 +80,7 @@ def load(path: Path) -> dict[str, Any]:
     return options
 
 
-_PATHS = {"output_dir", "journal", "credentials", "url_templates"}
+_PATHS = {"output_dir", "journal", "credentials", "url_templates", "accounts_file"}
 
 
 def read_credentials(path: Path) -> Credentials:

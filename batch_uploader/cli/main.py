@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
+from .. import __version__, message_codes
 from ..errors import BatchUploaderError, UsageError
 from ..exit_statuses import ExitStatus
 from ..files.columns import EVENTS
@@ -28,6 +28,7 @@ from ..jobs.report import Report
 from ..sandbox.oms import Sandbox
 from ..scripting import check_access, run, upload_events, verify_results
 from ..vtex.target import Credentials, is_loopback
+from ..web import accounts
 from ..web.settings import MAX_BODY, PageSettings
 from . import config
 from .logs import Console
@@ -568,6 +569,13 @@ def serve_sandbox(host: str, port: int, **options: Any) -> None:
     help="An inbox folder whose nightly runs the history shows (may be given more than once).",
 )
 @click.option("--sandbox", is_flag=True, help="Send every job to a fake OMS started here.")
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The accounts of the page's Settings, a file readable by its owner only. Default: "
+    "~/.config/batch-uploader/accounts.toml.",
+)
 @sandbox_options("sandbox-")
 @exits_on_error
 def web(
@@ -578,16 +586,29 @@ def web(
     max_upload_mb: int,
     inboxes: tuple[Path, ...],
     sandbox: bool,
+    accounts_file: Path | None,
     **options: Any,
 ) -> None:
     """Serve the page where a person uploads carrier files, sees what was understood and
     sends them, until Ctrl-C."""
+    accounts_file = accounts_file or accounts.default_path(os.environ)
+    # Refused now, as a credentials file is, when others may read it.
+    for account in accounts.read(accounts_file):
+        console().keep_secret(account.app_token)
+    base_url: str | None
+    credentials: Credentials | None
     if sandbox:
         base_url, credentials = "http://127.0.0.1", _sandbox_credentials()
         console().keep_secret(credentials.app_token)
         journal = options["journal"]
     else:
-        base_url, credentials = target_from(options)
+        try:
+            base_url, credentials = target_from(options)
+        except UsageError as error:
+            # No account given: the page starts for those of its Settings (perhaps none yet).
+            if error.code != message_codes.NO_TARGET:
+                raise
+            base_url, credentials = None, None
         journal = options["journal"] or output.parent / JOURNAL_NAME
     settings = PageSettings(
         state_dir=output,
@@ -598,6 +619,8 @@ def web(
         url_templates=templates_from(options),
         max_body=max_upload_mb * 1024 * 1024,
         inboxes=inboxes,
+        accounts=accounts_file,
+        keep_secret=console().keep_secret,
     )
     serve_page(
         settings,

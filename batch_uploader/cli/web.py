@@ -63,15 +63,20 @@ def serve_page(
         server = PageServer(create_app(settings, token, page_hosts(host, port)))
         # The address as the browser is to reach it: where the socket listens.
         shown = "127.0.0.1" if host == "localhost" else url_host(host)
+        if fake:
+            target = "the sandbox (nothing reaches VTEX)"
+        elif settings.base_url:
+            target = settings.base_url
+        else:
+            target = "the accounts of its Settings"
         if not is_loopback(host):
             click.echo(
                 f"Warning: listening on {host}, not only on this machine: anyone who can reach "
                 f"it on port {port} and learns the address below can send to "
-                f"{'the sandbox' if fake else settings.base_url}.",
+                f"{'the sandbox' if fake else target}.",
                 err=True,
             )
         url = f"http://{shown}:{port}/?token={token}"
-        target = "the sandbox (nothing reaches VTEX)" if fake else settings.base_url
         click.echo(f"The page, sending to {target}: {url}")
         click.echo("Ctrl-C stops it (jobs under way stop and write their results).")
         if open_browser:

@@ -49,9 +49,9 @@ class PageApp(Starlette):
 def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> PageApp:
     """The page for ``settings``, admitting the session of ``token`` on ``hosts``
     (``127.0.0.1:8765``...)."""
-    redactor = settings.credentials.redactor()
-    found = languages(lambda value: _secret_free(value, redactor))
     jobs = Jobs(settings)
+    # Every token the page has seen, those of accounts added while it runs too.
+    found = languages(lambda value: _secret_free(value, jobs.targets.redactor()))
     closing = asyncio.Event()
     history = History.of(settings.journal, settings.inboxes, settings.state_dir)
     pages = Pages(jobs, found, closing, history)
@@ -100,7 +100,7 @@ def url_host(host: str) -> str:
 
 
 def _secret_free(value: object, redactor: Redactor) -> object:
-    """What a template shows, without the secrets of the page's credentials."""
+    """What a template shows, without the secrets of the page's accounts."""
     if isinstance(value, Markup):
         return Markup(redactor.text(value))
     return redactor.text(value) if isinstance(value, str) else value

@@ -37,6 +37,7 @@ from .mapping import TableForm
 from .saved import MAPPINGS_FILE, SavedMappings
 from .settings import PageSettings
 from .snapshot import Snapshot
+from .targets import Target, Targets
 from .watch import Decided, Refused, SentBefore, Watched
 from .wording import W_
 
@@ -89,15 +90,16 @@ class Remembered:
 @dataclass
 class PageJob:
     """A job of the page: its ``kind`` (``tracking`` or ``events``), its folder and files
-    (``names``, as uploaded), its check and, once asked, its sending. ``tables`` are the
-    forms of the tables its last check read, ``choices`` how the person chose to read each
-    (its mapping, date order and cells typed), ``remembered`` those saved for their
-    headings."""
+    (``names``, as uploaded), the account it sends to (``target``; none when the page has no
+    account yet), its check and, once asked, its sending. ``tables`` are the forms of the
+    tables its last check read, ``choices`` how the person chose to read each (its mapping,
+    date order and cells typed), ``remembered`` those saved for their headings."""
 
     id: str
     kind: str
     folder: Path
     paths: list[Path]
+    target: Target | None = None
     check: Snapshot = field(default_factory=Snapshot)
     check_refused: Refused | None = None
     # The rows checked that were sent before, per the journal.
@@ -125,10 +127,15 @@ class PageJob:
 
     @property
     def can_send(self) -> bool:
-        """Whether it can be sent: its files checked whole, with rows to send."""
+        """Whether it can be sent: an account to send to, its files checked whole, with rows
+        to send."""
         check = self.check
         return (
-            check.over and check.error is None and not check.fault and check.count(Status.VALID) > 0
+            self.target is not None
+            and check.over
+            and check.error is None
+            and not check.fault
+            and check.count(Status.VALID) > 0
         )
 
     @property
@@ -150,12 +157,14 @@ class PageJob:
 
 
 class Busy(Exception):
-    """A job cannot be sent now: another one sends to the same account (``holder``), or this
-    one was sent already (``holder`` is itself)."""
+    """A job cannot be sent now: another one sends to the same account (``holder``), or to
+    another while the journal of sent rows, which takes one job at a time, is a file
+    (``journal``), or this one was sent already (``holder`` is itself)."""
 
-    def __init__(self, holder: str) -> None:
+    def __init__(self, holder: str, *, journal: bool = False) -> None:
         super().__init__(holder)
         self.holder = holder
+        self.journal = journal
 
 
 class Jobs:
@@ -164,6 +173,7 @@ class Jobs:
     def __init__(self, settings: PageSettings) -> None:
         self.settings = settings
         self.kept = JOBS_KEPT
+        self.targets = Targets(settings)
         self.jobs: dict[str, PageJob] = {}
         # The job sending to each target.
         self.sending_to: dict[str, str] = {}
@@ -174,10 +184,13 @@ class Jobs:
         return self.jobs.get(job_id) if _ID.fullmatch(job_id) else None
 
     async def create(
-        self, kind: str, files: AsyncIterator[tuple[str, AsyncIterator[bytes]]]
+        self,
+        kind: str,
+        files: AsyncIterator[tuple[str, AsyncIterator[bytes]]],
+        target: Target | None = None,
     ) -> PageJob:
         """A new job of ``kind`` holding ``files`` (each a name and its bytes), saved in a
-        folder of its own."""
+        folder of its own, to be sent to ``target``."""
         job_id = secrets.token_hex(8)
         folder = self.settings.state_dir / job_id
         inbox = folder / "files"
@@ -189,7 +202,7 @@ class Jobs:
                 async for chunk in chunks:
                     out.write(chunk)
             paths.append(path)
-        job = PageJob(job_id, kind if kind in KINDS else KINDS[0], folder, paths)
+        job = PageJob(job_id, kind if kind in KINDS else KINDS[0], folder, paths, target)
         self.jobs[job_id] = job
         self._forget_oldest(but=job)
         return job
@@ -243,10 +256,13 @@ class Jobs:
         return self.saved.forget(job.kind, table.signature)
 
     async def _check(self, job: PageJob) -> None:
-        refused = Refused(self.settings.credentials.redactor())
+        refused = Refused(self.targets.redactor())
         job.check_refused = refused
         job.check = Snapshot()
-        job.check_sent_before = SentBefore(self.settings.journal, self.settings.base_url)
+        target = job.target
+        job.check_sent_before = SentBefore(
+            self.settings.journal if target else None, target.base_url if target else ""
+        )
         layout = LAYOUTS[job.kind]
 
         def opened(upload: Upload) -> None:
@@ -271,17 +287,24 @@ class Jobs:
         return applied
 
     def send(self, job: PageJob) -> None:
-        """Starts sending ``job``; raises :class:`Busy` when it cannot be sent now."""
-        target = self.settings.base_url
+        """Starts sending ``job`` to its account; raises :class:`Busy` when it cannot be sent
+        now."""
+        if job.target is None:
+            raise ValueError("a job without an account cannot be sent")
+        target = job.target.base_url
         if job.sending is not None:
             raise Busy(job.id)
         holder = self.sending_to.get(target)
         if holder is not None:
             raise Busy(holder)
+        if self.settings.journal is not None and self.sending_to:
+            # A journal file is locked by the job that opens it: the next job waits its turn,
+            # whichever account it sends to.
+            raise Busy(next(iter(self.sending_to.values())), journal=True)
         self.sending_to[target] = job.id
-        redactor = self.settings.credentials.redactor()
+        redactor = self.targets.redactor()
         sending = Sending(
-            Snapshot(self.settings.sending.rate), Control(), Refused(redactor), Decided(redactor)
+            Snapshot(job.target.rate), Control(), Refused(redactor), Decided(redactor)
         )
         job.sending = sending
 
@@ -299,7 +322,8 @@ class Jobs:
     def check_in_vtex(self, job: PageJob) -> bool:
         """Starts reading back the orders ``job`` sent, from the account it sent to; whether
         it started (not when the job cannot be checked, or was checked already)."""
-        if not job.can_check or job.sending is None:
+        target = job.target
+        if not job.can_check or job.sending is None or target is None:
             return False
         results = job.sending.snapshot.report.results_path
         if results is None:
@@ -313,9 +337,9 @@ class Jobs:
                 reading = ReadBack(
                     results,
                     verified_path(results),
-                    base_url=settings.base_url,
-                    credentials=settings.credentials,
-                    settings=settings.sending,
+                    base_url=target.base_url,
+                    credentials=target.credentials,
+                    settings=replace(settings.sending, rate=target.rate),
                 )
                 await anyio.to_thread.run_sync(reading.__enter__)
                 try:
@@ -396,18 +420,22 @@ class Jobs:
     def _upload(self, job: PageJob, folder: Path, dry_run: bool) -> Upload:
         settings = self.settings
         results = default_results_path(job.paths, folder, dt.datetime.now(dt.UTC))
-        target = (
-            {} if dry_run else {"base_url": settings.base_url, "journal_path": settings.journal}
-        )
+        # A check needs no account, but refuses the rows holding its token when it has one.
+        credentials = None if job.target is None else job.target.credentials
+        sending = settings.sending
+        target: dict[str, object] = {}
+        if not dry_run and job.target is not None:
+            sending = replace(sending, rate=job.target.rate)
+            target = {"base_url": job.target.base_url, "journal_path": settings.journal}
         if job.kind == "events":
             return EventsUpload(
-                job.paths, results_path=results, credentials=settings.credentials,
-                settings=settings.sending, dry_run=dry_run, reading=job.reading,
+                job.paths, results_path=results, credentials=credentials,
+                settings=sending, dry_run=dry_run, reading=job.reading,
                 **target,  # type: ignore[arg-type]
             )  # fmt: skip
         return TrackingUpload(
             job.paths, results_path=results, url_templates=settings.url_templates,
-            credentials=settings.credentials, settings=settings.sending, dry_run=dry_run,
+            credentials=credentials, settings=sending, dry_run=dry_run,
             reading=job.reading, **target,  # type: ignore[arg-type]
         )  # fmt: skip
 

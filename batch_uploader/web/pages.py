@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 from collections.abc import AsyncIterator
@@ -28,10 +29,12 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import BatchUploaderError
+from ..errors import BatchUploaderError, UsageError
 from ..jobs.journal import HistoryLine
 from ..models import Status, Verdict
+from ..vtex.access import check_access
 from . import mapping, wording
+from .accounts import FIELDS, Account, Invalid, validated
 from .history import STATE_NAMES, History, moment
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
 from .jobs import Busy, Jobs, PageJob
@@ -53,6 +56,7 @@ NO_TABLE = wording.W_("The page no longer shows that table: look at what was und
 # Languages as the links name them, each in its own words.
 LANGUAGE_NAMES = {"pt_BR": "Português", "es": "Español", "en": "English"}
 _CHUNK = 64 * 1024
+_log = logging.getLogger(__name__)
 
 
 class Pages:
@@ -97,6 +101,12 @@ class Pages:
             Route("/jobs/{job_id}/to-fix/{number:int}", self.to_fix, methods=["GET"]),
             Route("/jobs/{job_id}/summary.json", self.summary, methods=["GET"]),
             Route("/jobs/{job_id}/verified.csv", self.verified_csv, methods=["GET"]),
+            Route("/settings", self.settings_page, methods=["GET"]),
+            Route("/settings/accounts", self.add_account, methods=["POST"]),
+            Route("/settings/accounts/{account_id}", self.account_page, methods=["GET"]),
+            Route("/settings/accounts/{account_id}", self.edit_account, methods=["POST"]),
+            Route("/settings/accounts/{account_id}/remove", self.remove_account, methods=["POST"]),
+            Route("/settings/accounts/{account_id}/check", self.check_account, methods=["POST"]),
             Mount("/static", StaticFiles(packages=[("batch_uploader.web", "static")])),
         ]
 
@@ -112,7 +122,7 @@ class Pages:
         language = self.language(request)
         # The language links lead to the page shown, never to where a form was posted.
         job = context.get("job")
-        path = f"/jobs/{job.id}" if isinstance(job, PageJob) else "/"
+        path = context.pop("path", None) or (f"/jobs/{job.id}" if isinstance(job, PageJob) else "/")
         html = self.fragment(language, name, path=path, **context)
         response = HTMLResponse(html, status_code=status)
         chosen = request.query_params.get("lang")
@@ -126,15 +136,26 @@ class Pages:
         """The template ``name`` in ``language``."""
         template = language.templates.get_template(name)
         here = self._files_named.sub
+        job = context.get("job")
+        # The remedies of a job sent to an account of the Settings page point at it there.
+        account = isinstance(job, PageJob) and job.target is not None and job.target.in_settings
 
         return template.render(
             lang=language,
             languages=[(LANGUAGE_NAMES[code], code.replace("_", "-")) for code in LANGUAGES],
             sandbox=self.jobs.settings.sandbox,
+            has_settings=self.jobs.targets.file is not None,
             here=lambda text: here("", text),
-            row_message=lambda message: here("", wording.row_message(message, language)),
-            run_message=lambda message: here("", wording.run_message(message, language)),
-            error_message=lambda error: here("", wording.error_message(error, language)),
+            row_message=lambda message: here(
+                "", wording.row_message(message, language, account=account)
+            ),
+            run_message=lambda message: here(
+                "", wording.run_message(message, language, account=account)
+            ),
+            error_message=lambda error: here(
+                "", wording.error_message(error, language, account=account)
+            ),
+            account_message=lambda message: wording.run_message(message, language, account=True),
             when=lambda value: _when(value, language),
             duration=lambda seconds: format_timedelta(
                 dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=language.code
@@ -161,12 +182,15 @@ class Pages:
         except BatchUploaderError:
             # The history page says what is wrong with a journal; the form still works.
             inboxes, latest = [], []
-        return self.render(request, "upload.html", inboxes=inboxes, latest=latest)
+        return self.render(
+            request, "upload.html", inboxes=inboxes, latest=latest, **self._upload_context()
+        )
 
     async def favicon(self, request: Request) -> Response:
         return Response(status_code=204)
 
     async def create(self, request: Request) -> Response:
+        context = self._upload_context()
         try:
             async with request.form(max_files=MAX_FILES, max_fields=20) as form:
                 kind = str(form.get("kind") or "tracking")
@@ -176,18 +200,28 @@ class Pages:
                     if isinstance(item, UploadFile) and item.filename
                 ]
                 if not uploads:
-                    return self.render(request, "upload.html", status=400, missing=True)
+                    return self.render(request, "upload.html", status=400, missing=True, **context)
+                targets = self.jobs.targets
+                # Without a choice (a form of an older page), the account the page was
+                # started for, as before there were others; in sandbox mode, the sandbox.
+                key = form.get("account")
+                if self.jobs.settings.sandbox or not isinstance(key, str) or not key:
+                    target = targets.started
+                else:
+                    target = targets.target(key)
+                    if target is None:  # removed from Settings since the form was shown
+                        return self.render(request, "upload.html", status=400, gone=True, **context)
 
                 async def files() -> AsyncIterator[tuple[str, AsyncIterator[bytes]]]:
                     for upload in uploads:
                         yield str(upload.filename), _chunks(upload)
 
-                job = await self.jobs.create(kind, files())
+                job = await self.jobs.create(kind, files(), target)
         except HTTPException as refused:
             # Starlette's word for more files or fields than a form of this page sends.
             if refused.status_code != 400:
                 raise
-            return self.render(request, "upload.html", status=400, too_many=MAX_FILES)
+            return self.render(request, "upload.html", status=400, too_many=MAX_FILES, **context)
         await self.jobs.check(job)
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
@@ -227,7 +261,12 @@ class Pages:
             self.jobs.send(job)
         except Busy as busy:
             return self.render(
-                request, "job.html", status=409, busy=busy.holder, **self._job_context(job)
+                request,
+                "job.html",
+                status=409,
+                busy=busy.holder,
+                busy_journal=busy.journal,
+                **self._job_context(job),
             )
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
@@ -391,6 +430,147 @@ class Pages:
             return self.render(request, "missing.html", status=404)
         return FileResponse(path, filename=Path(path).name, content_disposition_type="attachment")
 
+    async def settings_page(self, request: Request) -> Response:
+        return self._settings(request)
+
+    async def add_account(self, request: Request) -> Response:
+        targets = self.jobs.targets
+        if targets.file is None:
+            return self.render(request, "missing.html", status=404)
+        values = await _account_form(request)
+        try:
+            found = targets.accounts()
+        except UsageError:
+            return self._settings(request, status=409)  # the page says why
+        try:
+            account = validated(values, others=found, default_rate=self._default_rate)
+        except Invalid as invalid:
+            return self._settings(
+                request, status=400, values=_shown(values), problems=invalid.problems
+            )
+        try:
+            targets.save([*found, account])
+        except UsageError as error:
+            return self._settings(request, status=500, values=_shown(values), save_error=error)
+        targets.verdicts.pop(account.id, None)
+        return RedirectResponse(f"/settings#account-{account.id}", status_code=303)
+
+    async def account_page(self, request: Request) -> Response:
+        found = self._accounts_or_none()
+        account = _account(found, request)
+        if found is None or account is None:
+            return self.render(request, "missing.html", status=404)
+        return self._account(request, account, values=account.values())
+
+    async def edit_account(self, request: Request) -> Response:
+        """Saves an account's new values; an empty token field keeps its token."""
+        values = await _account_form(request)
+        found = self._accounts_or_none()
+        account = _account(found, request)
+        if found is None or account is None:
+            return self.render(request, "missing.html", status=404)
+        others = [other for other in found if other.id != account.id]
+        try:
+            changed = validated(
+                values, others=others, kept_token=account.app_token, default_rate=account.rate
+            )
+        except Invalid as invalid:
+            return self._account(
+                request, account, status=400, values=_shown(values), problems=invalid.problems
+            )
+        try:
+            self.jobs.targets.save([changed if other is account else other for other in found])
+        except UsageError as error:
+            return self._account(
+                request, account, status=500, values=_shown(values), save_error=error
+            )
+        for old in (account.id, changed.id):
+            self.jobs.targets.verdicts.pop(old, None)
+        return RedirectResponse(f"/settings#account-{changed.id}", status_code=303)
+
+    async def remove_account(self, request: Request) -> Response:
+        found = self._accounts_or_none()
+        account = _account(found, request)
+        if found is None or account is None:
+            return self.render(request, "missing.html", status=404)
+        try:
+            self.jobs.targets.save([other for other in found if other is not account])
+        except UsageError as error:
+            return self._account(request, account, status=500, save_error=error)
+        self.jobs.targets.verdicts.pop(account.id, None)
+        return RedirectResponse("/settings", status_code=303)
+
+    async def check_account(self, request: Request) -> Response:
+        """Asks the account's store, with its key and token, whether it may update invoices
+        (the command line's ``check``), in the server's loop; the Settings page then says
+        what was found."""
+        found = self._accounts_or_none()
+        account = _account(found, request)
+        if found is None or account is None:
+            return self.render(request, "missing.html", status=404)
+        verdicts = self.jobs.targets.verdicts
+        try:
+            verdicts[account.id] = await check_access(
+                account.target, account.credentials, timeout=self.jobs.settings.sending.timeout
+            )
+        except Exception:
+            _log.exception("a fault of batch-uploader checking the account %s", account.id)
+            verdicts[account.id] = None
+        return RedirectResponse(f"/settings#account-{account.id}", status_code=303)
+
+    @property
+    def _default_rate(self) -> float:
+        return self.jobs.settings.sending.rate
+
+    def _accounts_or_none(self) -> list[Account] | None:
+        """The file's accounts; None when there is no file, or it cannot be used (the
+        Settings page says why)."""
+        if self.jobs.targets.file is None:
+            return None
+        try:
+            return self.jobs.targets.accounts()
+        except UsageError:
+            return None
+
+    def _settings(self, request: Request, status: int = 200, **context: Any) -> Response:
+        targets = self.jobs.targets
+        if targets.file is None:
+            return self.render(request, "missing.html", status=404)
+        error = None
+        try:
+            found = targets.accounts()
+        except UsageError as refused:
+            found, error = [], refused
+        context.setdefault("values", {"rate": f"{self._default_rate:g}"})
+        return self.render(
+            request,
+            "settings.html",
+            status=status,
+            path="/settings",
+            accounts=found,
+            accounts_error=error,
+            file=targets.file,
+            started=None if self.jobs.settings.sandbox else targets.started,
+            verdicts=targets.verdicts,
+            **context,
+        )
+
+    def _account(
+        self, request: Request, account: Account, status: int = 200, **context: Any
+    ) -> Response:
+        return self.render(
+            request,
+            "account.html",
+            status=status,
+            path=f"/settings/accounts/{account.id}",
+            account=account,
+            **context,
+        )
+
+    def _upload_context(self) -> dict[str, Any]:
+        choices, error = self.jobs.targets.choices()
+        return {"choices": choices, "accounts_error": error}
+
     def _job(self, request: Request) -> PageJob | None:
         return self.jobs.get(str(request.path_params["job_id"]))
 
@@ -497,6 +677,22 @@ def _corrected(job: PageJob) -> list[tuple[str, int, str, str]]:
                 label = table.label(name) if table is not None else name
                 found.append((str(source), number, label, value))
     return found
+
+
+async def _account_form(request: Request) -> dict[str, str]:
+    """The values of an account's form, as typed (a field not sent is empty)."""
+    async with request.form(max_files=0, max_fields=20) as form:
+        return {name: value for name in FIELDS if isinstance(value := form.get(name, ""), str)}
+
+
+def _shown(values: dict[str, str]) -> dict[str, str]:
+    """A form's values to fill it in again: never with the token typed."""
+    return {**values, "app_token": ""}
+
+
+def _account(found: list[Account] | None, request: Request) -> Account | None:
+    wanted = str(request.path_params["account_id"])
+    return next((account for account in found or [] if account.id == wanted), None)
 
 
 async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:

@@ -58,14 +58,27 @@ PAGE_WORDS: Mapping[Hint, str] = {
 }  # fmt: skip
 
 
-def words(language: Language) -> dict[Hint, str]:
-    """The page's words for each remedy, in ``language``."""
-    return {hint: language.gettext(text) for hint, text in PAGE_WORDS.items()}
+# A remedy about an account of the Settings page (its check, its fields, a job sent to it)
+# points at that account, not at how the page was started.
+ACCOUNT_WORDS: Mapping[Hint, str] = {
+    **PAGE_WORDS,
+    Hint.TARGET: W_("check the account's name and environment, or its address, in Settings"),
+    Hint.BASE_URL: W_("the account's address"),
+    Hint.CREDENTIALS: W_("the account's app key and token in Settings"),
+    Hint.CHECK_ADDRESS: W_("check the account's address in Settings, or whatever answers there"),
+}
 
 
-def row_message(message: Message, language: Language) -> str:
+def words(language: Language, *, account: bool = False) -> dict[Hint, str]:
+    """The page's words for each remedy, in ``language``; with ``account``, about an account
+    of the Settings page."""
+    chosen = ACCOUNT_WORDS if account else PAGE_WORDS
+    return {hint: language.gettext(text) for hint, text in chosen.items()}
+
+
+def row_message(message: Message, language: Language, *, account: bool = False) -> str:
     """A row's message (a refusal, a warning, a note) as the page shows it."""
-    return message.text(words(language), language.gettext)
+    return message.text(words(language, account=account), language.gettext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +114,16 @@ def refusals(outcome: Outcome, redactor: Redactor) -> list[Refusal]:
     return found
 
 
-def run_message(message: Message | str, language: Language) -> str:
+def run_message(message: Message | str, language: Language, *, account: bool = False) -> str:
     """A message about the run (a note, an error's text) as the page shows it: translated
-    when it is a message with a template, its remedy worded by the page."""
+    when it is a message with a template, its remedy worded by the page (about an account of
+    its Settings, with ``account``)."""
     if isinstance(message, Message):
-        return message.text(words(language), language.gettext)
+        return message.text(words(language, account=account), language.gettext)
     return message
 
 
-def error_message(error: BatchUploaderError, language: Language) -> str:
+def error_message(error: BatchUploaderError, language: Language, *, account: bool = False) -> str:
     """What a person reads on the page when the files cannot be read or the run cannot
     start: the error's message worded for the page, never a traceback."""
-    return run_message(error.message, language)
+    return run_message(error.message, language, account=account)

@@ -282,6 +282,8 @@ def screenshots(tmp_path: Path) -> browser.Screenshots:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[browser.Site]:
     """The page served on 127.0.0.1 (a free port) as ``batch-uploader web --sandbox`` serves
-    it, its jobs' files under tmp_path/web."""
-    with browser.serve(tmp_path / "web") as running:
+    it, its jobs' files under tmp_path/web and its Settings' accounts (none yet) in
+    tmp_path/config."""
+    accounts = tmp_path / "config" / "accounts.toml"
+    with browser.serve(tmp_path / "web", accounts=accounts) as running:
         yield running

@@ -29,7 +29,8 @@ def test_the_morning_answer_a_run_and_an_order(
     with Sandbox() as fake, ThreadPoolExecutor(1) as nightly_job:
         nightly_job.submit(night_in, inbox, fake).result()
 
-    with serve(tmp_path / "web", inboxes=(inbox,)) as site:
+    accounts = tmp_path / "config" / "accounts.toml"
+    with serve(tmp_path / "web", inboxes=(inbox,), accounts=accounts) as site:
         tab = tabs.open("pt-BR")
         page = tab.page
         page.goto(site.tokened)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import stat
-import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from tests.web_helpers import (
     TestClient,
     client,
     element,
+    finished,
     settings,
     table,
     upload,
@@ -93,13 +93,14 @@ def problems(shown: str) -> dict[str, str]:
     }
 
 
-def finished(browser: TestClient, job: str) -> str:
-    for _ in range(300):
-        shown = str(browser.get(job).text)
-        if '<section id="results">' in shown:
-            return shown
-        time.sleep(0.05)
-    raise AssertionError("the job did not finish")
+def upload_to(browser: TestClient, label: str) -> str:
+    """Uploads the Jadlog sample for the account ``label`` of the Settings; the job's page."""
+    files = [("files", (JADLOG.name, JADLOG.read_bytes(), "text/csv"))]
+    answer = browser.post(
+        "/jobs", files=files, data={"account": label_id(label)},
+        headers=SAME_ORIGIN, follow_redirects=False,
+    )  # fmt: skip
+    return str(answer.headers["location"])
 
 
 def test_an_account_added_is_listed_with_only_the_end_of_its_token(tmp_path: Path) -> None:
@@ -400,11 +401,7 @@ def test_one_job_per_account_at_a_time_and_two_accounts_at_once(tmp_path: Path) 
     ):
         add(browser, account="", base_url=centro.base_url)
         to_started = [upload(browser, JADLOG) for _ in range(2)]
-        files = [("files", (JADLOG.name, JADLOG.read_bytes(), "text/csv"))]
-        to_centro = browser.post(
-            "/jobs", files=files, data={"account": label_id("Loja Centro")},
-            headers=SAME_ORIGIN, follow_redirects=False,
-        ).headers["location"]  # fmt: skip
+        to_centro = upload_to(browser, "Loja Centro")
         browser.post(f"{to_started[0]}/send", headers=SAME_ORIGIN)
         busy = browser.post(f"{to_started[1]}/send", headers=SAME_ORIGIN)
         other = browser.post(f"{to_centro}/send", headers=SAME_ORIGIN, follow_redirects=False)
@@ -511,11 +508,7 @@ def test_two_accounts_sharing_the_journal_send_one_after_the_other(tmp_path: Pat
     ):
         add(browser, account="", base_url=centro.base_url)
         first = upload(browser, JADLOG)
-        files = [("files", (JADLOG.name, JADLOG.read_bytes(), "text/csv"))]
-        to_centro = browser.post(
-            "/jobs", files=files, data={"account": label_id("Loja Centro")},
-            headers=SAME_ORIGIN, follow_redirects=False,
-        ).headers["location"]  # fmt: skip
+        to_centro = upload_to(browser, "Loja Centro")
         browser.post(f"{first}/send", headers=SAME_ORIGIN)
         waits = browser.post(f"{to_centro}/send", headers=SAME_ORIGIN)
         finished(browser, first)

@@ -4,6 +4,7 @@ picked from the browser or a link, and pages with no English left in another lan
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from pathlib import Path
@@ -151,6 +152,39 @@ def test_every_page_has_the_links_to_the_languages(tmp_path: Path) -> None:
         assert "?lang=pt-BR" in nav
         assert "?lang=es" in nav
         assert "?lang=en" in nav
+
+
+def _language_links(page: str) -> dict[str, str]:
+    nav = page.split('<nav id="languages"')[1].split("</nav>")[0]
+    return {
+        tag: html.unescape(href)
+        for href, tag in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', nav)
+    }
+
+
+def test_the_language_links_stay_on_the_page_shown_with_its_query(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        shown = {
+            address: _language_links(browser.get(address).text)["es"]
+            for address in (
+                "/history",
+                "/history?order=1300000000001-01",
+                "/history?file=jadlog",
+                f"{job}?status=failed",
+                "/?lang=en",
+            )
+        }
+        switched = browser.get(shown["/history?order=1300000000001-01"])
+    assert shown == {
+        "/history": "/history?lang=es",
+        "/history?order=1300000000001-01": "/history?order=1300000000001-01&lang=es",
+        "/history?file=jadlog": "/history?file=jadlog&lang=es",
+        f"{job}?status=failed": f"{job}?status=failed&lang=es",
+        "/?lang=en": "/?lang=es",
+    }
+    assert '<html lang="es">' in switched.text
+    assert element(switched.text, "no-rows").startswith("Ninguna ejecución")
 
 
 # English sentences of the catalogue a page in Portuguese must not show.

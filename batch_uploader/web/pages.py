@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -120,9 +121,14 @@ class Pages:
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         language = self.language(request)
-        # The language links lead to the page shown, never to where a form was posted.
+        # The language links lead to the page shown (its address and query, as a reload
+        # shows it again), never to where a form was posted.
         job = context.get("job")
         path = context.pop("path", None) or (f"/jobs/{job.id}" if isinstance(job, PageJob) else "/")
+        if request.method == "GET":
+            kept = [(name, value) for name, value in request.query_params.multi_items()
+                    if name != "lang"]  # fmt: skip
+            path = request.url.path + (f"?{urlencode(kept)}" if kept else "")
         html = self.fragment(language, name, path=path, **context)
         response = HTMLResponse(html, status_code=status)
         chosen = request.query_params.get("lang")

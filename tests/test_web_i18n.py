@@ -15,9 +15,19 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 
 from batch_uploader.rules.hints import Hint
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
 from batch_uploader.web.i18n import LANGUAGE_COOKIE, LOCALE_DIR, negotiate
 from batch_uploader.web.wording import PAGE_WORDS
-from tests.web_helpers import SAMPLES, app_for, client, element, table, upload
+from tests.web_helpers import (
+    SAME_ORIGIN,
+    SAMPLES,
+    app_for,
+    client,
+    element,
+    finished,
+    table,
+    upload,
+)
 
 TRANSLATED = ("pt_BR", "es")
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,6 +235,27 @@ def test_a_page_in_portuguese_holds_no_english_sentence(tmp_path: Path) -> None:
         "missing-value",
         "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber",
     ]
+
+
+def test_the_rows_a_stop_left_unsent_say_why_in_the_page_language(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    with (
+        Sandbox(SandboxConfig(latency=0.3)) as fake,
+        client(
+            app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal), "es"
+        ) as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        browser.post(f"{job}/stop", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+        run = browser.get("/history").text
+        past = browser.get(re.findall(r'<a href="(/history/[^"/]+/\d+)"', run)[0])
+    said = "no enviada: la ejecución se detuvo porque se detuvo en la página"
+    unsent = [row for row in table(page, "rows") if row[4] == "falló"]
+    assert unsent
+    assert {row[5] for row in unsent} == {said}
+    assert said in [row[5] for row in table(past.text, "rows")]
 
 
 def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:

@@ -258,6 +258,21 @@ def test_the_rows_a_stop_left_unsent_say_why_in_the_page_language(tmp_path: Path
     assert said in [row[5] for row in table(past.text, "rows")]
 
 
+def test_why_a_job_stopped_early_is_said_in_the_page_language(tmp_path: Path) -> None:
+    with (
+        Sandbox(SandboxConfig(refuse_credentials=403)) as fake,
+        client(app_for(tmp_path, base_url=fake.base_url, sandbox=True), "pt-BR") as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+    assert element(page, "stopped") == (
+        "Parado antes do fim porque a app key não pode atualizar notas fiscais (403 Forbidden); "
+        "dê ao seu perfil o recurso 'Notify invoice' (perfis 'OMS - Full access' ou "
+        "'IntegrationProfile - Fulfillment Oms')."
+    )
+
+
 def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:
     path = tmp_path / "datas.csv"
     path.write_text(

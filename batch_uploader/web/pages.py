@@ -38,7 +38,7 @@ from . import mapping, wording
 from .accounts import FIELDS, Account, Invalid, validated
 from .history import STATE_NAMES, History, moment
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
-from .jobs import Busy, Jobs, PageJob
+from .jobs import Busy, Jobs, PageJob, Sending
 from .mapping import Refusal, TableForm, chosen, typed
 from .snapshot import Snapshot
 from .stream import progress_events
@@ -145,6 +145,14 @@ class Pages:
         job = context.get("job")
         # The remedies of a job sent to an account of the Settings page point at it there.
         account = isinstance(job, PageJob) and job.target is not None and job.target.in_settings
+        sending = context.get("sending")
+
+        def stop_reason(text: str) -> str:
+            """Why the job stopped, in English: worded as its rows say it, else translated."""
+            said = sending.decided.saying(text) if isinstance(sending, Sending) else None
+            if said is None:
+                return language.gettext(text)
+            return here("", wording.row_message(said, language, account=account))
 
         return template.render(
             lang=language,
@@ -161,6 +169,7 @@ class Pages:
             error_message=lambda error: here(
                 "", wording.error_message(error, language, account=account)
             ),
+            stop_reason=stop_reason,
             account_message=lambda message: wording.run_message(message, language, account=True),
             when=lambda value: _when(value, language),
             duration=lambda seconds: format_timedelta(

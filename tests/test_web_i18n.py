@@ -16,6 +16,7 @@ from babel.messages.frontend import CommandLineInterface
 
 from batch_uploader.rules.hints import Hint
 from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.vtex.settings import Settings
 from batch_uploader.web.i18n import LANGUAGE_COOKIE, LOCALE_DIR, negotiate
 from batch_uploader.web.wording import PAGE_WORDS
 from tests.web_helpers import (
@@ -271,6 +272,23 @@ def test_why_a_job_stopped_early_is_said_in_the_page_language(tmp_path: Path) ->
         "dê ao seu perfil o recurso 'Notify invoice' (perfis 'OMS - Full access' ou "
         "'IntegrationProfile - Fulfillment Oms')."
     )
+
+
+@pytest.mark.parametrize(("language", "shown"), [("pt-BR", "2,5"), ("es", "2,5"), ("en", "2.5")])
+def test_the_pace_is_written_as_the_persons_language_writes_numbers(
+    tmp_path: Path, language: str, shown: str
+) -> None:
+    with (
+        Sandbox() as fake,
+        client(
+            app_for(tmp_path, base_url=fake.base_url, sandbox=True, sending=Settings(rate=2.5)),
+            language,
+        ) as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+    assert element(page, "pace") == shown
 
 
 def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import anyio.to_thread
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -175,6 +176,7 @@ class Pages:
             duration=lambda seconds: format_timedelta(
                 dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=language.code
             ),
+            decimal=lambda number, pattern: format_decimal(number, pattern, locale=language.code),
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             said=lambda line: here("", _said(line, language)),

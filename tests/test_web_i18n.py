@@ -4,6 +4,7 @@ picked from the browser or a link, and pages with no English left in another lan
 
 from __future__ import annotations
 
+import html
 import re
 import string
 from pathlib import Path
@@ -14,9 +15,20 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
 
 from batch_uploader.rules.hints import Hint
+from batch_uploader.sandbox.oms import Sandbox, SandboxConfig
+from batch_uploader.vtex.settings import Settings
 from batch_uploader.web.i18n import LANGUAGE_COOKIE, LOCALE_DIR, negotiate
 from batch_uploader.web.wording import PAGE_WORDS
-from tests.web_helpers import SAMPLES, app_for, client, element, table, upload
+from tests.web_helpers import (
+    SAME_ORIGIN,
+    SAMPLES,
+    app_for,
+    client,
+    element,
+    finished,
+    table,
+    upload,
+)
 
 TRANSLATED = ("pt_BR", "es")
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +165,39 @@ def test_every_page_has_the_links_to_the_languages(tmp_path: Path) -> None:
         assert "?lang=en" in nav
 
 
+def _language_links(page: str) -> dict[str, str]:
+    nav = page.split('<nav id="languages"')[1].split("</nav>")[0]
+    return {
+        tag: html.unescape(href)
+        for href, tag in re.findall(r'<a href="([^"]+)" hreflang="([^"]+)"', nav)
+    }
+
+
+def test_the_language_links_stay_on_the_page_shown_with_its_query(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        shown = {
+            address: _language_links(browser.get(address).text)["es"]
+            for address in (
+                "/history",
+                "/history?order=1300000000001-01",
+                "/history?file=jadlog",
+                f"{job}?status=failed",
+                "/?lang=en",
+            )
+        }
+        switched = browser.get(shown["/history?order=1300000000001-01"])
+    assert shown == {
+        "/history": "/history?lang=es",
+        "/history?order=1300000000001-01": "/history?order=1300000000001-01&lang=es",
+        "/history?file=jadlog": "/history?file=jadlog&lang=es",
+        f"{job}?status=failed": f"{job}?status=failed&lang=es",
+        "/?lang=en": "/?lang=es",
+    }
+    assert '<html lang="es">' in switched.text
+    assert element(switched.text, "no-rows").startswith("Ninguna ejecución")
+
+
 # English sentences of the catalogue a page in Portuguese must not show.
 ENGLISH = [
     "Check the files",
@@ -191,6 +236,59 @@ def test_a_page_in_portuguese_holds_no_english_sentence(tmp_path: Path) -> None:
         "missing-value",
         "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber",
     ]
+
+
+def test_the_rows_a_stop_left_unsent_say_why_in_the_page_language(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    with (
+        Sandbox(SandboxConfig(latency=0.3)) as fake,
+        client(
+            app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal), "es"
+        ) as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        browser.post(f"{job}/stop", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+        run = browser.get("/history").text
+        past = browser.get(re.findall(r'<a href="(/history/[^"/]+/\d+)"', run)[0])
+    said = "no enviada: la ejecución se detuvo porque se detuvo en la página"
+    unsent = [row for row in table(page, "rows") if row[4] == "falló"]
+    assert unsent
+    assert {row[5] for row in unsent} == {said}
+    assert said in [row[5] for row in table(past.text, "rows")]
+
+
+def test_why_a_job_stopped_early_is_said_in_the_page_language(tmp_path: Path) -> None:
+    with (
+        Sandbox(SandboxConfig(refuse_credentials=403)) as fake,
+        client(app_for(tmp_path, base_url=fake.base_url, sandbox=True), "pt-BR") as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+    assert element(page, "stopped") == (
+        "Parado antes do fim porque a app key não pode atualizar notas fiscais (403 Forbidden); "
+        "dê ao seu perfil o recurso 'Notify invoice' (perfis 'OMS - Full access' ou "
+        "'IntegrationProfile - Fulfillment Oms')."
+    )
+
+
+@pytest.mark.parametrize(("language", "shown"), [("pt-BR", "2,5"), ("es", "2,5"), ("en", "2.5")])
+def test_the_pace_is_written_as_the_persons_language_writes_numbers(
+    tmp_path: Path, language: str, shown: str
+) -> None:
+    with (
+        Sandbox() as fake,
+        client(
+            app_for(tmp_path, base_url=fake.base_url, sandbox=True, sending=Settings(rate=2.5)),
+            language,
+        ) as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+    assert element(page, "pace") == shown
 
 
 def test_a_remedy_is_worded_in_the_page_language(tmp_path: Path) -> None:

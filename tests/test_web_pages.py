@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -370,3 +371,23 @@ def test_more_files_than_a_form_sends_are_refused_on_the_upload_page(tmp_path: P
     assert element(answer.text, "error") == "Elige como máximo 100 archivos a la vez."
     assert 'id="upload"' in answer.text
     assert not list((tmp_path / "web").glob("*/files/*"))
+
+
+def test_the_refused_rows_of_several_files_say_which_file_each_is_in(tmp_path: Path) -> None:
+    with client(app_for(tmp_path), language="pt-BR") as browser:
+        job = upload(browser, JADLOG, SAMPLES / "loggi-shipments.xlsx")
+        browser.post(f"{job}/corrections", data={"cell:0:5:trackingNumber": "AA123456785BR"},
+                     headers=SAME_ORIGIN)  # fmt: skip
+        page = browser.get(job).text
+    heading = re.search(r'<table id="refused">\s*<thead>(.*?)</thead>', page, re.S)
+    assert heading is not None
+    assert text(heading.group(1)).split(" ")[:2] == ["Arquivo", "Linha"]
+    # Row 7 is refused in both files: the file tells them apart.
+    sevens = [row[:3] for row in table(page, "refused") if row[1] == "7"]
+    assert sevens == [
+        ["jadlog-envios.csv", "7", "E 'Link de Rastreio'"],
+        ["loggi-shipments.xlsx [Shipments]", "7", "B 'Invoice'"],
+    ]
+    assert table(page, "corrected") == [
+        ["jadlog-envios.csv", "5", "C 'Código de Rastreio'", "AA123456785BR"]
+    ]

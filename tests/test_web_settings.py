@@ -524,3 +524,12 @@ def test_two_accounts_sharing_the_journal_send_one_after_the_other(tmp_path: Pat
     assert 'id="error"' not in second
     assert len(started.received) == 6
     assert len(centro.received) == 6
+
+
+def test_a_rate_typed_with_a_comma_is_listed_as_the_persons_language_writes_it(
+    tmp_path: Path,
+) -> None:
+    with page(tmp_path, "pt-BR") as browser:
+        listed = add(browser, rate="2,5")
+    assert table(listed, "accounts")[0][4] == "2,5"
+    assert stored(tmp_path)[0]["rate"] == 2.5

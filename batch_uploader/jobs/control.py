@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..messages import Message
+
 INTERRUPTED = "it was interrupted"
+
+
+def stop_message(reason: str) -> Message:
+    """A front end's ``reason`` to stop (its own words, marked for its catalogue) as the rows
+    not sent say it: a message its catalogue translates, the same text in English."""
+    if "{" in reason or "}" in reason:  # not a template: said as it is
+        return Message.as_is(reason)
+    return Message(reason)
 
 
 class Control:

@@ -64,7 +64,7 @@ from ..vtex.read_back import verify
 from ..vtex.sender import FailureStreak, Sender, given_up, open_sender
 from ..vtex.settings import Settings
 from ..vtex.target import Credentials, check_base_url
-from .control import INTERRUPTED, Control
+from .control import INTERRUPTED, Control, stop_message
 from .in_order import InOrder
 from .journal import Journal
 from .outputs import Halt, Outputs, Prepared
@@ -780,7 +780,7 @@ class _Upload:
             main.cancel()
             return
         ending.interrupted = True
-        reason = self.run.control.reason or INTERRUPTED
+        reason = stop_message(self.run.control.reason or INTERRUPTED)
         self.sender.stop(reason)
         if self.reader is not None:
             self.reader.stop(reason)

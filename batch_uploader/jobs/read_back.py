@@ -33,7 +33,7 @@ from ..vtex.read_back import ReadBackResult, read_back
 from ..vtex.sender import Sender, open_sender
 from ..vtex.settings import Settings
 from ..vtex.target import Credentials
-from .control import INTERRUPTED, Control
+from .control import INTERRUPTED, Control, stop_message
 from .progress import (
     JobFinished,
     JobStarted,
@@ -358,7 +358,7 @@ class _Reading:
             self.report.interrupted = True
             assert self.client is not None
             self.own_stop = self.client.stop_reason is None
-            self.client.stop(self.control.reason or INTERRUPTED)
+            self.client.stop(stop_message(self.control.reason or INTERRUPTED))
             loop = asyncio.get_running_loop()
             self._grace = loop.call_later(self.settings.grace, self._give_up)
         if aborted:

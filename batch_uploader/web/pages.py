@@ -13,9 +13,11 @@ import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -37,7 +39,7 @@ from . import mapping, wording
 from .accounts import FIELDS, Account, Invalid, validated
 from .history import STATE_NAMES, History, moment
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, Language, negotiate
-from .jobs import Busy, Jobs, PageJob
+from .jobs import Busy, Jobs, PageJob, Sending
 from .mapping import Refusal, TableForm, chosen, typed
 from .snapshot import Snapshot
 from .stream import progress_events
@@ -120,9 +122,14 @@ class Pages:
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         language = self.language(request)
-        # The language links lead to the page shown, never to where a form was posted.
+        # The language links lead to the page shown (its address and query, as a reload
+        # shows it again), never to where a form was posted.
         job = context.get("job")
         path = context.pop("path", None) or (f"/jobs/{job.id}" if isinstance(job, PageJob) else "/")
+        if request.method == "GET":
+            kept = [(name, value) for name, value in request.query_params.multi_items()
+                    if name != "lang"]  # fmt: skip
+            path = request.url.path + (f"?{urlencode(kept)}" if kept else "")
         html = self.fragment(language, name, path=path, **context)
         response = HTMLResponse(html, status_code=status)
         chosen = request.query_params.get("lang")
@@ -139,6 +146,14 @@ class Pages:
         job = context.get("job")
         # The remedies of a job sent to an account of the Settings page point at it there.
         account = isinstance(job, PageJob) and job.target is not None and job.target.in_settings
+        sending = context.get("sending")
+
+        def stop_reason(text: str) -> str:
+            """Why the job stopped, in English: worded as its rows say it, else translated."""
+            said = sending.decided.saying(text) if isinstance(sending, Sending) else None
+            if said is None:
+                return language.gettext(text)
+            return here("", wording.row_message(said, language, account=account))
 
         return template.render(
             lang=language,
@@ -155,11 +170,13 @@ class Pages:
             error_message=lambda error: here(
                 "", wording.error_message(error, language, account=account)
             ),
+            stop_reason=stop_reason,
             account_message=lambda message: wording.run_message(message, language, account=True),
             when=lambda value: _when(value, language),
             duration=lambda seconds: format_timedelta(
                 dt.timedelta(seconds=max(seconds, 1)), threshold=1.5, locale=language.code
             ),
+            decimal=lambda number, pattern: format_decimal(number, pattern, locale=language.code),
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
             said=lambda line: here("", _said(line, language)),

@@ -100,10 +100,31 @@ class Decided:
         every = [row for kept in self.kept.values() for row in kept]
         return sorted(every, key=lambda row: (row.source, row.row))
 
+    def saying(self, text: str) -> Message | None:
+        """The message of a row kept that says ``text`` in English, or a message one holds:
+        why the job stopped early (a store's refusal, failures in a row), as the rows it
+        failed or did not send say it, for the page to word in its language."""
+        for kept in self.kept.values():
+            for row in kept:
+                for message in row.messages:
+                    found = _saying(message, text)
+                    if found is not None:
+                        return found
+        return None
+
     def all_kept(self, status: Status | None = None) -> bool:
         """Whether every row of ``status`` (of every status when ``None``) is kept."""
         statuses = list(Status) if status is None else [status]
         return all(self.counts[each] == len(self.kept[each]) for each in statuses)
+
+
+def _saying(message: Message, text: str) -> Message | None:
+    if message.text() == text:
+        return message
+    for value in message.params.values():
+        if isinstance(value, Message) and (found := _saying(value, text)) is not None:
+            return found
+    return None
 
 
 class SentBefore:

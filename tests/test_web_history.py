@@ -214,6 +214,33 @@ def test_a_run_offers_only_its_own_outputs(tmp_path: Path) -> None:
     assert other_ledger.status_code == 404
 
 
+@pytest.mark.parametrize("summary", ['{"outputs": {"toFix": 5}}', "[" * 100_000])
+def test_a_run_whose_summary_is_damaged_offers_its_other_outputs(
+    tmp_path: Path, summary: str
+) -> None:
+    journal = tmp_path / "output" / "journal.sqlite3"
+    results = tmp_path / "output" / "jadlog-results.csv"
+    results.parent.mkdir()
+    results.write_text("row,status\n", encoding="utf-8")
+    results.with_name("jadlog-results.summary.json").write_text(summary, encoding="utf-8")
+    with Journal(journal) as ledger:
+        ledger.finish_run(
+            ledger.start_run("http://127.0.0.1:9", [carrier_file(tmp_path)], results), 1
+        )
+
+    with client(app_for(tmp_path, journal=journal)) as browser:
+        page = browser.get("/history/page/1")
+        first = browser.get("/history/page/1/files/0")
+
+    assert page.status_code == 200
+    names = [
+        text(name) for name in _anchors(page.text.split('id="outputs"', 1)[1].split("</ul>")[0])
+    ]
+    assert names == ["jadlog-results.csv", "jadlog-results.summary.json"]
+    assert first.status_code == 200
+    assert first.text == "row,status\n"
+
+
 def test_runs_are_found_by_file_name(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite3"
     jadlog, loggi = carrier_file(tmp_path), carrier_file(tmp_path, "Loggi Março.csv")

@@ -316,8 +316,10 @@ def moment(text: str) -> dt.datetime:
 def _rows_to_fix(summary: Path) -> list[Path]:
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []
     outputs = data.get("outputs") if isinstance(data, dict) else None
     to_fix = outputs.get("toFix") if isinstance(outputs, dict) else None
-    return [Path(path) for path in to_fix if isinstance(path, str)] if to_fix else []
+    return (
+        [Path(path) for path in to_fix if isinstance(path, str)] if isinstance(to_fix, list) else []
+    )

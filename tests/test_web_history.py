@@ -241,6 +241,21 @@ def test_a_run_whose_summary_is_damaged_offers_its_other_outputs(
     assert first.text == "row,status\n"
 
 
+def test_a_run_number_past_any_journals_is_no_run(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    with Journal(journal) as ledger:
+        ledger.finish_run(ledger.start_run("http://127.0.0.1:9", [carrier_file(tmp_path)]), 0)
+    huge = 2**64
+
+    with client(app_for(tmp_path, journal=journal)) as browser:
+        run = browser.get(f"/history/page/{huge}")
+        download = browser.get(f"/history/page/{huge}/files/0")
+
+    for answer in (run, download):
+        assert answer.status_code == 404
+        assert "Nothing here" in text(answer.text)
+
+
 def test_runs_are_found_by_file_name(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite3"
     jadlog, loggi = carrier_file(tmp_path), carrier_file(tmp_path, "Loggi Março.csv")

@@ -32,6 +32,8 @@ ROWS_SHOWN = 1000
 REJECTED_SHOWN = 20
 # After this long without a run, an inbox's nightly job is said not to have run.
 NIGHTLY_GAP = dt.timedelta(hours=36)
+# The largest run number a journal can hold (SQLite's integers are 64-bit).
+_LARGEST_ID = 2**63 - 1
 
 # What a run's exit status says, in the page's words.
 ENDINGS = {
@@ -207,7 +209,7 @@ class History:
 
     def run(self, key: str, run_id: int) -> PastRun | None:
         ledger = self.ledger(key)
-        if ledger is None or not ledger.journal.is_file():
+        if ledger is None or not ledger.journal.is_file() or run_id > _LARGEST_ID:
             return None
         with _reading(ledger.journal) as journal:
             line = journal.run(run_id)

@@ -196,8 +196,11 @@ class Jobs:
         inbox = folder / "files"
         inbox.mkdir(parents=True)
         paths: list[Path] = []
+        # A name holding an app token is kept without it: the outputs are named after it, and
+        # what a job writes and shows names them without the token.
+        redactor = self.targets.redactor()
         async for name, chunks in files:
-            path = _free(inbox / _safe_name(name, len(paths)))
+            path = _free(inbox / _safe_name(redactor.text(name), len(paths)))
             with path.open("wb") as out:
                 async for chunk in chunks:
                     out.write(chunk)

@@ -10,6 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from batch_uploader.cli.main import cli
@@ -213,6 +214,48 @@ def test_a_run_offers_only_its_own_outputs(tmp_path: Path) -> None:
     assert other_ledger.status_code == 404
 
 
+@pytest.mark.parametrize("summary", ['{"outputs": {"toFix": 5}}', "[" * 100_000])
+def test_a_run_whose_summary_is_damaged_offers_its_other_outputs(
+    tmp_path: Path, summary: str
+) -> None:
+    journal = tmp_path / "output" / "journal.sqlite3"
+    results = tmp_path / "output" / "jadlog-results.csv"
+    results.parent.mkdir()
+    results.write_text("row,status\n", encoding="utf-8")
+    results.with_name("jadlog-results.summary.json").write_text(summary, encoding="utf-8")
+    with Journal(journal) as ledger:
+        ledger.finish_run(
+            ledger.start_run("http://127.0.0.1:9", [carrier_file(tmp_path)], results), 1
+        )
+
+    with client(app_for(tmp_path, journal=journal)) as browser:
+        page = browser.get("/history/page/1")
+        first = browser.get("/history/page/1/files/0")
+
+    assert page.status_code == 200
+    names = [
+        text(name) for name in _anchors(page.text.split('id="outputs"', 1)[1].split("</ul>")[0])
+    ]
+    assert names == ["jadlog-results.csv", "jadlog-results.summary.json"]
+    assert first.status_code == 200
+    assert first.text == "row,status\n"
+
+
+def test_a_run_number_past_any_journals_is_no_run(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    with Journal(journal) as ledger:
+        ledger.finish_run(ledger.start_run("http://127.0.0.1:9", [carrier_file(tmp_path)]), 0)
+    huge = 2**64
+
+    with client(app_for(tmp_path, journal=journal)) as browser:
+        run = browser.get(f"/history/page/{huge}")
+        download = browser.get(f"/history/page/{huge}/files/0")
+
+    for answer in (run, download):
+        assert answer.status_code == 404
+        assert "Nothing here" in text(answer.text)
+
+
 def test_runs_are_found_by_file_name(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite3"
     jadlog, loggi = carrier_file(tmp_path), carrier_file(tmp_path, "Loggi Março.csv")
@@ -235,6 +278,58 @@ def test_a_page_with_no_journal_says_no_run_is_recorded(tmp_path: Path) -> None:
 
     assert 'id="latest"' not in first
     assert element(runs, "no-runs") == "No run recorded yet."
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"SQLite format 3\x00" + b"\xff" * 4000, "files"],
+    ids=["empty", "not-sqlite", "run-files"],
+)
+def test_a_damaged_journal_is_said_and_the_form_still_works(
+    tmp_path: Path, damage: bytes | str
+) -> None:
+    journal = tmp_path / "journal.sqlite3"
+    if isinstance(damage, bytes):
+        journal.write_bytes(damage)
+    else:
+        with Journal(journal) as ledger:
+            ledger.finish_run(ledger.start_run("http://127.0.0.1:9", [carrier_file(tmp_path)]), 0)
+        with sqlite3.connect(journal) as db:
+            db.execute("UPDATE runs SET files = 'half a list ['")
+    with client(app_for(tmp_path, journal=journal)) as browser:
+        first = browser.get("/")
+        runs = browser.get("/history")
+        order = browser.get("/history", params={"order": "1300000000001-01"})
+        run = browser.get("/history/page/1")
+        download = browser.get("/history/page/1/files/0")
+
+    assert first.status_code == 200
+    assert 'type="file" name="files"' in first.text
+    # The rows of a journal whose runs alone are damaged are still found by their order.
+    said = [runs, run, order] if isinstance(damage, bytes) else [runs, run]
+    for answer in said:
+        assert answer.status_code == 500
+        assert element(answer.text, "error").startswith(f"journal {journal} is damaged (")
+        assert "move it aside" in element(answer.text, "error")
+    assert order.status_code == (500 if isinstance(damage, bytes) else 200)
+    assert download.status_code == 404
+
+
+def test_a_damaged_inbox_journal_is_said_on_the_first_screen(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    journal = inbox / ".batch-uploader" / "journal.sqlite3"
+    journal.parent.mkdir(parents=True)
+    journal.write_bytes(b"not a journal" * 100)
+
+    with client(app_for(tmp_path, inboxes=(inbox,))) as browser:
+        first = browser.get("/")
+        runs = browser.get("/history")
+
+    assert first.status_code == 200
+    assert 'type="file" name="files"' in first.text
+    assert f"journal {journal} is damaged (" in text(first.text)
+    assert runs.status_code == 500
+    assert element(runs.text, "error").startswith(f"journal {journal} is damaged (")
 
 
 def _link(page: str, prefix: str) -> str:

@@ -316,6 +316,29 @@ def test_the_app_token_is_in_no_page_nor_download(tmp_path: Path, kind: str) -> 
     assert "secret-in-row" in shown[0]
 
 
+def test_a_file_named_with_the_app_token_is_downloaded_without_it(tmp_path: Path) -> None:
+    named = tmp_path / f"{APP_TOKEN}.csv"
+    named.write_bytes(JADLOG.read_bytes())
+    with sandboxed(tmp_path) as (browser, _):
+        job = upload(browser, named)
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+        downloads = {
+            name: browser.get(f"{job}/{name}")
+            for name in ("results.csv", "results.xlsx", "to-fix/0", "summary.json")
+        }
+
+    assert APP_TOKEN not in page
+    for name, answer in downloads.items():
+        assert answer.status_code == 200, name
+        disposition = answer.headers["content-disposition"]
+        assert "redacted" in disposition, name
+        assert APP_TOKEN.lower() not in (disposition + answer.text).lower(), name
+    kept = [path.name for path in (tmp_path / "web").rglob("*")]
+    assert kept
+    assert not [name for name in kept if APP_TOKEN.lower() in name.lower()]
+
+
 def test_a_journal_in_use_by_another_run_is_said_on_the_page(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite3"
     with Sandbox() as fake, Journal(journal):  # another run holds it

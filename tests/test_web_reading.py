@@ -15,6 +15,7 @@ import pytest
 from babel.dates import format_date
 
 from tests.web_helpers import (
+    APP_TOKEN,
     SAME_ORIGIN,
     TestClient,
     app_for,
@@ -287,6 +288,31 @@ def test_a_mapping_remembered_is_applied_by_itself_to_the_next_file_with_those_h
         page = browser.get(fourth).text
         assert "remembered-0" not in page
         assert "dispatchedDate" not in columns(page)
+
+
+def test_a_heading_holding_the_app_token_is_not_saved_with_a_mapping(tmp_path: Path) -> None:
+    header = f"{HEADER};Obs {APP_TOKEN}"
+    today = format_date(dt.date.today(), "long", locale="en")
+    with sandboxed(tmp_path) as (browser, _):
+        first = upload(browser, carrier(tmp_path, header=header, row=f"{ROW};x"))
+        chosen = form(browser.get(first).text) | {
+            "field:dispatchedDate": "Saída",
+            "date_order": "dmy",
+            "remember": "on",
+        }
+        status, _page = post(browser, first, "reading", chosen)
+        assert status == 303
+        kept = (tmp_path / "web" / "mappings.json").read_text(encoding="utf-8")
+        # The next file with those headings is read with the mapping all the same.
+        second = upload(browser, carrier(tmp_path, "correios-2.csv", header, f"{ROW};y"))
+        page = browser.get(second).text
+
+    assert APP_TOKEN.lower() not in kept.lower()
+    assert element(page, "remembered-0") == (
+        f"The mapping saved on {today} for these columns was applied. Forget it"
+    )
+    assert "E 'Saída' dispatchedDate" in columns(page)
+    assert APP_TOKEN.lower() not in page.lower()
 
 
 def test_saved_mappings_that_cannot_be_read_are_taken_as_none(tmp_path: Path) -> None:

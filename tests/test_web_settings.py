@@ -239,6 +239,16 @@ def test_what_is_wrong_is_said_beside_each_field_in_the_persons_language(
     assert not accounts_file(tmp_path).exists()
 
 
+def test_an_address_that_cannot_be_parsed_is_said_beside_its_field(tmp_path: Path) -> None:
+    with page(tmp_path) as browser:
+        shown = add(browser, 400, account="", base_url="https://[::1")
+    assert problems(shown) == {
+        "base-url": "the address https://[::1 must be an http(s) address such as https://host"
+    }
+    assert 'value="https://[::1"' in shown
+    assert not accounts_file(tmp_path).exists()
+
+
 def test_a_file_others_may_read_is_refused_with_what_to_do(tmp_path: Path) -> None:
     with page(tmp_path) as browser:
         add(browser)

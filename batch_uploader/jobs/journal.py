@@ -182,6 +182,21 @@ class RunLine:
     results: str | None = None
 
 
+def damaged(path: Path | None, reason: str) -> UsageError:
+    """The error of the journal at ``path`` found damaged (``reason``: what was found)."""
+    return UsageError(
+        RunMessage(
+            message_codes.JOURNAL_DAMAGED,
+            N_(
+                "journal {journal} is damaged ({reason}); move it aside (keep it: it "
+                "records what was sent, which a new journal sends again) and run again, "
+                "or {hint}"
+            ),
+            {"journal": str(path), "reason": reason, "hint": Hint.JOURNAL},
+        )
+    )
+
+
 class Journal:
     """The ledger at ``path`` (``None`` for one kept in memory, for the sandbox and tests).
 
@@ -276,17 +291,7 @@ class Journal:
             ) from None
         except sqlite3.DatabaseError as error:
             self.__exit__(None, None, None)
-            raise UsageError(
-                RunMessage(
-                    message_codes.JOURNAL_DAMAGED,
-                    N_(
-                        "journal {journal} is damaged ({reason}); move it aside (keep it: it "
-                        "records what was sent, which a new journal sends again) and run again, "
-                        "or {hint}"
-                    ),
-                    {"journal": str(self.path), "reason": str(error), "hint": Hint.JOURNAL},
-                )
-            ) from None
+            raise damaged(self.path, str(error)) from None
         except BaseException:
             self.__exit__(None, None, None)
             raise

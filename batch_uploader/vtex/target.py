@@ -131,7 +131,10 @@ def check_base_url(base_url: str) -> str:
                 {"credentials": Hint.CREDENTIALS, "hint": Hint.BASE_URL},
             )
         )
-    parts = urlsplit(base_url.strip())
+    try:
+        parts = urlsplit(base_url.strip())
+    except ValueError:  # a host's "[" left open, as in https://[::1
+        raise _not_http(base_url) from None
     if parts.query or parts.fragment:
         raise UsageError(
             RunMessage(
@@ -157,13 +160,7 @@ def check_base_url(base_url: str) -> str:
             )
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            RunMessage(
-                message_codes.NOT_HTTP_ADDRESS,
-                N_("{hint} must be an http(s) address such as https://host"),
-                {"base_url": base_url, "hint": Hint.BASE_URL_GIVEN},
-            )
-        )
+        raise _not_http(base_url)
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise UsageError(
             RunMessage(
@@ -176,6 +173,16 @@ def check_base_url(base_url: str) -> str:
             )
         )
     return base_url.strip().rstrip("/")
+
+
+def _not_http(base_url: str) -> UsageError:
+    return UsageError(
+        RunMessage(
+            message_codes.NOT_HTTP_ADDRESS,
+            N_("{hint} must be an http(s) address such as https://host"),
+            {"base_url": base_url, "hint": Hint.BASE_URL_GIVEN},
+        )
+    )
 
 
 def is_loopback(host: str) -> bool:

@@ -7,9 +7,12 @@ Everything here reads files (SQLite, folders) and blocks: the pages call it in a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from ..errors import BatchUploaderError
 from ..exit_statuses import ExitStatus
 from ..files.output_names import summary_path
 from ..jobs import inbox
-from ..jobs.journal import HistoryLine, Journal, RunLine
+from ..jobs.journal import HistoryLine, Journal, RunLine, damaged
 from .watch import workbook_of
 from .wording import W_
 
@@ -29,6 +32,8 @@ ROWS_SHOWN = 1000
 REJECTED_SHOWN = 20
 # After this long without a run, an inbox's nightly job is said not to have run.
 NIGHTLY_GAP = dt.timedelta(hours=36)
+# The largest run number a journal can hold (SQLite's integers are 64-bit).
+_LARGEST_ID = 2**63 - 1
 
 # What a run's exit status says, in the page's words.
 ENDINGS = {
@@ -204,14 +209,16 @@ class History:
 
     def run(self, key: str, run_id: int) -> PastRun | None:
         ledger = self.ledger(key)
-        if ledger is None or not ledger.journal.is_file():
+        if ledger is None or not ledger.journal.is_file() or run_id > _LARGEST_ID:
             return None
-        with Journal(ledger.journal, read_only=True) as journal:
+        with _reading(ledger.journal) as journal:
             line = journal.run(run_id)
-            return None if line is None else PastRun(ledger, line, journal.counts([run_id])[run_id])
+            if line is None:
+                return None
+            return PastRun(ledger, _checked(line), journal.counts([run_id])[run_id])
 
     def rows(self, run: PastRun, state: str | None) -> list[HistoryLine]:
-        with Journal(run.ledger.journal, read_only=True) as journal:
+        with _reading(run.ledger.journal) as journal:
             return journal.rows_of(run.line.id, state=state, limit=ROWS_SHOWN)
 
     def order(self, order_id: str) -> list[tuple[Ledger, HistoryLine]]:
@@ -219,7 +226,7 @@ class History:
         found: list[tuple[Ledger, HistoryLine]] = []
         for ledger in self.ledgers:
             if ledger.journal.is_file():
-                with Journal(ledger.journal, read_only=True) as journal:
+                with _reading(ledger.journal) as journal:
                     found += [(ledger, line) for line in journal.history(order_id=order_id)]
         found.sort(key=lambda item: item[1].updated_at, reverse=True)
         return found[:ROWS_SHOWN]
@@ -248,10 +255,31 @@ class History:
     def _runs(self, ledger: Ledger, limit: int, file_name: str) -> list[PastRun]:
         if not ledger.journal.is_file():
             return []
-        with Journal(ledger.journal, read_only=True) as journal:
-            lines = journal.runs(limit, file_name=file_name)
+        with _reading(ledger.journal) as journal:
+            lines = [_checked(line) for line in journal.runs(limit, file_name=file_name)]
             counts = journal.counts([line.id for line in lines])
         return [PastRun(ledger, line, counts[line.id]) for line in lines]
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[Journal]:
+    """The journal at ``path``, opened to read: a file that is no journal, or a damaged one,
+    raises a :class:`UsageError` saying so (as sending with it would), not the database's own
+    error."""
+    try:
+        with Journal(path, read_only=True) as journal:
+            yield journal
+    except (sqlite3.Error, ValueError, TypeError) as error:
+        reason = str(error) if isinstance(error, sqlite3.Error) else "a run cannot be read"
+        raise damaged(path, reason) from None
+
+
+def _checked(line: RunLine) -> RunLine:
+    """``line``, once its files and start are as a journal writes them (else ValueError)."""
+    if not isinstance(line.files, list) or not all(isinstance(name, str) for name in line.files):
+        raise ValueError("a run's files are not a list of names")
+    moment(str(line.started_at))
+    return line
 
 
 def rejected_files(folder: Path) -> list[Rejected]:
@@ -290,8 +318,10 @@ def moment(text: str) -> dt.datetime:
 def _rows_to_fix(summary: Path) -> list[Path]:
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []
     outputs = data.get("outputs") if isinstance(data, dict) else None
     to_fix = outputs.get("toFix") if isinstance(outputs, dict) else None
-    return [Path(path) for path in to_fix if isinstance(path, str)] if to_fix else []
+    return (
+        [Path(path) for path in to_fix if isinstance(path, str)] if isinstance(to_fix, list) else []
+    )

@@ -196,8 +196,11 @@ class Jobs:
         inbox = folder / "files"
         inbox.mkdir(parents=True)
         paths: list[Path] = []
+        # A name holding an app token is kept without it: the outputs are named after it, and
+        # what a job writes and shows names them without the token.
+        redactor = self.targets.redactor()
         async for name, chunks in files:
-            path = _free(inbox / _safe_name(name, len(paths)))
+            path = _free(inbox / _safe_name(redactor.text(name), len(paths)))
             with path.open("wb") as out:
                 async for chunk in chunks:
                     out.write(chunk)
@@ -237,7 +240,9 @@ class Jobs:
         job.remembered.pop(table.source, None)
         if remember:
             today = dt.date.today()
-            self.saved.save(job.kind, table.signature, reading, today)
+            headings = {k: name for k, name in reading.headings.items() if not self._secret(k)}
+            saved = replace(reading, headings=headings)
+            self.saved.save(job.kind, self._signature(table), saved, today)
             job.remembered[table.source] = Remembered(today, found=False)
 
     def correct(self, job: PageJob, source: Source, corrections: dict[int, dict[str, str]]) -> None:
@@ -253,7 +258,15 @@ class Jobs:
         """Forgets the mapping saved for ``table``'s headings (this job keeps reading it as
         it does); whether there was one. Raises :class:`OSError` when it cannot."""
         job.remembered.pop(table.source, None)
-        return self.saved.forget(job.kind, table.signature)
+        return self.saved.forget(job.kind, self._signature(table))
+
+    def _signature(self, table: TableForm) -> tuple[str, ...]:
+        """The headings a mapping of ``table`` is saved for: those holding an app token left
+        out (the file of mappings never holds one)."""
+        return tuple(key for key in table.signature if not self._secret(key))
+
+    def _secret(self, text: str) -> bool:
+        return self.targets.redactor().holds(text)
 
     async def _check(self, job: PageJob) -> None:
         refused = Refused(self.targets.redactor())
@@ -279,7 +292,7 @@ class Jobs:
         for table in job.tables:
             if table.source in job.choices:
                 continue
-            saved = self.saved.find(job.kind, table.signature)
+            saved = self.saved.find(job.kind, self._signature(table))
             if saved is not None:
                 job.choices[table.source] = saved.reading
                 job.remembered[table.source] = Remembered(saved.saved_on, found=True)

@@ -256,3 +256,24 @@ def test_the_page_shows_only_the_end_of_a_token_and_never_fills_a_form_with_it()
     assert account.token_end == "…9jK2"
     assert account.values()["app_token"] == ""
     assert TOKEN not in repr(account)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (f'[[accounts]]\nlabel = "A"\naccount = "a"\napp_key = "k"\n{TOKEN} = "x"\n',
+         "account 1 has the unknown key '[redacted]'"),
+        (f'[[accounts]]\nlabel = "A"\naccount = "{TOKEN}!"\napp_key = "k"\napp_token = "x"\n',
+         "account 1, its account: account '[redacted]' and environment"),
+    ],
+)  # fmt: skip
+def test_a_token_written_in_the_wrong_place_is_not_repeated(
+    tmp_path: Path, text: str, said: str
+) -> None:
+    path = tmp_path / "accounts.toml"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    with pytest.raises(UsageError) as refused:
+        read(path)
+    assert TOKEN not in str(refused.value)
+    assert said in str(refused.value)

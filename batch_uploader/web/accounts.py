@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import math
 import os
+import re
 import secrets
 import stat
 import tomllib
@@ -24,6 +25,7 @@ from pathlib import Path
 from .. import message_codes
 from ..errors import UsageError
 from ..messages import N_, Message, RunMessage
+from ..redaction import Redactor
 from ..vtex.target import DEFAULT_ENVIRONMENT, Credentials, check_base_url, resolve_base_url
 from .wording import W_
 
@@ -240,6 +242,9 @@ def read(path: Path) -> list[Account]:
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
         raise _unreadable(path, "its accounts are not a list of [[accounts]] tables")
     found: list[Account] = []
+    # A token written in the wrong place (as a key, or in another field) is quoted by what is
+    # said of it: nothing of the file as long as a token is, but app keys, is repeated.
+    hidden = Redactor(_token_like(entries))
     for number, entry in enumerate(entries, start=1):
         unknown = sorted(set(entry) - set(FIELDS))
         if unknown:
@@ -248,7 +253,7 @@ def read(path: Path) -> list[Account]:
                     message_codes.ACCOUNTS_FILE_UNUSABLE,
                     N_("the accounts file {file}: account {number} has the unknown key {key!r}"),
                     {"file": str(path), "number": number, "key": unknown[0]},
-                )
+                ).redacted(hidden)
             )
         values = {name: _text(entry.get(name, "")) for name in FIELDS}
         try:
@@ -260,9 +265,24 @@ def read(path: Path) -> list[Account]:
                     message_codes.ACCOUNTS_FILE_UNUSABLE,
                     N_("the accounts file {file}: account {number}, its {key}: {problem}"),
                     {"file": str(path), "number": number, "key": name, "problem": problem},
-                )
+                ).redacted(hidden)
             ) from None
     return found
+
+
+def _token_like(entries: list[dict[str, object]]) -> list[str]:
+    """The keys and text values of the file's accounts that may be a token (long, of one
+    word, no address), but their app keys (no secret, and named in what is said)."""
+    found: list[str] = []
+    for entry in entries:
+        for key, value in entry.items():
+            texts = [key] + ([value.strip()] if isinstance(value, str) and key != "app_key" else [])
+            found += [text for text in texts if _TOKEN_LIKE.fullmatch(text)]
+    return found
+
+
+# VTEX's tokens are about 100 letters and digits; a name, an address or a label is not this.
+_TOKEN_LIKE = re.compile(r"[^\s/:@.]{40,}")
 
 
 def _text(value: object) -> str:

@@ -155,7 +155,9 @@ def test_the_first_screen_answers_whether_last_nights_inbox_run_worked(tmp_path:
     assert "jadlog-envios.csv" in section
     assert "some rows were not sent (sent 2, skipped 0, not sent 1)" in section
     assert "broken.csv" in section
-    assert "cannot find the column(s)" in section
+    assert "Why, as the nightly job wrote it:" in section
+    # The nightly job's own words, in English: the page says which language they are in.
+    assert '<span lang="en">broken.csv: cannot find the column(s)' in first
     assert "Waiting for the next run: loggi-hoje.csv" in section
     assert [row[1:] for row in table(run, "rows")][1][3] == "refused"
     assert results.status_code == 200

@@ -1,6 +1,7 @@
 """The Settings page as a person uses it: accounts added, edited with their token kept,
 removed and checked against their store; a job sent to the account chosen on the upload form;
-and the tokens of them all on no page (batch_uploader.web.pages, .accounts and .targets)."""
+and the tokens of them all on no page (batch_uploader.web.settings_pages, .accounts and
+.targets)."""
 
 from __future__ import annotations
 
@@ -358,7 +359,7 @@ def test_a_fault_checking_is_said_without_a_traceback(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("batch_uploader.web.pages.check_access", broken)
+    monkeypatch.setattr("batch_uploader.web.settings_pages.check_access", broken)
     account = label_id("Loja Centro")
     with page(tmp_path) as browser:
         add(browser)

@@ -20,6 +20,7 @@ from .i18n import LANGUAGE_COOKIE, languages, negotiate
 from .jobs import Jobs
 from .pages import Pages
 from .settings import PageSettings
+from .settings_pages import SettingsPages
 
 
 class PageApp(Starlette):
@@ -72,7 +73,9 @@ def create_app(settings: PageSettings, token: str, hosts: Iterable[str]) -> Page
             await jobs.close()
 
     page = PageApp(
-        routes=pages.routes() + HistoryPages(pages, history).routes(),
+        routes=pages.routes()
+        + HistoryPages(pages, history).routes()
+        + SettingsPages(pages).routes(),
         exception_handlers=pages.exception_handlers(),
         middleware=[
             Middleware(

@@ -277,3 +277,14 @@ def test_a_token_written_in_the_wrong_place_is_not_repeated(
         read(path)
     assert TOKEN not in str(refused.value)
     assert said in str(refused.value)
+
+
+def test_a_token_typed_as_the_app_key_is_refused_not_kept_to_be_shown() -> None:
+    swapped = {"app_key": TOKEN, "app_token": "vtexappkey-lojacentro-ABCDEF" + "G" * 8}
+    looks = (
+        "This looks like the app token: an app key is shorter (vtexappkey-store-...) and the "
+        "token about 100 characters. Put each in its own field."
+    )
+    assert problems(**swapped)["app_key"] == looks
+    assert problems(app_key=TOKEN, app_token=TOKEN)["app_key"] == looks
+    assert validated(values(app_key="vtexappkey-lojacentro-" + "A" * 42)).app_key.endswith("A")

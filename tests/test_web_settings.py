@@ -240,6 +240,17 @@ def test_what_is_wrong_is_said_beside_each_field_in_the_persons_language(
     assert not accounts_file(tmp_path).exists()
 
 
+def test_a_token_typed_in_the_app_keys_field_is_refused_and_not_sent_back(
+    tmp_path: Path,
+) -> None:
+    typed = "TYPEDTOKEN" + "Qa1Ws2Ed3Rf4" * 8
+    with page(tmp_path, "es") as browser:
+        shown = add(browser, 400, app_key=typed, app_token="vtexappkey-lojacentro-ABCDEFGH")
+    assert problems(shown)["app-key"].startswith("Esto parece el token de la app")
+    assert typed not in shown
+    assert not accounts_file(tmp_path).exists()
+
+
 def test_an_address_that_cannot_be_parsed_is_said_beside_its_field(tmp_path: Path) -> None:
     with page(tmp_path) as browser:
         shown = add(browser, 400, account="", base_url="https://[::1")

@@ -51,6 +51,13 @@ UNPRINTABLE_ADDRESS = W_(
 NO_STORE = W_("Give the store's VTEX account name (as in mystore.myvtex.com), or an address.")
 NO_APP_KEY = W_("Give the app key.")
 NO_APP_TOKEN = W_("Give the app token.")
+KEY_LIKE_A_TOKEN = W_(
+    "This looks like the app token: an app key is shorter (vtexappkey-store-...) and the token "
+    "about 100 characters. Put each in its own field."
+)
+# An app key is about 40 characters (vtexappkey-<store>-<6 letters>); a token about 100. A key
+# this long is a token typed in the wrong field, which would then be shown whole.
+_KEY_AT_MOST = 64
 UNUSABLE_RATE = W_(
     "Write the requests a second as a number above 0 and at most {maximum}, such as 10."
 )
@@ -186,6 +193,8 @@ def validated(
         except UsageError as error:
             name = error.params.get("name")
             problems["app_key" if name == "VTEX_APP_KEY" else "app_token"] = _said(error)
+    if "app_key" not in problems and key_like_a_token(app_key, app_token):
+        problems["app_key"] = Message(KEY_LIKE_A_TOKEN)
 
     rate = _rate(values.get("rate", ""), default_rate)
     if rate is None:
@@ -193,6 +202,13 @@ def validated(
     if problems or rate is None:
         raise Invalid(problems)
     return Account(label, app_key, app_token, account, environment, base_url, rate)
+
+
+def key_like_a_token(app_key: str, app_token: str) -> bool:
+    """Whether ``app_key`` is a token typed in the key's field (too long for a key, or the
+    token itself)."""
+    key = app_key.strip()
+    return len(key) > _KEY_AT_MOST or (bool(key) and key == app_token.strip())
 
 
 def _rate(text: str, default: float) -> float | None:

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import UsageError
 from ..vtex.access import check_access
-from .accounts import FIELDS, Account, Invalid, validated
+from .accounts import FIELDS, Account, Invalid, key_like_a_token, validated
 from .pages import Pages
 
 _log = logging.getLogger(__name__)
@@ -182,8 +182,12 @@ async def _account_form(request: Request) -> dict[str, str]:
 
 
 def _shown(values: dict[str, str]) -> dict[str, str]:
-    """A form's values to fill it in again: never with the token typed."""
-    return {**values, "app_token": ""}
+    """A form's values to fill it in again: never with the token typed, in its field or in
+    the app key's."""
+    shown = {**values, "app_token": ""}
+    if key_like_a_token(values.get("app_key", ""), values.get("app_token", "")):
+        shown["app_key"] = ""
+    return shown
 
 
 def _account(found: list[Account] | None, request: Request) -> Account | None:

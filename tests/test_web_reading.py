@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 from babel.dates import format_date
 
@@ -345,3 +346,22 @@ def test_the_saved_mapping_is_said_in_the_page_language(tmp_path: Path) -> None:
         f"O mapeamento salvo em {today} para estas colunas foi aplicado. Esquecer"
     )
     assert "Mudar as colunas ou as datas" in page
+
+
+def test_a_heading_written_on_two_lines_can_be_chosen(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Pedido", "NF", "Rastreio", "Data de\nsaída"])
+    sheet.append(["1300000000001-01", "1", "AA123456785BR", "2026-04-03"])
+    path = tmp_path / "correios.xlsx"
+    workbook.save(path)
+    with sandboxed(tmp_path) as (browser, fake):
+        job = upload(browser, path)
+        # A browser posts the line break of the option's value as CR LF.
+        chosen = form(browser.get(job).text) | {"field:dispatchedDate": "Data de\r\nsaída"}
+        status, page = post(browser, job, "reading", chosen)
+        assert status == 303, element(page, "refusal")
+        assert "D 'Data de\\nsaída' dispatchedDate" in columns(page)
+        send(browser, job)
+    assert [r.body["dispatchedDate"] for r in fake.received] == ["2026-04-03"]

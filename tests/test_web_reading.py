@@ -139,6 +139,7 @@ def test_a_column_chosen_for_a_field_and_the_date_order_are_checked_again_and_se
         ]
 
 
+NO_TABLE = "The page no longer shows that table: look at what was understood again."
 # A file with two columns of one heading, a column with none, and one whose heading is no word.
 ODD_HEADER = "Pedido;NF;Rastreio;Obs;;Obs;#"
 ODD_ROW = "1300000000001-01;1;AA123456785BR;a;b;c;d"
@@ -167,6 +168,9 @@ ODD_ROW = "1300000000001-01;1;AA123456785BR;a;b;c;d"
             "This file has no column 'Courier' any more: look at its columns again.",
         ),
         ({"date_order": "ymd"}, "Choose how the dates are written from the list."),
+        # Tables no form names: digits int() does not read, or too many of them.
+        ({"table": "²"}, NO_TABLE),
+        ({"table": "1" * 5000}, NO_TABLE),
     ],
 )
 def test_a_choice_the_server_cannot_take_is_refused_and_changes_nothing(
@@ -365,3 +369,12 @@ def test_a_heading_written_on_two_lines_can_be_chosen(tmp_path: Path) -> None:
         assert "D 'Data de\\nsaída' dispatchedDate" in columns(page)
         send(browser, job)
     assert [r.body["dispatchedDate"] for r in fake.received] == ["2026-04-03"]
+
+
+@pytest.mark.parametrize("number", ["²", "1" * 5000])
+def test_forgetting_for_a_table_no_form_names_is_refused(tmp_path: Path, number: str) -> None:
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, carrier(tmp_path))
+        status, page = post(browser, job, "forget", {"table": number})
+    assert status == 400
+    assert element(page, "refusal") == NO_TABLE

@@ -378,3 +378,26 @@ def test_forgetting_for_a_table_no_form_names_is_refused(tmp_path: Path, number:
         status, page = post(browser, job, "forget", {"table": number})
     assert status == 400
     assert element(page, "refusal") == NO_TABLE
+
+
+def test_a_saved_mapping_the_files_cannot_be_read_with_is_left_aside(tmp_path: Path) -> None:
+    # Edited by hand: two headings for one field, which no file can be read with.
+    saved = tmp_path / "web" / "mappings.json"
+    saved.parent.mkdir(parents=True)
+    entry = {
+        "kind": "tracking",
+        "headings": ["nf", "pedido", "rastreio", "saida", "transportadora"],
+        "fields": {"pedido": "orderId", "nf": "orderId", "rastreio": "trackingNumber"},
+        "dateOrder": None,
+        "savedOn": "2026-01-01",
+    }
+    saved.write_text(json.dumps({"version": 1, "mappings": [entry]}), encoding="utf-8")
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, carrier(tmp_path))
+        page = browser.get(job).text
+    # The file is read by its headings, and can be read otherwise on the page.
+    assert 'id="error"' not in page
+    assert "remembered-0" not in page
+    assert columns(page).startswith("Column Field A 'Pedido' orderId B 'NF' invoiceNumber")
+    assert element(page, "check-counts") == "Rows: 1, to send: 1, refused: 0."
+    assert 'id="reading-0"' in page

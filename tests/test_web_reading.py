@@ -401,3 +401,29 @@ def test_a_saved_mapping_the_files_cannot_be_read_with_is_left_aside(tmp_path: P
     assert columns(page).startswith("Column Field A 'Pedido' orderId B 'NF' invoiceNumber")
     assert element(page, "check-counts") == "Rows: 1, to send: 1, refused: 0."
     assert 'id="reading-0"' in page
+
+
+def test_a_mapping_forgotten_for_one_sheet_is_said_saved_for_none(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Jan"
+    second = workbook.create_sheet("Fev")
+    for sheet in (first, second):
+        sheet.append(HEADER.split(";"))
+        sheet.append(ROW.split(";"))
+    path = tmp_path / "correios.xlsx"
+    workbook.save(path)
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, path)
+        chosen = form(browser.get(job).text) | {"field:dispatchedDate": "Saída", "remember": "on"}
+        status, page = post(browser, job, "reading", chosen)
+        assert status == 303
+        # Saved for Jan, applied by itself to Fev, which has the same headings.
+        assert "remembered-0" in page
+        assert "remembered-1" in page
+        status, page = post(browser, job, "forget", {"table": "1"})
+    assert status == 303
+    assert json.loads((tmp_path / "web" / "mappings.json").read_text())["mappings"] == []
+    assert "remembered-1" not in page
+    assert "remembered-0" not in page

@@ -264,9 +264,14 @@ class Jobs:
 
     def forget(self, job: PageJob, table: TableForm) -> bool:
         """Forgets the mapping saved for ``table``'s headings (this job keeps reading it as
-        it does); whether there was one. Raises :class:`OSError` when it cannot."""
+        it does); whether there was one. Raises :class:`OSError` when it cannot. No table of
+        the job with those headings (another sheet) is said to have it saved any more."""
+        signature = self._signature(table)
+        for other in job.tables:
+            if self._signature(other) == signature:
+                job.remembered.pop(other.source, None)
         job.remembered.pop(table.source, None)
-        return self.saved.forget(job.kind, self._signature(table))
+        return self.saved.forget(job.kind, signature)
 
     def _signature(self, table: TableForm) -> tuple[str, ...]:
         """The headings a mapping of ``table`` is saved for: those holding an app token left

@@ -155,3 +155,29 @@ def test_values_typed_for_refused_cells_are_sent_and_the_results_say_so(
     assert row[:4] == ["3-01", "3", "CC3", "example"]
     assert row[4].startswith("invalid-url: column D 'Link' (trackingUrl): 'example' is not")
     assert row[4].endswith(" (corrected on the page: trackingUrl)")
+
+
+def test_a_value_typed_past_the_end_of_a_csv_row_missing_a_separator_sends_nothing(
+    write_csv: CsvFactory, tmp_path: Path
+) -> None:
+    # Row 2 lacks its invoice's separator: the courier stands under NF, the tracking number
+    # under Transportadora, and its Rastreio cell is missing; the page offers to type it.
+    path = write_csv(
+        "Pedido;NF;Transportadora;Rastreio\n1-01;Jadlog;AA1\n2-01;2;Jadlog;BB2\n",
+        "carrier.csv",
+    )
+    reading = Reading(
+        tables={Source(str(path)): TableReading(corrections={2: {"trackingNumber": "AA1"}})}
+    )
+    results = tmp_path / "results.csv"
+    sent, lines = sending([path], results, reading)
+    # Still refused for its shape: sent, it would have updated invoice "Jadlog" of the order.
+    assert sent == [
+        ("/api/oms/pvt/orders/2-01/invoice/2",
+         {"trackingNumber": "BB2", "trackingUrl": None, "courier": "Jadlog",
+          "dispatchedDate": None}),
+    ]  # fmt: skip
+    assert [(line["row"], line["status"], line["errorCode"]) for line in lines] == [
+        ("2", "invalid", "wrong-cell-count;missing-value"),
+        ("3", "sent", ""),
+    ]

@@ -157,6 +157,15 @@ def test_nothing_typed_changes_nothing(tmp_path: Path) -> None:
             {"cell:0:2:orderId": "1300000000001-02"},
             "Row 2, orderId is not among the cells refused now: look at the rows refused again.",
         ),
+        # Cells no input names: digits int() does not read, or too many of them.
+        (
+            {"cell:²:5:trackingNumber": "10012345678904"},
+            "Row ?, ? is not among the cells refused now: look at the rows refused again.",
+        ),
+        (
+            {f"cell:0:{'5' * 5000}:trackingNumber": "10012345678904"},
+            "Row ?, ? is not among the cells refused now: look at the rows refused again.",
+        ),
     ],
 )
 def test_a_value_a_cell_cannot_hold_or_a_cell_not_refused_is_refused(

@@ -11,6 +11,7 @@ import re
 import time
 from pathlib import Path
 
+import openpyxl
 import pytest
 from babel.dates import format_date
 
@@ -138,6 +139,7 @@ def test_a_column_chosen_for_a_field_and_the_date_order_are_checked_again_and_se
         ]
 
 
+NO_TABLE = "The page no longer shows that table: look at what was understood again."
 # A file with two columns of one heading, a column with none, and one whose heading is no word.
 ODD_HEADER = "Pedido;NF;Rastreio;Obs;;Obs;#"
 ODD_ROW = "1300000000001-01;1;AA123456785BR;a;b;c;d"
@@ -166,6 +168,9 @@ ODD_ROW = "1300000000001-01;1;AA123456785BR;a;b;c;d"
             "This file has no column 'Courier' any more: look at its columns again.",
         ),
         ({"date_order": "ymd"}, "Choose how the dates are written from the list."),
+        # Tables no form names: digits int() does not read, or too many of them.
+        ({"table": "²"}, NO_TABLE),
+        ({"table": "1" * 5000}, NO_TABLE),
     ],
 )
 def test_a_choice_the_server_cannot_take_is_refused_and_changes_nothing(
@@ -345,3 +350,80 @@ def test_the_saved_mapping_is_said_in_the_page_language(tmp_path: Path) -> None:
         f"O mapeamento salvo em {today} para estas colunas foi aplicado. Esquecer"
     )
     assert "Mudar as colunas ou as datas" in page
+
+
+def test_a_heading_written_on_two_lines_can_be_chosen(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Pedido", "NF", "Rastreio", "Data de\nsaída"])
+    sheet.append(["1300000000001-01", "1", "AA123456785BR", "2026-04-03"])
+    path = tmp_path / "correios.xlsx"
+    workbook.save(path)
+    with sandboxed(tmp_path) as (browser, fake):
+        job = upload(browser, path)
+        # A browser posts the line break of the option's value as CR LF.
+        chosen = form(browser.get(job).text) | {"field:dispatchedDate": "Data de\r\nsaída"}
+        status, page = post(browser, job, "reading", chosen)
+        assert status == 303, element(page, "refusal")
+        assert "D 'Data de\\nsaída' dispatchedDate" in columns(page)
+        send(browser, job)
+    assert [r.body["dispatchedDate"] for r in fake.received] == ["2026-04-03"]
+
+
+@pytest.mark.parametrize("number", ["²", "1" * 5000])
+def test_forgetting_for_a_table_no_form_names_is_refused(tmp_path: Path, number: str) -> None:
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, carrier(tmp_path))
+        status, page = post(browser, job, "forget", {"table": number})
+    assert status == 400
+    assert element(page, "refusal") == NO_TABLE
+
+
+def test_a_saved_mapping_the_files_cannot_be_read_with_is_left_aside(tmp_path: Path) -> None:
+    # Edited by hand: two headings for one field, which no file can be read with.
+    saved = tmp_path / "web" / "mappings.json"
+    saved.parent.mkdir(parents=True)
+    entry = {
+        "kind": "tracking",
+        "headings": ["nf", "pedido", "rastreio", "saida", "transportadora"],
+        "fields": {"pedido": "orderId", "nf": "orderId", "rastreio": "trackingNumber"},
+        "dateOrder": None,
+        "savedOn": "2026-01-01",
+    }
+    saved.write_text(json.dumps({"version": 1, "mappings": [entry]}), encoding="utf-8")
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, carrier(tmp_path))
+        page = browser.get(job).text
+    # The file is read by its headings, and can be read otherwise on the page.
+    assert 'id="error"' not in page
+    assert "remembered-0" not in page
+    assert columns(page).startswith("Column Field A 'Pedido' orderId B 'NF' invoiceNumber")
+    assert element(page, "check-counts") == "Rows: 1, to send: 1, refused: 0."
+    assert 'id="reading-0"' in page
+
+
+def test_a_mapping_forgotten_for_one_sheet_is_said_saved_for_none(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Jan"
+    second = workbook.create_sheet("Fev")
+    for sheet in (first, second):
+        sheet.append(HEADER.split(";"))
+        sheet.append(ROW.split(";"))
+    path = tmp_path / "correios.xlsx"
+    workbook.save(path)
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, path)
+        chosen = form(browser.get(job).text) | {"field:dispatchedDate": "Saída", "remember": "on"}
+        status, page = post(browser, job, "reading", chosen)
+        assert status == 303
+        # Saved for Jan, applied by itself to Fev, which has the same headings.
+        assert "remembered-0" in page
+        assert "remembered-1" in page
+        status, page = post(browser, job, "forget", {"table": "1"})
+    assert status == 303
+    assert json.loads((tmp_path / "web" / "mappings.json").read_text())["mappings"] == []
+    assert "remembered-1" not in page
+    assert "remembered-0" not in page

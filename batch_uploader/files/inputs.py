@@ -241,7 +241,7 @@ def data_rows(inputs: Iterable[Input], totals: list[Row] | None = None) -> Itera
         for raw in data_raw(item):
             row = columns.row(raw, source)
             if corrections and raw.number in corrections:
-                row.corrected = _corrected_fields(corrections[raw.number], columns)
+                row.corrected = _corrected_fields(corrections[raw.number], columns, raw)
             if not is_totals_row(raw, row.values, columns.required):
                 yield row
             elif totals is not None:
@@ -318,23 +318,34 @@ def data_raw(item: Input) -> Iterator[RawRow]:
 
 def _corrected(raw: RawRow, values: Mapping[str, str], columns: ColumnMap) -> RawRow:
     """``raw`` with ``values`` (by field) in its fields' cells, as text typed by a person: a
-    row shorter than a field's column is filled with empty cells up to it."""
+    row shorter than a field's column is filled with empty cells up to it, but for a CSV
+    row, which is refused all the same (a separator is missing: its values stand under the
+    wrong headings), so the value is not typed there."""
     cells = list(raw.cells)
     kinds = dict(raw.kinds or {})
     for name, value in values.items():
         index = columns.indexes.get(name)
         if index is None:
             continue  # a field this table has no column for (its mapping changed)
+        if index >= len(raw.cells) and columns.width is not None:
+            continue  # filled, the row would look whole, and be sent with values misplaced
         cells.extend([""] * (index + 1 - len(cells)))
         cells[index] = value
         kinds.pop(index, None)
     return RawRow(raw.number, cells, kinds or None, raw.changed)
 
 
-def _corrected_fields(values: Mapping[str, str], columns: ColumnMap) -> tuple[str, ...]:
-    """The fields of ``values`` that were read in place of the file's, in the order of
-    the fields."""
-    return tuple(name for name in columns.indexes if name in values)
+def _corrected_fields(
+    values: Mapping[str, str], columns: ColumnMap, raw: RawRow
+) -> tuple[str, ...]:
+    """The fields of ``values`` that were read in place of the file's in ``raw`` (see
+    :func:`_corrected`), in the order of the fields."""
+    count = len(raw.cells)
+    return tuple(
+        name
+        for name, index in columns.indexes.items()
+        if name in values and (index < count or columns.width is None)
+    )
 
 
 def describe(item: Input, rows: int, date_order: tuple[DateOrder | None, bool]) -> list[str]:

@@ -224,10 +224,18 @@ class Jobs:
     async def check(self, job: PageJob) -> None:
         """The dry run of ``job``: how its files were read and which rows would be refused.
         A table read for the first time whose headings have a mapping saved is read again
-        with it."""
+        with it, unless the files cannot be read with the mappings saved (the file of mappings
+        edited by hand): they are then read by their headings, as if none were saved."""
         await self._check(job)
-        if self._apply_saved(job):
+        applied = self._apply_saved(job)
+        if applied:
             await self._check(job)
+            if job.check.error is not None or job.check.fault:
+                _log.warning("the files of job %s cannot be read with the mappings saved", job.id)
+                for source in applied:
+                    del job.choices[source]
+                    del job.remembered[source]
+                await self._check(job)
 
     def choose(
         self, job: PageJob, table: TableForm, reading: TableReading, *, remember: bool
@@ -256,9 +264,14 @@ class Jobs:
 
     def forget(self, job: PageJob, table: TableForm) -> bool:
         """Forgets the mapping saved for ``table``'s headings (this job keeps reading it as
-        it does); whether there was one. Raises :class:`OSError` when it cannot."""
+        it does); whether there was one. Raises :class:`OSError` when it cannot. No table of
+        the job with those headings (another sheet) is said to have it saved any more."""
+        signature = self._signature(table)
+        for other in job.tables:
+            if self._signature(other) == signature:
+                job.remembered.pop(other.source, None)
         job.remembered.pop(table.source, None)
-        return self.saved.forget(job.kind, self._signature(table))
+        return self.saved.forget(job.kind, signature)
 
     def _signature(self, table: TableForm) -> tuple[str, ...]:
         """The headings a mapping of ``table`` is saved for: those holding an app token left
@@ -285,10 +298,10 @@ class Jobs:
             job, job.check, refused, Control(), sent_before=job.check_sent_before, opened=opened
         )
 
-    def _apply_saved(self, job: PageJob) -> bool:
+    def _apply_saved(self, job: PageJob) -> list[Source]:
         """Chooses, for each table of ``job`` read as found, the mapping saved for its
-        headings; whether there was one."""
-        applied = False
+        headings; the tables it chose one for."""
+        applied = []
         for table in job.tables:
             if table.source in job.choices:
                 continue
@@ -296,7 +309,7 @@ class Jobs:
             if saved is not None:
                 job.choices[table.source] = saved.reading
                 job.remembered[table.source] = Remembered(saved.saved_on, found=True)
-                applied = True
+                applied.append(table.source)
         return applied
 
     def send(self, job: PageJob) -> None:

@@ -127,7 +127,12 @@ def chosen(form: TableForm, posted: Mapping[str, str]) -> TableReading | Refusal
             if name in form.required:
                 return Refusal(NEEDED, {"field": name})
             continue
-        column = next((column for column in form.columns if column.heading == heading), None)
+        # A heading on two lines comes back with CR LF (browsers post line breaks so).
+        spaced = " ".join(heading.split())
+        column = next(
+            (column for column in form.columns if " ".join(column.heading.split()) == spaced),
+            None,
+        )
         if column is None:
             return Refusal(NO_COLUMN, {"heading": heading})
         if not column.key:

@@ -487,9 +487,16 @@ def _texts(form: FormData) -> dict[str, str]:
     return found
 
 
+def _number(posted: str) -> int | None:
+    """``posted`` as a number the page writes (ASCII digits, a few of them), else ``None``:
+    ``"²"`` is a digit int() cannot read, and thousands of digits are more than it reads."""
+    return int(posted) if posted.isascii() and posted.isdigit() and len(posted) < 20 else None
+
+
 def _table(job: PageJob, posted: str) -> TableForm | None:
     """The table of ``job`` whose index is ``posted``, if it has one."""
-    return job.tables[int(posted)] if posted.isdigit() and int(posted) < len(job.tables) else None
+    index = _number(posted)
+    return job.tables[index] if index is not None and index < len(job.tables) else None
 
 
 # A refused cell, as its input names it: the table's index, the row's number, the field.
@@ -499,9 +506,10 @@ Cell = tuple[int, int, str]
 def _cell(name: str) -> Cell | None:
     """The cell an input named ``cell:<table>:<row>:<field>`` is for."""
     parts = name.split(":")
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+    if len(parts) != 4:
         return None
-    return int(parts[1]), int(parts[2]), parts[3]
+    table, row = _number(parts[1]), _number(parts[2])
+    return None if table is None or row is None else (table, row, parts[3])
 
 
 def _cells_shown(job: PageJob) -> dict[Cell, str]:

@@ -222,3 +222,11 @@ def test_pages_load_nothing_from_outside_and_hold_no_inline_script_or_style(
     # An address may be shown (the account a job sends to), never loaded or linked to.
     assert not re.search(r'(src|href|action)="[a-z]*:?//', page)
     assert '<script src="/static/htmx.min.js" defer></script>' in page
+
+
+@pytest.mark.parametrize("length", [b"\xb2", b"9" * 5000])
+def test_a_length_the_page_cannot_read_is_refused_as_too_large(
+    browser: TestClient, length: bytes
+) -> None:
+    answer = browser.post("/jobs", content=b"x", headers={**SAME_ORIGIN, "content-length": length})
+    assert answer.status_code == 413

@@ -93,3 +93,16 @@ def test_a_form_no_page_sends_is_a_page_saying_so(tmp_path: Path) -> None:
 
     assert answer.status_code == 400
     assert "<h1>No se pudo leer el formulario</h1>" in answer.text
+
+
+def test_a_number_in_an_address_the_page_cannot_read_is_a_page_saying_so(tmp_path: Path) -> None:
+    huge = "9" * 5000
+    with client(app_for(tmp_path)) as browser:
+        job = upload(browser, JADLOG)
+        answers = [
+            browser.get(path)
+            for path in (f"{job}/to-fix/{huge}", f"{job}/to-fix/x", f"/history/page/{huge}",
+                         f"/history/page/1/files/{huge}", "/history/page/²")
+        ]  # fmt: skip
+    assert [answer.status_code for answer in answers] == [404] * 5
+    assert all("<h1>Nothing here</h1>" in answer.text for answer in answers)

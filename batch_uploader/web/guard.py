@@ -128,7 +128,9 @@ class Guard:
             await self._refuse(send, 403, headers)
             return
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+        # A few ASCII digits: "²" is a digit int() cannot read, nor thousands of digits.
+        digits = length is not None and length.isascii() and length.isdigit() and len(length) < 20
+        if length is not None and (not digits or int(length) > self.max_body):
             await self._refuse(send, 413, headers)
             return
         await self._limited(scope, receive, send, headers)

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..errors import BatchUploaderError
 from .history import ROWS_SHOWN, History, PastRun
-from .pages import Pages
+from .pages import Pages, number_of
 
 # The states a run's rows can be filtered by, as the journal names them.
 STATES = ("sent", "skipped", "invalid", "failed", "pending", "in-flight")
@@ -28,8 +28,8 @@ class HistoryPages:
     def routes(self) -> list[BaseRoute]:
         return [
             Route("/history", self.runs, methods=["GET"]),
-            Route("/history/{key}/{run_id:int}", self.run, methods=["GET"]),
-            Route("/history/{key}/{run_id:int}/files/{number:int}", self.file, methods=["GET"]),
+            Route("/history/{key}/{run_id}", self.run, methods=["GET"]),
+            Route("/history/{key}/{run_id}/files/{number}", self.file, methods=["GET"]),
         ]
 
     async def runs(self, request: Request) -> Response:
@@ -78,17 +78,19 @@ class HistoryPages:
 
     async def file(self, request: Request) -> Response:
         """One of the files a run wrote, as listed on its page."""
-        number = int(request.path_params["number"])
+        number = number_of(str(request.path_params["number"]))
         try:
             run = await self._run(request)
             outputs = [] if run is None else await anyio.to_thread.run_sync(run.outputs)
         except BatchUploaderError:
             outputs = []
-        if not 0 <= number < len(outputs):
+        if number is None or not 0 <= number < len(outputs):
             return self.pages.render(request, "missing.html", status=404)
         path: Path = outputs[number]
         return FileResponse(path, filename=path.name, content_disposition_type="attachment")
 
     async def _run(self, request: Request) -> PastRun | None:
-        key, run_id = str(request.path_params["key"]), int(request.path_params["run_id"])
+        key, run_id = str(request.path_params["key"]), number_of(str(request.path_params["run_id"]))
+        if run_id is None:
+            return None
         return await anyio.to_thread.run_sync(self.history.run, key, run_id)

@@ -98,7 +98,7 @@ class Pages:
             Route("/jobs/{job_id}/events", self.events, methods=["GET"]),
             Route("/jobs/{job_id}/results.csv", self.results_csv, methods=["GET"]),
             Route("/jobs/{job_id}/results.xlsx", self.results_xlsx, methods=["GET"]),
-            Route("/jobs/{job_id}/to-fix/{number:int}", self.to_fix, methods=["GET"]),
+            Route("/jobs/{job_id}/to-fix/{number}", self.to_fix, methods=["GET"]),
             Route("/jobs/{job_id}/summary.json", self.summary, methods=["GET"]),
             Route("/jobs/{job_id}/verified.csv", self.verified_csv, methods=["GET"]),
             Mount("/static", StaticFiles(packages=[("batch_uploader.web", "static")])),
@@ -410,7 +410,9 @@ class Pages:
         return self._download(request, workbook)
 
     async def to_fix(self, request: Request) -> Response:
-        number = int(request.path_params["number"])
+        number = number_of(str(request.path_params["number"]))
+        if number is None:
+            return self.render(request, "missing.html", status=404)
 
         def nth(snapshot: Snapshot) -> Path | None:
             paths = snapshot.report.to_fix
@@ -487,7 +489,7 @@ def _texts(form: FormData) -> dict[str, str]:
     return found
 
 
-def _number(posted: str) -> int | None:
+def number_of(posted: str) -> int | None:
     """``posted`` as a number the page writes (ASCII digits, a few of them), else ``None``:
     ``"²"`` is a digit int() cannot read, and thousands of digits are more than it reads."""
     return int(posted) if posted.isascii() and posted.isdigit() and len(posted) < 20 else None
@@ -495,7 +497,7 @@ def _number(posted: str) -> int | None:
 
 def _table(job: PageJob, posted: str) -> TableForm | None:
     """The table of ``job`` whose index is ``posted``, if it has one."""
-    index = _number(posted)
+    index = number_of(posted)
     return job.tables[index] if index is not None and index < len(job.tables) else None
 
 
@@ -508,7 +510,7 @@ def _cell(name: str) -> Cell | None:
     parts = name.split(":")
     if len(parts) != 4:
         return None
-    table, row = _number(parts[1]), _number(parts[2])
+    table, row = number_of(parts[1]), number_of(parts[2])
     return None if table is None or row is None else (table, row, parts[3])
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import openpyxl
@@ -19,6 +18,7 @@ from tests.web_helpers import (
     app_for,
     client,
     element,
+    finished,
     sandboxed,
     table,
     upload,
@@ -36,15 +36,11 @@ def post(browser: TestClient, job: str, data: dict[str, str]) -> tuple[int, str]
     return answer.status_code, str(answer.text)
 
 
-def finished(browser: TestClient, job: str) -> str:
+def sent(browser: TestClient, job: str) -> str:
+    """Sends ``job``; its page once the sending is over."""
     answer = browser.post(f"{job}/send", headers=SAME_ORIGIN, follow_redirects=False)
     assert answer.status_code == 303
-    for _ in range(300):
-        page = str(browser.get(job).text)
-        if '<section id="results">' in page:
-            return page
-        time.sleep(0.05)
-    raise AssertionError("the job did not finish")
+    return finished(browser, job)
 
 
 def csv_lines(text: str) -> list[dict[str, str]]:
@@ -80,7 +76,7 @@ def test_a_refused_cell_corrected_on_the_page_is_checked_sent_and_said(tmp_path:
             ["7", "E 'Link de Rastreio'", "jadlog.com.br"],
         ]
 
-        page = finished(browser, job)
+        page = sent(browser, job)
         assert element(page, "corrected-rows") == (
             "Rows corrected on this page: 2. The results say which, in their column "
             "correctedOnPage."
@@ -194,7 +190,7 @@ def test_a_delivery_event_corrected_on_the_page_completes_its_parcel(tmp_path: P
         status, page = post(browser, job, {"cell:0:7:date": "22/11/2026 11:00"})
         assert status == 303
         assert table(page, "corrected") == [["7", "C 'Data do evento'", "22/11/2026 11:00"]]
-        finished(browser, job)
+        sent(browser, job)
         (parcel,) = [r for r in fake.received if r.order_id == "1300000000003-01"]
         assert (parcel.method, parcel.invoice_number, parcel.body) == (
             "PUT",

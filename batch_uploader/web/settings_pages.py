@@ -61,19 +61,19 @@ class SettingsPages:
         return RedirectResponse(f"/settings#account-{account.id}", status_code=303)
 
     async def account_page(self, request: Request) -> Response:
-        found = self._accounts_or_none()
-        account = _account(found, request)
-        if found is None or account is None:
+        asked = self._asked(request)
+        if asked is None:
             return self.pages.render(request, "missing.html", status=404)
+        _found, account = asked
         return self._account(request, account, values=account.values())
 
     async def edit_account(self, request: Request) -> Response:
         """Saves an account's new values; an empty token field keeps its token."""
         values = await _account_form(request)
-        found = self._accounts_or_none()
-        account = _account(found, request)
-        if found is None or account is None:
+        asked = self._asked(request)
+        if asked is None:
             return self.pages.render(request, "missing.html", status=404)
+        found, account = asked
         others = [other for other in found if other.id != account.id]
         try:
             changed = validated(
@@ -94,10 +94,10 @@ class SettingsPages:
         return RedirectResponse(f"/settings#account-{changed.id}", status_code=303)
 
     async def remove_account(self, request: Request) -> Response:
-        found = self._accounts_or_none()
-        account = _account(found, request)
-        if found is None or account is None:
+        asked = self._asked(request)
+        if asked is None:
             return self.pages.render(request, "missing.html", status=404)
+        found, account = asked
         try:
             self.jobs.targets.save([other for other in found if other is not account])
         except UsageError as error:
@@ -109,10 +109,10 @@ class SettingsPages:
         """Asks the account's store, with its key and token, whether it may update invoices
         (the command line's ``check``), in the server's loop; the Settings page then says
         what was found."""
-        found = self._accounts_or_none()
-        account = _account(found, request)
-        if found is None or account is None:
+        asked = self._asked(request)
+        if asked is None:
             return self.pages.render(request, "missing.html", status=404)
+        _found, account = asked
         verdicts = self.jobs.targets.verdicts
         try:
             verdicts[account.id] = await check_access(
@@ -128,6 +128,13 @@ class SettingsPages:
     @property
     def _default_rate(self) -> float:
         return self.jobs.settings.sending.rate
+
+    def _asked(self, request: Request) -> tuple[list[Account], Account] | None:
+        """The file's accounts and the one the address names; None when there is none such
+        (or no file, or one that cannot be used)."""
+        found = self._accounts_or_none()
+        account = _account(found, request)
+        return None if found is None or account is None else (found, account)
 
     def _accounts_or_none(self) -> list[Account] | None:
         """The file's accounts; None when there is no file, or it cannot be used (the

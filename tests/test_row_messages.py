@@ -168,7 +168,7 @@ def test_no_row_message_worded_for_a_page_names_a_flag(scenarios: Scenarios) -> 
 
     hints = {message.hint for message in messages}
     assert {Hint.FORCE, Hint.DATE_ORDER, Hint.TARGET, Hint.URL_TEMPLATES} <= hints
-    assert {Hint.TIMEOUT, Hint.CHECK_ADDRESS} <= hints
+    assert {Hint.TIMEOUT, Hint.CHECK_ADDRESS, Hint.CREDENTIALS} <= hints
     for message in messages:
         assert "--" not in message.text(PAGE), message.text(PAGE)
 
@@ -181,6 +181,7 @@ PAGINA = {
     Hint.URL_TEMPLATES: "cadastre um em Transportadoras",
     Hint.TIMEOUT: "o tempo de uma requisição, em Configurações",
     Hint.CHECK_ADDRESS: "confira o endereço da loja em Configurações, e o que responde nele",
+    Hint.CREDENTIALS: "a app key e o token da loja em Configurações",
 }
 CATALOGO = {
     "{field} is empty; every row needs {required}": (

@@ -166,7 +166,7 @@ def test_the_default_file_is_in_the_configuration_folder(tmp_path: Path) -> None
         ),
         (
             '[[accounts]]\nlabel = "A"\naccount = "a"\napp_key = "k"\napp_token = "short"\n',
-            "account 1, its app_token: VTEX_APP_TOKEN is too short",
+            "account 1, its app_token: The token is too short (under 16 characters",
         ),
         # A token written in the wrong place is not repeated.
         (f'[[accounts]]\nlabel = "A"\naccount = "a"\napp_key = "k"\n{TOKEN} = "x"\n',
@@ -207,11 +207,14 @@ def test_each_field_says_what_is_wrong_with_it() -> None:
     assert problems(environment="vtex stable")["environment"].startswith(
         "account 'lojacentro' and environment 'vtex stable' must be plain names"
     )
-    assert problems(app_token="abc123")["app_token"].startswith("VTEX_APP_TOKEN is too short")
-    assert problems(app_token=TOKEN[:20] + " " + TOKEN[20:])["app_token"].startswith(
-        "VTEX_APP_TOKEN holds a space"
+    assert problems(app_token="abc123")["app_token"] == (
+        "The token is too short (under 16 characters; VTEX tokens are about 100): copy it again "
+        "from the admin (Account settings > Application keys)."
     )
-    assert problems(app_key="chave com espaço")["app_key"].startswith("VTEX_APP_KEY holds")
+    assert problems(app_token=TOKEN[:20] + " " + TOKEN[20:])["app_token"].startswith(
+        "It holds a space, a line break or a character outside ASCII"
+    )
+    assert problems(app_key="chave com espaço")["app_key"].startswith("It holds a space")
     assert problems(label="Loja\nCentro")["label"] == (
         "The name holds a line break or a character that cannot be shown."
     )

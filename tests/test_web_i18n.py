@@ -274,6 +274,21 @@ def test_why_a_job_stopped_early_is_said_in_the_page_language(tmp_path: Path) ->
     )
 
 
+def test_a_refused_token_is_said_with_the_pages_words_never_a_variable(tmp_path: Path) -> None:
+    with (
+        Sandbox(SandboxConfig(refuse_credentials=401)) as fake,
+        client(app_for(tmp_path, base_url=fake.base_url, sandbox=True), "pt-BR") as browser,
+    ):
+        job = upload(browser, SAMPLES / "jadlog-envios.csv")
+        browser.post(f"{job}/send", headers=SAME_ORIGIN)
+        page = finished(browser, job)
+    assert element(page, "stopped") == (
+        "Parado antes do fim porque a VTEX recusou a app key ou o token (401 Unauthorized); "
+        "verifique a app key e o token com que esta página foi iniciada."
+    )
+    assert "VTEX_APP" not in page
+
+
 @pytest.mark.parametrize(("language", "shown"), [("pt-BR", "2,5"), ("es", "2,5"), ("en", "2.5")])
 def test_the_pace_is_written_as_the_persons_language_writes_numbers(
     tmp_path: Path, language: str, shown: str

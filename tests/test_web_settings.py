@@ -232,7 +232,7 @@ def test_what_is_wrong_is_said_beside_each_field_in_the_persons_language(
     }
     assert typed not in shown  # a token typed is never sent back, even to fix another field
     assert 'value="loja centro"' in shown  # what was typed elsewhere is kept
-    assert problems(short)["app-token"].startswith("VTEX_APP_TOKEN é curto demais")
+    assert problems(short)["app-token"].startswith("O token é curto demais (menos de 16 caracteres")
     assert problems(address) == {
         "base-url": "o endereço http://store.example.com usa http simples; use https (http só é "
         "permitido para 127.0.0.1 e localhost)"

@@ -56,10 +56,8 @@ logger = logging.getLogger("batch_uploader")
 def _refused(status: int, request: Request) -> Message:
     if status == 401:
         return Message(
-            N_(
-                "VTEX refused the app key or token (401 Unauthorized); check VTEX_APP_KEY and "
-                "VTEX_APP_TOKEN"
-            )
+            N_("VTEX refused the app key or token (401 Unauthorized); check {hint}"),
+            {"hint": Hint.CREDENTIALS},
         )
     if request.RESOURCE == "Notify invoice":
         template = N_(

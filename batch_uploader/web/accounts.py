@@ -51,6 +51,14 @@ UNPRINTABLE_ADDRESS = W_(
 NO_STORE = W_("Give the store's VTEX account name (as in mystore.myvtex.com), or an address.")
 NO_APP_KEY = W_("Give the app key.")
 NO_APP_TOKEN = W_("Give the app token.")
+UNPRINTABLE_CREDENTIAL = W_(
+    "It holds a space, a line break or a character outside ASCII, which no VTEX key or token "
+    "has: copy it again from the admin."
+)
+SHORT_TOKEN = W_(
+    "The token is too short (under {minimum} characters; VTEX tokens are about 100): copy it "
+    "again from the admin (Account settings > Application keys)."
+)
 KEY_LIKE_A_TOKEN = W_(
     "This looks like the app token: an app key is shorter (vtexappkey-store-...) and the token "
     "about 100 characters. Put each in its own field."
@@ -192,7 +200,8 @@ def validated(
             )
         except UsageError as error:
             name = error.params.get("name")
-            problems["app_key" if name == "VTEX_APP_KEY" else "app_token"] = _said(error)
+            field = "app_key" if name == "VTEX_APP_KEY" else "app_token"
+            problems[field] = _credential_problem(error)
     if "app_key" not in problems and key_like_a_token(app_key, app_token):
         problems["app_key"] = Message(KEY_LIKE_A_TOKEN)
 
@@ -202,6 +211,16 @@ def validated(
     if problems or rate is None:
         raise Invalid(problems)
     return Account(label, app_key, app_token, account, environment, base_url, rate)
+
+
+def _credential_problem(error: UsageError) -> Message:
+    """What the command line's check of a key or token found, in the words of the form (which
+    knows no environment variable)."""
+    if error.code == message_codes.UNPRINTABLE_CREDENTIAL:
+        return Message(UNPRINTABLE_CREDENTIAL)
+    if error.code == message_codes.TOKEN_TOO_SHORT:
+        return Message(SHORT_TOKEN, {"minimum": error.params["minimum"]})
+    return _said(error)
 
 
 def key_like_a_token(app_key: str, app_token: str) -> bool:

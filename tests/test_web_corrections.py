@@ -18,8 +18,8 @@ from tests.web_helpers import (
     app_for,
     client,
     element,
-    finished,
     sandboxed,
+    sent,
     table,
     upload,
 )
@@ -34,13 +34,6 @@ def post(browser: TestClient, job: str, data: dict[str, str]) -> tuple[int, str]
     if answer.status_code == 303:
         return 303, str(browser.get(answer.headers["location"]).text)
     return answer.status_code, str(answer.text)
-
-
-def sent(browser: TestClient, job: str) -> str:
-    """Sends ``job``; its page once the sending is over."""
-    answer = browser.post(f"{job}/send", headers=SAME_ORIGIN, follow_redirects=False)
-    assert answer.status_code == 303
-    return finished(browser, job)
 
 
 def csv_lines(text: str) -> list[dict[str, str]]:

@@ -22,6 +22,7 @@ from tests.web_helpers import (
     client,
     element,
     finished,
+    sent,
     table,
     text,
     upload,
@@ -69,8 +70,7 @@ def test_a_run_sent_on_the_page_is_in_the_history_with_its_rows_and_outputs(
         app = app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal)
         with client(app) as browser:
             job = upload(browser, carrier_file(tmp_path))
-            browser.post(f"{job}/send", headers={"sec-fetch-site": "same-origin"})
-            finished(browser, job)
+            sent(browser, job)
 
             runs = browser.get("/history").text
             (line,) = table(runs, "runs")
@@ -114,8 +114,7 @@ def test_was_this_order_sent(tmp_path: Path) -> None:
         app = app_for(tmp_path, base_url=fake.base_url, sandbox=True, journal=journal)
         with client(app, language="pt-BR") as browser:
             job = upload(browser, carrier_file(tmp_path))
-            browser.post(f"{job}/send", headers={"sec-fetch-site": "same-origin"})
-            finished(browser, job)
+            sent(browser, job)
             found = browser.get("/history", params={"order": " 1300000000101-01 "}).text
             unknown = browser.get("/history", params={"order": "999-01"}).text
 
@@ -373,8 +372,7 @@ def test_a_runs_messages_are_in_the_persons_language_worded_for_the_page(tmp_pat
         with client(app, language="pt-BR") as browser:
             for _ in range(2):  # the second time, the rows sent before are skipped
                 job = upload(browser, carrier)
-                browser.post(f"{job}/send", headers={"sec-fetch-site": "same-origin"})
-                finished(browser, job)
+                sent(browser, job)
             runs = browser.get("/history").text
             second = browser.get(_link(runs, "/history/page/")).text
 

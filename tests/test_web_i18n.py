@@ -26,6 +26,7 @@ from tests.web_helpers import (
     client,
     element,
     finished,
+    sent,
     table,
     upload,
 )
@@ -265,8 +266,7 @@ def test_why_a_job_stopped_early_is_said_in_the_page_language(tmp_path: Path) ->
         client(app_for(tmp_path, base_url=fake.base_url, sandbox=True), "pt-BR") as browser,
     ):
         job = upload(browser, SAMPLES / "jadlog-envios.csv")
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        page = finished(browser, job)
+        page = sent(browser, job)
     assert element(page, "stopped") == (
         "Parado antes do fim porque a app key não pode atualizar notas fiscais (403 Forbidden); "
         "dê ao seu perfil o recurso 'Notify invoice' (perfis 'OMS - Full access' ou "
@@ -280,8 +280,7 @@ def test_a_refused_token_is_said_with_the_pages_words_never_a_variable(tmp_path:
         client(app_for(tmp_path, base_url=fake.base_url, sandbox=True), "pt-BR") as browser,
     ):
         job = upload(browser, SAMPLES / "jadlog-envios.csv")
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        page = finished(browser, job)
+        page = sent(browser, job)
     assert element(page, "stopped") == (
         "Parado antes do fim porque a VTEX recusou a app key ou o token (401 Unauthorized); "
         "verifique a app key e o token com que esta página foi iniciada."
@@ -301,8 +300,7 @@ def test_the_pace_is_written_as_the_persons_language_writes_numbers(
         ) as browser,
     ):
         job = upload(browser, SAMPLES / "jadlog-envios.csv")
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        page = finished(browser, job)
+        page = sent(browser, job)
     assert element(page, "pace") == shown
 
 

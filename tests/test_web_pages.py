@@ -24,6 +24,7 @@ from tests.web_helpers import (
     element,
     finished,
     sandboxed,
+    sent,
     table,
     text,
     upload,
@@ -191,8 +192,7 @@ def test_a_second_job_for_the_same_account_waits_for_the_first(tmp_path: Path) -
 def test_a_job_is_sent_once(tmp_path: Path) -> None:
     with sandboxed(tmp_path) as (browser, _):
         job = upload(browser, JADLOG)
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        finished(browser, job)
+        sent(browser, job)
         answer = browser.post(f"{job}/send", headers=SAME_ORIGIN)
     assert answer.status_code == 409
     assert element(answer.text, "busy") == "This job was sent already."
@@ -216,8 +216,7 @@ def test_a_stop_stops_the_job_and_every_row_gets_its_status(tmp_path: Path) -> N
 def test_a_refusal_to_send_links_the_languages_to_the_job_page(tmp_path: Path) -> None:
     with sandboxed(tmp_path) as (browser, _):
         job = upload(browser, JADLOG)
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        finished(browser, job)
+        sent(browser, job)
         answer = browser.post(f"{job}/send", headers=SAME_ORIGIN)
     assert f'<a href="{job}?lang=es"' in answer.text
 
@@ -321,8 +320,7 @@ def test_a_file_named_with_the_app_token_is_downloaded_without_it(tmp_path: Path
     named.write_bytes(JADLOG.read_bytes())
     with sandboxed(tmp_path) as (browser, _):
         job = upload(browser, named)
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        page = finished(browser, job)
+        page = sent(browser, job)
         downloads = {
             name: browser.get(f"{job}/{name}")
             for name in ("results.csv", "results.xlsx", "to-fix/0", "summary.json")
@@ -345,8 +343,7 @@ def test_a_journal_in_use_by_another_run_is_said_on_the_page(tmp_path: Path) -> 
         page_app = app_for(tmp_path, base_url=fake.base_url, journal=journal)
         with client(page_app) as browser:
             job = upload(browser, JADLOG)
-            browser.post(f"{job}/send", headers=SAME_ORIGIN)
-            page = finished(browser, job)
+            page = sent(browser, job)
     error = element(page, "error")
     assert error.startswith(f"the journal {journal} is in use by pid ")
     assert error.endswith("; wait for that run to end, or start the page with another journal")

@@ -13,7 +13,7 @@ import pytest
 from batch_uploader.jobs.progress import JobStarted, RowDecided
 from batch_uploader.web import snapshot as snapshot_module
 from batch_uploader.web.snapshot import Snapshot
-from tests.web_helpers import SAME_ORIGIN, SAMPLES, finished, sandboxed, table, text, upload
+from tests.web_helpers import SAME_ORIGIN, SAMPLES, finished, sandboxed, sent, table, text, upload
 
 JADLOG = SAMPLES / "jadlog-envios.csv"
 
@@ -21,10 +21,9 @@ JADLOG = SAMPLES / "jadlog-envios.csv"
 def test_the_results_list_every_row_by_status(tmp_path: Path) -> None:
     with sandboxed(tmp_path, language="pt-BR") as (browser, _):
         job = upload(browser, JADLOG)
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        every = finished(browser, job)
+        every = sent(browser, job)
         refused = browser.get(f"{job}?status=invalid").text
-        sent = browser.get(f"{job}?status=sent").text
+        only_sent = browser.get(f"{job}?status=sent").text
 
     rows = table(every, "rows")
     assert [(row[0], row[4]) for row in rows] == [
@@ -40,7 +39,7 @@ def test_the_results_list_every_row_by_status(tmp_path: Path) -> None:
     assert rows[3][5] == (
         "trackingNumber está vazio; toda linha precisa de orderId, invoiceNumber, trackingNumber"
     )
-    sent_rows = table(sent, "rows")
+    sent_rows = table(only_sent, "rows")
     assert [row[0] for row in sent_rows] == ["2", "3", "4", "8", "10", "11"]
     assert all(len(row[5]) == 32 for row in sent_rows)  # each with the sandbox's receipt
 
@@ -88,8 +87,7 @@ def test_the_progress_says_the_time_left_while_sending(tmp_path: Path) -> None:
 def test_delivery_events_list_each_line_with_its_event(tmp_path: Path) -> None:
     with sandboxed(tmp_path) as (browser, _):
         job = upload(browser, SAMPLES / "events" / "correios-eventos.csv", kind="events")
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        page = finished(browser, job)
+        page = sent(browser, job)
 
     header = page.split('<table id="rows">')[1].split("</thead>")[0]
     assert text(header) == "Row Order Invoice Event Status Receipt or message"

@@ -29,6 +29,7 @@ from tests.web_helpers import (
     client,
     element,
     finished,
+    sent,
     settings,
     table,
     upload,
@@ -401,8 +402,7 @@ def test_a_job_goes_to_the_account_chosen_with_its_key(tmp_path: Path) -> None:
         )
         job = answer.headers["location"]
         shown = browser.get(job).text
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        results = finished(browser, job)
+        results = sent(browser, job)
     assert element(shown, "target") == f"Sends to Loja Centro ({centro.base_url})."
     assert table(results, "counts")[0] == ["Sent", "6"]
     assert started.received == []
@@ -477,8 +477,7 @@ def test_in_sandbox_mode_every_job_goes_to_the_sandbox(tmp_path: Path) -> None:
         home = browser.get("/").text
         shown = browser.get("/settings").text
         job = upload(browser, JADLOG)
-        browser.post(f"{job}/send", headers=SAME_ORIGIN)
-        finished(browser, job)
+        sent(browser, job)
     assert '<select id="account"' not in home
     assert element(shown, "sandbox-note").startswith("The page is in sandbox mode")
     assert len(fake.received) == 6

@@ -86,6 +86,13 @@ def finished(browser: TestClient, job: str) -> str:
     raise AssertionError("the job did not finish")
 
 
+def sent(browser: TestClient, job: str) -> str:
+    """Sends ``job`` with its page's button; its page once the sending is over."""
+    answer = browser.post(f"{job}/send", headers=SAME_ORIGIN, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return finished(browser, job)
+
+
 def table(page: str, table_id: str) -> list[list[str]]:
     """The body cells of the table ``table_id`` of ``page``, as text."""
     found = re.search(rf'<table id="{table_id}">(.*?)</table>', page, re.S)

@@ -546,20 +546,24 @@ class Journal:
 
     def _line(self) -> str:
         """The columns of a :class:`HistoryLine` and where they are read from."""
-        if not self._has_table("said"):  # a journal only read, of an earlier version
-            return f"{_LINE}, NULL FROM rows"
-        joined = "rows LEFT JOIN said USING (run_id, fingerprint, sheet, row)"
-        return f"{_LINE}, said.messages FROM {joined}"
-
-    def _has_table(self, name: str) -> bool:
-        found = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-        )
-        return found.fetchone() is not None
+        return self._reads[1]
 
     def _results(self) -> str:
-        # A journal only read, of an earlier version, has no column of results.
-        return "results" if self._has_results_column() else "NULL"
+        return self._reads[0]
+
+    @functools.cached_property
+    def _reads(self) -> tuple[str, str]:
+        """What a read selects for a run's results and for a row's line, found once: a
+        journal only read, of an earlier version, has no column of results nor table of
+        messages (a journal opened to write has both: see :meth:`_migrate`)."""
+        results = "results" if self._has_results_column() else "NULL"
+        found = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", ("said",)
+        )
+        if found.fetchone() is None:
+            return results, f"{_LINE}, NULL FROM rows"
+        joined = "rows LEFT JOIN said USING (run_id, fingerprint, sheet, row)"
+        return results, f"{_LINE}, said.messages FROM {joined}"
 
     def _has_results_column(self) -> bool:
         return any(column[1] == "results" for column in self.db.execute("PRAGMA table_info(runs)"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -134,7 +135,7 @@ class Pages:
     def fragment(self, language: Language, name: str, **context: Any) -> str:
         """The template ``name`` in ``language``."""
         template = language.templates.get_template(name)
-        here = self._files_named.sub
+        here = functools.partial(self._files_named.sub, "")
         job = context.get("job")
         # The remedies of a job sent to an account of the Settings page point at it there.
         account = isinstance(job, PageJob) and job.target is not None and job.target.in_settings
@@ -145,22 +146,22 @@ class Pages:
             said = sending.decided.saying(text) if isinstance(sending, Sending) else None
             if said is None:
                 return language.gettext(text)
-            return here("", wording.row_message(said, language, account=account))
+            return here(wording.row_message(said, language, account=account))
 
         return template.render(
             lang=language,
             languages=[(LANGUAGE_NAMES[code], code.replace("_", "-")) for code in LANGUAGES],
             sandbox=self.jobs.settings.sandbox,
             has_settings=self.jobs.targets.file is not None,
-            here=lambda text: here("", text),
+            here=here,
             row_message=lambda message: here(
-                "", wording.row_message(message, language, account=account)
+                wording.row_message(message, language, account=account)
             ),
             run_message=lambda message: here(
-                "", wording.run_message(message, language, account=account)
+                wording.run_message(message, language, account=account)
             ),
             error_message=lambda error: here(
-                "", wording.error_message(error, language, account=account)
+                wording.error_message(error, language, account=account)
             ),
             stop_reason=stop_reason,
             account_message=lambda message: wording.run_message(message, language, account=True),
@@ -171,7 +172,7 @@ class Pages:
             decimal=lambda number, pattern: format_decimal(number, pattern, locale=language.code),
             basename=lambda path: Path(path).name,
             state_name=lambda state: language.gettext(STATE_NAMES.get(state) or state),
-            said=lambda line: here("", _said(line, language)),
+            said=lambda line: here(_said(line, language)),
             day=lambda date: format_date(date, "long", locale=language.code),
             Status=Status,
             Verdict=Verdict,
